@@ -1,0 +1,118 @@
+/**
+ * tandem configuration, documented key by key.
+ *
+ * `make config ENV=dev|test|prod` copies this file to `config.ts` (git-ignored,
+ * may hold secrets) with the `env` line below set. Every key may be left out
+ * (its default applies) and every key can be overridden by an environment
+ * variable named after its path: `http.port` -> `TANDEM_HTTP_PORT`,
+ * `mysql.replicas` -> `TANDEM_MYSQL_REPLICAS` (comma-separated lists),
+ * booleans as true/false. The process validates all of it at start and stops
+ * with one line per bad key.
+ */
+import type { ConfigInput } from './src/core/config';
+
+type Env = 'dev' | 'test' | 'prod';
+const env = 'dev' as Env;
+
+const config: ConfigInput = {
+  /** Which environment this is: dev, test or prod. */
+  env,
+  /** Name in logs, metrics and outgoing calls. */
+  service_name: 'tandem',
+
+  http: {
+    /** Address the HTTP server binds; 0.0.0.0 to serve other hosts. Default 127.0.0.1. */
+    host: '127.0.0.1',
+    /** HTTP port; 0 picks a free one. Default 8000. */
+    port: 8000,
+    /** Largest accepted request body (b, kb, mb). Default 1mb. */
+    body_limit: '1mb',
+    /** Deepest nesting accepted in a JSON body. Default 32. */
+    json_max_depth: 32,
+    /** Idle keep-alive timeout in ms; keep it above your load balancer's. Default 65000. */
+    keep_alive_timeout_ms: 65000,
+    /** Take the client address from X-Forwarded-For; only behind a proxy you run. Default false. */
+    trust_proxy: false,
+  },
+
+  thrift: {
+    /** Address the Thrift server binds. Default 127.0.0.1. */
+    host: '127.0.0.1',
+    /** Thrift port; 0 picks a free one. Default 9090. */
+    port: 9090,
+    /** Largest accepted message in bytes; a larger frame closes its connection. Default 16 MiB. */
+    max_frame_bytes: 16 * 1024 * 1024,
+    /** Client networks allowed to connect, in CIDR form ('10.0.0.0/8'); empty allows all. */
+    allowed_networks: [],
+  },
+
+  server: {
+    /** Processes serving HTTP and Thrift (node:cluster when above 1). Default 1. */
+    workers: env === 'prod' ? 2 : 1,
+    /** How long in-flight requests and calls may run after SIGTERM, in ms. Default 10000. */
+    shutdown_timeout_ms: 10000,
+    /** Run the timed jobs in this server; turn off on web-only nodes. Default true. */
+    scheduler: true,
+  },
+
+  log: {
+    /** Lowest level written: error, warn, info or debug. Default info. */
+    level: env === 'dev' ? 'debug' : 'info',
+    /** Append JSON lines to this file; empty writes to standard output. Default empty. */
+    file: '',
+    /** One access line per HTTP request and per Thrift call. Default true. */
+    access: true,
+    /** A query slower than this (ms) is logged at warn. Default 200. */
+    slow_query_ms: 200,
+  },
+
+  statsd: {
+    /** statsd host (UDP). Default 127.0.0.1. */
+    host: '127.0.0.1',
+    /** statsd port (UDP). Default 8125. */
+    port: 8125,
+    /** Prefix of every metric name. Default 'tandem.'. */
+    prefix: env === 'prod' ? 'tandem.' : `tandem.${env}.`,
+    /** Send metrics; off sends nothing. Default true. */
+    enabled: true,
+  },
+
+  mysql: {
+    /** Primary host. Default 127.0.0.1. */
+    host: '127.0.0.1',
+    /** Primary port. Default 3306. */
+    port: 3306,
+    /** User. Default root. */
+    user: 'root',
+    /** Password: a secret, so prefer TANDEM_MYSQL_PASSWORD in production. Default empty. */
+    password: '',
+    /** Database name. Default tandem (tests make their own). */
+    database: env === 'test' ? 'tandem_test' : 'tandem',
+    /** Read replicas as 'host:port'; empty reads from the primary. */
+    replicas: [],
+    /** Most connections per pool (primary, and each replica). Default 10. */
+    pool_max: 10,
+    /** Fewest connections kept open per pool. Default 0. */
+    pool_min: 0,
+    /** Idle time in ms before a pooled connection is closed. Default 10000. */
+    pool_idle_ms: 10000,
+    /** Longest wait in ms for a pooled connection before the request fails. Default 5000. */
+    pool_acquire_ms: 5000,
+  },
+
+  redis: {
+    /** Redis URL, with a password if any: redis://:PASSWORD@host:6379/0. Default redis://127.0.0.1:6379/0. */
+    url: 'redis://127.0.0.1:6379/0',
+    /** Prefix of every key written. Default 'tandem:'. */
+    key_prefix: env === 'test' ? 'tandem-test:' : 'tandem:',
+    /** Longest wait in ms for one command before it fails. Default 1000. */
+    command_timeout_ms: 1000,
+  },
+
+  mongo: {
+    /** MongoDB URL for suspicious orders; empty stores them in MySQL. Default empty. */
+    url: '',
+  },
+};
+
+export default config;

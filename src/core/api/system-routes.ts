@@ -1,0 +1,58 @@
+import type express from 'express';
+import { z } from 'zod';
+import { ServerError } from '../../exception';
+import type { HealthRegistry, HealthReport } from '../app/health';
+import { prom } from '../monitor';
+import { defineRoute, type Route } from './route';
+
+/** GET /ping (liveness, no I/O) and GET /health (readiness). */
+export function systemRoutes(health: HealthRegistry, isDraining: () => boolean): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/ping',
+      summary: 'Liveness: answers "pong" without touching any dependency.',
+      tags: ['system'],
+      permission: 'public',
+      response: z.literal('pong'),
+      handler: () => 'pong' as const,
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/health',
+      summary: 'Readiness: the state of each dependency; 503 when a required one is down or the process is draining.',
+      tags: ['system'],
+      permission: 'public',
+      errors: ['SERVICE_UNAVAILABLE', 'SHUTTING_DOWN'],
+      handler: async (): Promise<HealthReport> => {
+        const report = await health.report(isDraining());
+        if (report.status === 'draining') throw new HealthFailure('SHUTTING_DOWN', report);
+        if (report.status === 'down') throw new HealthFailure('SERVICE_UNAVAILABLE', report);
+        return report;
+      },
+    }),
+  ];
+}
+
+/** A failed readiness check: the envelope's `data` carries the report for the engineer on call. */
+export class HealthFailure extends ServerError {
+  override readonly data: HealthReport;
+
+  constructor(name: 'SHUTTING_DOWN' | 'SERVICE_UNAVAILABLE', report: HealthReport) {
+    super(name);
+    this.data = report;
+  }
+}
+
+/** GET /metrics in the Prometheus text format. */
+export function mountMetrics(app: express.Express): void {
+  app.get('/metrics', (_req, res, next) => {
+    prom.registry
+      .metrics()
+      .then((text) => {
+        res.setHeader('Content-Type', prom.registry.contentType);
+        res.end(text);
+      })
+      .catch(next);
+  });
+}

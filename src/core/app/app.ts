@@ -1,0 +1,174 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type express from 'express';
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import { createHttpApp } from '../api/http-app';
+import type { Route } from '../api/route';
+import { mountMetrics, systemRoutes } from '../api/system-routes';
+import type { Config } from '../config';
+import { createSequelize } from '../db/mysql';
+import { createRedis } from '../db/redis';
+import { configureLogger, flushLogger, logger } from '../log';
+import { statsd } from '../monitor';
+import { InFlight, ThriftServer, type ThriftProcessor } from '../rpc';
+import { HealthRegistry } from './health';
+
+/** The shared resources of a running process, created at start and closed at stop. */
+export interface Resources {
+  config: Config;
+  sequelize: Sequelize;
+  redis: Redis;
+  health: HealthRegistry;
+}
+
+/** What the business layers plug into the core: routes, the Thrift processor, extra stop steps. */
+export interface AppModules {
+  routes: (resources: Resources) => Route[];
+  thriftProcessor: (resources: Resources, inFlight: InFlight) => ThriftProcessor;
+  /** Extra docs or raw endpoints (OpenAPI). */
+  raw?: (app: express.Express, routes: Route[]) => void;
+  /** Steps to run at start after connections (scheduler), each returning its stop function. */
+  services?: ((resources: Resources) => Promise<() => Promise<void>>)[];
+}
+
+export interface RunningApp {
+  resources: Resources;
+  http: AddressInfo;
+  thrift: AddressInfo;
+  /** Stops in reverse order of start; resolves when everything is closed. */
+  stop: () => Promise<void>;
+}
+
+function listenHttp(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Closes the HTTP server, letting in-flight requests finish within the deadline. */
+async function closeHttp(server: http.Server, deadlineMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => {
+    logger.warn('HTTP requests still running at the shutdown deadline; closing their connections');
+    server.closeAllConnections();
+  }, deadlineMs);
+  timer.unref();
+  // Keep-alive connections that become idle during the drain are closed as they do.
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  sweep.unref();
+  await closed;
+  clearTimeout(timer);
+  clearInterval(sweep);
+}
+
+/** QUIT when connected, else drop the socket: a down Redis must not hold up the stop. */
+async function quitRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    await Promise.race([redis.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => undefined);
+  }
+  redis.disconnect();
+}
+
+async function connectDependencies(resources: Resources): Promise<void> {
+  const { sequelize, redis, health } = resources;
+  health.add({ name: 'mysql', required: true, check: async () => void (await sequelize.query('SELECT 1')) });
+  health.add({
+    name: 'redis',
+    required: false,
+    check: async () => void (await redis.ping()),
+  });
+  await Promise.all([
+    sequelize.authenticate().catch((err: Error) => {
+      logger.warn('MySQL is not reachable at start; serving and retrying on each query', { error: err.message });
+    }),
+    redis.connect().catch((err: Error) => {
+      logger.warn('Redis is not reachable at start; cached reads go to MySQL until it is back', { error: err.message });
+    }),
+  ]);
+}
+
+/**
+ * Starts the process in order — logger and metrics, connections, HTTP,
+ * Thrift, then background services — and returns a handle that stops it in
+ * reverse order.
+ */
+export async function startApp(config: Config, modules: AppModules): Promise<RunningApp> {
+  configureLogger({ level: config.log.level, file: config.log.file, service: config.service_name });
+  statsd.reconfigure(config.statsd);
+
+  const resources: Resources = {
+    config,
+    sequelize: createSequelize(config),
+    redis: createRedis(config),
+    health: new HealthRegistry(),
+  };
+  await connectDependencies(resources);
+
+  let draining = false;
+  const isDraining = (): boolean => draining;
+  const routes = [...systemRoutes(resources.health, isDraining), ...modules.routes(resources)];
+  const app = createHttpApp({
+    routes,
+    bodyLimit: config.http.body_limit,
+    jsonMaxDepth: config.http.json_max_depth,
+    trustProxy: config.http.trust_proxy,
+    accessLog: config.log.access,
+    isDraining,
+    raw: (expressApp) => {
+      mountMetrics(expressApp);
+      modules.raw?.(expressApp, routes);
+    },
+  });
+  const httpServer = http.createServer(app);
+  httpServer.keepAliveTimeout = config.http.keep_alive_timeout_ms;
+  const httpAddress = await listenHttp(httpServer, config.http.port, config.http.host);
+
+  const inFlight = new InFlight();
+  const thriftServer = new ThriftServer({
+    processor: modules.thriftProcessor(resources, inFlight),
+    maxFrameBytes: config.thrift.max_frame_bytes,
+    allowedNetworks: config.thrift.allowed_networks,
+    inFlight,
+  });
+  let thriftAddress: AddressInfo;
+  try {
+    thriftAddress = await thriftServer.listen(config.thrift.port, config.thrift.host);
+  } catch (err) {
+    await closeHttp(httpServer, 0);
+    throw err;
+  }
+
+  const stopServices: (() => Promise<void>)[] = [];
+  for (const start of modules.services ?? []) stopServices.push(await start(resources));
+
+  logger.info('tandem is serving', {
+    http: `${httpAddress.address}:${httpAddress.port}`,
+    thrift: `${thriftAddress.address}:${thriftAddress.port}`,
+    env: config.env,
+    pid: process.pid,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      draining = true;
+      const deadline = config.server.shutdown_timeout_ms;
+      logger.info('stopping: finishing in-flight requests and calls', { deadline_ms: deadline });
+      for (const stopService of stopServices.reverse()) await stopService();
+      await Promise.all([closeHttp(httpServer, deadline), thriftServer.close(deadline)]);
+      await Promise.allSettled([resources.sequelize.close(), quitRedis(resources.redis)]);
+      logger.info('stopped');
+      await statsd.close();
+      await flushLogger();
+    })();
+    return stopping;
+  };
+
+  return { resources, http: httpAddress, thrift: thriftAddress, stop };
+}

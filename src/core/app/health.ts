@@ -1,0 +1,61 @@
+/** One dependency the process can check: MySQL, Redis, a sibling service. */
+export interface HealthCheck {
+  name: string;
+  /** A required dependency being down makes the process not ready (503). */
+  required: boolean;
+  check: () => Promise<void>;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'down' | 'draining';
+  checks: Record<string, { ok: boolean; required: boolean; ms: number; error?: string }>;
+}
+
+const CHECK_TIMEOUT_MS = 1000;
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+/** The dependencies of this process, checked in parallel for GET /health. */
+export class HealthRegistry {
+  private readonly checks: HealthCheck[] = [];
+
+  add(check: HealthCheck): void {
+    this.checks.push(check);
+  }
+
+  async report(draining: boolean): Promise<HealthReport> {
+    const results = await Promise.all(
+      this.checks.map(async (c) => {
+        const started = performance.now();
+        try {
+          await withTimeout(c.check(), CHECK_TIMEOUT_MS);
+          return [c, { ok: true, required: c.required, ms: Math.round(performance.now() - started) }] as const;
+        } catch (err) {
+          // The message of a driver error names the host and port only, never credentials.
+          const error = err instanceof Error ? err.message : String(err);
+          return [c, { ok: false, required: c.required, ms: Math.round(performance.now() - started), error }] as const;
+        }
+      }),
+    );
+    const checks: HealthReport['checks'] = {};
+    for (const [c, result] of results) checks[c.name] = result;
+    const requiredDown = results.some(([c, r]) => c.required && !r.ok);
+    const anyDown = results.some(([, r]) => !r.ok);
+    const status = draining ? 'draining' : requiredDown ? 'down' : anyDown ? 'degraded' : 'ok';
+    return { status, checks };
+  }
+}

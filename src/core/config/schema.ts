@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every key has a type, a default where one is
+ * safe, and a line of doc (`describe`). Its environment variable is derived
+ * from its path: `http.port` -> `TANDEM_HTTP_PORT`.
+ *
+ * `config.example.ts` documents the same keys for people; a unit test checks
+ * that it names every key declared here.
+ */
+
+const port = z.number().int().min(0).max(65535);
+
+/** A config section: unknown keys are errors, and a missing section takes its defaults. */
+function section<T extends z.ZodRawShape>(shape: T) {
+  // Every key of a section has a default, so {} is a valid input; generics cannot prove it.
+  return z.strictObject(shape).prefault({} as never);
+}
+const host = z.string().min(1);
+
+export const configSchema = z
+  .object({
+    env: z.enum(['dev', 'test', 'prod']).default('dev').describe('Which environment this is.'),
+    service_name: z
+      .string()
+      .min(1)
+      .default('tandem')
+      .describe('Name in logs, metrics and outgoing calls.'),
+    http: section({
+        host: host.default('127.0.0.1').describe('Address the HTTP server binds.'),
+        port: port.default(8000).describe('HTTP port; 0 picks a free one.'),
+        body_limit: z
+          .string()
+          .regex(/^\d+(b|kb|mb)$/)
+          .default('1mb')
+          .describe('Largest accepted request body, e.g. 100kb or 1mb.'),
+        json_max_depth: z
+          .number()
+          .int()
+          .min(1)
+          .default(32)
+          .describe('Deepest nesting accepted in a JSON body.'),
+        keep_alive_timeout_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(65000)
+          .describe('Idle keep-alive connection timeout; above a load balancer idle timeout.'),
+        trust_proxy: z
+          .boolean()
+          .default(false)
+          .describe('Take the client address from X-Forwarded-For (behind a proxy only).'),
+      }),
+    thrift: section({
+        host: host.default('127.0.0.1').describe('Address the Thrift server binds.'),
+        port: port.default(9090).describe('Thrift port; 0 picks a free one.'),
+        max_frame_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(16 * 1024 * 1024)
+          .describe('Largest accepted Thrift message; a larger one closes its connection.'),
+        allowed_networks: z
+          .array(z.string())
+          .default([])
+          .describe('Client networks (CIDR) allowed to connect; empty allows all.'),
+      }),
+    server: section({
+        workers: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(1)
+          .describe('Processes serving HTTP and Thrift; more than 1 uses node:cluster.'),
+        shutdown_timeout_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(10000)
+          .describe('How long in-flight requests and calls may run after a stop signal.'),
+        scheduler: z
+          .boolean()
+          .default(true)
+          .describe('Run the timed jobs in this server (off for web-only nodes).'),
+      }),
+    log: section({
+        level: z
+          .enum(['error', 'warn', 'info', 'debug'])
+          .default('info')
+          .describe('Lowest level written.'),
+        file: z
+          .string()
+          .default('')
+          .describe('Append log lines to this file instead of standard output.'),
+        access: z.boolean().default(true).describe('One access line per HTTP request and Thrift call.'),
+        slow_query_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(200)
+          .describe('A query slower than this is logged at warn.'),
+      }),
+    statsd: section({
+        host: host.default('127.0.0.1').describe('statsd host (UDP).'),
+        port: port.default(8125).describe('statsd port (UDP).'),
+        prefix: z.string().default('tandem.').describe('Prefix of every metric name.'),
+        enabled: z.boolean().default(true).describe('Send metrics to statsd.'),
+      }),
+    mysql: section({
+        host: host.default('127.0.0.1').describe('MySQL/MariaDB primary host.'),
+        port: port.default(3306).describe('MySQL/MariaDB primary port.'),
+        user: z.string().default('root').describe('MySQL user.'),
+        password: z.string().default('').describe('MySQL password (a secret: keep it out of git).'),
+        database: z.string().min(1).default('tandem').describe('Database name.'),
+        replicas: z
+          .array(z.string())
+          .default([])
+          .describe('Read replicas as host:port; empty reads from the primary.'),
+        pool_max: z.number().int().min(1).default(10).describe('Most connections per pool.'),
+        pool_min: z.number().int().min(0).default(0).describe('Fewest connections kept per pool.'),
+        pool_idle_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(10000)
+          .describe('Idle time before a pooled connection is closed.'),
+        pool_acquire_ms: z
+          .number()
+          .int()
+          .min(0)
+          .default(5000)
+          .describe('Longest wait for a pooled connection before the request fails.'),
+      }),
+    redis: section({
+        url: z.string().default('redis://127.0.0.1:6379/0').describe('Redis URL.'),
+        key_prefix: z.string().default('tandem:').describe('Prefix of every key we write.'),
+        command_timeout_ms: z
+          .number()
+          .int()
+          .min(1)
+          .default(1000)
+          .describe('Longest wait for one Redis command.'),
+      }),
+    mongo: section({
+        url: z
+          .string()
+          .default('')
+          .describe('MongoDB URL; set it to store suspicious orders in MongoDB, empty uses MySQL.'),
+      }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+/** What a config file may hold: any subset of the keys. */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,66 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+/** What every log line, metric and outgoing call of one request can see. */
+export interface RequestContext {
+  /** Kept from the caller's X-Request-Id / traceparent, or generated. */
+  readonly requestId: string;
+  /** `http` or `thrift`, or `job` / `script` for other entry points. */
+  readonly protocol: 'http' | 'thrift' | 'job' | 'script';
+  /** Who is calling: a staff id, a sibling service name, or a job name; set once known. */
+  caller: string | undefined;
+  /** process.hrtime.bigint() at the start of the request. */
+  readonly startedAt: bigint;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+/** The context of the request being served, or undefined outside one. */
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/** The request id of the request being served, or undefined outside one. */
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}
+
+/** Runs `fn` with `ctx` as the current context for every await below it. */
+export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+/** A fresh context; the request id is generated unless one is given. */
+export function newContext(
+  protocol: RequestContext['protocol'],
+  requestId?: string,
+  caller?: string,
+): RequestContext {
+  return { requestId: requestId ?? newRequestId(), protocol, caller, startedAt: process.hrtime.bigint() };
+}
+
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The request id to use for an incoming request: the caller's own
+ * X-Request-Id when it is a safe token, else the trace id of a W3C
+ * traceparent, else a new one. Unsafe values are replaced, never echoed.
+ */
+export function requestIdFrom(header: string | undefined, traceparent: string | undefined): string {
+  if (header !== undefined && SAFE_ID.test(header)) return header;
+  if (traceparent !== undefined) {
+    const match = TRACEPARENT.exec(traceparent);
+    if (match?.[1] && !/^0+$/.test(match[1])) return match[1];
+  }
+  return newRequestId();
+}
+
+/** Milliseconds since the context started. */
+export function elapsedMs(ctx: RequestContext): number {
+  return Number(process.hrtime.bigint() - ctx.startedAt) / 1e6;
+}

@@ -1,0 +1,88 @@
+import thrift from 'thrift';
+import { asTandemError, type TandemError } from '../../exception';
+import { elapsedMs, newContext, runWithContext } from '../ctx';
+import { logger } from '../log';
+import { prom, statsd } from '../monitor';
+import type { InFlight } from './in-flight';
+
+export interface WrapOptions {
+  /** Turns one of our errors into the IDL exception the caller sees. */
+  toIdlException: (err: TandemError) => Error;
+  inFlight: InFlight;
+  accessLog: boolean;
+}
+
+/** A Thrift handler: every method returns a promise (or a value). */
+export type ThriftHandler = Record<string, (...args: never[]) => unknown>;
+
+const INTERNAL_MESSAGE = 'Internal error';
+
+/** The exception for anything the IDL does not declare: no internals in its message. */
+export function internalError(): Error {
+  return new thrift.Thrift.TApplicationException(thrift.Thrift.TApplicationExceptionType.INTERNAL_ERROR, INTERNAL_MESSAGE);
+}
+
+/**
+ * Wraps each method of a handler: a request context per call, the in-flight
+ * count for shutdown, an access line and metrics per call, and the mapping
+ * of our errors to IDL exceptions. A method that throws synchronously still
+ * answers its caller, because the wrapper is async.
+ *
+ * The wrapper keeps each method's arity: the generated processor uses the
+ * promise style only when `fn.length` equals the number of IDL arguments.
+ */
+export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H {
+  const wrapped: Record<string, unknown> = {};
+  const target = impl as unknown as Record<string, unknown>;
+  const names = new Set<string>();
+  for (let proto: object | null = impl; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name !== 'constructor' && typeof target[name] === 'function') names.add(name);
+    }
+  }
+  for (const method of names) {
+    const fn = target[method] as (...args: unknown[]) => unknown;
+    const call = async (...args: unknown[]): Promise<unknown> => {
+      const ctx = newContext('thrift');
+      return runWithContext(ctx, async () => {
+        options.inFlight.enter();
+        prom.inFlight.inc({ protocol: 'thrift' });
+        let outcome = 'ok';
+        let code: number | undefined;
+        try {
+          return await fn.apply(impl, args);
+        } catch (raw) {
+          const err = asTandemError(raw);
+          outcome = err.kind;
+          code = err.code;
+          prom.errorsTotal.inc({ protocol: 'thrift', kind: err.kind });
+          if (err.kind === 'DevError' || err.kind === 'ServerError') {
+            const cause = err.cause instanceof Error ? err.cause : err;
+            logger.error('thrift call failed', { method, kind: err.kind, code: err.code, error: cause.message, stack: cause.stack });
+          }
+          throw err.kind === 'DevError' ? internalError() : options.toIdlException(err);
+        } finally {
+          const ms = elapsedMs(ctx);
+          options.inFlight.leave();
+          prom.inFlight.dec({ protocol: 'thrift' });
+          statsd.timing(`thrift.${method}.${outcome}`, ms);
+          prom.thriftDuration.observe({ method, outcome }, ms / 1000);
+          if (options.accessLog) {
+            logger.info('thrift access', {
+              request_id: ctx.requestId,
+              caller: ctx.caller,
+              method,
+              outcome,
+              code,
+              duration_ms: Math.round(ms * 100) / 100,
+            });
+          }
+        }
+      });
+    };
+    Object.defineProperty(call, 'length', { value: fn.length });
+    Object.defineProperty(call, 'name', { value: method });
+    wrapped[method] = call;
+  }
+  return wrapped as H;
+}

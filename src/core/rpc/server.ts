@@ -1,0 +1,106 @@
+import net from 'node:net';
+import { logger } from '../log';
+import { prom, statsd } from '../monitor';
+import { type RejectReason, ThriftConnection, type ThriftProcessor } from './connection';
+import type { InFlight } from './in-flight';
+
+export interface ThriftServerOptions {
+  processor: ThriftProcessor;
+  maxFrameBytes: number;
+  /** CIDR networks allowed to connect; empty allows every address. */
+  allowedNetworks: readonly string[];
+  inFlight: InFlight;
+}
+
+/** Builds the allow-list of client networks; throws on a malformed CIDR. */
+export function buildAllowList(networks: readonly string[]): net.BlockList | undefined {
+  if (networks.length === 0) return undefined;
+  const list = new net.BlockList();
+  for (const cidr of networks) {
+    const [address, bits] = cidr.split('/');
+    const type = address && net.isIPv6(address) ? 'ipv6' : 'ipv4';
+    if (!address || !net.isIP(address)) throw new Error(`"${cidr}" is not an IP network in CIDR form`);
+    const prefix = bits === undefined ? (type === 'ipv6' ? 128 : 32) : Number(bits);
+    list.addSubnet(address, prefix, type);
+  }
+  return list;
+}
+
+function isAllowed(list: net.BlockList | undefined, remote: string | undefined): boolean {
+  if (!list) return true;
+  if (!remote) return false;
+  const v4 = remote.startsWith('::ffff:') ? remote.slice(7) : remote;
+  return net.isIPv4(v4) ? list.check(v4, 'ipv4') : list.check(remote, 'ipv6');
+}
+
+/**
+ * The Thrift server: one port for framed and unframed transports and the
+ * binary and compact protocols, chosen per connection. A client's fault
+ * closes its own connection and is counted; the server never dies of it.
+ */
+export class ThriftServer {
+  private readonly server: net.Server;
+  private readonly connections = new Set<ThriftConnection>();
+  private readonly allowList: net.BlockList | undefined;
+
+  constructor(private readonly options: ThriftServerOptions) {
+    this.allowList = buildAllowList(options.allowedNetworks);
+    this.server = net.createServer((socket) => this.onConnection(socket));
+    this.server.on('error', (err) => logger.error('thrift server error', { error: err.message }));
+  }
+
+  private onReject(reason: RejectReason, detail: string, remote: string | undefined): void {
+    statsd.increment(`thrift.rejected.${reason}`);
+    prom.thriftRejected.inc({ reason });
+    logger.warn('thrift connection closed', { reason, detail, remote });
+  }
+
+  private onConnection(socket: net.Socket): void {
+    const remote = socket.remoteAddress;
+    if (!isAllowed(this.allowList, remote)) {
+      this.onReject('not_allowed', 'address outside thrift.allowed_networks', remote);
+      socket.destroy();
+      return;
+    }
+    const connection = new ThriftConnection(socket, {
+      processor: this.options.processor,
+      maxFrameBytes: this.options.maxFrameBytes,
+      onReject: (reason, detail) => this.onReject(reason, detail, remote),
+    });
+    this.connections.add(connection);
+    socket.once('close', () => this.connections.delete(connection));
+  }
+
+  listen(port: number, host: string): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting, lets calls in flight finish within the deadline, then
+   * closes every connection.
+   */
+  async close(deadlineMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const drained = await this.options.inFlight.idle(deadlineMs);
+    if (!drained) {
+      logger.warn('thrift calls still running at the shutdown deadline; closing their connections', {
+        in_flight: this.options.inFlight.size,
+      });
+    }
+    // Let the last answers leave the socket buffers before closing.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const connection of this.connections) connection.socket.end();
+    const hard = setTimeout(() => {
+      for (const connection of this.connections) connection.destroy();
+    }, 1000);
+    hard.unref();
+    await closed;
+    clearTimeout(hard);
+  }
+}

@@ -1,0 +1,12 @@
+export { ERROR_CODES, classOfCode, type ErrorName, type ErrorClassName } from './error_code';
+export {
+  TandemError,
+  UserError,
+  AuthError,
+  ServerError,
+  ThirdPartyError,
+  DevError,
+  asTandemError,
+  type FieldError,
+  type ErrorOptions,
+} from './errors';
