@@ -4,7 +4,7 @@ ENV ?= dev
 THRIFT_OUT := thrift/gen-nodejs
 NODE_RUN := node --enable-source-maps
 
-.PHONY: help develop build server worker config test lint format thrift bench migrate zeus-stub clean
+.PHONY: help develop build server worker config test lint format thrift bench migrate clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -44,15 +44,24 @@ format: ## rewrite files with Prettier
 # The sed line makes the generated processors pass our own
 # TApplicationException(INTERNAL_ERROR) through instead of wrapping every
 # undeclared error as UNKNOWN with its raw message (which would leak internals).
-thrift: ## regenerate the Thrift stubs in thrift/gen-nodejs (needs thrift 0.17+)
+# The test-only Probe service (test/fixtures/thrift) is generated the same way;
+# it includes tandem.thrift, and its stubs are pointed at thrift/gen-nodejs's
+# tandem_types so that both sides share one set of exception classes.
+thrift: ## regenerate the Thrift stubs in thrift/gen-nodejs and test/fixtures/thrift/gen-nodejs (needs thrift 0.17+)
 	@command -v thrift >/dev/null || { echo "Install the Thrift compiler first: apt-get install thrift-compiler" >&2; exit 1; }
 	rm -rf $(THRIFT_OUT) && mkdir -p $(THRIFT_OUT)
 	for idl in thrift/*.thrift; do thrift --gen js:node,ts,es6 -out $(THRIFT_OUT) $$idl; done
-	sed -i -E 's/new Thrift\.TApplicationException\(Thrift\.TApplicationExceptionType\.UNKNOWN, err\.message\)/(err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"))/g' $(THRIFT_OUT)/*.js
-	@! grep -l 'UNKNOWN, err.message' $(THRIFT_OUT)/*.js || { echo "The generated-code patch did not apply everywhere." >&2; exit 1; }
+	rm -rf test/fixtures/thrift/gen-nodejs && mkdir -p test/fixtures/thrift/gen-nodejs
+	for idl in test/fixtures/thrift/*.thrift; do thrift --gen js:node,ts,es6 -out test/fixtures/thrift/gen-nodejs $$idl; done
+	sed -i -E "s#require\('\./tandem_types'\)#require('../../../../$(THRIFT_OUT)/tandem_types')#" test/fixtures/thrift/gen-nodejs/*.js test/fixtures/thrift/gen-nodejs/*.d.ts
+	sed -i -E 's/new Thrift\.TApplicationException\(Thrift\.TApplicationExceptionType\.UNKNOWN, err\.message\)/(err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"))/g' $(THRIFT_OUT)/*.js test/fixtures/thrift/gen-nodejs/*.js
+	@! grep -l 'UNKNOWN, err.message' $(THRIFT_OUT)/*.js test/fixtures/thrift/gen-nodejs/*.js || { echo "The generated-code patch did not apply everywhere." >&2; exit 1; }
 
 bench: build ## benchmarks: the full stack beside bare Express and bare thrift, same run
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/run.ts
+
+migrate: ## apply database migrations (creates the database if missing)
+	npm run --silent migrate -- up
 
 clean: ## remove build output
 	rm -rf dist

@@ -33,6 +33,19 @@ const config: ConfigInput = {
     keep_alive_timeout_ms: 65000,
     /** Take the client address from X-Forwarded-For; only behind a proxy you run. Default false. */
     trust_proxy: false,
+    /** Browser origins allowed to call the API (CORS), e.g. 'https://backoffice.example.com'; empty allows none. */
+    cors_origins: [],
+  },
+
+  auth: {
+    /** How long a staff session lasts after login, in seconds. Default 28800 (8 h). */
+    session_ttl_seconds: 8 * 3600,
+    /** Failed logins for one username before it is paused for the window. Default 5. */
+    login_max_failures_per_user: 5,
+    /** Failed logins from one client address before it is paused for the window. Default 20. */
+    login_max_failures_per_address: 20,
+    /** The window over which failed logins are counted, in seconds. Default 900. */
+    login_window_seconds: 900,
   },
 
   thrift: {

@@ -3,7 +3,16 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+    // thrift 0.24 requires uuid 14, which ships ES modules only: plain Node 20
+    // loads them through require(esm), jest's module system does not.
+    '/node_modules/thrift/node_modules/uuid/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(thrift/node_modules/)?uuid/)'],
   testTimeout: 30000,
   // Files run in parallel workers; each owns its data (unique ids, own ports).
   maxWorkers: 2,

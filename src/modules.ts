@@ -1,8 +1,33 @@
-import type { AppModules } from './core/app/app';
+import type { AppModules, Resources } from './core/app/app';
+import { createAuthorize } from './core/auth/authorize';
+import { mountOpenApi } from './core/api/openapi';
 import { wrapHandler } from './core/rpc';
+import { authRoutes } from './api/auth/auth-routes';
+import { csRoutes } from './api/cs/cs-routes';
+import { createCsDomain, type CsDomain } from './service/cs';
+import { createStaffDomain, type StaffDomain } from './service/staff';
 import { Processor as TandemProcessor } from '../thrift/gen-nodejs/Tandem';
 import { toIdlException } from './thrift/errors';
 import { createTandemHandler } from './thrift/tandem-handler';
+import { httpSecurity } from './core/api/security';
+
+interface Domains {
+  cs: CsDomain;
+  staff: StaffDomain;
+}
+
+const built = new WeakMap<Resources, Domains>();
+
+/** Each domain is built once per running app, from the app's shared resources. */
+function domains(resources: Resources): Domains {
+  let d = built.get(resources);
+  if (!d) {
+    const { sequelize, redis, config } = resources;
+    d = { cs: createCsDomain(sequelize, redis), staff: createStaffDomain(sequelize, redis, config.auth) };
+    built.set(resources, d);
+  }
+  return d;
+}
 
 /**
  * The composition root: the one place that puts the domains' routes and
@@ -10,10 +35,16 @@ import { createTandemHandler } from './thrift/tandem-handler';
  */
 export function appModules(): AppModules {
   return {
-    routes: () => [],
+    routes: (resources) => {
+      const d = domains(resources);
+      return [...authRoutes(d.staff.staff), ...csRoutes(d.cs)];
+    },
+    authorize: (resources) => createAuthorize(domains(resources).staff.sessions),
+    before: (resources) => httpSecurity(resources.config.http.cors_origins),
+    raw: (app, routes) => mountOpenApi(app, routes, { title: 'tandem', version: '1.0.0' }),
     thriftProcessor: (resources, inFlight) =>
       new TandemProcessor(
-        wrapHandler(createTandemHandler(), {
+        wrapHandler(createTandemHandler(domains(resources).cs), {
           toIdlException,
           inFlight,
           accessLog: resources.config.log.access,

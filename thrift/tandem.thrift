@@ -32,7 +32,104 @@ exception ThirdPartyException {
   2: string message,
 }
 
+/** Status of a customer-service event; DONE is final. */
+enum CsStatus {
+  PENDING = 1,
+  REMAIN = 2,
+  FOLLOW_UP = 3,
+  FORWARD = 4,
+  DONE = 5,
+}
+
+/** Who reported the event. */
+enum CsUserType {
+  MERCHANT = 1,
+  MARKETING = 2,
+  USER = 3,
+  OTHERS = 4,
+}
+
+/** How the report reached us. */
+enum CsSource {
+  PHONE = 1,
+  EMAIL = 2,
+  WEIBO = 3,
+  WECHAT = 4,
+  ONLINE_CS = 5,
+  FEEDBACK = 6,
+  OTHERS = 7,
+}
+
+/** A customer-service event. Times are ISO 8601 in UTC. */
+struct CsEvent {
+  1: i64 id,
+  2: optional i64 user_id,
+  3: CsUserType user_type,
+  4: string phone,
+  /** Full 64-bit range, exact. */
+  5: optional i64 order_id,
+  6: CsSource source,
+  7: optional i64 category_id,
+  /** 0 (lowest) to 3 (highest). */
+  8: i32 priority,
+  9: CsStatus status,
+  10: i64 creator_id,
+  11: i64 handler_id,
+  12: double compensation,
+  13: string content,
+  14: string created_at,
+  15: string updated_at,
+}
+
+struct CreateCsEventRequest {
+  1: optional i64 user_id,
+  2: required CsUserType user_type,
+  3: optional string phone,
+  4: optional i64 order_id,
+  5: required CsSource source,
+  6: optional i64 category_id,
+  /** 0 to 3; default 0. */
+  7: optional i32 priority,
+  /** At most two decimals; default 0. */
+  8: optional double compensation,
+  9: required string content,
+  /** The staff member on whose behalf the event is opened; 0 or absent means the system. */
+  10: optional i64 creator_id,
+  /** Defaults to the creator. */
+  11: optional i64 handler_id,
+  /** Idempotency key (at most 64 characters): a retry with the same key returns the first event. */
+  12: optional string request_key,
+}
+
+struct CsEventPage {
+  1: list<CsEvent> items,
+  2: i32 total,
+  3: i32 page,
+  4: i32 page_size,
+}
+
+/**
+ * Every method but ping may raise the four exceptions; each carries a
+ * stable business code (see the README's error-code table) and a message.
+ */
 service Tandem {
   /** Liveness: always "pong". */
   string ping(),
+
+  /**
+   * Names the calling service for this connection: later calls on it are
+   * logged and counted with that name. Call it once after connecting.
+   */
+  void hello(1: string service_name) throws (1: UserException user_error),
+
+  CsEvent create_cs_event(1: CreateCsEventRequest request)
+    throws (1: UserException user_error, 2: AuthException auth_error, 3: ServerException server_error, 4: ThirdPartyException third_party_error),
+
+  /** UserException 1100 when there is no such event. */
+  CsEvent get_cs_event(1: i64 id)
+    throws (1: UserException user_error, 2: AuthException auth_error, 3: ServerException server_error, 4: ThirdPartyException third_party_error),
+
+  /** Newest update first; page from 1, page_size 1 to 1000. */
+  CsEventPage list_cs_events_by_user(1: i64 user_id, 2: i32 page, 3: i32 page_size)
+    throws (1: UserException user_error, 2: AuthException auth_error, 3: ServerException server_error, 4: ThirdPartyException third_party_error),
 }

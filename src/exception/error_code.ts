@@ -55,6 +55,17 @@ export const ERROR_CODES = {
   INTEGER_OUT_OF_RANGE: { code: 1005, message: 'The field {field} is beyond the safe integer range.' },
   UNSUPPORTED_MEDIA_TYPE: { code: 1006, message: 'Send the body as application/json.' },
   METHOD_NOT_ALLOWED: { code: 1007, message: 'The method {method} is not allowed on {path}.' },
+
+  // User: customer-service events (1100–1199).
+  CS_EVENT_NOT_FOUND: { code: 1100, message: 'Customer-service event {id} was not found.' },
+  CS_EVENT_DONE: { code: 1101, message: 'Event {id} is done; a done event cannot change.' },
+  CS_SAME_STATUS: { code: 1102, message: 'Event {id} is already {status}.' },
+  CS_FORWARD_NEEDS_HANDLER: { code: 1103, message: 'Forwarding needs handler_id: the staff id of the new handler.' },
+  CS_CATEGORY_NOT_FOUND: { code: 1104, message: 'Category {id} does not exist or is not valid.' },
+  CS_CATEGORY_PARENT: { code: 1105, message: 'Category {name} cannot be placed under {parent}: {reason}' },
+  CS_CATEGORY_CONFLICT: { code: 1106, message: 'A category named {name} already exists under the same parent.' },
+  CS_REQUEST_KEY_CONFLICT: { code: 1107, message: 'Request key {key} was already used for another event.' },
+  CS_NOTHING_TO_UPDATE: { code: 1108, message: 'Give at least one of priority, category_id, compensation or content.' },
 } as const satisfies Record<string, { code: number; message: string }>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

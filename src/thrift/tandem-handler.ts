@@ -1,3 +1,10 @@
+import type Int64 from 'node-int64';
+import { setConnectionCaller } from '../core/rpc';
+import { UserError } from '../exception';
+import type { CsDomain } from '../service/cs';
+import type { CreateCsEventRequest, CsEvent, CsEventPage } from '../../thrift/gen-nodejs/tandem_types';
+import { csThriftMethods } from './cs';
+
 /**
  * The typed handler of `service Tandem` in thrift/tandem.thrift. The
  * generated `.d.ts` types the processor's handler as `object`; this interface
@@ -9,10 +16,26 @@
  */
 export interface TandemHandler {
   ping(): Promise<string>;
+  hello(serviceName: string): Promise<void>;
+  create_cs_event(request: CreateCsEventRequest): Promise<CsEvent>;
+  get_cs_event(id: Int64): Promise<CsEvent>;
+  list_cs_events_by_user(userId: Int64, page: number, pageSize: number): Promise<CsEventPage>;
 }
 
-export function createTandemHandler(): TandemHandler {
+const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createTandemHandler(cs: CsDomain): TandemHandler {
   return {
     ping: () => Promise.resolve('pong'),
+    hello: (serviceName: string) => {
+      if (!SERVICE_NAME.test(serviceName)) {
+        return Promise.reject(
+          new UserError('BAD_REQUEST', { params: { reason: 'service_name must be 1-64 letters, digits, dots, dashes or underscores.' } }),
+        );
+      }
+      setConnectionCaller(serviceName);
+      return Promise.resolve();
+    },
+    ...csThriftMethods(cs),
   };
 }

@@ -10,11 +10,21 @@ import Q = thrift.Q;
 import Int64 = require('node-int64');
 
 import ttypes = require('./tandem_types');
+import CsStatus = ttypes.CsStatus
+import CsUserType = ttypes.CsUserType
+import CsSource = ttypes.CsSource
 import UserException = ttypes.UserException
 import AuthException = ttypes.AuthException
 import ServerException = ttypes.ServerException
 import ThirdPartyException = ttypes.ThirdPartyException
+import CsEvent = ttypes.CsEvent
+import CreateCsEventRequest = ttypes.CreateCsEventRequest
+import CsEventPage = ttypes.CsEventPage
 
+/**
+ * Every method but ping may raise the four exceptions; each carries a
+ * stable business code (see the README's error-code table) and a message.
+ */
 declare class Client {
     private output: thrift.TTransport;
     private pClass: thrift.TProtocol;
@@ -31,6 +41,42 @@ declare class Client {
      * Liveness: always "pong".
      */
     ping(callback?: (error: void, response: string)=>void): void;
+
+    /**
+     * Names the calling service for this connection: later calls on it are
+     * logged and counted with that name. Call it once after connecting.
+     */
+    hello(service_name: string): Promise<void>;
+
+    /**
+     * Names the calling service for this connection: later calls on it are
+     * logged and counted with that name. Call it once after connecting.
+     */
+    hello(service_name: string, callback?: (error: ttypes.UserException, response: void)=>void): void;
+
+    create_cs_event(request: CreateCsEventRequest): Promise<CsEvent>;
+
+    create_cs_event(request: CreateCsEventRequest, callback?: (error: ttypes.UserException | ttypes.AuthException | ttypes.ServerException | ttypes.ThirdPartyException, response: CsEvent)=>void): void;
+
+    /**
+     * UserException 1100 when there is no such event.
+     */
+    get_cs_event(id: Int64): Promise<CsEvent>;
+
+    /**
+     * UserException 1100 when there is no such event.
+     */
+    get_cs_event(id: Int64, callback?: (error: ttypes.UserException | ttypes.AuthException | ttypes.ServerException | ttypes.ThirdPartyException, response: CsEvent)=>void): void;
+
+    /**
+     * Newest update first; page from 1, page_size 1 to 1000.
+     */
+    list_cs_events_by_user(user_id: Int64, page: number, page_size: number): Promise<CsEventPage>;
+
+    /**
+     * Newest update first; page from 1, page_size 1 to 1000.
+     */
+    list_cs_events_by_user(user_id: Int64, page: number, page_size: number, callback?: (error: ttypes.UserException | ttypes.AuthException | ttypes.ServerException | ttypes.ThirdPartyException, response: CsEventPage)=>void): void;
   }
 
 declare class Processor {
@@ -39,4 +85,8 @@ declare class Processor {
   constructor(handler: object);
   process(input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_ping(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_hello(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_create_cs_event(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_get_cs_event(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_list_cs_events_by_user(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

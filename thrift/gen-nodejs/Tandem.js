@@ -92,6 +92,703 @@ const Tandem_ping_result = class {
   }
 
 };
+const Tandem_hello_args = class {
+  constructor(args) {
+    this.service_name = null;
+    if (args) {
+      if (args.service_name !== undefined && args.service_name !== null) {
+        this.service_name = args.service_name;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRING) {
+          this.service_name = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 0:
+          input.skip(ftype);
+          break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_hello_args');
+    if (this.service_name !== null && this.service_name !== undefined) {
+      output.writeFieldBegin('service_name', Thrift.Type.STRING, 1);
+      output.writeString(this.service_name);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const Tandem_hello_result = class {
+  constructor(args) {
+    this.user_error = null;
+    if (args instanceof ttypes.UserException) {
+        this.user_error = args;
+        return;
+    }
+    if (args) {
+      if (args.user_error !== undefined && args.user_error !== null) {
+        this.user_error = args.user_error;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.user_error = new ttypes.UserException();
+          this.user_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 0:
+          input.skip(ftype);
+          break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_hello_result');
+    if (this.user_error !== null && this.user_error !== undefined) {
+      output.writeFieldBegin('user_error', Thrift.Type.STRUCT, 1);
+      this.user_error.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const Tandem_create_cs_event_args = class {
+  constructor(args) {
+    this.request = null;
+    if (args) {
+      if (args.request !== undefined && args.request !== null) {
+        this.request = new ttypes.CreateCsEventRequest(args.request);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.request = new ttypes.CreateCsEventRequest();
+          this.request.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 0:
+          input.skip(ftype);
+          break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_create_cs_event_args');
+    if (this.request !== null && this.request !== undefined) {
+      output.writeFieldBegin('request', Thrift.Type.STRUCT, 1);
+      this.request.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const Tandem_create_cs_event_result = class {
+  constructor(args) {
+    this.success = null;
+    this.user_error = null;
+    this.auth_error = null;
+    this.server_error = null;
+    this.third_party_error = null;
+    if (args instanceof ttypes.UserException) {
+        this.user_error = args;
+        return;
+    }
+    if (args instanceof ttypes.AuthException) {
+        this.auth_error = args;
+        return;
+    }
+    if (args instanceof ttypes.ServerException) {
+        this.server_error = args;
+        return;
+    }
+    if (args instanceof ttypes.ThirdPartyException) {
+        this.third_party_error = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.CsEvent(args.success);
+      }
+      if (args.user_error !== undefined && args.user_error !== null) {
+        this.user_error = args.user_error;
+      }
+      if (args.auth_error !== undefined && args.auth_error !== null) {
+        this.auth_error = args.auth_error;
+      }
+      if (args.server_error !== undefined && args.server_error !== null) {
+        this.server_error = args.server_error;
+      }
+      if (args.third_party_error !== undefined && args.third_party_error !== null) {
+        this.third_party_error = args.third_party_error;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.CsEvent();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.user_error = new ttypes.UserException();
+          this.user_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.auth_error = new ttypes.AuthException();
+          this.auth_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.server_error = new ttypes.ServerException();
+          this.server_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.third_party_error = new ttypes.ThirdPartyException();
+          this.third_party_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_create_cs_event_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.user_error !== null && this.user_error !== undefined) {
+      output.writeFieldBegin('user_error', Thrift.Type.STRUCT, 1);
+      this.user_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.auth_error !== null && this.auth_error !== undefined) {
+      output.writeFieldBegin('auth_error', Thrift.Type.STRUCT, 2);
+      this.auth_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.server_error !== null && this.server_error !== undefined) {
+      output.writeFieldBegin('server_error', Thrift.Type.STRUCT, 3);
+      this.server_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.third_party_error !== null && this.third_party_error !== undefined) {
+      output.writeFieldBegin('third_party_error', Thrift.Type.STRUCT, 4);
+      this.third_party_error.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const Tandem_get_cs_event_args = class {
+  constructor(args) {
+    this.id = null;
+    if (args) {
+      if (args.id !== undefined && args.id !== null) {
+        this.id = args.id;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.I64) {
+          this.id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 0:
+          input.skip(ftype);
+          break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_get_cs_event_args');
+    if (this.id !== null && this.id !== undefined) {
+      output.writeFieldBegin('id', Thrift.Type.I64, 1);
+      output.writeI64(this.id);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const Tandem_get_cs_event_result = class {
+  constructor(args) {
+    this.success = null;
+    this.user_error = null;
+    this.auth_error = null;
+    this.server_error = null;
+    this.third_party_error = null;
+    if (args instanceof ttypes.UserException) {
+        this.user_error = args;
+        return;
+    }
+    if (args instanceof ttypes.AuthException) {
+        this.auth_error = args;
+        return;
+    }
+    if (args instanceof ttypes.ServerException) {
+        this.server_error = args;
+        return;
+    }
+    if (args instanceof ttypes.ThirdPartyException) {
+        this.third_party_error = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.CsEvent(args.success);
+      }
+      if (args.user_error !== undefined && args.user_error !== null) {
+        this.user_error = args.user_error;
+      }
+      if (args.auth_error !== undefined && args.auth_error !== null) {
+        this.auth_error = args.auth_error;
+      }
+      if (args.server_error !== undefined && args.server_error !== null) {
+        this.server_error = args.server_error;
+      }
+      if (args.third_party_error !== undefined && args.third_party_error !== null) {
+        this.third_party_error = args.third_party_error;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.CsEvent();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.user_error = new ttypes.UserException();
+          this.user_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.auth_error = new ttypes.AuthException();
+          this.auth_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.server_error = new ttypes.ServerException();
+          this.server_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.third_party_error = new ttypes.ThirdPartyException();
+          this.third_party_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_get_cs_event_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.user_error !== null && this.user_error !== undefined) {
+      output.writeFieldBegin('user_error', Thrift.Type.STRUCT, 1);
+      this.user_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.auth_error !== null && this.auth_error !== undefined) {
+      output.writeFieldBegin('auth_error', Thrift.Type.STRUCT, 2);
+      this.auth_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.server_error !== null && this.server_error !== undefined) {
+      output.writeFieldBegin('server_error', Thrift.Type.STRUCT, 3);
+      this.server_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.third_party_error !== null && this.third_party_error !== undefined) {
+      output.writeFieldBegin('third_party_error', Thrift.Type.STRUCT, 4);
+      this.third_party_error.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const Tandem_list_cs_events_by_user_args = class {
+  constructor(args) {
+    this.user_id = null;
+    this.page = null;
+    this.page_size = null;
+    if (args) {
+      if (args.user_id !== undefined && args.user_id !== null) {
+        this.user_id = args.user_id;
+      }
+      if (args.page !== undefined && args.page !== null) {
+        this.page = args.page;
+      }
+      if (args.page_size !== undefined && args.page_size !== null) {
+        this.page_size = args.page_size;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.I64) {
+          this.user_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.I32) {
+          this.page = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.I32) {
+          this.page_size = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_list_cs_events_by_user_args');
+    if (this.user_id !== null && this.user_id !== undefined) {
+      output.writeFieldBegin('user_id', Thrift.Type.I64, 1);
+      output.writeI64(this.user_id);
+      output.writeFieldEnd();
+    }
+    if (this.page !== null && this.page !== undefined) {
+      output.writeFieldBegin('page', Thrift.Type.I32, 2);
+      output.writeI32(this.page);
+      output.writeFieldEnd();
+    }
+    if (this.page_size !== null && this.page_size !== undefined) {
+      output.writeFieldBegin('page_size', Thrift.Type.I32, 3);
+      output.writeI32(this.page_size);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const Tandem_list_cs_events_by_user_result = class {
+  constructor(args) {
+    this.success = null;
+    this.user_error = null;
+    this.auth_error = null;
+    this.server_error = null;
+    this.third_party_error = null;
+    if (args instanceof ttypes.UserException) {
+        this.user_error = args;
+        return;
+    }
+    if (args instanceof ttypes.AuthException) {
+        this.auth_error = args;
+        return;
+    }
+    if (args instanceof ttypes.ServerException) {
+        this.server_error = args;
+        return;
+    }
+    if (args instanceof ttypes.ThirdPartyException) {
+        this.third_party_error = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.CsEventPage(args.success);
+      }
+      if (args.user_error !== undefined && args.user_error !== null) {
+        this.user_error = args.user_error;
+      }
+      if (args.auth_error !== undefined && args.auth_error !== null) {
+        this.auth_error = args.auth_error;
+      }
+      if (args.server_error !== undefined && args.server_error !== null) {
+        this.server_error = args.server_error;
+      }
+      if (args.third_party_error !== undefined && args.third_party_error !== null) {
+        this.third_party_error = args.third_party_error;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.CsEventPage();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.user_error = new ttypes.UserException();
+          this.user_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.auth_error = new ttypes.AuthException();
+          this.auth_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.server_error = new ttypes.ServerException();
+          this.server_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.third_party_error = new ttypes.ThirdPartyException();
+          this.third_party_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_list_cs_events_by_user_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.user_error !== null && this.user_error !== undefined) {
+      output.writeFieldBegin('user_error', Thrift.Type.STRUCT, 1);
+      this.user_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.auth_error !== null && this.auth_error !== undefined) {
+      output.writeFieldBegin('auth_error', Thrift.Type.STRUCT, 2);
+      this.auth_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.server_error !== null && this.server_error !== undefined) {
+      output.writeFieldBegin('server_error', Thrift.Type.STRUCT, 3);
+      this.server_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.third_party_error !== null && this.third_party_error !== undefined) {
+      output.writeFieldBegin('third_party_error', Thrift.Type.STRUCT, 4);
+      this.third_party_error.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
 const TandemClient = exports.Client = class TandemClient {
   constructor(output, pClass) {
     this.output = output;
@@ -149,6 +846,248 @@ const TandemClient = exports.Client = class TandemClient {
     }
     return callback('ping failed: unknown result');
   }
+
+  hello (service_name) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_hello(service_name);
+    });
+  }
+
+  send_hello (service_name) {
+    const output = new this.pClass(this.output);
+    const params = {
+      service_name: service_name
+    };
+    const args = new Tandem_hello_args(params);
+    try {
+      output.writeMessageBegin('hello', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_hello (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new Tandem_hello_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.user_error) {
+      return callback(result.user_error);
+    }
+    callback(null);
+  }
+
+  create_cs_event (request) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_create_cs_event(request);
+    });
+  }
+
+  send_create_cs_event (request) {
+    const output = new this.pClass(this.output);
+    const params = {
+      request: request
+    };
+    const args = new Tandem_create_cs_event_args(params);
+    try {
+      output.writeMessageBegin('create_cs_event', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_create_cs_event (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new Tandem_create_cs_event_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.user_error) {
+      return callback(result.user_error);
+    }
+    if (null !== result.auth_error) {
+      return callback(result.auth_error);
+    }
+    if (null !== result.server_error) {
+      return callback(result.server_error);
+    }
+    if (null !== result.third_party_error) {
+      return callback(result.third_party_error);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('create_cs_event failed: unknown result');
+  }
+
+  get_cs_event (id) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_get_cs_event(id);
+    });
+  }
+
+  send_get_cs_event (id) {
+    const output = new this.pClass(this.output);
+    const params = {
+      id: id
+    };
+    const args = new Tandem_get_cs_event_args(params);
+    try {
+      output.writeMessageBegin('get_cs_event', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_get_cs_event (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new Tandem_get_cs_event_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.user_error) {
+      return callback(result.user_error);
+    }
+    if (null !== result.auth_error) {
+      return callback(result.auth_error);
+    }
+    if (null !== result.server_error) {
+      return callback(result.server_error);
+    }
+    if (null !== result.third_party_error) {
+      return callback(result.third_party_error);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('get_cs_event failed: unknown result');
+  }
+
+  list_cs_events_by_user (user_id, page, page_size) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_list_cs_events_by_user(user_id, page, page_size);
+    });
+  }
+
+  send_list_cs_events_by_user (user_id, page, page_size) {
+    const output = new this.pClass(this.output);
+    const params = {
+      user_id: user_id,
+      page: page,
+      page_size: page_size
+    };
+    const args = new Tandem_list_cs_events_by_user_args(params);
+    try {
+      output.writeMessageBegin('list_cs_events_by_user', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_list_cs_events_by_user (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new Tandem_list_cs_events_by_user_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.user_error) {
+      return callback(result.user_error);
+    }
+    if (null !== result.auth_error) {
+      return callback(result.auth_error);
+    }
+    if (null !== result.server_error) {
+      return callback(result.server_error);
+    }
+    if (null !== result.third_party_error) {
+      return callback(result.third_party_error);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('list_cs_events_by_user failed: unknown result');
+  }
 };
 const TandemProcessor = exports.Processor = class TandemProcessor {
   constructor(handler) {
@@ -197,6 +1136,176 @@ const TandemProcessor = exports.Processor = class TandemProcessor {
         } else {
           result_obj = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
           output.writeMessageBegin("ping", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_hello (seqid, input, output) {
+    const args = new Tandem_hello_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.hello.length === 1) {
+      Promise.resolve(this._handler.hello.bind(this._handler)(
+        args.service_name
+      )).then(result => {
+        const result_obj = new Tandem_hello_result({success: result});
+        output.writeMessageBegin("hello", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof ttypes.UserException) {
+          result = new Tandem_hello_result(err);
+          output.writeMessageBegin("hello", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("hello", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.hello(args.service_name, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof ttypes.UserException) {
+          result_obj = new Tandem_hello_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("hello", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("hello", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_create_cs_event (seqid, input, output) {
+    const args = new Tandem_create_cs_event_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.create_cs_event.length === 1) {
+      Promise.resolve(this._handler.create_cs_event.bind(this._handler)(
+        args.request
+      )).then(result => {
+        const result_obj = new Tandem_create_cs_event_result({success: result});
+        output.writeMessageBegin("create_cs_event", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof ttypes.UserException || err instanceof ttypes.AuthException || err instanceof ttypes.ServerException || err instanceof ttypes.ThirdPartyException) {
+          result = new Tandem_create_cs_event_result(err);
+          output.writeMessageBegin("create_cs_event", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("create_cs_event", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.create_cs_event(args.request, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof ttypes.UserException || err instanceof ttypes.AuthException || err instanceof ttypes.ServerException || err instanceof ttypes.ThirdPartyException) {
+          result_obj = new Tandem_create_cs_event_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("create_cs_event", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("create_cs_event", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_get_cs_event (seqid, input, output) {
+    const args = new Tandem_get_cs_event_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.get_cs_event.length === 1) {
+      Promise.resolve(this._handler.get_cs_event.bind(this._handler)(
+        args.id
+      )).then(result => {
+        const result_obj = new Tandem_get_cs_event_result({success: result});
+        output.writeMessageBegin("get_cs_event", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof ttypes.UserException || err instanceof ttypes.AuthException || err instanceof ttypes.ServerException || err instanceof ttypes.ThirdPartyException) {
+          result = new Tandem_get_cs_event_result(err);
+          output.writeMessageBegin("get_cs_event", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("get_cs_event", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.get_cs_event(args.id, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof ttypes.UserException || err instanceof ttypes.AuthException || err instanceof ttypes.ServerException || err instanceof ttypes.ThirdPartyException) {
+          result_obj = new Tandem_get_cs_event_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("get_cs_event", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("get_cs_event", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_list_cs_events_by_user (seqid, input, output) {
+    const args = new Tandem_list_cs_events_by_user_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.list_cs_events_by_user.length === 3) {
+      Promise.resolve(this._handler.list_cs_events_by_user.bind(this._handler)(
+        args.user_id,
+        args.page,
+        args.page_size
+      )).then(result => {
+        const result_obj = new Tandem_list_cs_events_by_user_result({success: result});
+        output.writeMessageBegin("list_cs_events_by_user", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof ttypes.UserException || err instanceof ttypes.AuthException || err instanceof ttypes.ServerException || err instanceof ttypes.ThirdPartyException) {
+          result = new Tandem_list_cs_events_by_user_result(err);
+          output.writeMessageBegin("list_cs_events_by_user", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("list_cs_events_by_user", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.list_cs_events_by_user(args.user_id, args.page, args.page_size, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof ttypes.UserException || err instanceof ttypes.AuthException || err instanceof ttypes.ServerException || err instanceof ttypes.ThirdPartyException) {
+          result_obj = new Tandem_list_cs_events_by_user_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("list_cs_events_by_user", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("list_cs_events_by_user", Thrift.MessageType.EXCEPTION, seqid);
         }
         result_obj.write(output);
         output.writeMessageEnd();

@@ -10,6 +10,40 @@ import Int64 = require('node-int64');
 
 
 /**
+ * Status of a customer-service event; DONE is final.
+ */
+declare enum CsStatus {
+  PENDING = 1,
+  REMAIN = 2,
+  FOLLOW_UP = 3,
+  FORWARD = 4,
+  DONE = 5,
+}
+
+/**
+ * Who reported the event.
+ */
+declare enum CsUserType {
+  MERCHANT = 1,
+  MARKETING = 2,
+  USER = 3,
+  OTHERS = 4,
+}
+
+/**
+ * How the report reached us.
+ */
+declare enum CsSource {
+  PHONE = 1,
+  EMAIL = 2,
+  WEIBO = 3,
+  WECHAT = 4,
+  ONLINE_CS = 5,
+  FEEDBACK = 6,
+  OTHERS = 7,
+}
+
+/**
  * The caller asked for something wrong: bad input, not found, conflict.
  */
 declare class UserException extends Thrift.TException {
@@ -47,4 +81,53 @@ declare class ThirdPartyException extends Thrift.TException {
     public message: string;
 
       constructor(args?: { code: number; message: string; });
+  }
+
+/**
+ * A customer-service event. Times are ISO 8601 in UTC.
+ */
+declare class CsEvent {
+    public id: Int64;
+    public user_id?: Int64;
+    public user_type: CsUserType;
+    public phone: string;
+    public order_id?: Int64;
+    public source: CsSource;
+    public category_id?: Int64;
+    public priority: number;
+    public status: CsStatus;
+    public creator_id: Int64;
+    public handler_id: Int64;
+    public compensation: number;
+    public content: string;
+    public created_at: string;
+    public updated_at: string;
+
+      constructor(args?: { id: Int64; user_id?: Int64; user_type: CsUserType; phone: string; order_id?: Int64; source: CsSource; category_id?: Int64; priority: number; status: CsStatus; creator_id: Int64; handler_id: Int64; compensation: number; content: string; created_at: string; updated_at: string; });
+  }
+
+declare class CreateCsEventRequest {
+    public user_id?: Int64;
+    public user_type: CsUserType;
+    public phone?: string;
+    public order_id?: Int64;
+    public source: CsSource;
+    public category_id?: Int64;
+    public priority?: number;
+    public compensation?: number;
+    public content: string;
+    public creator_id?: Int64;
+    public handler_id?: Int64;
+    public request_key?: string;
+
+      constructor(args?: { user_id?: Int64; user_type: CsUserType; phone?: string; order_id?: Int64; source: CsSource; category_id?: Int64; priority?: number; compensation?: number; content: string; creator_id?: Int64; handler_id?: Int64; request_key?: string; });
+  }
+
+declare class CsEventPage {
+    public items: CsEvent[];
+    public total: number;
+    public page: number;
+    public page_size: number;
+
+      constructor(args?: { items: CsEvent[]; total: number; page: number; page_size: number; });
   }

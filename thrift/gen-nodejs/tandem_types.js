@@ -11,6 +11,44 @@ const Int64 = require('node-int64');
 
 
 const ttypes = module.exports = {};
+ttypes.CsStatus = {
+  '1' : 'PENDING',
+  'PENDING' : 1,
+  '2' : 'REMAIN',
+  'REMAIN' : 2,
+  '3' : 'FOLLOW_UP',
+  'FOLLOW_UP' : 3,
+  '4' : 'FORWARD',
+  'FORWARD' : 4,
+  '5' : 'DONE',
+  'DONE' : 5
+};
+ttypes.CsUserType = {
+  '1' : 'MERCHANT',
+  'MERCHANT' : 1,
+  '2' : 'MARKETING',
+  'MARKETING' : 2,
+  '3' : 'USER',
+  'USER' : 3,
+  '4' : 'OTHERS',
+  'OTHERS' : 4
+};
+ttypes.CsSource = {
+  '1' : 'PHONE',
+  'PHONE' : 1,
+  '2' : 'EMAIL',
+  'EMAIL' : 2,
+  '3' : 'WEIBO',
+  'WEIBO' : 3,
+  '4' : 'WECHAT',
+  'WECHAT' : 4,
+  '5' : 'ONLINE_CS',
+  'ONLINE_CS' : 5,
+  '6' : 'FEEDBACK',
+  'FEEDBACK' : 6,
+  '7' : 'OTHERS',
+  'OTHERS' : 7
+};
 const UserException = module.exports.UserException = class extends Thrift.TException {
   constructor(args) {
     super(args);
@@ -271,6 +309,623 @@ const ThirdPartyException = module.exports.ThirdPartyException = class extends T
     if (this.message !== null && this.message !== undefined) {
       output.writeFieldBegin('message', Thrift.Type.STRING, 2);
       output.writeString(this.message);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const CsEvent = module.exports.CsEvent = class {
+  constructor(args) {
+    this.id = null;
+    this.user_id = null;
+    this.user_type = null;
+    this.phone = null;
+    this.order_id = null;
+    this.source = null;
+    this.category_id = null;
+    this.priority = null;
+    this.status = null;
+    this.creator_id = null;
+    this.handler_id = null;
+    this.compensation = null;
+    this.content = null;
+    this.created_at = null;
+    this.updated_at = null;
+    if (args) {
+      if (args.id !== undefined && args.id !== null) {
+        this.id = args.id;
+      }
+      if (args.user_id !== undefined && args.user_id !== null) {
+        this.user_id = args.user_id;
+      }
+      if (args.user_type !== undefined && args.user_type !== null) {
+        this.user_type = args.user_type;
+      }
+      if (args.phone !== undefined && args.phone !== null) {
+        this.phone = args.phone;
+      }
+      if (args.order_id !== undefined && args.order_id !== null) {
+        this.order_id = args.order_id;
+      }
+      if (args.source !== undefined && args.source !== null) {
+        this.source = args.source;
+      }
+      if (args.category_id !== undefined && args.category_id !== null) {
+        this.category_id = args.category_id;
+      }
+      if (args.priority !== undefined && args.priority !== null) {
+        this.priority = args.priority;
+      }
+      if (args.status !== undefined && args.status !== null) {
+        this.status = args.status;
+      }
+      if (args.creator_id !== undefined && args.creator_id !== null) {
+        this.creator_id = args.creator_id;
+      }
+      if (args.handler_id !== undefined && args.handler_id !== null) {
+        this.handler_id = args.handler_id;
+      }
+      if (args.compensation !== undefined && args.compensation !== null) {
+        this.compensation = args.compensation;
+      }
+      if (args.content !== undefined && args.content !== null) {
+        this.content = args.content;
+      }
+      if (args.created_at !== undefined && args.created_at !== null) {
+        this.created_at = args.created_at;
+      }
+      if (args.updated_at !== undefined && args.updated_at !== null) {
+        this.updated_at = args.updated_at;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.I64) {
+          this.id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.I64) {
+          this.user_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.I32) {
+          this.user_type = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRING) {
+          this.phone = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.I64) {
+          this.order_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 6:
+        if (ftype == Thrift.Type.I32) {
+          this.source = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 7:
+        if (ftype == Thrift.Type.I64) {
+          this.category_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 8:
+        if (ftype == Thrift.Type.I32) {
+          this.priority = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 9:
+        if (ftype == Thrift.Type.I32) {
+          this.status = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 10:
+        if (ftype == Thrift.Type.I64) {
+          this.creator_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 11:
+        if (ftype == Thrift.Type.I64) {
+          this.handler_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 12:
+        if (ftype == Thrift.Type.DOUBLE) {
+          this.compensation = input.readDouble();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 13:
+        if (ftype == Thrift.Type.STRING) {
+          this.content = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 14:
+        if (ftype == Thrift.Type.STRING) {
+          this.created_at = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 15:
+        if (ftype == Thrift.Type.STRING) {
+          this.updated_at = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('CsEvent');
+    if (this.id !== null && this.id !== undefined) {
+      output.writeFieldBegin('id', Thrift.Type.I64, 1);
+      output.writeI64(this.id);
+      output.writeFieldEnd();
+    }
+    if (this.user_id !== null && this.user_id !== undefined) {
+      output.writeFieldBegin('user_id', Thrift.Type.I64, 2);
+      output.writeI64(this.user_id);
+      output.writeFieldEnd();
+    }
+    if (this.user_type !== null && this.user_type !== undefined) {
+      output.writeFieldBegin('user_type', Thrift.Type.I32, 3);
+      output.writeI32(this.user_type);
+      output.writeFieldEnd();
+    }
+    if (this.phone !== null && this.phone !== undefined) {
+      output.writeFieldBegin('phone', Thrift.Type.STRING, 4);
+      output.writeString(this.phone);
+      output.writeFieldEnd();
+    }
+    if (this.order_id !== null && this.order_id !== undefined) {
+      output.writeFieldBegin('order_id', Thrift.Type.I64, 5);
+      output.writeI64(this.order_id);
+      output.writeFieldEnd();
+    }
+    if (this.source !== null && this.source !== undefined) {
+      output.writeFieldBegin('source', Thrift.Type.I32, 6);
+      output.writeI32(this.source);
+      output.writeFieldEnd();
+    }
+    if (this.category_id !== null && this.category_id !== undefined) {
+      output.writeFieldBegin('category_id', Thrift.Type.I64, 7);
+      output.writeI64(this.category_id);
+      output.writeFieldEnd();
+    }
+    if (this.priority !== null && this.priority !== undefined) {
+      output.writeFieldBegin('priority', Thrift.Type.I32, 8);
+      output.writeI32(this.priority);
+      output.writeFieldEnd();
+    }
+    if (this.status !== null && this.status !== undefined) {
+      output.writeFieldBegin('status', Thrift.Type.I32, 9);
+      output.writeI32(this.status);
+      output.writeFieldEnd();
+    }
+    if (this.creator_id !== null && this.creator_id !== undefined) {
+      output.writeFieldBegin('creator_id', Thrift.Type.I64, 10);
+      output.writeI64(this.creator_id);
+      output.writeFieldEnd();
+    }
+    if (this.handler_id !== null && this.handler_id !== undefined) {
+      output.writeFieldBegin('handler_id', Thrift.Type.I64, 11);
+      output.writeI64(this.handler_id);
+      output.writeFieldEnd();
+    }
+    if (this.compensation !== null && this.compensation !== undefined) {
+      output.writeFieldBegin('compensation', Thrift.Type.DOUBLE, 12);
+      output.writeDouble(this.compensation);
+      output.writeFieldEnd();
+    }
+    if (this.content !== null && this.content !== undefined) {
+      output.writeFieldBegin('content', Thrift.Type.STRING, 13);
+      output.writeString(this.content);
+      output.writeFieldEnd();
+    }
+    if (this.created_at !== null && this.created_at !== undefined) {
+      output.writeFieldBegin('created_at', Thrift.Type.STRING, 14);
+      output.writeString(this.created_at);
+      output.writeFieldEnd();
+    }
+    if (this.updated_at !== null && this.updated_at !== undefined) {
+      output.writeFieldBegin('updated_at', Thrift.Type.STRING, 15);
+      output.writeString(this.updated_at);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const CreateCsEventRequest = module.exports.CreateCsEventRequest = class {
+  constructor(args) {
+    this.user_id = null;
+    this.user_type = null;
+    this.phone = null;
+    this.order_id = null;
+    this.source = null;
+    this.category_id = null;
+    this.priority = null;
+    this.compensation = null;
+    this.content = null;
+    this.creator_id = null;
+    this.handler_id = null;
+    this.request_key = null;
+    if (args) {
+      if (args.user_id !== undefined && args.user_id !== null) {
+        this.user_id = args.user_id;
+      }
+      if (args.user_type !== undefined && args.user_type !== null) {
+        this.user_type = args.user_type;
+      } else {
+        throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field user_type is unset!');
+      }
+      if (args.phone !== undefined && args.phone !== null) {
+        this.phone = args.phone;
+      }
+      if (args.order_id !== undefined && args.order_id !== null) {
+        this.order_id = args.order_id;
+      }
+      if (args.source !== undefined && args.source !== null) {
+        this.source = args.source;
+      } else {
+        throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field source is unset!');
+      }
+      if (args.category_id !== undefined && args.category_id !== null) {
+        this.category_id = args.category_id;
+      }
+      if (args.priority !== undefined && args.priority !== null) {
+        this.priority = args.priority;
+      }
+      if (args.compensation !== undefined && args.compensation !== null) {
+        this.compensation = args.compensation;
+      }
+      if (args.content !== undefined && args.content !== null) {
+        this.content = args.content;
+      } else {
+        throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field content is unset!');
+      }
+      if (args.creator_id !== undefined && args.creator_id !== null) {
+        this.creator_id = args.creator_id;
+      }
+      if (args.handler_id !== undefined && args.handler_id !== null) {
+        this.handler_id = args.handler_id;
+      }
+      if (args.request_key !== undefined && args.request_key !== null) {
+        this.request_key = args.request_key;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.I64) {
+          this.user_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.I32) {
+          this.user_type = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRING) {
+          this.phone = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.I64) {
+          this.order_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.I32) {
+          this.source = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 6:
+        if (ftype == Thrift.Type.I64) {
+          this.category_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 7:
+        if (ftype == Thrift.Type.I32) {
+          this.priority = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 8:
+        if (ftype == Thrift.Type.DOUBLE) {
+          this.compensation = input.readDouble();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 9:
+        if (ftype == Thrift.Type.STRING) {
+          this.content = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 10:
+        if (ftype == Thrift.Type.I64) {
+          this.creator_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 11:
+        if (ftype == Thrift.Type.I64) {
+          this.handler_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 12:
+        if (ftype == Thrift.Type.STRING) {
+          this.request_key = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('CreateCsEventRequest');
+    if (this.user_id !== null && this.user_id !== undefined) {
+      output.writeFieldBegin('user_id', Thrift.Type.I64, 1);
+      output.writeI64(this.user_id);
+      output.writeFieldEnd();
+    }
+    if (this.user_type !== null && this.user_type !== undefined) {
+      output.writeFieldBegin('user_type', Thrift.Type.I32, 2);
+      output.writeI32(this.user_type);
+      output.writeFieldEnd();
+    }
+    if (this.phone !== null && this.phone !== undefined) {
+      output.writeFieldBegin('phone', Thrift.Type.STRING, 3);
+      output.writeString(this.phone);
+      output.writeFieldEnd();
+    }
+    if (this.order_id !== null && this.order_id !== undefined) {
+      output.writeFieldBegin('order_id', Thrift.Type.I64, 4);
+      output.writeI64(this.order_id);
+      output.writeFieldEnd();
+    }
+    if (this.source !== null && this.source !== undefined) {
+      output.writeFieldBegin('source', Thrift.Type.I32, 5);
+      output.writeI32(this.source);
+      output.writeFieldEnd();
+    }
+    if (this.category_id !== null && this.category_id !== undefined) {
+      output.writeFieldBegin('category_id', Thrift.Type.I64, 6);
+      output.writeI64(this.category_id);
+      output.writeFieldEnd();
+    }
+    if (this.priority !== null && this.priority !== undefined) {
+      output.writeFieldBegin('priority', Thrift.Type.I32, 7);
+      output.writeI32(this.priority);
+      output.writeFieldEnd();
+    }
+    if (this.compensation !== null && this.compensation !== undefined) {
+      output.writeFieldBegin('compensation', Thrift.Type.DOUBLE, 8);
+      output.writeDouble(this.compensation);
+      output.writeFieldEnd();
+    }
+    if (this.content !== null && this.content !== undefined) {
+      output.writeFieldBegin('content', Thrift.Type.STRING, 9);
+      output.writeString(this.content);
+      output.writeFieldEnd();
+    }
+    if (this.creator_id !== null && this.creator_id !== undefined) {
+      output.writeFieldBegin('creator_id', Thrift.Type.I64, 10);
+      output.writeI64(this.creator_id);
+      output.writeFieldEnd();
+    }
+    if (this.handler_id !== null && this.handler_id !== undefined) {
+      output.writeFieldBegin('handler_id', Thrift.Type.I64, 11);
+      output.writeI64(this.handler_id);
+      output.writeFieldEnd();
+    }
+    if (this.request_key !== null && this.request_key !== undefined) {
+      output.writeFieldBegin('request_key', Thrift.Type.STRING, 12);
+      output.writeString(this.request_key);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const CsEventPage = module.exports.CsEventPage = class {
+  constructor(args) {
+    this.items = null;
+    this.total = null;
+    this.page = null;
+    this.page_size = null;
+    if (args) {
+      if (args.items !== undefined && args.items !== null) {
+        this.items = Thrift.copyList(args.items, [ttypes.CsEvent]);
+      }
+      if (args.total !== undefined && args.total !== null) {
+        this.total = args.total;
+      }
+      if (args.page !== undefined && args.page !== null) {
+        this.page = args.page;
+      }
+      if (args.page_size !== undefined && args.page_size !== null) {
+        this.page_size = args.page_size;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.LIST) {
+          this.items = [];
+          const _rtmp31 = input.readListBegin();
+          const _size0 = _rtmp31.size || 0;
+          for (let _i2 = 0; _i2 < _size0; ++_i2) {
+            let elem3 = null;
+            elem3 = new ttypes.CsEvent();
+            elem3.read(input);
+            this.items.push(elem3);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.I32) {
+          this.total = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.I32) {
+          this.page = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.I32) {
+          this.page_size = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('CsEventPage');
+    if (this.items !== null && this.items !== undefined) {
+      output.writeFieldBegin('items', Thrift.Type.LIST, 1);
+      output.writeListBegin(Thrift.Type.STRUCT, this.items.length);
+      for (let iter4 in this.items) {
+        if (this.items.hasOwnProperty(iter4)) {
+          iter4 = this.items[iter4];
+          iter4.write(output);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.total !== null && this.total !== undefined) {
+      output.writeFieldBegin('total', Thrift.Type.I32, 2);
+      output.writeI32(this.total);
+      output.writeFieldEnd();
+    }
+    if (this.page !== null && this.page !== undefined) {
+      output.writeFieldBegin('page', Thrift.Type.I32, 3);
+      output.writeI32(this.page);
+      output.writeFieldEnd();
+    }
+    if (this.page_size !== null && this.page_size !== undefined) {
+      output.writeFieldBegin('page_size', Thrift.Type.I32, 4);
+      output.writeI32(this.page_size);
       output.writeFieldEnd();
     }
     output.writeFieldStop();

@@ -107,6 +107,8 @@ export function sendError(res: Response, err: TandemError, ctx: RequestContext):
     res.destroy();
     return;
   }
+  const retryAfter = err.params.retry_after;
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   send(res, status, errorEnvelope(err, ctx.requestId));
 }
 
@@ -126,6 +128,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       'http',
       requestIdFrom(req.headers['x-request-id'] as string | undefined, req.headers.traceparent as string | undefined),
     );
+    ctx.clientAddress = req.ip;
     req.tandem = ctx;
     res.setHeader('X-Request-Id', ctx.requestId);
     if (options.isDraining()) res.setHeader('Connection', 'close');

@@ -1,14 +1,15 @@
 import type { z } from 'zod';
 import { type FieldError, UserError } from '../../exception';
+import type { Permission } from '../auth/permissions';
 import type { RequestContext } from '../ctx';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
- * Who may call a route: `public` for anyone, or a permission name that the
- * caller's roles must grant (see core/auth).
+ * Who may call a route: `public` for anyone, `authenticated` for any
+ * logged-in staff member, or a permission their roles must grant.
  */
-export type RoutePermission = 'public' | (string & {});
+export type RoutePermission = 'public' | 'authenticated' | Permission;
 
 /** What a handler gets: validated input and the request's context, never Express objects. */
 export interface HandlerInput<P, Q, B> {

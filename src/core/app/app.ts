@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
-import { createHttpApp } from '../api/http-app';
+import { createHttpApp, type HttpAppOptions } from '../api/http-app';
 import type { Route } from '../api/route';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
 import type { Config } from '../config';
@@ -28,6 +28,10 @@ export interface AppModules {
   thriftProcessor: (resources: Resources, inFlight: InFlight) => ThriftProcessor;
   /** Extra docs or raw endpoints (OpenAPI). */
   raw?: (app: express.Express, routes: Route[]) => void;
+  /** The auth check of non-public routes (core/auth). */
+  authorize?: (resources: Resources) => HttpAppOptions['authorize'];
+  /** Middleware before the routes: security headers, CORS. */
+  before?: (resources: Resources) => express.RequestHandler[];
   /** Steps to run at start after connections (scheduler), each returning its stop function. */
   services?: ((resources: Resources) => Promise<() => Promise<void>>)[];
 }
@@ -120,6 +124,8 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     trustProxy: config.http.trust_proxy,
     accessLog: config.log.access,
     isDraining,
+    authorize: modules.authorize?.(resources),
+    before: modules.before?.(resources),
     raw: (expressApp) => {
       mountMetrics(expressApp);
       modules.raw?.(expressApp, routes);

@@ -50,7 +50,37 @@ export const configSchema = z
           .boolean()
           .default(false)
           .describe('Take the client address from X-Forwarded-For (behind a proxy only).'),
+        cors_origins: z
+          .array(z.string())
+          .default([])
+          .describe('Browser origins allowed to call the API (CORS); empty allows none.'),
       }),
+    auth: section({
+      session_ttl_seconds: z
+        .number()
+        .int()
+        .min(60)
+        .default(8 * 3600)
+        .describe('How long a staff session lasts after login.'),
+      login_max_failures_per_user: z
+        .number()
+        .int()
+        .min(1)
+        .default(5)
+        .describe('Failed logins for one username before it is paused for the window.'),
+      login_max_failures_per_address: z
+        .number()
+        .int()
+        .min(1)
+        .default(20)
+        .describe('Failed logins from one client address before it is paused for the window.'),
+      login_window_seconds: z
+        .number()
+        .int()
+        .min(1)
+        .default(900)
+        .describe('The window over which failed logins are counted, in seconds.'),
+    }),
     thrift: section({
         host: host.default('127.0.0.1').describe('Address the Thrift server binds.'),
         port: port.default(9090).describe('Thrift port; 0 picks a free one.'),

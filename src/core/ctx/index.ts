@@ -1,6 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
+/** Who a session belongs to, and what their roles allow. */
+export interface StaffIdentity {
+  readonly id: number;
+  readonly username: string;
+  readonly roles: readonly string[];
+  readonly permissions: ReadonlySet<string>;
+  /** The session token of this request, for logout; never logged. */
+  readonly token: string;
+}
+
 /** What every log line, metric and outgoing call of one request can see. */
 export interface RequestContext {
   /** Kept from the caller's X-Request-Id / traceparent, or generated. */
@@ -9,6 +19,10 @@ export interface RequestContext {
   readonly protocol: 'http' | 'thrift' | 'job' | 'script';
   /** Who is calling: a staff id, a sibling service name, or a job name; set once known. */
   caller: string | undefined;
+  /** The client's address (HTTP) or peer address (Thrift). */
+  clientAddress?: string | undefined;
+  /** The logged-in staff member, set by the auth check of an HTTP route. */
+  staff?: StaffIdentity | undefined;
   /** process.hrtime.bigint() at the start of the request. */
   readonly startedAt: bigint;
 }

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import thrift from 'thrift';
+import { type ConnectionState, runWithConnection } from './connection-state';
 
 /** What the generated `Processor` classes have in common. */
 export interface ThriftProcessor {
@@ -68,11 +69,13 @@ export class ThriftConnection {
   private output: thrift.TProtocol | undefined;
   private Protocol: ProtocolClass | undefined;
   private closed = false;
+  private readonly state: ConnectionState;
 
   constructor(
     readonly socket: Socket,
     private readonly hooks: ConnectionHooks,
   ) {
+    this.state = { peer: socket.remoteAddress, caller: undefined };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // A reset or a client gone mid-frame ends up here: drop this connection quietly.
@@ -137,7 +140,7 @@ export class ThriftConnection {
 
   private process(transport: thrift.TTransport): void {
     const Protocol = this.Protocol as ProtocolClass;
-    this.hooks.processor.process(new Protocol(transport), this.output as thrift.TProtocol);
+    runWithConnection(this.state, () => this.hooks.processor.process(new Protocol(transport), this.output as thrift.TProtocol));
   }
 
   private drainFramed(): void {

@@ -3,6 +3,7 @@ import { asTandemError, type TandemError } from '../../exception';
 import { elapsedMs, newContext, runWithContext } from '../ctx';
 import { logger } from '../log';
 import { prom, statsd } from '../monitor';
+import { currentConnection } from './connection-state';
 import type { InFlight } from './in-flight';
 
 export interface WrapOptions {
@@ -19,7 +20,12 @@ const INTERNAL_MESSAGE = 'Internal error';
 
 /** The exception for anything the IDL does not declare: no internals in its message. */
 export function internalError(): Error {
-  return new thrift.Thrift.TApplicationException(thrift.Thrift.TApplicationExceptionType.INTERNAL_ERROR, INTERNAL_MESSAGE);
+  const type = thrift.Thrift.TApplicationExceptionType.INTERNAL_ERROR;
+  const err = new thrift.Thrift.TApplicationException(type, INTERNAL_MESSAGE);
+  // thrift 0.24's TApplicationException.write() sends `this.code`, not the `type` its constructor
+  // sets: without this the caller would read the type as UNKNOWN (0).
+  err.code = type;
+  return err;
 }
 
 /**
@@ -43,7 +49,9 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
   for (const method of names) {
     const fn = target[method] as (...args: unknown[]) => unknown;
     const call = async (...args: unknown[]): Promise<unknown> => {
-      const ctx = newContext('thrift');
+      const connection = currentConnection();
+      const ctx = newContext('thrift', undefined, connection?.caller);
+      ctx.clientAddress = connection?.peer;
       return runWithContext(ctx, async () => {
         options.inFlight.enter();
         prom.inFlight.inc({ protocol: 'thrift' });

@@ -1,0 +1,29 @@
+/**
+ * Creates a staff account, or updates it when the username exists:
+ *
+ *   npm run script -- scripts/create_staff.ts --username ana --password 'a long secret' --roles cs_agent,cs_admin [--name "Ana Li"]
+ *   npm run script -- scripts/create_staff.ts --username ana --disable     (ends every session of ana)
+ *
+ * Roles: cs_agent, cs_admin, risk_reviewer, admin (see src/core/auth/permissions.ts).
+ */
+import { createStaffDomain } from '../src/service/staff';
+import { parseFlags, type ScriptContext } from './script-context';
+
+export default async function createStaff(ctx: ScriptContext, args: string[]): Promise<void> {
+  const flags = parseFlags(args);
+  const username = flags.username;
+  if (!username) throw new Error('Give --username NAME.');
+  const { staff } = createStaffDomain(ctx.sequelize, ctx.redis, ctx.config.auth);
+  if (flags.disable === 'true' || flags.enable === 'true') {
+    const disabled = flags.disable === 'true';
+    const changed = await staff.setDisabledByUsername(username, disabled);
+    process.stdout.write(`${username} is now ${disabled ? 'disabled; their sessions have ended' : 'enabled'}.\n`);
+    if (!changed) throw new Error(`There is no staff member named ${username}.`);
+    return;
+  }
+  if (!flags.password) throw new Error('Give --password PASSWORD (at least 8 characters).');
+  const roles = (flags.roles ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  if (roles.length === 0) throw new Error('Give --roles ROLE[,ROLE] (cs_agent, cs_admin, risk_reviewer, admin).');
+  const profile = await staff.upsert({ username, password: flags.password, roles, display_name: flags.name });
+  process.stdout.write(`Staff ${profile.username} (id ${profile.id}) has roles ${profile.roles.join(', ')}.\n`);
+}

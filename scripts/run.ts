@@ -1,0 +1,58 @@
+/**
+ * Runs a script with the app context: configuration, logging, MySQL and
+ * Redis set up, a request id on every log line, and everything closed after.
+ *
+ *   npm run script -- scripts/create_staff.ts --username ana --password ... --roles cs_agent
+ *
+ * A script module exports `default async function (ctx: ScriptContext, args: string[])`.
+ * Exit status: 0 when it resolves, 1 when it throws (its message is printed), 78 for bad config.
+ */
+import path from 'node:path';
+import { loadConfigOrExit } from '../src/core/config';
+import { newContext, runWithContext } from '../src/core/ctx';
+import { createSequelize } from '../src/core/db/mysql';
+import { createRedis } from '../src/core/db/redis';
+import { configureLogger, flushLogger, logger } from '../src/core/log';
+import { statsd } from '../src/core/monitor';
+import type { ScriptContext, ScriptMain } from './script-context';
+
+async function main(): Promise<number> {
+  const [file, ...args] = process.argv.slice(2);
+  if (!file) {
+    process.stderr.write('Name the script to run: npm run script -- scripts/FILE.ts [args]\n');
+    return 64;
+  }
+  const config = loadConfigOrExit();
+  configureLogger({ level: config.log.level, file: config.log.file, service: `${config.service_name}-script` });
+  statsd.reconfigure(config.statsd);
+  const ctx: ScriptContext = { config, sequelize: createSequelize(config), redis: createRedis(config, 'script'), logger };
+  try {
+    await ctx.redis.connect().catch((err: Error) => logger.warn('Redis is not reachable', { error: err.message }));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the script is chosen at run time
+    const loaded = require(path.resolve(file)) as { default?: ScriptMain };
+    if (typeof loaded.default !== 'function') {
+      process.stderr.write(`${file} does not export a default async function (ctx, args).\n`);
+      return 64;
+    }
+    const run = loaded.default;
+    await runWithContext(newContext('script', undefined, path.basename(file)), () => run(ctx, args));
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${file} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    logger.error('script failed', { script: file, error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
+    return 1;
+  } finally {
+    await ctx.sequelize.close().catch(() => undefined);
+    ctx.redis.disconnect();
+    await statsd.close();
+    await flushLogger();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);

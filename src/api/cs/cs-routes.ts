@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { defineRoute, type Route } from '../../core/api/route';
+import { registerHttpStatus } from '../../core/response/http-status';
+import type { CsDomain } from '../../service/cs';
+import { actorOf } from '../actor';
+import {
+  categoryNodeSchema,
+  categoryUpsertBody,
+  createEventBody,
+  csEventSchema,
+  idParams,
+  listQuery,
+  patchEventBody,
+  recordSchema,
+  statsSchema,
+  transitionBody,
+} from './cs-schemas';
+
+registerHttpStatus({
+  CS_EVENT_NOT_FOUND: 404,
+  CS_EVENT_DONE: 409,
+  CS_SAME_STATUS: 409,
+  CS_CATEGORY_CONFLICT: 409,
+  CS_REQUEST_KEY_CONFLICT: 409,
+});
+
+const tags = ['cs'];
+
+/** The customer-service routes: declarations and their thin handlers. */
+export function csRoutes(cs: CsDomain): Route[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/cs/events',
+      summary: 'Record an event; its first timeline record is written with it.',
+      tags,
+      permission: 'cs_event.write',
+      body: createEventBody,
+      response: csEventSchema,
+      status: 201,
+      errors: ['VALIDATION_FAILED', 'CS_CATEGORY_NOT_FOUND'],
+      handler: ({ body, ctx }) => cs.events.create(actorOf(ctx), body),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/cs/events',
+      summary: 'List events, newest update first, filtered and paginated.',
+      tags,
+      permission: 'cs_event.read',
+      query: listQuery,
+      response: z.object({ items: z.array(csEventSchema), total: z.number(), page: z.number(), page_size: z.number() }),
+      errors: ['VALIDATION_FAILED'],
+      handler: ({ query, ctx }) => {
+        const { page, page_size, handler, ...filter } = query;
+        const handlerId = handler === 'mine' ? actorOf(ctx).id : handler;
+        return cs.events.list({ ...filter, handler_id: handlerId }, page, page_size);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/cs/events/:id',
+      summary: 'One event.',
+      tags,
+      permission: 'cs_event.read',
+      params: idParams,
+      response: csEventSchema,
+      errors: ['CS_EVENT_NOT_FOUND'],
+      handler: ({ params }) => cs.events.get(params.id),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/cs/events/:id',
+      summary: 'Change priority, category, compensation or content (recorded on the timeline).',
+      tags,
+      permission: 'cs_event.write',
+      params: idParams,
+      body: patchEventBody,
+      response: csEventSchema,
+      errors: ['CS_EVENT_NOT_FOUND', 'CS_EVENT_DONE', 'AUTH_NOT_HANDLER', 'CS_NOTHING_TO_UPDATE'],
+      handler: ({ params, body, ctx }) => cs.events.update(actorOf(ctx), params.id, body),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/cs/events/:id/transition',
+      summary: 'Move an event to another status; forward hands it to handler_id.',
+      tags,
+      permission: 'cs_event.write',
+      params: idParams,
+      body: transitionBody,
+      response: csEventSchema,
+      errors: ['CS_EVENT_NOT_FOUND', 'CS_EVENT_DONE', 'CS_SAME_STATUS', 'CS_FORWARD_NEEDS_HANDLER', 'AUTH_NOT_HANDLER'],
+      handler: ({ params, body, ctx }) => cs.events.transition(actorOf(ctx), params.id, body),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/cs/events/:id',
+      summary: 'Soft-delete an event (admins).',
+      tags,
+      permission: 'cs_event.admin',
+      params: idParams,
+      response: z.null(),
+      errors: ['CS_EVENT_NOT_FOUND'],
+      handler: async ({ params, ctx }) => {
+        await cs.events.remove(actorOf(ctx), params.id);
+        return null;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/cs/events/:id/records',
+      summary: 'The timeline of an event, oldest first.',
+      tags,
+      permission: 'cs_event.read',
+      params: idParams,
+      response: z.array(recordSchema),
+      errors: ['CS_EVENT_NOT_FOUND'],
+      handler: ({ params }) => cs.events.records(params.id),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/cs/categories',
+      summary: 'The category tree.',
+      tags,
+      permission: 'cs_event.read',
+      response: z.array(categoryNodeSchema),
+      handler: () => cs.categories.tree(),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/cs/categories',
+      summary: 'Insert nodes (no id) or update them (with id); returns the tree.',
+      tags,
+      permission: 'cs_event.admin',
+      body: categoryUpsertBody,
+      response: z.array(categoryNodeSchema),
+      errors: ['CS_CATEGORY_NOT_FOUND', 'CS_CATEGORY_PARENT', 'CS_CATEGORY_CONFLICT'],
+      handler: ({ body }) => cs.categories.upsert(body.nodes),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/cs/stats',
+      summary: 'Live events per status.',
+      tags,
+      permission: 'cs_event.read',
+      response: statsSchema,
+      handler: () => cs.events.stats(),
+    }),
+  ];
+}

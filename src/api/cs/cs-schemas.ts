@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { CS_MAX_PRIORITY, CS_SOURCES, CS_STATUSES, CS_USER_TYPES, MAX_PAGE_SIZE } from '../../service/cs/cs-types';
+
+const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+const money = z.number().min(0).max(1e9).multipleOf(0.01);
+
+export const idParams = z.object({ id });
+
+export const csEventSchema = z.object({
+  id: z.number().int(),
+  user_id: z.number().int().nullable(),
+  user_type: z.enum(CS_USER_TYPES),
+  phone: z.string(),
+  order_id: z.string().nullable().describe('A 64-bit id as a decimal string.'),
+  source: z.enum(CS_SOURCES),
+  category_id: z.number().int().nullable(),
+  priority: z.number().int().min(0).max(CS_MAX_PRIORITY),
+  status: z.enum(CS_STATUSES),
+  creator_id: z.number().int(),
+  handler_id: z.number().int(),
+  compensation: z.number(),
+  content: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const createEventBody = z.strictObject({
+  user_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().default(null),
+  user_type: z.enum(CS_USER_TYPES),
+  phone: z.string().trim().max(32).regex(/^[0-9+\-() ]*$/, 'expected a phone number').default(''),
+  order_id: z
+    .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+    .transform(String)
+    .refine((s) => BigInt(s) <= 18446744073709551615n, 'beyond 64 bits')
+    .nullable()
+    .default(null)
+    .describe('A 64-bit id; send it as a string to keep ids beyond 2^53 exact.'),
+  source: z.enum(CS_SOURCES),
+  category_id: z.number().int().positive().nullable().default(null),
+  priority: z.number().int().min(0).max(CS_MAX_PRIORITY).default(0),
+  compensation: money.default(0),
+  content: z.string().trim().min(1).max(10000),
+  handler_id: z.number().int().positive().optional().describe('Defaults to the creator.'),
+  request_key: z.string().min(1).max(64).optional().describe('Idempotency key: a repeat returns the first event.'),
+});
+
+export const patchEventBody = z.strictObject({
+  priority: z.number().int().min(0).max(CS_MAX_PRIORITY).optional(),
+  category_id: z.number().int().positive().nullable().optional(),
+  compensation: money.optional(),
+  content: z.string().trim().min(1).max(10000).optional(),
+});
+
+export const transitionBody = z.strictObject({
+  to: z.enum(CS_STATUSES),
+  handler_id: z.number().int().positive().optional().describe('Required when `to` is forward.'),
+  note: z.string().max(10000).optional(),
+});
+
+const statusList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()))
+  .pipe(z.array(z.enum(CS_STATUSES)).min(1));
+
+export const listQuery = z.strictObject({
+  status: statusList.optional().describe('One status or several, comma-separated.'),
+  category_id: id.optional().describe('Matches the category and everything below it.'),
+  user_type: z.enum(CS_USER_TYPES).optional(),
+  priority: z.coerce.number().int().min(0).max(CS_MAX_PRIORITY).optional(),
+  source: z.enum(CS_SOURCES).optional(),
+  phone: z.string().max(32).optional(),
+  handler: z.union([z.literal('mine'), id]).optional().describe('A staff id, or "mine" for the caller.'),
+  has_compensation: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  created_from: date.optional().describe('First day, inclusive (UTC).'),
+  created_to: date.optional().describe('Last day, inclusive: the whole day counts (UTC).'),
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+});
+
+export const recordSchema = z.object({
+  id: z.number().int(),
+  event_id: z.number().int(),
+  actor_id: z.number().int(),
+  action: z.string(),
+  from_status: z.enum(CS_STATUSES).nullable(),
+  to_status: z.enum(CS_STATUSES),
+  handler_id: z.number().int(),
+  content: z.string(),
+  created_at: z.string(),
+});
+
+export const categoryUpsertBody = z.strictObject({
+  nodes: z
+    .array(
+      z.strictObject({
+        id: z.number().int().positive().optional().describe('Present: update this node. Absent: insert one.'),
+        parent_id: z.number().int().nonnegative().optional().describe('0 or absent for a top-level node.'),
+        name: z.string().trim().min(1).max(64),
+        is_valid: z.boolean().optional(),
+      }),
+    )
+    .min(1)
+    .max(500),
+});
+
+export interface CategoryNodeOut {
+  id: number;
+  parent_id: number;
+  level: number;
+  name: string;
+  is_valid: boolean;
+  children: CategoryNodeOut[];
+}
+
+export const categoryNodeSchema: z.ZodType<CategoryNodeOut> = z.lazy(() =>
+  z.object({
+    id: z.number().int(),
+    parent_id: z.number().int(),
+    level: z.number().int(),
+    name: z.string(),
+    is_valid: z.boolean(),
+    children: z.array(categoryNodeSchema),
+  }),
+);
+
+export const statsSchema = z.record(z.enum(CS_STATUSES), z.number().int());

@@ -1,0 +1,15 @@
+import type { QueryInterface } from 'sequelize';
+import * as m0001 from './0001-cs-events';
+import * as m0002 from './0002-staff';
+
+export interface Migration {
+  name: string;
+  up: (qi: QueryInterface) => Promise<void>;
+  down: (qi: QueryInterface) => Promise<void>;
+}
+
+/** Every migration, in order. A new one is a new file here and a line below; never edit an applied one. */
+export const migrations: Migration[] = [
+  { name: '0001-cs-events', ...m0001 },
+  { name: '0002-staff', ...m0002 },
+];

@@ -1,0 +1,212 @@
+import { AuthError, UserError } from '../../exception';
+import type { CsCategoryService } from './cs-category-service';
+import { applyTransition, assertChangeable } from './cs-state';
+import type {
+  Actor,
+  CsEvent,
+  CsEventFilter,
+  CsEventPatch,
+  CsEventRecord,
+  CsStatus,
+  CsTransition,
+  NewCsEvent,
+  Page,
+} from './cs-types';
+import { CS_STATUSES } from './cs-types';
+import type { CsCacheInner } from './inner/cs-cache-inner';
+import type { CsEventInner, NewRecord } from './inner/cs-event-inner';
+
+function describePatch(patch: CsEventPatch): string {
+  return Object.entries(patch)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${k === 'content' ? JSON.stringify(v) : String(v)}`)
+    .join(', ');
+}
+
+/**
+ * Customer-service events: creation, changes along the status rules, the
+ * timeline, listing and per-status counts. Every change and its record are
+ * one transaction; the event row is locked for the change, so concurrent
+ * changes apply one after another on fresh state.
+ */
+export class CsEventService {
+  constructor(
+    private readonly events: CsEventInner,
+    private readonly cache: CsCacheInner,
+    private readonly categories: CsCategoryService,
+  ) {}
+
+  /** Creates an event and its first record together; the handler defaults to the creator. */
+  async create(actor: Actor, input: NewCsEvent): Promise<CsEvent> {
+    if (input.request_key) {
+      const existing = await this.events.findByRequestKey(input.request_key);
+      if (existing) return existing;
+    }
+    if (input.category_id !== null) await this.categories.assertUsable(input.category_id);
+    const handler = input.handler_id ?? actor.id;
+    let event: CsEvent;
+    try {
+      event = await this.insertWithRecord(actor, input, handler);
+    } catch (err) {
+      // Two creates with one request key raced: the loser returns the winner's event.
+      if (err instanceof UserError && err.errorName === 'CS_REQUEST_KEY_CONFLICT' && input.request_key) {
+        const existing = await this.events.findByRequestKey(input.request_key, undefined, true);
+        if (existing) return existing;
+      }
+      throw err;
+    }
+    await this.cache.applyDeltas({ pending: 1 });
+    return event;
+  }
+
+  private insertWithRecord(actor: Actor, input: NewCsEvent, handler: number): Promise<CsEvent> {
+    return this.events.transaction(async (tx) => {
+      const created = await this.events.insertEvent(tx, {
+        ...input,
+        status: 'pending',
+        creator_id: actor.id,
+        handler_id: handler,
+      });
+      await this.events.insertRecord(tx, {
+        event_id: created.id,
+        actor_id: actor.id,
+        action: 'create',
+        from_status: null,
+        to_status: 'pending',
+        handler_id: handler,
+        content: input.content,
+      });
+      return created;
+    });
+  }
+
+  async get(id: number): Promise<CsEvent> {
+    const event = await this.cache.getEvent(id, () => this.events.findEvent(id));
+    if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
+    return event;
+  }
+
+  /**
+   * The event as it is now on the primary: for a caller that just wrote and
+   * must see its own write (replicas may lag).
+   */
+  async getFresh(id: number): Promise<CsEvent> {
+    const event = await this.events.findEvent(id, { primary: true });
+    if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
+    return event;
+  }
+
+  /** Agents change the events they handle; admins change any. */
+  private assertMayChange(actor: Actor, event: CsEvent): void {
+    if (!actor.admin && event.handler_id !== actor.id) throw new AuthError('AUTH_NOT_HANDLER');
+  }
+
+  /**
+   * Runs one change of an event under its row lock and writes its record in
+   * the same transaction, then refreshes the caches.
+   */
+  private async change(
+    actor: Actor,
+    id: number,
+    decide: (event: CsEvent) => { columns: Parameters<CsEventInner['updateEvent']>[2]; record: Omit<NewRecord, 'event_id' | 'actor_id'> },
+  ): Promise<CsEvent> {
+    let from: CsStatus | undefined;
+    const updated = await this.events.transaction(async (tx) => {
+      const event = await this.events.findEvent(id, { tx, lock: true });
+      if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
+      this.assertMayChange(actor, event);
+      from = event.status;
+      const { columns, record } = decide(event);
+      await this.events.updateEvent(tx, id, columns);
+      await this.events.insertRecord(tx, { ...record, event_id: id, actor_id: actor.id });
+      return (await this.events.findEvent(id, { tx })) as CsEvent;
+    });
+    await this.cache.forgetEvent(id);
+    if (from !== undefined && from !== updated.status) await this.cache.applyDeltas({ [from]: -1, [updated.status]: 1 });
+    return updated;
+  }
+
+  /** Moves an event to another status (see cs-state for the rules). */
+  transition(actor: Actor, id: number, change: CsTransition): Promise<CsEvent> {
+    return this.change(actor, id, (event) => {
+      const next = applyTransition(event, change);
+      return {
+        columns: next,
+        record: {
+          action: 'transition',
+          from_status: event.status,
+          to_status: next.status,
+          handler_id: next.handler_id,
+          content: change.note ?? '',
+        },
+      };
+    });
+  }
+
+  /** Changes priority, category, compensation or content; recorded on the timeline. */
+  async update(actor: Actor, id: number, patch: CsEventPatch): Promise<CsEvent> {
+    if (Object.values(patch).every((v) => v === undefined)) throw new UserError('CS_NOTHING_TO_UPDATE');
+    if (patch.category_id !== undefined && patch.category_id !== null) await this.categories.assertUsable(patch.category_id);
+    return this.change(actor, id, (event) => {
+      assertChangeable(event);
+      return {
+        columns: patch,
+        record: {
+          action: 'update',
+          from_status: event.status,
+          to_status: event.status,
+          handler_id: event.handler_id,
+          content: describePatch(patch),
+        },
+      };
+    });
+  }
+
+  /** Soft-deletes an event (admins only; the route checks the permission). */
+  async remove(actor: Actor, id: number): Promise<void> {
+    let status: CsStatus | undefined;
+    await this.events.transaction(async (tx) => {
+      const event = await this.events.findEvent(id, { tx, lock: true });
+      if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
+      status = event.status;
+      await this.events.insertRecord(tx, {
+        event_id: id,
+        actor_id: actor.id,
+        action: 'delete',
+        from_status: event.status,
+        to_status: event.status,
+        handler_id: event.handler_id,
+        content: 'deleted',
+      });
+      await this.events.softDeleteEvent(tx, id);
+    });
+    await this.cache.forgetEvent(id);
+    if (status) await this.cache.applyDeltas({ [status]: -1 });
+  }
+
+  async records(id: number): Promise<CsEventRecord[]> {
+    await this.get(id);
+    return this.events.listRecords(id);
+  }
+
+  async list(filter: CsEventFilter, page: number, pageSize: number): Promise<Page<CsEvent>> {
+    const categoryIds = filter.category_id === undefined ? undefined : await this.categories.subtreeIds(filter.category_id);
+    const { items, total } = await this.events.listEvents({ ...filter, category_ids: categoryIds }, page, pageSize);
+    return { items, total, page, page_size: pageSize };
+  }
+
+  /** Live events per status: from Redis, counted in MySQL on a miss or a Redis failure. */
+  async stats(): Promise<Record<CsStatus, number>> {
+    const cached = await this.cache.getCounts();
+    let counts: Record<string, number>;
+    if ('counts' in cached) {
+      counts = cached.counts;
+    } else {
+      counts = await this.events.countByStatus();
+      if (cached.version !== undefined) await this.cache.storeCounts(cached.version, counts);
+    }
+    const full = {} as Record<CsStatus, number>;
+    for (const status of CS_STATUSES) full[status] = counts[status] ?? 0;
+    return full;
+  }
+}

@@ -1,0 +1,49 @@
+import { UserError } from '../../exception';
+import { CS_MAX_PRIORITY, type CsStatus, type CsTransition } from './cs-types';
+
+/**
+ * The rules of an event's status: any status may move to any other until
+ * `done`, which is final; moving to the status it already has is a conflict;
+ * `forward` hands the event to a new handler, so it needs one.
+ * Returns the handler after the change.
+ */
+export function applyTransition(
+  event: { id: number; status: CsStatus; handler_id: number },
+  change: CsTransition,
+): { status: CsStatus; handler_id: number } {
+  assertChangeable(event);
+  if (change.to === event.status) {
+    throw new UserError('CS_SAME_STATUS', { params: { id: event.id, status: event.status } });
+  }
+  if (change.to === 'forward') {
+    if (change.handler_id === undefined) {
+      throw new UserError('CS_FORWARD_NEEDS_HANDLER', {
+        fields: [{ field: 'body.handler_id', message: 'required when forwarding' }],
+      });
+    }
+    return { status: 'forward', handler_id: change.handler_id };
+  }
+  return { status: change.to, handler_id: event.handler_id };
+}
+
+/** A done event cannot change at all. */
+export function assertChangeable(event: { id: number; status: CsStatus }): void {
+  if (event.status === 'done') throw new UserError('CS_EVENT_DONE', { params: { id: event.id } });
+}
+
+/** One step up in priority, capped at the top. */
+export function escalatedPriority(priority: number): number {
+  return Math.min(priority + 1, CS_MAX_PRIORITY);
+}
+
+/** The UTC bounds of an inclusive date range: the end date includes its whole day. */
+export function createdRange(from?: string, to?: string): { gte?: Date; lt?: Date } {
+  const range: { gte?: Date; lt?: Date } = {};
+  if (from) range.gte = new Date(`${from}T00:00:00.000Z`);
+  if (to) {
+    const end = new Date(`${to}T00:00:00.000Z`);
+    end.setUTCDate(end.getUTCDate() + 1);
+    range.lt = end;
+  }
+  return range;
+}

@@ -1,0 +1,120 @@
+/** The statuses of a customer-service event; `done` is final. */
+export const CS_STATUSES = ['pending', 'remain', 'follow_up', 'forward', 'done'] as const;
+export type CsStatus = (typeof CS_STATUSES)[number];
+
+/** Who reported the event. */
+export const CS_USER_TYPES = ['merchant', 'marketing', 'user', 'others'] as const;
+export type CsUserType = (typeof CS_USER_TYPES)[number];
+
+/** How the report reached us. */
+export const CS_SOURCES = ['phone', 'email', 'weibo', 'wechat', 'online_cs', 'feedback', 'others'] as const;
+export type CsSource = (typeof CS_SOURCES)[number];
+
+export const CS_MAX_PRIORITY = 3;
+
+/** A customer-service event as services return it. */
+export interface CsEvent {
+  id: number;
+  user_id: number | null;
+  user_type: CsUserType;
+  phone: string;
+  /** A big integer as a decimal string, exact beyond 2^53. */
+  order_id: string | null;
+  source: CsSource;
+  category_id: number | null;
+  priority: number;
+  status: CsStatus;
+  creator_id: number;
+  handler_id: number;
+  compensation: number;
+  content: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type CsRecordAction = 'create' | 'transition' | 'update' | 'delete' | 'escalate';
+
+/** One entry of an event's timeline. */
+export interface CsEventRecord {
+  id: number;
+  event_id: number;
+  actor_id: number;
+  action: CsRecordAction;
+  from_status: CsStatus | null;
+  to_status: CsStatus;
+  handler_id: number;
+  content: string;
+  created_at: string;
+}
+
+export interface CsCategory {
+  id: number;
+  parent_id: number;
+  level: number;
+  name: string;
+  is_valid: boolean;
+}
+
+export interface CsCategoryNode extends CsCategory {
+  children: CsCategoryNode[];
+}
+
+/** Who is acting: a staff member, or a sibling service (id 0 = the system). */
+export interface Actor {
+  id: number;
+  /** May change any event and delete (cs_event.admin). */
+  admin: boolean;
+}
+
+export interface NewCsEvent {
+  user_id: number | null;
+  user_type: CsUserType;
+  phone: string;
+  order_id: string | null;
+  source: CsSource;
+  category_id: number | null;
+  priority: number;
+  compensation: number;
+  content: string;
+  handler_id?: number | undefined;
+  /** An idempotency key: creating twice with one key returns the first event. */
+  request_key?: string | undefined;
+}
+
+export interface CsEventPatch {
+  priority?: number | undefined;
+  category_id?: number | null | undefined;
+  compensation?: number | undefined;
+  content?: string | undefined;
+}
+
+export interface CsTransition {
+  to: CsStatus;
+  handler_id?: number | undefined;
+  note?: string | undefined;
+}
+
+export interface CsEventFilter {
+  status?: CsStatus[] | undefined;
+  category_id?: number | undefined;
+  user_type?: CsUserType | undefined;
+  priority?: number | undefined;
+  source?: CsSource | undefined;
+  phone?: string | undefined;
+  handler_id?: number | undefined;
+  user_id?: number | undefined;
+  has_compensation?: boolean | undefined;
+  /** Inclusive start date, YYYY-MM-DD (UTC). */
+  created_from?: string | undefined;
+  /** Inclusive end date, YYYY-MM-DD (UTC): the whole day is included. */
+  created_to?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+export const MAX_PAGE_SIZE = 1000;

@@ -1,0 +1,26 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import { Cache } from '../../core/db/cache';
+import { defineCsModels } from '../../model/cs-event';
+import { CsCategoryService } from './cs-category-service';
+import { CsEventService } from './cs-event-service';
+import { CsCacheInner } from './inner/cs-cache-inner';
+import { CsCategoryInner } from './inner/cs-category-inner';
+import { CsEventInner } from './inner/cs-event-inner';
+
+export interface CsDomain {
+  events: CsEventService;
+  categories: CsCategoryService;
+}
+
+/** The one place that builds the customer-service domain's collaborators. */
+export function createCsDomain(sequelize: Sequelize, redis: Redis): CsDomain {
+  const models = defineCsModels(sequelize);
+  const cache = new Cache(redis, 'cs.cache');
+  const eventInner = new CsEventInner(sequelize, models);
+  const categories = new CsCategoryService(new CsCategoryInner(models), eventInner, cache);
+  const events = new CsEventService(eventInner, new CsCacheInner(redis, cache), categories);
+  return { events, categories };
+}
+
+export type { CsEventService, CsCategoryService };

@@ -1,0 +1,105 @@
+import type { Redis } from 'ioredis';
+import type { Cache } from '../../../core/db/cache';
+import { logger } from '../../../core/log';
+import { statsd } from '../../../core/monitor';
+import type { CsEvent, CsStatus } from '../cs-types';
+
+const EVENT_TTL_SECONDS = 300;
+const STATS_KEY = 'cs:stats';
+const STATS_VERSION_KEY = 'cs:stats:version';
+const STATS_TTL_SECONDS = 600;
+
+/**
+ * Writers bump the version and, when the counts are cached, apply their
+ * deltas; both in one script, so a reader can tell that a write happened
+ * while it was counting.
+ */
+const APPLY_DELTAS = `
+redis.call('incr', KEYS[2])
+if redis.call('exists', KEYS[1]) == 1 then
+  for i = 1, #ARGV, 2 do redis.call('hincrby', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 1`;
+
+/** Stores freshly counted values only if no write happened since the count began. */
+const STORE_IF_UNCHANGED = `
+local current = redis.call('get', KEYS[2]) or '0'
+if current ~= ARGV[1] then return 0 end
+redis.call('del', KEYS[1])
+for i = 3, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('hset', KEYS[1], '_', '0')
+redis.call('expire', KEYS[1], ARGV[2])
+return 1`;
+
+export type StatusCounts = Record<CsStatus, number>;
+
+/** Redis data of the cs domain: the event cache and the per-status counts. */
+export class CsCacheInner {
+  private lastErrorLog = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly cache: Cache,
+  ) {}
+
+  eventKey(id: number): string {
+    return `cs:event:${id}`;
+  }
+
+  getEvent(id: number, load: () => Promise<CsEvent | undefined>): Promise<CsEvent | undefined> {
+    return this.cache.getOrLoad(this.eventKey(id), { ttlSeconds: EVENT_TTL_SECONDS }, load);
+  }
+
+  forgetEvent(id: number): Promise<void> {
+    return this.cache.invalidate(this.eventKey(id));
+  }
+
+  private onError(op: string, err: unknown): void {
+    statsd.increment('cs.stats.cache_error');
+    const now = Date.now();
+    if (now - this.lastErrorLog < 60_000) return;
+    this.lastErrorLog = now;
+    logger.warn('cs stats cache unavailable; counting in MySQL', { op, error: err instanceof Error ? err.message : String(err) });
+  }
+
+  /** Applies a write's status deltas (e.g. pending -1, done +1) after it committed. */
+  async applyDeltas(deltas: Partial<Record<CsStatus, number>>): Promise<void> {
+    const args = Object.entries(deltas).flatMap(([status, n]) => (n ? [status, String(n)] : []));
+    try {
+      await this.redis.eval(APPLY_DELTAS, 2, STATS_KEY, STATS_VERSION_KEY, ...args);
+    } catch (err) {
+      this.onError('apply', err);
+      // Without the delta the cached counts would be wrong: drop them (best effort; the TTL bounds the rest).
+      await this.redis.del(STATS_KEY).catch(() => undefined);
+    }
+  }
+
+  /** The cached counts, or undefined on a miss or a Redis failure. */
+  async getCounts(): Promise<{ counts: Record<string, number> } | { miss: true; version: string | undefined }> {
+    try {
+      const [[, hash], [, version]] = (await this.redis.multi().hgetall(STATS_KEY).get(STATS_VERSION_KEY).exec()) as [
+        [Error | null, Record<string, string>],
+        [Error | null, string | null],
+      ];
+      if (hash && Object.keys(hash).length > 0) {
+        const counts: Record<string, number> = {};
+        for (const [k, v] of Object.entries(hash)) if (k !== '_') counts[k] = Number(v);
+        return { counts };
+      }
+      return { miss: true, version: version ?? '0' };
+    } catch (err) {
+      this.onError('get', err);
+      return { miss: true, version: undefined };
+    }
+  }
+
+  /** Caches counts made from MySQL, unless a write landed since `version` was read. */
+  async storeCounts(version: string, counts: Record<string, number>): Promise<void> {
+    const args = Object.entries(counts).flatMap(([k, v]) => [k, String(v)]);
+    try {
+      await this.redis.eval(STORE_IF_UNCHANGED, 2, STATS_KEY, STATS_VERSION_KEY, version, String(STATS_TTL_SECONDS), ...args);
+    } catch (err) {
+      this.onError('store', err);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import { FailureLimiter } from '../../core/auth/rate-limit';
+import { SessionStore } from '../../core/auth/sessions';
+import type { Config } from '../../core/config';
+import { defineStaffModel } from '../../model/staff';
+import { StaffInner } from './inner/staff-inner';
+import { StaffService } from './staff-service';
+
+export interface StaffDomain {
+  staff: StaffService;
+  sessions: SessionStore;
+}
+
+/** The one place that builds staff accounts and sessions. */
+export function createStaffDomain(sequelize: Sequelize, redis: Redis, auth: Config['auth']): StaffDomain {
+  const sessions = new SessionStore(redis, auth.session_ttl_seconds);
+  const staff = new StaffService(
+    new StaffInner(defineStaffModel(sequelize)),
+    sessions,
+    new FailureLimiter(redis, 'login-fail:user', auth.login_max_failures_per_user, auth.login_window_seconds),
+    new FailureLimiter(redis, 'login-fail:addr', auth.login_max_failures_per_address, auth.login_window_seconds),
+  );
+  return { staff, sessions };
+}
+
+export type { StaffService, StaffProfile } from './staff-service';

@@ -1,0 +1,99 @@
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../../core/auth/password';
+import { isRole } from '../../core/auth/permissions';
+import type { FailureLimiter } from '../../core/auth/rate-limit';
+import type { SessionStore } from '../../core/auth/sessions';
+import { AuthError, UserError } from '../../exception';
+import type { StaffInner } from './inner/staff-inner';
+
+/** A staff member as callers see them: no hash. */
+export interface StaffProfile {
+  id: number;
+  username: string;
+  display_name: string;
+  roles: string[];
+  disabled: boolean;
+}
+
+export interface LoginResult {
+  token: string;
+  expires_in: number;
+  staff: StaffProfile;
+}
+
+/**
+ * Staff accounts and their sessions: login with rate limits on failures per
+ * username and per client address, logout, and disabling (which ends every
+ * session of the account).
+ */
+export class StaffService {
+  constructor(
+    private readonly staff: StaffInner,
+    private readonly sessions: SessionStore,
+    private readonly perUser: FailureLimiter,
+    private readonly perAddress: FailureLimiter,
+  ) {}
+
+  private static profile(a: { id: number; username: string; display_name: string; roles: string[]; disabled: boolean }): StaffProfile {
+    return { id: a.id, username: a.username, display_name: a.display_name, roles: a.roles, disabled: a.disabled };
+  }
+
+  async login(username: string, password: string, address: string): Promise<LoginResult> {
+    const wait = Math.max(await this.perUser.blockedFor(username.toLowerCase()), await this.perAddress.blockedFor(address));
+    if (wait > 0) throw new AuthError('AUTH_RATE_LIMITED', { params: { retry_after: wait } });
+    const account = await this.staff.findByUsername(username);
+    // An unknown user costs the same scrypt as a wrong password: no timing tells them apart.
+    const ok = await verifyPassword(password, account?.password_hash ?? DUMMY_HASH);
+    if (!account || !ok) {
+      await Promise.all([this.perUser.fail(username.toLowerCase()), this.perAddress.fail(address)]);
+      throw new AuthError('AUTH_BAD_CREDENTIALS');
+    }
+    if (account.disabled) throw new AuthError('AUTH_ACCOUNT_DISABLED');
+    await this.perUser.reset(username.toLowerCase());
+    const session = await this.sessions.create({ staff_id: account.id, username: account.username, roles: account.roles });
+    return { ...session, staff: StaffService.profile(account) };
+  }
+
+  logout(token: string, staffId: number): Promise<void> {
+    return this.sessions.revoke(token, staffId);
+  }
+
+  async me(id: number): Promise<StaffProfile> {
+    const account = await this.staff.findById(id);
+    if (!account) throw new AuthError('AUTH_INVALID_TOKEN');
+    return StaffService.profile(account);
+  }
+
+  /** Creates the account or, when the username exists, updates it (password, roles, name). */
+  async upsert(input: { username: string; password: string; roles: string[]; display_name?: string }): Promise<StaffProfile> {
+    const unknown = input.roles.filter((r) => !isRole(r));
+    if (unknown.length > 0) {
+      throw new UserError('BAD_REQUEST', { params: { reason: `unknown roles: ${unknown.join(', ')}.` } });
+    }
+    if (input.password.length < 8) {
+      throw new UserError('BAD_REQUEST', { params: { reason: 'the password must have at least 8 characters.' } });
+    }
+    const password_hash = await hashPassword(input.password);
+    const existing = await this.staff.findByUsername(input.username);
+    const display_name = input.display_name ?? existing?.display_name ?? input.username;
+    if (existing) {
+      await this.staff.update(existing.id, { password_hash, roles: input.roles, display_name });
+      return StaffService.profile({ ...existing, roles: input.roles, display_name });
+    }
+    const id = await this.staff.insert({ username: input.username, display_name, password_hash, roles: input.roles, disabled: false });
+    return { id, username: input.username, display_name, roles: input.roles, disabled: false };
+  }
+
+  /** Like setDisabled, by username; false when there is no such account. */
+  async setDisabledByUsername(username: string, disabled: boolean): Promise<boolean> {
+    const account = await this.staff.findByUsername(username);
+    if (!account) return false;
+    await this.setDisabled(account.id, disabled);
+    return true;
+  }
+
+  /** Disables or enables an account; disabling ends its live sessions at once. */
+  async setDisabled(id: number, disabled: boolean): Promise<void> {
+    await this.staff.update(id, { disabled });
+    if (disabled) await this.sessions.revokeAll(id);
+  }
+}

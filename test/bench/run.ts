@@ -1,0 +1,165 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { type LoadJob, type LoadResult, loadResultSchema } from './load-job';
+import { formatReport, type ScenarioRuns, type Side, type SideRuns } from './report';
+import { type HttpTarget, SCENARIOS, type Scenario, type ThriftTarget } from './scenarios';
+import { type RunningServer, type ServerId, startServer, stopServer, TSX } from './servers';
+import { StatsdSink } from './statsd-sink';
+
+/**
+ * `make bench`: starts tandem (built, access log and statsd on) and the bare
+ * baselines as separate processes, loads each target in turn from yet
+ * another process, and prints requests/s, p50 and p99 side by side.
+ *
+ * Knobs (environment): BENCH_DURATION seconds measured per target (8),
+ * BENCH_WARMUP seconds of warm-up before each (2), BENCH_CONNECTIONS (16),
+ * BENCH_ROUNDS (2; the order of tandem and bare alternates per round),
+ * BENCH_ONLY (run the scenarios whose name contains it).
+ */
+
+interface Options {
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+  rounds: number;
+  only: string | undefined;
+}
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not "${raw}".`);
+  return value;
+}
+
+function readOptions(): Options {
+  return {
+    durationSec: numberFromEnv('BENCH_DURATION', 8),
+    warmupSec: numberFromEnv('BENCH_WARMUP', 2),
+    connections: Math.round(numberFromEnv('BENCH_CONNECTIONS', 16)),
+    rounds: Math.round(numberFromEnv('BENCH_ROUNDS', 2)),
+    only: process.env.BENCH_ONLY || undefined,
+  };
+}
+
+let currentLoader: ChildProcess | undefined;
+
+/** Runs one loader process and returns what it measured; bounded by a deadline of its own. */
+function runLoader(job: LoadJob, deadlineMs: number): Promise<LoadResult> {
+  const script = path.join(__dirname, job.kind === 'http' ? 'http-load.ts' : 'thrift-load.ts');
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [JSON.stringify(job)], { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    currentLoader = child;
+    let result: LoadResult | undefined;
+    const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+    child.on('message', (msg) => {
+      const parsed = loadResultSchema.safeParse(msg);
+      if (parsed.success) result = parsed.data;
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      currentLoader = undefined;
+      if (result) resolve(result);
+      else reject(new Error(`the loader exited (${signal ?? `status ${code}`}) without a result`));
+    });
+  });
+}
+
+function jobFor(scenario: Scenario, side: Side, servers: ReadonlyMap<ServerId, RunningServer>, options: Options): LoadJob {
+  const common = { connections: options.connections, warmupSec: options.warmupSec, durationSec: options.durationSec };
+  if (scenario.kind === 'http') {
+    const target: HttpTarget = scenario[side];
+    const url = `http://127.0.0.1:${servers.get(target.server)?.ports.http}${target.path}`;
+    return { kind: 'http', url, method: target.method, headers: target.headers, body: target.body, ...common };
+  }
+  const target: ThriftTarget = scenario[side];
+  const port = servers.get(target.server)?.ports.thrift ?? 0;
+  const { serviceModule, method, args } = target;
+  return { kind: 'thrift', host: '127.0.0.1', port, serviceModule, method, args, ...common };
+}
+
+/** One request before the load: a target that does not answer 2xx is reported, not measured. */
+async function checkHttp(job: LoadJob): Promise<void> {
+  if (job.kind !== 'http') return;
+  const res = await fetch(job.url, { method: job.method, headers: job.headers, body: job.body });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`${job.method} ${job.url} answered ${res.status}`);
+}
+
+async function measure(scenario: Scenario, side: Side, servers: ReadonlyMap<ServerId, RunningServer>, options: Options, into: SideRuns): Promise<void> {
+  if (into.failure !== undefined) return;
+  const job = jobFor(scenario, side, servers, options);
+  try {
+    await checkHttp(job);
+    const result = await runLoader(job, (options.warmupSec + options.durationSec) * 1000 + 30_000);
+    into.runs.push(result);
+    const rps = Math.round(result.requests / result.seconds);
+    process.stderr.write(`  ${scenario.name} / ${side}: ${rps} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms\n`);
+  } catch (err) {
+    into.failure = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`  ${scenario.name} / ${side}: failed: ${into.failure}\n`);
+  }
+}
+
+async function countAccessLines(file: string): Promise<number> {
+  if (!fs.existsSync(file)) return 0;
+  let count = 0;
+  for await (const line of readline.createInterface({ input: fs.createReadStream(file) })) {
+    if (line.includes(' access"')) count += 1;
+  }
+  return count;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const scenarios = SCENARIOS.filter((s) => !options.only || s.name.includes(options.only));
+  if (scenarios.length === 0) throw new Error(`No scenario name contains "${options.only}".`);
+
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
+  const sink = new StatsdSink();
+  const run = { tmpDir, statsdPort: await sink.listen() };
+  const servers = new Map<ServerId, RunningServer>();
+  const stopAll = async (): Promise<void> => {
+    currentLoader?.kill('SIGKILL');
+    await Promise.all([...servers.values()].map((server) => stopServer(server)));
+    await sink.close();
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+  };
+  const onSignal = (): void => void stopAll().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const needed = new Set(scenarios.flatMap((s) => [s.tandem.server, s.bare.server]));
+    for (const id of needed) servers.set(id, await startServer(id, run));
+    for (const scenario of scenarios) await scenario.setup?.(servers);
+
+    const total = scenarios.length * 2 * options.rounds * (options.warmupSec + options.durationSec);
+    process.stderr.write(`Measuring ${scenarios.length} scenarios for about ${Math.ceil(total)} s ` +
+      `(${options.rounds} rounds, ${options.connections} connections, ${options.warmupSec} s warm-up + ${options.durationSec} s each).\n`);
+    const results: ScenarioRuns[] = scenarios.map((scenario) => ({ scenario, tandem: { runs: [] }, bare: { runs: [] } }));
+    for (let round = 0; round < options.rounds; round += 1) {
+      process.stderr.write(`Round ${round + 1} of ${options.rounds}:\n`);
+      const order: Side[] = round % 2 === 0 ? ['tandem', 'bare'] : ['bare', 'tandem'];
+      for (const entry of results) {
+        for (const side of order) await measure(entry.scenario, side, servers, options, entry[side]);
+      }
+    }
+
+    process.stdout.write(`\n${formatReport(results)}\n\n`);
+    process.stdout.write(
+      `tandem wrote ${await countAccessLines(path.join(tmpDir, 'tandem.log'))} access log lines and sent ` +
+        `${sink.lines} statsd lines during the run (both are on while it is measured).\n`,
+    );
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`The benchmark could not run: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

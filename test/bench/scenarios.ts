@@ -1,0 +1,64 @@
+import type { RunningServer, ServerId } from './servers';
+
+/** One HTTP request, sent again and again by the HTTP loader. */
+export interface HttpTarget {
+  server: ServerId;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** One Thrift call (framed, binary), sent again and again by the Thrift loader. */
+export interface ThriftTarget {
+  server: ServerId;
+  /** The generated service module, from the project root. */
+  serviceModule: string;
+  method: string;
+  /** Arguments in IDL order; they travel as JSON (numbers are fine for i64). */
+  args?: unknown[];
+}
+
+/** What the full stack must reach, as a share of the bare baseline's requests/s. */
+export interface Goal {
+  minRatio: number;
+  text: string;
+}
+
+interface ScenarioBase {
+  name: string;
+  goal?: Goal;
+  /**
+   * Runs once before the scenario is measured, with every server up: seed
+   * the rows or cache entries both targets read.
+   */
+  setup?: (servers: ReadonlyMap<ServerId, RunningServer>) => Promise<void>;
+}
+
+export type Scenario =
+  | (ScenarioBase & { kind: 'http'; tandem: HttpTarget; bare: HttpTarget })
+  | (ScenarioBase & { kind: 'thrift'; tandem: ThriftTarget; bare: ThriftTarget });
+
+const TANDEM_SERVICE = 'thrift/gen-nodejs/Tandem';
+
+/**
+ * The benchmark scenarios: each pairs a tandem request with the same work
+ * done by a bare baseline. Add a scenario here, and its bare handler to
+ * targets/bare-express.ts or targets/bare-thrift.ts.
+ */
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'GET /ping',
+    kind: 'http',
+    tandem: { server: 'tandem', method: 'GET', path: '/ping' },
+    bare: { server: 'bare-express', method: 'GET', path: '/ping' },
+    goal: { minRatio: 0.9, text: 'full HTTP stack >= 90% of bare Express' },
+  },
+  {
+    name: 'thrift ping()',
+    kind: 'thrift',
+    tandem: { server: 'tandem', serviceModule: TANDEM_SERVICE, method: 'ping' },
+    bare: { server: 'bare-thrift', serviceModule: TANDEM_SERVICE, method: 'ping' },
+    goal: { minRatio: 1.5, text: 'full Thrift stack >= 150% of bare thrift (framed, binary)' },
+  },
+];

@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
+/** The project root (test/bench/ is two levels down). */
+export const ROOT = path.resolve(__dirname, '..', '..');
+/** Loads TypeScript in a child process, as `make bench` does for this one. */
+export const TSX = ['-r', path.join(ROOT, 'node_modules/tsx/dist/cjs/index.cjs')];
+
+export type PortKind = 'http' | 'thrift';
+export type ServerId = 'tandem' | 'bare-express' | 'bare-thrift';
+
+/** What every server of a run can be given: where to log and where statsd is. */
+export interface RunContext {
+  tmpDir: string;
+  statsdPort: number;
+}
+
+interface ServerDef {
+  /** The protocols it serves, each on a port of its own. */
+  ports: readonly PortKind[];
+  args: readonly string[];
+  env: (ports: Partial<Record<PortKind, number>>, run: RunContext) => Record<string, string>;
+}
+
+/**
+ * The processes a benchmark loads. tandem is the built server exactly as
+ * `make server` runs it, with the access log written to a file and statsd
+ * sent to the orchestrator's UDP sink; the timed jobs are off so that none
+ * fires mid-measurement. The bare baselines are in targets/.
+ */
+export const SERVERS: Record<ServerId, ServerDef> = {
+  tandem: {
+    ports: ['http', 'thrift'],
+    args: [path.join(ROOT, 'dist/src/main.js')],
+    env: (ports, run) => ({
+      TANDEM_HTTP_HOST: '127.0.0.1',
+      TANDEM_HTTP_PORT: String(ports.http),
+      TANDEM_THRIFT_HOST: '127.0.0.1',
+      TANDEM_THRIFT_PORT: String(ports.thrift),
+      TANDEM_SERVER_WORKERS: '1',
+      TANDEM_SERVER_SCHEDULER: 'false',
+      TANDEM_LOG_LEVEL: 'info',
+      TANDEM_LOG_ACCESS: 'true',
+      TANDEM_LOG_FILE: path.join(run.tmpDir, 'tandem.log'),
+      TANDEM_STATSD_ENABLED: 'true',
+      TANDEM_STATSD_HOST: '127.0.0.1',
+      TANDEM_STATSD_PORT: String(run.statsdPort),
+    }),
+  },
+  'bare-express': {
+    ports: ['http'],
+    args: [...TSX, path.join(__dirname, 'targets/bare-express.ts')],
+    env: (ports) => ({ BENCH_PORT: String(ports.http) }),
+  },
+  'bare-thrift': {
+    ports: ['thrift'],
+    args: [...TSX, path.join(__dirname, 'targets/bare-thrift.ts')],
+    env: (ports) => ({ BENCH_PORT: String(ports.thrift) }),
+  },
+};
+
+export interface RunningServer {
+  id: ServerId;
+  ports: Partial<Record<PortKind, number>>;
+  child: ChildProcess;
+}
+
+/** A port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitUntilListening(server: RunningServer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const port of Object.values(server.ports)) {
+    while (!(await accepts(port))) {
+      if (server.child.exitCode !== null) throw new Error(`${server.id} exited with status ${server.child.exitCode} while starting.`);
+      if (Date.now() > deadline) throw new Error(`${server.id} did not listen on port ${port} within ${timeoutMs} ms.`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Starts one server as a child process on free ports and waits until it accepts connections. */
+export async function startServer(id: ServerId, run: RunContext): Promise<RunningServer> {
+  const def = SERVERS[id];
+  const ports: Partial<Record<PortKind, number>> = {};
+  for (const kind of def.ports) ports[kind] = await freePort();
+  const child = spawn(process.execPath, [...def.args], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production', ...def.env(ports, run) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const server: RunningServer = { id, ports, child };
+  await waitUntilListening(server, 20_000);
+  return server;
+}
+
+/** Stops a server with SIGTERM, and SIGKILL when it has not exited after `graceMs`. */
+export async function stopServer(server: RunningServer, graceMs = 5000): Promise<void> {
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,39 @@
+import { startApp, type AppModules, type RunningApp } from '../../src/core/app/app';
+import { buildConfig, type Config, type ConfigInput } from '../../src/core/config';
+import { appModules } from '../../src/modules';
+
+/** Deep-merges plain objects; arrays and scalars of `over` win. */
+function merge<T>(base: T, over: unknown): T {
+  if (typeof over !== 'object' || over === null || Array.isArray(over)) return (over ?? base) as T;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(over)) out[key] = merge(out[key], value);
+  return out as T;
+}
+
+/**
+ * Configuration for a test: ports 0 (free ones), the test database, statsd
+ * off, logs at warn. `TANDEM_*` variables still apply (e.g. to point CI at
+ * another MySQL host).
+ */
+export function testConfig(overrides: ConfigInput = {}): Config {
+  const base: ConfigInput = {
+    env: 'test',
+    http: { port: 0 },
+    thrift: { port: 0 },
+    statsd: { enabled: false },
+    log: { level: 'warn', access: false },
+    mysql: { database: 'tandem_test' },
+    redis: { key_prefix: `tandem-test-${process.pid}:` },
+    server: { shutdown_timeout_ms: 2000, scheduler: false },
+  };
+  return buildConfig(merge(base, overrides), process.env);
+}
+
+/** Starts the whole app in this process on free ports; call `stop()` after. */
+export async function startTestApp(overrides: ConfigInput = {}, modules: AppModules = appModules()): Promise<RunningApp> {
+  return startApp(testConfig(overrides), modules);
+}
+
+export function baseUrl(app: RunningApp): string {
+  return `http://127.0.0.1:${app.http.port}`;
+}

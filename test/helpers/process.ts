@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { waitFor } from './wait';
+
+export const ROOT = path.join(__dirname, '..', '..');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** The JSON log lines written to stdout so far. */
+  logs: Record<string, unknown>[];
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Waits (bounded) for the 'tandem is serving' line and returns the two ports. */
+  serving: () => Promise<{ http: number; thrift: number }>;
+  /** Waits (bounded) for a log line with this message. */
+  logged: (message: string) => Promise<Record<string, unknown>>;
+}
+
+/**
+ * Spawns `entry` (a .ts file under the project root) as its own Node process
+ * through tsx, with the test config file and free ports unless `env` says
+ * otherwise.
+ */
+export function spawnServer(entry: string, env: Record<string, string> = {}): ServerProcess {
+  const child = spawn(process.execPath, ['-r', './node_modules/tsx/dist/cjs/index.cjs', entry], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TANDEM_CONFIG_FILE: path.join(ROOT, 'test/fixtures/config/process.config.ts'),
+      TANDEM_HTTP_PORT: '0',
+      TANDEM_THRIFT_PORT: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const parts = (pending + chunk.toString('utf8')).split('\n');
+    pending = parts.pop() ?? '';
+    for (const line of parts) {
+      if (line.trim() === '') continue;
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ message: line, unparsed: true });
+      }
+    }
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const logged = (message: string): Promise<Record<string, unknown>> =>
+    waitFor(() => logs.find((l) => l.message === message), 20000, `the log line "${message}" (stderr: ${stderr})`);
+  const serving = async (): Promise<{ http: number; thrift: number }> => {
+    const line = await logged('tandem is serving');
+    const port = (address: unknown): number => Number(String(address).split(':').pop());
+    return { http: port(line.http), thrift: port(line.thrift) };
+  };
+  return { child, logs, stderr: () => stderr, exited, serving, logged };
+}

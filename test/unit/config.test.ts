@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildConfig, ConfigError, configLeaves, type ConfigInput } from '../../src/core/config';
+import exampleConfig from '../../config.example';
+
+/** The ConfigError lines that buildConfig reports for this input. */
+function errorLines(file: ConfigInput | undefined, env: NodeJS.ProcessEnv): string[] {
+  try {
+    buildConfig(file, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.lines;
+    throw err;
+  }
+  throw new Error('buildConfig accepted an invalid configuration');
+}
+
+function valueAt(source: unknown, at: string[]): unknown {
+  let node = source;
+  for (const key of at) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+describe('buildConfig', () => {
+  it('when nothing is configured, then HTTP is on 8000 and Thrift on 9090, both on 127.0.0.1', () => {
+    const config = buildConfig(undefined, {});
+
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 8000 });
+    expect(config.thrift).toMatchObject({ host: '127.0.0.1', port: 9090 });
+    expect(config.server.workers).toBe(1);
+    expect(config.statsd.prefix).toBe('tandem.');
+  });
+
+  it('when built, then the result is frozen all the way down', () => {
+    const config = buildConfig(undefined, {});
+
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.http)).toBe(true);
+    expect(Object.isFrozen(config.mysql.replicas)).toBe(true);
+  });
+
+  it('when TANDEM_* variables are set, then they win over the file and are coerced to the key type', () => {
+    const env = {
+      TANDEM_HTTP_PORT: '8081',
+      TANDEM_LOG_ACCESS: 'false',
+      TANDEM_STATSD_ENABLED: 'yes',
+      TANDEM_MYSQL_REPLICAS: '10.0.0.2:3306, 10.0.0.3:3306',
+      TANDEM_SERVICE_NAME: 'tandem-canary',
+    };
+
+    const config = buildConfig({ http: { port: 9000 }, log: { access: true } }, env);
+
+    expect(config.http.port).toBe(8081);
+    expect(config.log.access).toBe(false);
+    expect(config.statsd.enabled).toBe(true);
+    expect(config.mysql.replicas).toEqual(['10.0.0.2:3306', '10.0.0.3:3306']);
+    expect(config.service_name).toBe('tandem-canary');
+  });
+
+  it('when a variable is not a TANDEM_ key of the schema, then it is ignored', () => {
+    const config = buildConfig(undefined, { TANDEM_HTTP_PROT: '1', HTTP_PORT: '1' });
+
+    expect(config.http.port).toBe(8000);
+  });
+
+  it('when several keys are bad, then each is reported on its own line naming the key and its variable', () => {
+    const env = { TANDEM_HTTP_PORT: 'abc', TANDEM_SERVER_WORKERS: '0' };
+
+    const lines = errorLines({ log: { level: 'loud' as 'info' }, thrift: { max_frame_bytes: 10 } }, env);
+
+    expect(lines).toHaveLength(4);
+    const lineFor = (key: string): string => {
+      const found = lines.filter((l) => l.startsWith(`Configuration key ${key} `));
+      expect(found).toHaveLength(1);
+      return found[0] as string;
+    };
+    expect(lineFor('http.port')).toContain('environment variable TANDEM_HTTP_PORT');
+    expect(lineFor('http.port')).toContain('"abc"');
+    expect(lineFor('server.workers')).toContain('environment variable TANDEM_SERVER_WORKERS');
+    expect(lineFor('log.level')).toContain('config.ts (or TANDEM_LOG_LEVEL)');
+    expect(lineFor('thrift.max_frame_bytes')).toContain('(or TANDEM_THRIFT_MAX_FRAME_BYTES)');
+    for (const line of lines) expect(line).not.toContain('\n');
+  });
+
+  it('when a key is unknown, then the line names it and points at config.example.ts', () => {
+    const file = { http: { prot: 8000 }, colour: 'blue' } as unknown as ConfigInput;
+
+    const lines = errorLines(file, {});
+
+    expect(lines).toHaveLength(2);
+    expect(lines.some((l) => l.includes('http.prot') && l.includes('not a known key'))).toBe(true);
+    expect(lines.some((l) => l.includes('colour') && l.includes('config.example.ts'))).toBe(true);
+  });
+});
+
+describe('configLeaves', () => {
+  it('when walked, then every key has an env variable derived from its path and a line of doc', () => {
+    const leaves = configLeaves();
+
+    expect(leaves.length).toBeGreaterThan(20);
+    for (const leaf of leaves) {
+      expect(leaf.env).toBe(`TANDEM_${leaf.path.join('_').toUpperCase()}`);
+      expect(leaf.doc).not.toBe('');
+    }
+    expect(leaves.find((l) => l.env === 'TANDEM_HTTP_PORT')?.kind).toBe('number');
+  });
+});
+
+describe('config.example.ts', () => {
+  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'config.example.ts'), 'utf8');
+
+  it('when compared with the schema, then it sets every key and is itself valid', () => {
+    const missing = configLeaves()
+      .filter((leaf) => valueAt(exampleConfig, leaf.path) === undefined)
+      .map((leaf) => leaf.path.join('.'));
+
+    expect(missing).toEqual([]);
+    expect(() => buildConfig(exampleConfig, {})).not.toThrow();
+  });
+
+  it('when read, then every key of the schema is written in it under a doc comment', () => {
+    const undocumented = configLeaves()
+      .map((leaf) => leaf.path[leaf.path.length - 1] as string)
+      .filter((key) => !new RegExp(`\\*/\\s*\\n\\s*${key}\\s*[:,]`).test(source));
+
+    expect(undocumented).toEqual([]);
+  });
+});
