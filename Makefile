@@ -10,7 +10,7 @@ help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 develop: ## install dependencies, create config.ts, make sure MariaDB and Redis are up
-	npm ci --no-audit --no-fund
+	bash deploy/install-dependencies.sh
 	@test -f config.ts || $(MAKE) --no-print-directory config ENV=dev
 	bash deploy/local-services.sh
 	$(MAKE) --no-print-directory build
@@ -21,6 +21,9 @@ build: ## compile TypeScript to dist/
 
 server: build ## serve HTTP and Thrift (and the scheduler)
 	$(NODE_RUN) dist/src/main.js
+
+worker: build ## run the Bull queue workers
+	$(NODE_RUN) dist/src/worker.js
 
 config: ## write config.ts for ENV=dev|test|prod from config.example.ts
 	@case "$(ENV)" in dev|test|prod) ;; *) echo "ENV must be dev, test or prod, not '$(ENV)'." >&2; exit 2;; esac

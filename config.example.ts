@@ -122,6 +122,29 @@ const config: ConfigInput = {
     command_timeout_ms: 1000,
   },
 
+  queue: {
+    /** Jobs one worker process runs at once, per queue. Default 4. */
+    concurrency: 4,
+    /** A worker holds a job this long (ms) between renewals; a killed worker's job is taken over after it. Default 30000. */
+    lock_ms: 30000,
+    /** How often (ms) workers look for jobs whose worker died. Default 30000. */
+    stalled_check_ms: 30000,
+    /** How long (s) finished jobs are kept, so an idempotency key still dedupes. Default 604800 (7 days). */
+    keep_completed_seconds: 7 * 86400,
+    /** How long (ms) a stopping worker waits for its running jobs. Default 30000. */
+    drain_timeout_ms: 30000,
+  },
+
+  scheduler: {
+    /** How long (ms) a tick stays claimed so no other instance runs it again. Default 600000. */
+    lock_ms: 10 * 60 * 1000,
+  },
+
+  cs: {
+    /** An event not done and untouched this long (minutes) gets its priority raised one step. Default 1440. */
+    stale_after_minutes: 24 * 60,
+  },
+
   mongo: {
     /** MongoDB URL for suspicious orders; empty stores them in MySQL. Default empty. */
     url: '',

@@ -279,8 +279,8 @@ Create it with an account that may, or grant $MYSQL_USER the CREATE privilege, a
 done
 
 # --- Migrations --------------------------------------------------------------
-# MIGRATIONS GO HERE: a later issue adds the `make migrate` call for the
-# development database at this point, once both servers answer and the
-# databases exist.
+# The development database gets its schema; tests migrate their own databases.
+say "Applying migrations to the configured database."
+npm run --silent migrate -- up
 
 say "MariaDB and Redis are ready."

@@ -17,8 +17,8 @@ export default async function createStaff(ctx: ScriptContext, args: string[]): P
   if (flags.disable === 'true' || flags.enable === 'true') {
     const disabled = flags.disable === 'true';
     const changed = await staff.setDisabledByUsername(username, disabled);
+    if (!changed) throw new Error(`There is no staff member named ${username}; check the name or create them first.`);
     process.stdout.write(`${username} is now ${disabled ? 'disabled; their sessions have ended' : 'enabled'}.\n`);
-    if (!changed) throw new Error(`There is no staff member named ${username}.`);
     return;
   }
   if (!flags.password) throw new Error('Give --password PASSWORD (at least 8 characters).');

@@ -10,6 +10,17 @@ import { Processor as TandemProcessor } from '../thrift/gen-nodejs/Tandem';
 import { toIdlException } from './thrift/errors';
 import { createTandemHandler } from './thrift/tandem-handler';
 import { httpSecurity } from './core/api/security';
+import { Queues, type QueueDef } from './core/async';
+import type { Config } from './core/config';
+import { createScheduler } from '../scheduler';
+import { SCHEDULED_JOBS } from '../scheduler/queue';
+
+/** Every Bull queue of the app. */
+export const QUEUE_DEFS: QueueDef<unknown>[] = [SCHEDULED_JOBS as QueueDef<unknown>];
+
+export function appQueues(config: Config): Queues {
+  return new Queues(config, QUEUE_DEFS);
+}
 
 interface Domains {
   cs: CsDomain;
@@ -42,6 +53,19 @@ export function appModules(): AppModules {
     authorize: (resources) => createAuthorize(domains(resources).staff.sessions),
     before: (resources) => httpSecurity(resources.config.http.cors_origins),
     raw: (app, routes) => mountOpenApi(app, routes, { title: 'tandem', version: '1.0.0' }),
+    services: [
+      // The scheduler runs in every server unless server.scheduler is off; the tick lock keeps each tick to one instance.
+      async (resources) => {
+        if (!resources.config.server.scheduler) return () => Promise.resolve();
+        const queues = appQueues(resources.config);
+        const scheduler = createScheduler(resources.redis, { config: resources.config, cs: domains(resources).cs }, queues);
+        scheduler.start();
+        return async () => {
+          await scheduler.stop(resources.config.server.shutdown_timeout_ms);
+          await queues.close(1000);
+        };
+      },
+    ],
     thriftProcessor: (resources, inFlight) =>
       new TandemProcessor(
         wrapHandler(createTandemHandler(domains(resources).cs), {
@@ -52,3 +76,5 @@ export function appModules(): AppModules {
       ),
   };
 }
+
+export { domains };

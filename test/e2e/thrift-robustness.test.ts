@@ -140,3 +140,26 @@ it('when a client resets its connection while its call is being answered, then t
 
   await expectOthersStillServed();
 });
+
+describe('with thrift.allowed_networks set', () => {
+  let limited: RunningApp;
+
+  beforeAll(async () => {
+    limited = await startTestApp({ thrift: { allowed_networks: ['10.0.0.0/8', '::1/128'] } });
+    captureLogs();
+  });
+
+  afterAll(async () => {
+    await limited.stop();
+  });
+
+  it('when a client connects from outside those networks, then its connection is closed at once and counted', async () => {
+    const before = await rejected('not_allowed');
+    const socket = net.connect(limited.thrift.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+
+    await within(new Promise((resolve) => socket.once('close', resolve)), 5000, 'the server closing the connection');
+
+    expect(await rejected('not_allowed')).toBe(before + 1);
+  });
+});

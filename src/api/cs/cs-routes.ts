@@ -88,7 +88,7 @@ export function csRoutes(cs: CsDomain): Route[] {
       params: idParams,
       body: transitionBody,
       response: csEventSchema,
-      errors: ['CS_EVENT_NOT_FOUND', 'CS_EVENT_DONE', 'CS_SAME_STATUS', 'CS_FORWARD_NEEDS_HANDLER', 'AUTH_NOT_HANDLER'],
+      errors: ['CS_EVENT_NOT_FOUND', 'CS_EVENT_DONE', 'CS_SAME_STATUS', 'AUTH_NOT_HANDLER'],
       handler: ({ params, body, ctx }) => cs.events.transition(actorOf(ctx), params.id, body),
     }),
     defineRoute({

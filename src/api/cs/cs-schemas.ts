@@ -52,11 +52,18 @@ export const patchEventBody = z.strictObject({
   content: z.string().trim().min(1).max(10000).optional(),
 });
 
-export const transitionBody = z.strictObject({
-  to: z.enum(CS_STATUSES),
-  handler_id: z.number().int().positive().optional().describe('Required when `to` is forward.'),
-  note: z.string().max(10000).optional(),
-});
+// The forward rule is the service's (cs-state); checking it here too names the
+// field in the 400, as every other validation error does.
+export const transitionBody = z
+  .strictObject({
+    to: z.enum(CS_STATUSES),
+    handler_id: z.number().int().positive().optional().describe('Required when `to` is forward.'),
+    note: z.string().max(10000).optional(),
+  })
+  .refine((b) => b.to !== 'forward' || b.handler_id !== undefined, {
+    path: ['handler_id'],
+    message: 'required when forwarding',
+  });
 
 const statusList = z
   .string()

@@ -56,16 +56,45 @@ function depthExceeds(value: unknown, max: number): boolean {
 
 const STATUS_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
+/** The statsd name and Prometheus series of one method, route template and status class. */
+interface RouteMetrics {
+  statsdName: string;
+  duration: { observe: (seconds: number) => void };
+}
+
+/**
+ * Built once per method, route template and status class, so a request does
+ * not rebuild the statsd name or re-validate the Prometheus labels. Bounded:
+ * templates are the declared routes (or `unmatched`) and methods the few
+ * that Node's HTTP parser accepts.
+ */
+const routeMetrics = new Map<string, RouteMetrics>();
+
+function metricsOf(method: string, template: string, statusClass: string): RouteMetrics {
+  const key = `${method} ${statusClass} ${template}`;
+  let metrics = routeMetrics.get(key);
+  if (!metrics) {
+    metrics = {
+      statsdName: `http.${method}.${metricSegment(template)}.${statusClass}`,
+      duration: prom.httpDuration.labels(method, template, statusClass),
+    };
+    routeMetrics.set(key, metrics);
+  }
+  return metrics;
+}
+
+const httpInFlight = prom.inFlight.labels('http');
+
 /** Records the access line and metrics of one request when its response is done. */
 function onResponseDone(req: Request, res: Response, ctx: RequestContext, accessLog: boolean): void {
   const ms = elapsedMs(ctx);
   const template = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
   const status = res.writableFinished ? res.statusCode : 499;
   const statusClass = STATUS_CLASS[Math.floor(status / 100)] ?? 'other';
-  const name = `http.${req.method}.${metricSegment(template)}.${statusClass}`;
-  statsd.timing(name, ms);
-  prom.httpDuration.observe({ method: req.method, route: template, status: statusClass }, ms / 1000);
-  prom.inFlight.dec({ protocol: 'http' });
+  const metrics = metricsOf(req.method, template, statusClass);
+  statsd.timing(metrics.statsdName, ms);
+  metrics.duration.observe(ms / 1000);
+  httpInFlight.dec();
   if (accessLog) {
     logger.info('http access', {
       request_id: ctx.requestId,
@@ -112,6 +141,26 @@ export function sendError(res: Response, err: TandemError, ctx: RequestContext):
   send(res, status, errorEnvelope(err, ctx.requestId));
 }
 
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * Validates the input, calls the handler and answers with the envelope. A
+ * handler that returns a plain value is answered in the same tick, without
+ * the promises (and async-context bookkeeping) an async wrapper would cost;
+ * a promise is awaited. Throws or rejects with what the handler threw.
+ */
+function respond(route: Route, req: Request, res: Response, ctx: RequestContext): Promise<void> | undefined {
+  // Express parses the query string on every read of req.query: only read it for a route that declares one.
+  const query: unknown = route.query ? req.query : undefined;
+  const input = validateInput(route, { params: req.params, query, body: req.body as unknown });
+  const data = route.handler({ ...input, ctx });
+  if (isPromiseLike(data)) return Promise.resolve(data).then((value) => send(res, route.status, okEnvelope(value ?? null)));
+  send(res, route.status, okEnvelope(data ?? null));
+  return undefined;
+}
+
 /**
  * The Express app: context and request id, access log and metrics, JSON
  * bodies with size and depth limits, the declared routes, and the envelope
@@ -128,12 +177,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       'http',
       requestIdFrom(req.headers['x-request-id'] as string | undefined, req.headers.traceparent as string | undefined),
     );
-    ctx.clientAddress = req.ip;
+    // Without a trusted proxy req.ip is the socket's address; reading it directly skips proxy-addr.
+    ctx.clientAddress = options.trustProxy ? req.ip : req.socket.remoteAddress;
     req.tandem = ctx;
     res.setHeader('X-Request-Id', ctx.requestId);
     if (options.isDraining()) res.setHeader('Connection', 'close');
-    prom.inFlight.inc({ protocol: 'http' });
-    res.once('close', () => onResponseDone(req, res, ctx, options.accessLog));
+    httpInFlight.inc();
+    res.on('close', () => onResponseDone(req, res, ctx, options.accessLog));
     runWithContext(ctx, next);
   });
 
@@ -156,15 +206,20 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   options.raw?.(app);
 
   for (const route of options.routes) {
+    const authorize = route.permission !== 'public' ? options.authorize : undefined;
     app[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
       const ctx = req.tandem as RequestContext;
-      const run = async (): Promise<void> => {
-        if (route.permission !== 'public' && options.authorize) await options.authorize(route, req, ctx);
-        const input = validateInput(route, { params: req.params, query: req.query, body: req.body as unknown });
-        const data = await route.handler({ ...(input as { params: unknown; query: unknown; body: unknown }), ctx });
-        send(res, route.status, okEnvelope(data ?? null));
-      };
-      run().catch(next);
+      try {
+        if (authorize) {
+          authorize(route, req, ctx)
+            .then(() => respond(route, req, res, ctx))
+            .catch(next);
+          return;
+        }
+        respond(route, req, res, ctx)?.catch(next);
+      } catch (err) {
+        next(err);
+      }
     });
   }
 

@@ -1,13 +1,29 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServerError } from '../../exception';
+import { logger } from '../log';
 
 export interface Session {
   staff_id: number;
   username: string;
   roles: string[];
   created_at: string;
+  /** When the account was last confirmed enabled, and its roles read, from the database. */
+  checked_at?: string;
 }
+
+/**
+ * How a live session is re-confirmed against the accounts table: every
+ * `everySeconds`, the account's current roles are read; `undefined` means the
+ * account is disabled or gone, and the session ends.
+ */
+export interface SessionRecheck {
+  everySeconds: number;
+  currentRoles: (staffId: number) => Promise<string[] | undefined>;
+}
+
+/** How often a live session re-reads its account unless the domain says otherwise. */
+export const DEFAULT_RECHECK_SECONDS = 60;
 
 const sessionKey = (digest: string): string => `session:${digest}`;
 const staffKey = (staffId: number): string => `staff-sessions:${staffId}`;
@@ -21,21 +37,29 @@ function digestOf(token: string): string {
  * Revocable session tokens in Redis with an expiry. A token is 32 random
  * bytes; Redis keys it by its SHA-256. Each staff member's sessions are also
  * listed, so disabling them ends every session at once.
+ *
+ * With a `recheck`, a session also re-reads its account every
+ * `recheck.everySeconds`: a session of an account disabled while Redis could
+ * not revoke it (or created in a race with the disable) ends within that
+ * interval, and role changes take effect within it. Requests in between cost
+ * no database read.
  */
 export class SessionStore {
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
+    private readonly recheck?: SessionRecheck,
   ) {}
 
   private unavailable(err: unknown): ServerError {
     return new ServerError('CACHE_ERROR', { cause: err });
   }
 
-  async create(session: Omit<Session, 'created_at'>): Promise<{ token: string; expires_in: number }> {
+  async create(session: Omit<Session, 'created_at' | 'checked_at'>): Promise<{ token: string; expires_in: number }> {
     const token = randomBytes(32).toString('base64url');
     const digest = digestOf(token);
-    const value: Session = { ...session, created_at: new Date().toISOString() };
+    const now = new Date().toISOString();
+    const value: Session = { ...session, created_at: now, checked_at: now };
     try {
       await this.redis
         .multi()
@@ -49,24 +73,61 @@ export class SessionStore {
     return { token, expires_in: this.ttlSeconds };
   }
 
-  /** The live session of a token, or undefined when unknown, expired or revoked. */
+  /** The live session of a token, or undefined when unknown, expired, revoked or its account is disabled. */
   async get(token: string): Promise<Session | undefined> {
+    const digest = digestOf(token);
     let raw: string | null;
     try {
-      raw = await this.redis.get(sessionKey(digestOf(token)));
+      raw = await this.redis.get(sessionKey(digest));
     } catch (err) {
       throw this.unavailable(err);
     }
-    return raw === null ? undefined : (JSON.parse(raw) as Session);
+    if (raw === null) return undefined;
+    const session = JSON.parse(raw) as Session;
+    if (!this.recheck) return session;
+    const checkedAt = Date.parse(session.checked_at ?? session.created_at);
+    // A NaN (unreadable time) fails this test too, so it is rechecked.
+    if (Date.now() - checkedAt < this.recheck.everySeconds * 1000) return session;
+    return this.reconfirm(this.recheck, digest, session);
   }
 
-  async revoke(token: string, staffId: number): Promise<void> {
-    const digest = digestOf(token);
+  private async reconfirm(recheck: SessionRecheck, digest: string, session: Session): Promise<Session | undefined> {
+    let roles: string[] | undefined;
+    try {
+      roles = await recheck.currentRoles(session.staff_id);
+    } catch (err) {
+      // The database is down: keep serving this session and try again on its next request.
+      logger.warn('could not re-check the account of a session; trying again on its next request', {
+        staff_id: session.staff_id,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return session;
+    }
+    if (roles === undefined) {
+      await this.revokeDigest(digest, session.staff_id);
+      return undefined;
+    }
+    const next: Session = { ...session, roles, checked_at: new Date().toISOString() };
+    let written: string | null;
+    try {
+      // XX: a session revoked meanwhile stays revoked; KEEPTTL: the expiry is unchanged.
+      written = await this.redis.set(sessionKey(digest), JSON.stringify(next), 'KEEPTTL', 'XX');
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+    return written === null ? undefined : next;
+  }
+
+  private async revokeDigest(digest: string, staffId: number): Promise<void> {
     try {
       await this.redis.multi().del(sessionKey(digest)).srem(staffKey(staffId), digest).exec();
     } catch (err) {
       throw this.unavailable(err);
     }
+  }
+
+  revoke(token: string, staffId: number): Promise<void> {
+    return this.revokeDigest(digestOf(token), staffId);
   }
 
   /** Ends every session of a staff member. */

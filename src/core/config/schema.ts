@@ -172,6 +172,49 @@ export const configSchema = z
           .default(1000)
           .describe('Longest wait for one Redis command.'),
       }),
+    queue: section({
+      concurrency: z.number().int().min(1).default(4).describe('Jobs one worker process runs at once, per queue.'),
+      lock_ms: z
+        .number()
+        .int()
+        .min(500)
+        .default(30000)
+        .describe('How long a worker holds a job without renewing; a killed worker\'s job is taken over after it.'),
+      stalled_check_ms: z
+        .number()
+        .int()
+        .min(500)
+        .default(30000)
+        .describe('How often workers look for jobs whose worker died.'),
+      keep_completed_seconds: z
+        .number()
+        .int()
+        .min(0)
+        .default(7 * 86400)
+        .describe('How long finished jobs are kept, so an idempotency key still dedupes.'),
+      drain_timeout_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(30000)
+        .describe('How long a stopping worker waits for its running jobs.'),
+    }),
+    scheduler: section({
+      lock_ms: z
+        .number()
+        .int()
+        .min(1000)
+        .default(10 * 60 * 1000)
+        .describe('How long a tick stays claimed, so no other instance runs the same tick.'),
+    }),
+    cs: section({
+      stale_after_minutes: z
+        .number()
+        .int()
+        .min(1)
+        .default(24 * 60)
+        .describe('An event not done and untouched for this long gets its priority raised one step.'),
+    }),
     mongo: section({
         url: z
           .string()

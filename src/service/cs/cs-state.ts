@@ -18,7 +18,7 @@ export function applyTransition(
   if (change.to === 'forward') {
     if (change.handler_id === undefined) {
       throw new UserError('CS_FORWARD_NEEDS_HANDLER', {
-        fields: [{ field: 'body.handler_id', message: 'required when forwarding' }],
+        fields: [{ field: 'handler_id', message: 'required when forwarding' }],
       });
     }
     return { status: 'forward', handler_id: change.handler_id };

@@ -4,13 +4,16 @@ import { Cache } from '../../core/db/cache';
 import { defineCsModels } from '../../model/cs-event';
 import { CsCategoryService } from './cs-category-service';
 import { CsEventService } from './cs-event-service';
+import { CsMaintenanceService } from './cs-maintenance-service';
 import { CsCacheInner } from './inner/cs-cache-inner';
 import { CsCategoryInner } from './inner/cs-category-inner';
 import { CsEventInner } from './inner/cs-event-inner';
+import { CsReportInner } from './inner/cs-report-inner';
 
 export interface CsDomain {
   events: CsEventService;
   categories: CsCategoryService;
+  maintenance: CsMaintenanceService;
 }
 
 /** The one place that builds the customer-service domain's collaborators. */
@@ -19,8 +22,10 @@ export function createCsDomain(sequelize: Sequelize, redis: Redis): CsDomain {
   const cache = new Cache(redis, 'cs.cache');
   const eventInner = new CsEventInner(sequelize, models);
   const categories = new CsCategoryService(new CsCategoryInner(models), eventInner, cache);
-  const events = new CsEventService(eventInner, new CsCacheInner(redis, cache), categories);
-  return { events, categories };
+  const cacheInner = new CsCacheInner(redis, cache);
+  const events = new CsEventService(eventInner, cacheInner, categories);
+  const maintenance = new CsMaintenanceService(eventInner, cacheInner, new CsReportInner(sequelize));
+  return { events, categories, maintenance };
 }
 
 export type { CsEventService, CsCategoryService };

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { FailureLimiter } from '../../core/auth/rate-limit';
-import { SessionStore } from '../../core/auth/sessions';
+import { DEFAULT_RECHECK_SECONDS, SessionStore } from '../../core/auth/sessions';
 import type { Config } from '../../core/config';
 import { defineStaffModel } from '../../model/staff';
 import { StaffInner } from './inner/staff-inner';
@@ -12,11 +12,28 @@ export interface StaffDomain {
   sessions: SessionStore;
 }
 
+export interface StaffDomainOptions {
+  /** How often a live session re-reads its account (disabled? roles?); 60 s unless given. */
+  sessionRecheckSeconds?: number;
+}
+
 /** The one place that builds staff accounts and sessions. */
-export function createStaffDomain(sequelize: Sequelize, redis: Redis, auth: Config['auth']): StaffDomain {
-  const sessions = new SessionStore(redis, auth.session_ttl_seconds);
+export function createStaffDomain(
+  sequelize: Sequelize,
+  redis: Redis,
+  auth: Config['auth'],
+  options: StaffDomainOptions = {},
+): StaffDomain {
+  const inner = new StaffInner(defineStaffModel(sequelize));
+  const sessions = new SessionStore(redis, auth.session_ttl_seconds, {
+    everySeconds: options.sessionRecheckSeconds ?? DEFAULT_RECHECK_SECONDS,
+    currentRoles: async (staffId) => {
+      const account = await inner.findById(staffId);
+      return account && !account.disabled ? account.roles : undefined;
+    },
+  });
   const staff = new StaffService(
-    new StaffInner(defineStaffModel(sequelize)),
+    inner,
     sessions,
     new FailureLimiter(redis, 'login-fail:user', auth.login_max_failures_per_user, auth.login_window_seconds),
     new FailureLimiter(redis, 'login-fail:addr', auth.login_max_failures_per_address, auth.login_window_seconds),

@@ -50,6 +50,13 @@ export class StaffService {
     if (account.disabled) throw new AuthError('AUTH_ACCOUNT_DISABLED');
     await this.perUser.reset(username.toLowerCase());
     const session = await this.sessions.create({ staff_id: account.id, username: account.username, roles: account.roles });
+    // A disable that committed while the password was checked may have listed
+    // the sessions before this one was added: confirm on the primary, after the add.
+    const current = await this.staff.findById(account.id, { primary: true });
+    if (!current || current.disabled) {
+      await this.sessions.revoke(session.token, account.id);
+      throw new AuthError('AUTH_ACCOUNT_DISABLED');
+    }
     return { ...session, staff: StaffService.profile(account) };
   }
 
@@ -59,7 +66,7 @@ export class StaffService {
 
   async me(id: number): Promise<StaffProfile> {
     const account = await this.staff.findById(id);
-    if (!account) throw new AuthError('AUTH_INVALID_TOKEN');
+    if (!account || account.disabled) throw new AuthError('AUTH_INVALID_TOKEN');
     return StaffService.profile(account);
   }
 
@@ -91,7 +98,13 @@ export class StaffService {
     return true;
   }
 
-  /** Disables or enables an account; disabling ends its live sessions at once. */
+  /**
+   * Disables or enables an account; disabling ends its live sessions at once.
+   * The flag is written first: when Redis then fails to revoke (a
+   * ServerError; running it again retries), the sessions still end at their
+   * next recheck against the database (see SessionStore), and no new login
+   * succeeds.
+   */
   async setDisabled(id: number, disabled: boolean): Promise<void> {
     await this.staff.update(id, { disabled });
     if (disabled) await this.sessions.revokeAll(id);

@@ -186,6 +186,24 @@ export class CsEventInner {
     return { items: (rows as unknown as EventRow[]).map(toEvent), total: count };
   }
 
+  /** Ids of live events not done, below the top priority, and untouched since `cutoff`, oldest first. */
+  async findStaleIds(cutoff: Date, maxPriority: number, limit: number): Promise<number[]> {
+    const rows = await this.models.CsEvent.findAll({
+      attributes: ['id'],
+      where: { status: { [Op.ne]: 'done' }, priority: { [Op.lt]: maxPriority }, updated_at: { [Op.lt]: cutoff } },
+      order: [['updated_at', 'ASC']],
+      limit,
+      raw: true,
+    });
+    return (rows as unknown as { id: string | number }[]).map((r) => Number(r.id));
+  }
+
+  /** The last time a live event was changed, read under the transaction's row lock. */
+  async updatedAt(id: number, tx: Transaction): Promise<Date | undefined> {
+    const row = await this.models.CsEvent.findOne({ attributes: ['updated_at'], where: { id }, raw: true, transaction: tx, lock: tx.LOCK.UPDATE });
+    return row ? new Date((row as unknown as { updated_at: Date | string }).updated_at) : undefined;
+  }
+
   /** Live events per status, straight from MySQL. */
   async countByStatus(): Promise<Record<string, number>> {
     const rows = await this.models.CsEvent.findAll({

@@ -1,4 +1,5 @@
 import type { ModelStatic } from 'sequelize';
+import { readYourWrites } from '../../../core/db/mysql';
 import type { StaffRow } from '../../../model/staff';
 
 /** A staff account as the service layer sees it; the hash never leaves the service. */
@@ -33,8 +34,10 @@ export class StaffInner {
     return row ? toAccount(row as unknown as Row) : undefined;
   }
 
-  async findById(id: number): Promise<StaffAccount | undefined> {
-    const row = await this.Staff.findOne({ where: { id }, raw: true });
+  /** `primary` reads from the primary, for a caller that must see a write just made (replicas may lag). */
+  async findById(id: number, options: { primary?: boolean } = {}): Promise<StaffAccount | undefined> {
+    const base = { where: { id }, raw: true };
+    const row = await this.Staff.findOne(options.primary ? readYourWrites(base) : base);
     return row ? toAccount(row as unknown as Row) : undefined;
   }
 

@@ -1,0 +1,8 @@
+import type { Config } from '../src/core/config';
+import type { CsDomain } from '../src/service/cs';
+
+/** What timed jobs may use: services, never Express or Thrift. */
+export interface JobDeps {
+  config: Config;
+  cs: CsDomain;
+}

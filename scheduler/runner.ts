@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import cron, { type ScheduledTask } from 'node-cron';
+import { RedisLock } from '../src/core/db/lock';
+import { newContext, runWithContext } from '../src/core/ctx';
+import { logger } from '../src/core/log';
+import { statsd } from '../src/core/monitor';
+
+/** What a job function gets: when its tick was due, and a signal raised at its timeout. */
+export interface JobRun {
+  scheduledAt: Date;
+  signal: AbortSignal;
+}
+
+/** One timed job, declared in scheduler/settings.ts. */
+export interface JobSetting<D> {
+  name: string;
+  /** node-cron expression; six fields put seconds first. */
+  cron: string;
+  timezone: string;
+  enabled: boolean;
+  timeoutMs: number;
+  /** `inline` runs in the tick; `queue` enqueues the work to Bull, for work that may take long. */
+  mode: 'inline' | 'queue';
+  run: (deps: D, run: JobRun) => Promise<unknown>;
+}
+
+export type Outcome = 'ok' | 'failed' | 'timeout' | 'skipped_tick_taken' | 'skipped_overlap' | 'queued';
+
+/** Hands a `queue` job's tick to Bull; the key makes one job per tick. */
+export type EnqueueTick = (name: string, key: string, scheduledAt: Date) => Promise<void>;
+
+export interface SchedulerOptions {
+  /** How long a claimed tick stays claimed (ms). */
+  tickLockMs: number;
+  enqueue?: EnqueueTick;
+}
+
+/**
+ * Runs timed jobs so that each tick runs on exactly one instance across all
+ * servers and a job never overlaps a still-running previous run of itself:
+ *
+ * - the tick is claimed with SET NX on `scheduler:tick:<job>:<due second>`,
+ *   which every instance computes alike from the cron schedule;
+ * - the run holds `scheduler:running:<job>`, a lock with an owner token and
+ *   an expiry past the job's timeout, released only by its owner.
+ *
+ * Each run is logged with its duration and outcome and timed into statsd as
+ * `job.<name>.<outcome>`; a job that throws is logged with its stack and the
+ * scheduler goes on.
+ */
+export class Scheduler<D> {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly lock: RedisLock;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly jobs: JobSetting<D>[],
+    private readonly deps: D,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.lock = new RedisLock(redis);
+    for (const job of jobs) {
+      if (!cron.validate(job.cron)) throw new Error(`Job ${job.name} has an invalid cron expression "${job.cron}".`);
+    }
+  }
+
+  start(): void {
+    for (const job of this.jobs.filter((j) => j.enabled)) {
+      const task = cron.schedule(
+        job.cron,
+        (context) => {
+          const run = this.tick(job, context.date);
+          this.running.add(run);
+          void run.finally(() => this.running.delete(run));
+        },
+        { name: job.name, timezone: job.timezone, suppressMissedWarning: true },
+      );
+      this.tasks.push(task);
+    }
+    logger.info('scheduler started', { jobs: this.jobs.filter((j) => j.enabled).map((j) => `${j.name} (${j.cron} ${j.timezone})`) });
+  }
+
+  /** Stops scheduling and waits (bounded) for runs in progress. */
+  async stop(deadlineMs: number): Promise<void> {
+    for (const task of this.tasks) await task.destroy();
+    this.tasks.length = 0;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.running]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private find(name: string): JobSetting<D> {
+    const job = this.jobs.find((j) => j.name === name);
+    if (!job) throw new Error(`There is no job named ${name}; known: ${this.jobs.map((j) => j.name).join(', ')}.`);
+    return job;
+  }
+
+  /** One scheduled tick of a job: claim it, then run (or enqueue) it. */
+  async tick(job: JobSetting<D>, due: Date): Promise<Outcome> {
+    const dueSecond = Math.floor(due.getTime() / 1000);
+    const claimed = await this.redis
+      .set(`scheduler:tick:${job.name}:${dueSecond}`, randomUUID(), 'PX', this.options.tickLockMs, 'NX')
+      .catch((err: Error) => {
+        logger.warn('scheduler could not claim a tick; skipping it', { job: job.name, error: err.message });
+        return null;
+      });
+    if (claimed !== 'OK') return this.record(job, 'skipped_tick_taken', 0);
+    const scheduledAt = new Date(dueSecond * 1000);
+    if (job.mode === 'queue' && this.options.enqueue) {
+      const started = Date.now();
+      await this.options.enqueue(job.name, `${job.name}:${dueSecond}`, scheduledAt);
+      return this.record(job, 'queued', Date.now() - started);
+    }
+    return this.execute(job, scheduledAt);
+  }
+
+  /** Runs a job once now (npm run job -- NAME, or a queued tick), under the same no-overlap lock. */
+  runNow(name: string, scheduledAt = new Date()): Promise<Outcome> {
+    return this.execute(this.find(name), scheduledAt);
+  }
+
+  private async execute(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
+    const held = await this.lock.acquire(`scheduler:running:${job.name}`, job.timeoutMs * 2 + 5000);
+    if (!held) return this.record(job, 'skipped_overlap', 0);
+    const ctx = newContext('job', undefined, `job:${job.name}`);
+    return runWithContext(ctx, async () => {
+      const started = Date.now();
+      const abort = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const work = job.run(this.deps, { scheduledAt, signal: abort.signal });
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), job.timeoutMs);
+      });
+      let outcome: Outcome;
+      let result: unknown;
+      try {
+        const first = await Promise.race([work.then((r) => ({ r })), timeout]);
+        if (first === 'timeout') {
+          abort.abort(new Error(`job ${job.name} timed out after ${job.timeoutMs} ms`));
+          outcome = 'timeout';
+        } else {
+          outcome = 'ok';
+          result = first.r;
+        }
+      } catch (err) {
+        outcome = 'failed';
+        const error = err instanceof Error ? err : new Error(String(err));
+        logger.error('job failed', { job: job.name, error: error.message, stack: error.stack });
+      } finally {
+        clearTimeout(timer);
+      }
+      if (outcome === 'timeout') {
+        // The lock is held until the work really ends, so a timed-out run is never overlapped.
+        void work.catch(() => undefined).finally(() => void held.release().catch(() => false));
+      } else {
+        await held.release().catch(() => false);
+      }
+      return this.record(job, outcome, Date.now() - started, result);
+    });
+  }
+
+  private record(job: JobSetting<D>, outcome: Outcome, ms: number, result?: unknown): Outcome {
+    statsd.timing(`job.${job.name}.${outcome}`, ms);
+    const level = outcome === 'failed' || outcome === 'timeout' ? 'error' : outcome.startsWith('skipped') ? 'debug' : 'info';
+    logger.log(level, 'job run', { job: job.name, outcome, duration_ms: ms, ...(result === undefined ? {} : { result }) });
+    return outcome;
+  }
+}

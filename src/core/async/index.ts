@@ -1,0 +1,1 @@
+export { Queues, defineQueue, type QueueDef, type JobEnvelope, type JobInfo, type Processor, type FailedJob } from './queues';

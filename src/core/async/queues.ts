@@ -1,0 +1,213 @@
+import Bull from 'bull';
+import type { Config } from '../config';
+import { currentRequestId, newContext, runWithContext } from '../ctx';
+import { logger } from '../log';
+import { statsd } from '../monitor';
+
+/** A named queue and how its jobs are retried. `P` is the payload type. */
+export interface QueueDef<P> {
+  readonly name: string;
+  /** Tries in all, the first included. */
+  readonly attempts: number;
+  /** First retry delay in ms; each further retry waits twice as long. */
+  readonly backoffMs: number;
+  /** A run longer than this fails (and is retried). */
+  readonly timeoutMs: number;
+  /** Compile-time only: ties the payload type to the definition. */
+  readonly payload?: P;
+}
+
+export function defineQueue<P>(def: Omit<QueueDef<P>, 'payload'>): QueueDef<P> {
+  return def;
+}
+
+/** What a job carries: the payload and where it came from. */
+export interface JobEnvelope<P> {
+  payload: P;
+  meta: { request_id: string | undefined; enqueued_at: string };
+}
+
+export interface JobInfo {
+  id: string;
+  attempt: number;
+  queue: string;
+}
+
+export type Processor<P> = (payload: P, job: JobInfo) => Promise<unknown>;
+
+export interface FailedJob {
+  id: string;
+  attempts: number;
+  error: string;
+  failed_at: string | null;
+  payload: unknown;
+  request_id: string | undefined;
+}
+
+/**
+ * Named Bull queues on the configured Redis. Services enqueue through
+ * `enqueue` with a typed payload and an optional idempotency key (a stable
+ * job id: enqueuing twice runs once while the first job is kept). Failed
+ * jobs stay in the failed set for a person to inspect and retry.
+ */
+export class Queues {
+  private readonly queues = new Map<string, Bull.Queue>();
+  private readonly defs = new Map<string, QueueDef<unknown>>();
+  private gaugeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: Config,
+    defs: QueueDef<unknown>[],
+  ) {
+    for (const def of defs) this.defs.set(def.name, def);
+  }
+
+  private def(name: string): QueueDef<unknown> {
+    const def = this.defs.get(name);
+    if (!def) throw new Error(`There is no queue named ${name}; known: ${[...this.defs.keys()].join(', ')}.`);
+    return def;
+  }
+
+  /** The Bull queue of a name, created on first use. */
+  queue(name: string): Bull.Queue {
+    const def = this.def(name);
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Bull(def.name, this.config.redis.url, {
+        prefix: `${this.config.redis.key_prefix}bull`,
+        settings: {
+          lockDuration: this.config.queue.lock_ms,
+          lockRenewTime: Math.floor(this.config.queue.lock_ms / 2),
+          stalledInterval: this.config.queue.stalled_check_ms,
+          maxStalledCount: 2,
+        },
+        defaultJobOptions: {
+          attempts: def.attempts,
+          backoff: { type: 'exponential', delay: def.backoffMs },
+          timeout: def.timeoutMs,
+          removeOnComplete: { age: this.config.queue.keep_completed_seconds },
+          removeOnFail: false,
+        },
+      });
+      queue.on('error', (err: Error) => logger.warn('queue connection error', { queue: name, error: err.message }));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * Adds a job. With `key`, the job id is `key`: while a job with that id is
+   * kept (waiting, running, failed, or finished within keep_completed_seconds)
+   * another enqueue with it adds nothing.
+   */
+  async enqueue<P>(def: QueueDef<P>, payload: P, options: { key?: string; delayMs?: number } = {}): Promise<string> {
+    const envelope: JobEnvelope<P> = {
+      payload,
+      meta: { request_id: currentRequestId(), enqueued_at: new Date().toISOString() },
+    };
+    const job = await this.queue(def.name).add(envelope, {
+      ...(options.key === undefined ? {} : { jobId: options.key }),
+      ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
+    });
+    statsd.increment(`queue.${def.name}.enqueued`);
+    return String(job.id);
+  }
+
+  /**
+   * Runs `processor` for each job of the queue. Every log line the job writes
+   * carries the request id of the request that enqueued it.
+   */
+  process<P>(def: QueueDef<P>, concurrency: number, processor: Processor<P>): void {
+    const queue = this.queue(def.name);
+    void queue.process(concurrency, async (job: Bull.Job<JobEnvelope<P>>) => {
+      const { payload, meta } = job.data;
+      const ctx = newContext('job', meta.request_id, `queue:${def.name}`);
+      return runWithContext(ctx, async () => {
+        const started = Date.now();
+        const attempt = job.attemptsMade + 1;
+        if (job.processedOn) statsd.timing(`queue.${def.name}.wait`, Math.max(0, job.processedOn - job.timestamp));
+        try {
+          const result = await processor(payload, { id: String(job.id), attempt, queue: def.name });
+          statsd.timing(`queue.${def.name}.run.ok`, Date.now() - started);
+          logger.info('job done', { queue: def.name, job_id: job.id, attempt, duration_ms: Date.now() - started });
+          return result;
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error(String(err));
+          statsd.timing(`queue.${def.name}.run.failed`, Date.now() - started);
+          statsd.increment(`queue.${def.name}.failed`);
+          const last = attempt >= def.attempts;
+          logger[last ? 'error' : 'warn'](last ? 'job failed for good; it is in the failed set' : 'job failed; it will be retried', {
+            queue: def.name,
+            job_id: job.id,
+            attempt,
+            attempts: def.attempts,
+            error: error.message,
+            stack: last ? error.stack : undefined,
+          });
+          throw error;
+        }
+      });
+    });
+  }
+
+  /** Failed jobs of a queue, newest first. */
+  async failed(name: string, limit = 50): Promise<FailedJob[]> {
+    const jobs = (await this.queue(name).getFailed(0, limit - 1)) as Bull.Job<JobEnvelope<unknown>>[];
+    return jobs.map((job) => ({
+      id: String(job.id),
+      attempts: job.attemptsMade,
+      error: job.failedReason ?? '',
+      failed_at: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+      payload: job.data.payload,
+      request_id: job.data.meta.request_id,
+    }));
+  }
+
+  /** Puts a failed job back in the queue, its attempts counted afresh. */
+  async retry(name: string, id: string): Promise<void> {
+    const job = await this.queue(name).getJob(id);
+    if (!job) throw new Error(`There is no job ${id} in queue ${name}.`);
+    if (!(await job.isFailed())) throw new Error(`Job ${id} in queue ${name} has not failed; only failed jobs can be retried.`);
+    await job.retry();
+  }
+
+  /** Sends queue depths to statsd every `everyMs`. */
+  startGauges(everyMs = 10_000): void {
+    this.gaugeTimer = setInterval(() => {
+      for (const [name, queue] of this.queues) {
+        queue
+          .getJobCounts()
+          .then((counts) => {
+            for (const [state, n] of Object.entries(counts)) statsd.gauge(`queue.${name}.${state}`, n);
+          })
+          .catch(() => undefined);
+      }
+    }, everyMs);
+    this.gaugeTimer.unref();
+  }
+
+  /**
+   * Stops taking jobs and lets running ones finish within the deadline, then
+   * closes the connections. A job cut off at the deadline is taken over by
+   * another worker once its lock expires.
+   */
+  async close(deadlineMs: number): Promise<void> {
+    if (this.gaugeTimer) clearInterval(this.gaugeTimer);
+    await Promise.all(
+      [...this.queues.values()].map(async (queue) => {
+        let timer: NodeJS.Timeout | undefined;
+        const gentle = queue.close(false);
+        const timeout = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), deadlineMs);
+        });
+        const outcome = await Promise.race([gentle.then(() => 'closed' as const), timeout]);
+        clearTimeout(timer);
+        if (outcome === 'timeout') {
+          logger.warn('jobs still running at the stop deadline; they will be retried by another worker', { queue: queue.name });
+          await queue.close(true).catch(() => undefined);
+        }
+      }),
+    );
+    this.queues.clear();
+  }
+}

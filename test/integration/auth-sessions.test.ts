@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { RunningApp } from '../../src/core/app/app';
+import { createStaffDomain, type StaffService } from '../../src/service/staff';
+import { baseUrl, startTestApp } from '../helpers/app';
+import { freshDatabase, freshRedisPrefix } from '../helpers/db';
+import { call, type LoggedIn, loginAs } from '../helpers/staff';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * Sessions over HTTP against the real Redis and MariaDB: login, /me, logout,
+ * expiry, and disabling an account. Token expiry is driven by shortening the
+ * session key's TTL in Redis (PEXPIRE): auth.session_ttl_seconds is at
+ * least 60 seconds, too long to wait for.
+ */
+
+const TTL_SECONDS = 600;
+
+let app: RunningApp;
+let db: { database: string; drop: () => Promise<void> };
+let staff: StaffService;
+let counter = 0;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  app = await startTestApp({
+    mysql: { database: db.database },
+    redis: { key_prefix: freshRedisPrefix() },
+    // The timing test makes many failed logins from one address.
+    auth: { session_ttl_seconds: TTL_SECONDS, login_max_failures_per_address: 1000, login_max_failures_per_user: 1000 },
+  });
+  staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth).staff;
+});
+
+afterAll(async () => {
+  await app.stop();
+  await db.drop();
+});
+
+/** A new account with a known password. */
+async function newAccount(roles: string[] = ['cs_agent']): Promise<{ id: number; username: string; password: string }> {
+  counter += 1;
+  const username = `sess-${counter}-${Date.now()}`;
+  const password = `correct horse ${counter}`;
+  const profile = await staff.upsert({ username, password, roles });
+  return { id: profile.id, username, password };
+}
+
+async function login(username: string, password: string): Promise<{ status: number; body: { code: number; data: { token: string; expires_in: number } } }> {
+  const res = await fetch(`${baseUrl(app)}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  return { status: res.status, body: (await res.json()) as never };
+}
+
+function bearer(token: string): LoggedIn {
+  return { id: 0, token, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
+}
+
+/** The Redis key of a session, as the app (with its key prefix) names it. */
+function sessionKey(token: string): string {
+  return `session:${createHash('sha256').update(token).digest('base64url')}`;
+}
+
+describe('login, me and logout', () => {
+  it('when a staff member logs in with the right password, then they get a bearer token that expires after auth.session_ttl_seconds', async () => {
+    const account = await newAccount(['cs_agent', 'risk_reviewer']);
+
+    const res = await login(account.username, account.password);
+
+    expect(res.status).toBe(200);
+    expect(res.body.code).toBe(0);
+    expect(res.body.data.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(res.body.data.expires_in).toBe(TTL_SECONDS);
+    expect(res.body.data).toMatchObject({ staff: { id: account.id, username: account.username, roles: ['cs_agent', 'risk_reviewer'], disabled: false } });
+    expect(res.body.data).not.toHaveProperty('staff.password_hash');
+    const ttl = await app.resources.redis.ttl(sessionKey(res.body.data.token));
+    expect(ttl).toBeGreaterThan(TTL_SECONDS - 30);
+    expect(ttl).toBeLessThanOrEqual(TTL_SECONDS);
+  });
+
+  it('when the token is sent to GET /api/auth/me, then it names the staff member', async () => {
+    const account = await newAccount();
+    const { token } = (await login(account.username, account.password)).body.data;
+
+    const me = await call(app, 'GET', '/api/auth/me', bearer(token));
+
+    expect(me.status).toBe(200);
+    expect(me.body.data).toEqual({ id: account.id, username: account.username, display_name: account.username, roles: ['cs_agent'], disabled: false });
+  });
+
+  it('when the password is wrong, then 401 with code 902 and no token', async () => {
+    const account = await newAccount();
+
+    const res = await login(account.username, `${account.password}x`);
+
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ code: 902, data: null });
+  });
+
+  it('when a staff member logs out, then that token gets 401 and their other session goes on', async () => {
+    const account = await newAccount();
+    const first = (await login(account.username, account.password)).body.data.token;
+    const second = (await login(account.username, account.password)).body.data.token;
+
+    const out = await call(app, 'POST', '/api/auth/logout', bearer(first));
+
+    expect(out.status).toBe(200);
+    const after = await call(app, 'GET', '/api/auth/me', bearer(first));
+    expect(after.status).toBe(401);
+    expect(after.body.code).toBe(901);
+    expect(await app.resources.redis.exists(sessionKey(first))).toBe(0);
+    expect((await call(app, 'GET', '/api/auth/me', bearer(second))).status).toBe(200);
+  });
+
+  it('when a session key expires in Redis, then its token gets 401 with code 901', async () => {
+    const account = await newAccount();
+    const { token } = (await login(account.username, account.password)).body.data;
+    expect((await call(app, 'GET', '/api/auth/me', bearer(token))).status).toBe(200);
+
+    await app.resources.redis.pexpire(sessionKey(token), 50);
+
+    const expired = await waitFor(
+      async () => {
+        const res = await call(app, 'GET', '/api/auth/me', bearer(token));
+        return res.status === 200 ? undefined : res;
+      },
+      5000,
+      'the session expiring',
+    );
+    expect(expired.status).toBe(401);
+    expect(expired.body.code).toBe(901);
+  });
+});
+
+describe('disabling a staff member', () => {
+  it('when an account is disabled, then its live sessions get 401 at once and its password no longer logs in', async () => {
+    const account = await newAccount();
+    const first = (await login(account.username, account.password)).body.data.token;
+    const second = (await login(account.username, account.password)).body.data.token;
+
+    await staff.setDisabled(account.id, true);
+
+    for (const token of [first, second]) {
+      const res = await call(app, 'GET', '/api/cs/events', bearer(token));
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe(901);
+    }
+    const again = await login(account.username, account.password);
+    expect(again.status).toBe(403);
+    expect(again.body.code).toBe(904);
+  });
+
+  it('when a disabled account is enabled again, then it logs in again', async () => {
+    const account = await newAccount();
+    await staff.setDisabled(account.id, true);
+
+    await staff.setDisabled(account.id, false);
+
+    expect((await login(account.username, account.password)).status).toBe(200);
+  });
+
+  it('when Redis fails while the account is disabled, then the disable reports it and the session still ends at its next recheck', async () => {
+    const account = await newAccount();
+    const { token } = (await login(account.username, account.password)).body.data;
+    // A Redis client that cannot connect: the database write succeeds, revoking the sessions fails.
+    const unreachable = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    unreachable.on('error', () => undefined);
+    const cut = createStaffDomain(app.resources.sequelize, unreachable, app.resources.config.auth).staff;
+
+    await expect(cut.setDisabled(account.id, true)).rejects.toMatchObject({ kind: 'ServerError', code: 300 });
+
+    unreachable.disconnect();
+    // The session was not revoked: it lives until a recheck against the database.
+    expect(await app.resources.redis.exists(sessionKey(token))).toBe(1);
+    const rechecking = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, { sessionRecheckSeconds: 0 });
+    expect(await rechecking.sessions.get(token)).toBeUndefined();
+    expect(await app.resources.redis.exists(sessionKey(token))).toBe(0);
+    expect((await call(app, 'GET', '/api/auth/me', bearer(token))).status).toBe(401);
+  });
+
+  it('when a staff member\'s roles change, then a live session takes the new roles at its next recheck', async () => {
+    const account = await newAccount(['cs_agent']);
+    const { token } = (await login(account.username, account.password)).body.data;
+    await staff.upsert({ username: account.username, password: account.password, roles: ['risk_reviewer'] });
+    const rechecking = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, { sessionRecheckSeconds: 0 });
+
+    const session = await rechecking.sessions.get(token);
+
+    expect(session?.roles).toEqual(['risk_reviewer']);
+    const create = await call(app, 'POST', '/api/cs/events', bearer(token), { user_type: 'user', source: 'phone', content: 'x' });
+    expect(create.status).toBe(403);
+    expect(create.body.code).toBe(950);
+  });
+});
+
+describe('login timing', () => {
+  async function medianMs(attempts: (() => Promise<{ status: number }>)[]): Promise<number> {
+    const times: number[] = [];
+    for (const attempt of attempts) {
+      const start = process.hrtime.bigint();
+      const res = await attempt();
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+      expect(res.status).toBe(401);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)] as number;
+  }
+
+  it('when a login names an unknown user or gives a wrong password, then both take about as long (within a factor of 10)', async () => {
+    const N = 9;
+    const accounts = [];
+    for (let i = 0; i < N; i += 1) accounts.push(await newAccount());
+    // Warm up both paths once (JIT, connection pool).
+    await login('nobody-warmup', 'whatever-password');
+    await login(accounts[0]?.username ?? '', 'wrong-password');
+
+    const unknownUser = await medianMs(accounts.map((_, i) => () => login(`nobody-${i}-${Date.now()}`, 'wrong-password')));
+    const wrongPassword = await medianMs(accounts.map((a) => () => login(a.username, 'wrong-password')));
+
+    const ratio = Math.max(unknownUser, wrongPassword) / Math.min(unknownUser, wrongPassword);
+    expect(ratio).toBeLessThan(10);
+  });
+});
