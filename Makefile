@@ -4,7 +4,7 @@ ENV ?= dev
 THRIFT_OUT := thrift/gen-nodejs
 NODE_RUN := node --enable-source-maps
 
-.PHONY: help develop build server worker config test lint format thrift bench migrate clean
+.PHONY: help develop build server worker config test lint format thrift bench migrate clean zeus-stub
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -65,6 +65,10 @@ bench: build ## benchmarks: the full stack beside bare Express and bare thrift, 
 
 migrate: ## apply database migrations (creates the database if missing)
 	npm run --silent migrate -- up
+
+# Faults for development: ZEUS_STUB_LATENCY_MS=300, ZEUS_STUB_FAIL=1, ZEUS_STUB_RESET=1, ZEUS_STUB_HANG=1.
+zeus-stub: ## serve the stub zeus (fixture orders over Thrift) on zeus.port, 9190 by default
+	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs thirdparty/zeus/stub/main.ts
 
 clean: ## remove build output
 	rm -rf dist

@@ -145,6 +145,39 @@ const config: ConfigInput = {
     stale_after_minutes: 24 * 60,
   },
 
+  zeus: {
+    /** zeus (the order platform) Thrift host and port; `make zeus-stub` serves a stub on 9190. */
+    host: '127.0.0.1',
+    port: 9190,
+    /** Deadline of one call in ms, connecting included. Default 2000. */
+    timeout_ms: 2000,
+    /** Most open connections to zeus. Default 8. */
+    pool_size: 8,
+    /** An idle pooled connection is closed after this many ms. Default 30000. */
+    idle_ms: 30000,
+    /** Extra tries of an idempotent call after a timeout or a dropped connection. Default 2. */
+    retries: 2,
+    /** Wait in ms before the first retry; doubles each time. Default 100. */
+    retry_backoff_ms: 100,
+    /** Failure share (%) over the last 10 s at which calls stop being made. Default 50. */
+    breaker_error_percent: 50,
+    /** Calls in the window before the breaker may open. Default 5. */
+    breaker_volume: 5,
+    /** How long (ms) the circuit stays open before one probe call. Default 10000. */
+    breaker_reset_ms: 10000,
+  },
+
+  risk: {
+    /** Orders read from zeus per call of a scan. Default 200. */
+    scan_page_size: 200,
+    /** Most pages one scan reads; the next scan goes on from the cursor. Default 50. */
+    scan_max_pages: 50,
+    /** Tries of reporting a fraud verdict to zeus before it is parked in the failed set. Default 8. */
+    report_attempts: 8,
+    /** Wait in ms before the first retry of a report; doubles each time. Default 5000. */
+    report_backoff_ms: 5000,
+  },
+
   mongo: {
     /** MongoDB URL for suspicious orders; empty stores them in MySQL. Default empty. */
     url: '',

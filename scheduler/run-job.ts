@@ -9,7 +9,7 @@ import { createSequelize } from '../src/core/db/mysql';
 import { createRedis } from '../src/core/db/redis';
 import { configureLogger, flushLogger, logger } from '../src/core/log';
 import { statsd } from '../src/core/monitor';
-import { createCsDomain } from '../src/service/cs';
+import { buildDomains, closeDomains } from '../src/domains';
 import { createScheduler } from '.';
 import { JOB_SETTINGS } from './settings';
 
@@ -26,8 +26,9 @@ async function main(): Promise<number> {
   const redis = createRedis(config, 'job');
   try {
     await redis.connect();
-    const scheduler = createScheduler(redis, { config, cs: createCsDomain(sequelize, redis) }, undefined);
-    const outcome = await scheduler.runNow(name);
+    const domains = await buildDomains(config, sequelize, redis);
+    const scheduler = createScheduler(redis, { config, cs: domains.cs, risk: domains.risk }, undefined);
+    const outcome = await scheduler.runNow(name).finally(() => closeDomains(domains, 1000));
     process.stdout.write(`${name}: ${outcome}\n`);
     if (outcome === 'skipped_overlap') return 75;
     return outcome === 'ok' ? 0 : 1;

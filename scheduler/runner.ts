@@ -71,7 +71,11 @@ export class Scheduler<D> {
       const task = cron.schedule(
         job.cron,
         (context) => {
-          const run = this.tick(job, context.date);
+          // A tick must never reject unhandled: that would end the process, and with it every other job.
+          const run = this.tick(job, context.date).catch((err: unknown) => {
+            const error = err instanceof Error ? err : new Error(String(err));
+            logger.error('scheduler tick failed; the next tick will try again', { job: job.name, error: error.message, stack: error.stack });
+          });
           this.running.add(run);
           void run.finally(() => this.running.delete(run));
         },
@@ -115,7 +119,13 @@ export class Scheduler<D> {
     const scheduledAt = new Date(dueSecond * 1000);
     if (job.mode === 'queue' && this.options.enqueue) {
       const started = Date.now();
-      await this.options.enqueue(job.name, `${job.name}:${dueSecond}`, scheduledAt);
+      try {
+        await this.options.enqueue(job.name, `${job.name}:${dueSecond}`, scheduledAt);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        logger.error('job could not be queued; this tick is skipped', { job: job.name, error: error.message, stack: error.stack });
+        return this.record(job, 'failed', Date.now() - started);
+      }
       return this.record(job, 'queued', Date.now() - started);
     }
     return this.execute(job, scheduledAt);
@@ -134,7 +144,8 @@ export class Scheduler<D> {
       const started = Date.now();
       const abort = new AbortController();
       let timer: NodeJS.Timeout | undefined;
-      const work = job.run(this.deps, { scheduledAt, signal: abort.signal });
+      // A job that throws before returning its promise fails like one that rejects, and releases the lock.
+      const work = Promise.resolve().then(() => job.run(this.deps, { scheduledAt, signal: abort.signal }));
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), job.timeoutMs);
       });

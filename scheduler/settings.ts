@@ -1,6 +1,7 @@
 import type { JobDeps } from './deps';
 import { dailyReport } from './jobs/cs-daily-report';
 import { escalateStale } from './jobs/cs-escalate-stale';
+import { riskScan } from './jobs/risk-scan';
 import type { JobSetting } from './runner';
 
 const REPORT_TIME_ZONE = 'Asia/Shanghai';
@@ -29,5 +30,14 @@ export const JOB_SETTINGS: JobSetting<JobDeps>[] = [
     timeoutMs: 10 * 60_000,
     mode: 'queue',
     run: (deps, run) => dailyReport(deps, run, REPORT_TIME_ZONE),
+  },
+  {
+    name: 'risk.scan',
+    cron: '30 * * * * *',
+    timezone: 'UTC',
+    enabled: true,
+    timeoutMs: 50_000,
+    mode: 'inline',
+    run: riskScan,
   },
 ];

@@ -2,7 +2,12 @@
  * Creates a staff account, or updates it when the username exists:
  *
  *   npm run script -- scripts/create_staff.ts --username ana --password 'a long secret' --roles cs_agent,cs_admin [--name "Ana Li"]
+ *   printf '%s\n' "$PASS" | npm run --silent script -- scripts/create_staff.ts --username ana --password-stdin --roles cs_agent
  *   npm run script -- scripts/create_staff.ts --username ana --disable     (ends every session of ana)
+ *
+ * A password given with --password shows in the process list, the shell
+ * history, and npm's echo of the command (unless --silent); --password-stdin
+ * reads it from standard input instead (one line; the newline is dropped).
  *
  * Roles: cs_agent, cs_admin, risk_reviewer, admin (see src/core/auth/permissions.ts).
  */
@@ -21,9 +26,17 @@ export default async function createStaff(ctx: ScriptContext, args: string[]): P
     process.stdout.write(`${username} is now ${disabled ? 'disabled; their sessions have ended' : 'enabled'}.\n`);
     return;
   }
-  if (!flags.password) throw new Error('Give --password PASSWORD (at least 8 characters).');
+  const password = flags['password-stdin'] === 'true' ? await readStdin() : flags.password;
+  if (!password) throw new Error('Give --password PASSWORD or --password-stdin (at least 8 characters).');
   const roles = (flags.roles ?? '').split(',').map((r) => r.trim()).filter(Boolean);
   if (roles.length === 0) throw new Error('Give --roles ROLE[,ROLE] (cs_agent, cs_admin, risk_reviewer, admin).');
-  const profile = await staff.upsert({ username, password: flags.password, roles, display_name: flags.name });
+  const profile = await staff.upsert({ username, password, roles, display_name: flags.name });
   process.stdout.write(`Staff ${profile.username} (id ${profile.id}) has roles ${profile.roles.join(', ')}.\n`);
+}
+
+/** Standard input up to its end, without the trailing newline. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }

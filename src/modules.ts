@@ -1,80 +1,60 @@
 import type { AppModules, Resources } from './core/app/app';
 import { createAuthorize } from './core/auth/authorize';
 import { mountOpenApi } from './core/api/openapi';
+import { httpSecurity } from './core/api/security';
+import { DevError } from './exception';
 import { wrapHandler } from './core/rpc';
 import { authRoutes } from './api/auth/auth-routes';
 import { csRoutes } from './api/cs/cs-routes';
-import { createCsDomain, type CsDomain } from './service/cs';
-import { createStaffDomain, type StaffDomain } from './service/staff';
+import { riskRoutes } from './api/risk/risk-routes';
+import { buildDomains, closeDomains, type Domains } from './domains';
 import { Processor as TandemProcessor } from '../thrift/gen-nodejs/Tandem';
 import { toIdlException } from './thrift/errors';
 import { createTandemHandler } from './thrift/tandem-handler';
-import { httpSecurity } from './core/api/security';
-import { Queues, type QueueDef } from './core/async';
-import type { Config } from './core/config';
 import { createScheduler } from '../scheduler';
-import { SCHEDULED_JOBS } from '../scheduler/queue';
-
-/** Every Bull queue of the app. */
-export const QUEUE_DEFS: QueueDef<unknown>[] = [SCHEDULED_JOBS as QueueDef<unknown>];
-
-export function appQueues(config: Config): Queues {
-  return new Queues(config, QUEUE_DEFS);
-}
-
-interface Domains {
-  cs: CsDomain;
-  staff: StaffDomain;
-}
 
 const built = new WeakMap<Resources, Domains>();
 
-/** Each domain is built once per running app, from the app's shared resources. */
-function domains(resources: Resources): Domains {
-  let d = built.get(resources);
-  if (!d) {
-    const { sequelize, redis, config } = resources;
-    d = { cs: createCsDomain(sequelize, redis), staff: createStaffDomain(sequelize, redis, config.auth) };
-    built.set(resources, d);
-  }
+/** The domains of a running app, built by `prepare`. */
+export function domainsOf(resources: Resources): Domains {
+  const d = built.get(resources);
+  if (!d) throw new DevError('INTERNAL', { cause: new Error('domainsOf() before prepare()') });
   return d;
 }
 
 /**
- * The composition root: the one place that puts the domains' routes and
- * Thrift handlers into the core app.
+ * The server's modules: the domains' routes and Thrift handlers put into the
+ * core app, and the scheduler run beside them.
  */
 export function appModules(): AppModules {
   return {
-    routes: (resources) => {
-      const d = domains(resources);
-      return [...authRoutes(d.staff.staff), ...csRoutes(d.cs)];
+    prepare: async (resources) => {
+      built.set(resources, await buildDomains(resources.config, resources.sequelize, resources.redis));
     },
-    authorize: (resources) => createAuthorize(domains(resources).staff.sessions),
+    routes: (resources) => {
+      const d = domainsOf(resources);
+      return [...authRoutes(d.staff.staff), ...csRoutes(d.cs), ...riskRoutes(d.risk)];
+    },
+    authorize: (resources) => createAuthorize(domainsOf(resources).staff.sessions),
     before: (resources) => httpSecurity(resources.config.http.cors_origins),
     raw: (app, routes) => mountOpenApi(app, routes, { title: 'tandem', version: '1.0.0' }),
+    thriftProcessor: (resources, inFlight) => {
+      const d = domainsOf(resources);
+      return new TandemProcessor(
+        wrapHandler(createTandemHandler(d.cs, d.risk), { toIdlException, inFlight, accessLog: resources.config.log.access }),
+      );
+    },
     services: [
       // The scheduler runs in every server unless server.scheduler is off; the tick lock keeps each tick to one instance.
       async (resources) => {
-        if (!resources.config.server.scheduler) return () => Promise.resolve();
-        const queues = appQueues(resources.config);
-        const scheduler = createScheduler(resources.redis, { config: resources.config, cs: domains(resources).cs }, queues);
-        scheduler.start();
+        const d = domainsOf(resources);
+        const scheduler = createScheduler(resources.redis, { config: resources.config, cs: d.cs, risk: d.risk }, d.queues);
+        if (resources.config.server.scheduler) scheduler.start();
         return async () => {
           await scheduler.stop(resources.config.server.shutdown_timeout_ms);
-          await queues.close(1000);
+          await closeDomains(d, 1000);
         };
       },
     ],
-    thriftProcessor: (resources, inFlight) =>
-      new TandemProcessor(
-        wrapHandler(createTandemHandler(domains(resources).cs), {
-          toIdlException,
-          inFlight,
-          accessLog: resources.config.log.access,
-        }),
-      ),
   };
 }
-
-export { domains };

@@ -10,8 +10,7 @@ import { createRedis } from './core/db/redis';
 import { configureLogger, flushLogger, logger } from './core/log';
 import { statsd } from './core/monitor';
 import { stopOnSignals } from './core/signal';
-import { createCsDomain } from './service/cs';
-import { appQueues } from './modules';
+import { buildDomains, closeDomains } from './domains';
 import { createScheduler, processScheduledJobs } from '../scheduler';
 
 async function main(): Promise<void> {
@@ -21,16 +20,17 @@ async function main(): Promise<void> {
   const sequelize = createSequelize(config);
   const redis = createRedis(config, 'worker');
   await redis.connect();
-  const cs = createCsDomain(sequelize, redis);
-  const queues = appQueues(config);
-  const scheduler = createScheduler(redis, { config, cs }, queues);
+  const domains = await buildDomains(config, sequelize, redis);
+  const { queues, cs, risk } = domains;
+  const scheduler = createScheduler(redis, { config, cs, risk }, queues);
   processScheduledJobs(queues, scheduler, config.queue.concurrency);
+  queues.process(risk.reportQueue, config.queue.concurrency, (job) => risk.review.report(job));
   queues.startGauges();
   logger.info('worker is running', { concurrency: config.queue.concurrency, pid: process.pid });
 
   stopOnSignals(async () => {
     logger.info('worker stopping: finishing running jobs', { deadline_ms: config.queue.drain_timeout_ms });
-    await queues.close(config.queue.drain_timeout_ms);
+    await closeDomains(domains, config.queue.drain_timeout_ms);
     await sequelize.close().catch(() => undefined);
     redis.disconnect();
     await statsd.close();

@@ -108,6 +108,25 @@ struct CsEventPage {
   4: i32 page_size,
 }
 
+/** Where a flagged order stands in review. */
+enum RiskStatus {
+  PENDING = 1,
+  FRAUD = 2,
+  LEGIT = 3,
+}
+
+struct RiskVerdict {
+  /** Full 64-bit range, exact. */
+  1: i64 order_id,
+  2: RiskStatus status,
+  /** The names of the rules that flagged it. */
+  3: list<string> rules,
+  /** ISO 8601 in UTC, when judged. */
+  4: optional string reviewed_at,
+  /** The customer-service event a fraud verdict opened. */
+  5: optional i64 cs_event_id,
+}
+
 /**
  * Every method but ping may raise the four exceptions; each carries a
  * stable business code (see the README's error-code table) and a message.
@@ -131,5 +150,9 @@ service Tandem {
 
   /** Newest update first; page from 1, page_size 1 to 1000. */
   CsEventPage list_cs_events_by_user(1: i64 user_id, 2: i32 page, 3: i32 page_size)
+    throws (1: UserException user_error, 2: AuthException auth_error, 3: ServerException server_error, 4: ThirdPartyException third_party_error),
+
+  /** The review of a flagged order; UserException 1200 when the order was never flagged. */
+  RiskVerdict get_risk_verdict(1: i64 order_id)
     throws (1: UserException user_error, 2: AuthException auth_error, 3: ServerException server_error, 4: ThirdPartyException third_party_error),
 }

@@ -66,6 +66,10 @@ export const ERROR_CODES = {
   CS_CATEGORY_CONFLICT: { code: 1106, message: 'A category named {name} already exists under the same parent.' },
   CS_REQUEST_KEY_CONFLICT: { code: 1107, message: 'Request key {key} was already used for another event.' },
   CS_NOTHING_TO_UPDATE: { code: 1108, message: 'Give at least one of priority, category_id, compensation or content.' },
+
+  // User: risk review (1200–1299).
+  RISK_ORDER_NOT_FOUND: { code: 1200, message: 'Order {order_id} has not been flagged as suspicious.' },
+  RISK_ALREADY_REVIEWED: { code: 1201, message: 'Order {order_id} was already judged {verdict}.' },
 } as const satisfies Record<string, { code: number; message: string }>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

@@ -2,7 +2,9 @@ import type Int64 from 'node-int64';
 import { setConnectionCaller } from '../core/rpc';
 import { UserError } from '../exception';
 import type { CsDomain } from '../service/cs';
-import type { CreateCsEventRequest, CsEvent, CsEventPage } from '../../thrift/gen-nodejs/tandem_types';
+import type { CreateCsEventRequest, CsEvent, CsEventPage, RiskVerdict } from '../../thrift/gen-nodejs/tandem_types';
+import type { RiskDomain } from '../service/risk';
+import { riskThriftMethods } from './risk';
 import { csThriftMethods } from './cs';
 
 /**
@@ -20,11 +22,12 @@ export interface TandemHandler {
   create_cs_event(request: CreateCsEventRequest): Promise<CsEvent>;
   get_cs_event(id: Int64): Promise<CsEvent>;
   list_cs_events_by_user(userId: Int64, page: number, pageSize: number): Promise<CsEventPage>;
+  get_risk_verdict(orderId: Int64): Promise<RiskVerdict>;
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function createTandemHandler(cs: CsDomain): TandemHandler {
+export function createTandemHandler(cs: CsDomain, risk: RiskDomain): TandemHandler {
   return {
     ping: () => Promise.resolve('pong'),
     hello: (serviceName: string) => {
@@ -37,5 +40,6 @@ export function createTandemHandler(cs: CsDomain): TandemHandler {
       return Promise.resolve();
     },
     ...csThriftMethods(cs),
+    ...riskThriftMethods(risk),
   };
 }

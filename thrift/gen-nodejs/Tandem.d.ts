@@ -13,6 +13,7 @@ import ttypes = require('./tandem_types');
 import CsStatus = ttypes.CsStatus
 import CsUserType = ttypes.CsUserType
 import CsSource = ttypes.CsSource
+import RiskStatus = ttypes.RiskStatus
 import UserException = ttypes.UserException
 import AuthException = ttypes.AuthException
 import ServerException = ttypes.ServerException
@@ -20,6 +21,7 @@ import ThirdPartyException = ttypes.ThirdPartyException
 import CsEvent = ttypes.CsEvent
 import CreateCsEventRequest = ttypes.CreateCsEventRequest
 import CsEventPage = ttypes.CsEventPage
+import RiskVerdict = ttypes.RiskVerdict
 
 /**
  * Every method but ping may raise the four exceptions; each carries a
@@ -77,6 +79,16 @@ declare class Client {
      * Newest update first; page from 1, page_size 1 to 1000.
      */
     list_cs_events_by_user(user_id: Int64, page: number, page_size: number, callback?: (error: ttypes.UserException | ttypes.AuthException | ttypes.ServerException | ttypes.ThirdPartyException, response: CsEventPage)=>void): void;
+
+    /**
+     * The review of a flagged order; UserException 1200 when the order was never flagged.
+     */
+    get_risk_verdict(order_id: Int64): Promise<RiskVerdict>;
+
+    /**
+     * The review of a flagged order; UserException 1200 when the order was never flagged.
+     */
+    get_risk_verdict(order_id: Int64, callback?: (error: ttypes.UserException | ttypes.AuthException | ttypes.ServerException | ttypes.ThirdPartyException, response: RiskVerdict)=>void): void;
   }
 
 declare class Processor {
@@ -89,4 +101,5 @@ declare class Processor {
     process_create_cs_event(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_get_cs_event(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_list_cs_events_by_user(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_get_risk_verdict(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

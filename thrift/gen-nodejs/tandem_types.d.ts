@@ -44,6 +44,15 @@ declare enum CsSource {
 }
 
 /**
+ * Where a flagged order stands in review.
+ */
+declare enum RiskStatus {
+  PENDING = 1,
+  FRAUD = 2,
+  LEGIT = 3,
+}
+
+/**
  * The caller asked for something wrong: bad input, not found, conflict.
  */
 declare class UserException extends Thrift.TException {
@@ -130,4 +139,14 @@ declare class CsEventPage {
     public page_size: number;
 
       constructor(args?: { items: CsEvent[]; total: number; page: number; page_size: number; });
+  }
+
+declare class RiskVerdict {
+    public order_id: Int64;
+    public status: RiskStatus;
+    public rules: string[];
+    public reviewed_at?: string;
+    public cs_event_id?: Int64;
+
+      constructor(args?: { order_id: Int64; status: RiskStatus; rules: string[]; reviewed_at?: string; cs_event_id?: Int64; });
   }

@@ -49,6 +49,14 @@ ttypes.CsSource = {
   '7' : 'OTHERS',
   'OTHERS' : 7
 };
+ttypes.RiskStatus = {
+  '1' : 'PENDING',
+  'PENDING' : 1,
+  '2' : 'FRAUD',
+  'FRAUD' : 2,
+  '3' : 'LEGIT',
+  'LEGIT' : 3
+};
 const UserException = module.exports.UserException = class extends Thrift.TException {
   constructor(args) {
     super(args);
@@ -926,6 +934,134 @@ const CsEventPage = module.exports.CsEventPage = class {
     if (this.page_size !== null && this.page_size !== undefined) {
       output.writeFieldBegin('page_size', Thrift.Type.I32, 4);
       output.writeI32(this.page_size);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const RiskVerdict = module.exports.RiskVerdict = class {
+  constructor(args) {
+    this.order_id = null;
+    this.status = null;
+    this.rules = null;
+    this.reviewed_at = null;
+    this.cs_event_id = null;
+    if (args) {
+      if (args.order_id !== undefined && args.order_id !== null) {
+        this.order_id = args.order_id;
+      }
+      if (args.status !== undefined && args.status !== null) {
+        this.status = args.status;
+      }
+      if (args.rules !== undefined && args.rules !== null) {
+        this.rules = Thrift.copyList(args.rules, [null]);
+      }
+      if (args.reviewed_at !== undefined && args.reviewed_at !== null) {
+        this.reviewed_at = args.reviewed_at;
+      }
+      if (args.cs_event_id !== undefined && args.cs_event_id !== null) {
+        this.cs_event_id = args.cs_event_id;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.I64) {
+          this.order_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.I32) {
+          this.status = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.LIST) {
+          this.rules = [];
+          const _rtmp36 = input.readListBegin();
+          const _size5 = _rtmp36.size || 0;
+          for (let _i7 = 0; _i7 < _size5; ++_i7) {
+            let elem8 = null;
+            elem8 = input.readString();
+            this.rules.push(elem8);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRING) {
+          this.reviewed_at = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 5:
+        if (ftype == Thrift.Type.I64) {
+          this.cs_event_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('RiskVerdict');
+    if (this.order_id !== null && this.order_id !== undefined) {
+      output.writeFieldBegin('order_id', Thrift.Type.I64, 1);
+      output.writeI64(this.order_id);
+      output.writeFieldEnd();
+    }
+    if (this.status !== null && this.status !== undefined) {
+      output.writeFieldBegin('status', Thrift.Type.I32, 2);
+      output.writeI32(this.status);
+      output.writeFieldEnd();
+    }
+    if (this.rules !== null && this.rules !== undefined) {
+      output.writeFieldBegin('rules', Thrift.Type.LIST, 3);
+      output.writeListBegin(Thrift.Type.STRING, this.rules.length);
+      for (let iter9 in this.rules) {
+        if (this.rules.hasOwnProperty(iter9)) {
+          iter9 = this.rules[iter9];
+          output.writeString(iter9);
+        }
+      }
+      output.writeListEnd();
+      output.writeFieldEnd();
+    }
+    if (this.reviewed_at !== null && this.reviewed_at !== undefined) {
+      output.writeFieldBegin('reviewed_at', Thrift.Type.STRING, 4);
+      output.writeString(this.reviewed_at);
+      output.writeFieldEnd();
+    }
+    if (this.cs_event_id !== null && this.cs_event_id !== undefined) {
+      output.writeFieldBegin('cs_event_id', Thrift.Type.I64, 5);
+      output.writeI64(this.cs_event_id);
       output.writeFieldEnd();
     }
     output.writeFieldStop();

@@ -13,6 +13,16 @@ const profile = z.object({
 
 const tags = ['auth'];
 
+/**
+ * No message of this schema repeats what the client sent: zod's default for
+ * an unknown key names the key, and a client that puts the password in the
+ * wrong place would see it echoed (and a proxy might log it).
+ */
+const loginBody = z.strictObject(
+  { username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'only username and password are accepted' : undefined) },
+);
+
 /** Login, logout and the current staff member. */
 export function authRoutes(staff: StaffService): Route[] {
   return [
@@ -22,7 +32,7 @@ export function authRoutes(staff: StaffService): Route[] {
       summary: 'Log in with username and password; returns a bearer token.',
       tags,
       permission: 'public',
-      body: z.strictObject({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }),
+      body: loginBody,
       response: z.object({ token: z.string(), expires_in: z.number(), staff: profile }),
       errors: ['AUTH_BAD_CREDENTIALS', 'AUTH_RATE_LIMITED', 'AUTH_ACCOUNT_DISABLED'],
       handler: ({ body, ctx }) => staff.login(body.username, body.password, ctx.clientAddress ?? 'unknown'),

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { CS_MAX_PRIORITY, CS_SOURCES, CS_STATUSES, CS_USER_TYPES, MAX_PAGE_SIZE } from '../../service/cs/cs-types';
 
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+/** A calendar day that exists: 2024-02-30 matches the pattern but is refused. */
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine((s) => {
+    const day = new Date(`${s}T00:00:00.000Z`);
+    return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(s);
+  }, 'expected a date that exists, as YYYY-MM-DD');
 const money = z.number().min(0).max(1e9).multipleOf(0.01);
 
 export const idParams = z.object({ id });

@@ -24,6 +24,8 @@ export interface Resources {
 
 /** What the business layers plug into the core: routes, the Thrift processor, extra stop steps. */
 export interface AppModules {
+  /** Builds what the routes and handlers need (domains), after connections and before serving. */
+  prepare?: (resources: Resources) => Promise<void>;
   routes: (resources: Resources) => Route[];
   thriftProcessor: (resources: Resources, inFlight: InFlight) => ThriftProcessor;
   /** Extra docs or raw endpoints (OpenAPI). */
@@ -113,6 +115,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     health: new HealthRegistry(),
   };
   await connectDependencies(resources);
+  await modules.prepare?.(resources);
 
   let draining = false;
   const isDraining = (): boolean => draining;

@@ -9,7 +9,10 @@ export interface QueueDef<P> {
   readonly name: string;
   /** Tries in all, the first included. */
   readonly attempts: number;
-  /** First retry delay in ms; each further retry waits twice as long. */
+  /**
+   * Backoff unit in ms (Bull's exponential backoff): the n-th retry waits
+   * (2^n - 1) x backoffMs after the failure before it, so 1x, 3x, 7x, ...
+   */
   readonly backoffMs: number;
   /** A run longer than this fails (and is retried). */
   readonly timeoutMs: number;
@@ -42,6 +45,26 @@ export interface FailedJob {
   failed_at: string | null;
   payload: unknown;
   request_id: string | undefined;
+}
+
+/** What Bull keeps of the connection that waits for new jobs; its typings leave it out. */
+interface BlockingConnection {
+  bclientInitialized?: boolean;
+  bclient?: { disconnect: () => void };
+}
+
+/**
+ * Makes a closing queue take no new job at once. Bull ends the blocking
+ * BRPOPLPUSH that waits for jobs with QUIT, which Redis reads only after that
+ * pop returns, so for up to half a second a job enqueued during the stop
+ * could still be taken. Cutting the connection ends the wait now; a job popped
+ * in that instant sits unlocked in `active` and the stalled-job check gives
+ * it to another worker. Call it after `queue.close()`, which marks the queue
+ * as closing so that Bull takes the cut as expected.
+ */
+function stopWaitingForJobs(queue: Bull.Queue): void {
+  const internals = queue as unknown as BlockingConnection;
+  if (internals.bclientInitialized) internals.bclient?.disconnect();
 }
 
 /**
@@ -163,7 +186,11 @@ export class Queues {
     }));
   }
 
-  /** Puts a failed job back in the queue, its attempts counted afresh. */
+  /**
+   * Puts a failed job back in the queue for one more try. Bull keeps the
+   * count of attempts made, so a retried job that fails again goes straight
+   * back to the failed set (no further backoff retries).
+   */
   async retry(name: string, id: string): Promise<void> {
     const job = await this.queue(name).getJob(id);
     if (!job) throw new Error(`There is no job ${id} in queue ${name}.`);
@@ -197,6 +224,7 @@ export class Queues {
       [...this.queues.values()].map(async (queue) => {
         let timer: NodeJS.Timeout | undefined;
         const gentle = queue.close(false);
+        stopWaitingForJobs(queue);
         const timeout = new Promise<'timeout'>((resolve) => {
           timer = setTimeout(() => resolve('timeout'), deadlineMs);
         });
@@ -204,7 +232,9 @@ export class Queues {
         clearTimeout(timer);
         if (outcome === 'timeout') {
           logger.warn('jobs still running at the stop deadline; they will be retried by another worker', { queue: queue.name });
-          await queue.close(true).catch(() => undefined);
+          // queue.close(true) would return the pending gentle close, which waits for the jobs: cut the connections
+          // instead, so the job's lock is no longer renewed and expires for another worker to take the job over.
+          for (const client of queue.clients) client.disconnect();
         }
       }),
     );

@@ -27,6 +27,19 @@ type Entry = winston.Logform.TransformableInfo & { [MESSAGE]?: unknown };
 /** winston's transport base class (its typings only export the type). */
 const Transport = (winston as unknown as { Transport: typeof TransportStream }).Transport;
 
+let isoMs = 0;
+let isoText = '';
+
+/** The current time in ISO 8601, built once per millisecond however many lines share it. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 /**
  * One format for every line, in one pass rather than a chain of six: the
  * request id and caller of the current context, secrets redacted, an Error
@@ -48,7 +61,7 @@ function buildFormat(service: string): winston.Logform.Format {
       if (SECRET_KEYS.test(key)) entry[key] = '[redacted]';
     }
     const info = errors.transform(entry, errors.options) as Entry;
-    info.timestamp = new Date().toISOString();
+    info.timestamp = isoNow();
     info.service = service;
     try {
       info[MESSAGE] = JSON.stringify(info);
@@ -59,25 +72,58 @@ function buildFormat(service: string): winston.Logform.Format {
   })();
 }
 
+/** Where finished text goes: a file written synchronously, or a stream (standard output). */
+interface Sink {
+  /** Resolves once the text has left (at once for a file). */
+  write(text: string): Promise<void> | undefined;
+  close(): void;
+}
+
 /**
- * Writes finished lines to a stream in batches: the lines of the next few
- * milliseconds (or of a full batch) leave in one write, so a busy server
- * makes one write call per batch instead of one per line. `flush()` writes
- * what is pending and resolves once it has left; `close()` (winston calls it
- * when the transport is replaced) writes what is pending and ends an owned
- * file.
+ * An append-only file written with synchronous calls, as pino does: one
+ * write per batch costs less than handing every batch to the thread pool,
+ * and the pending lines can still be written from an 'exit' handler.
+ */
+function fileSink(file: string): Sink {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  let fd: number | undefined = fs.openSync(file, 'a');
+  return {
+    write(text) {
+      if (fd === undefined) return undefined;
+      const bytes = Buffer.from(text);
+      for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset);
+      return undefined;
+    },
+    close() {
+      if (fd !== undefined) fs.closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
+function streamSink(out: NodeJS.WritableStream): Sink {
+  return {
+    write: (text) => new Promise((resolve) => out.write(text, () => resolve())),
+    close: () => undefined,
+  };
+}
+
+/**
+ * Writes finished lines in batches: the lines of the next few milliseconds
+ * (or of a full batch) leave in one write, so a busy server makes one write
+ * call per batch instead of one per line. What is pending is written by
+ * `flush()`, by `close()` (winston calls it when the transport is replaced)
+ * and when the process exits.
  */
 class LineTransport extends Transport {
   private pending: string[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private lastWrite: Promise<void> = Promise.resolve();
+  private lastWrite: Promise<void> | undefined;
+  private readonly onExit = (): void => this.writePending();
 
-  constructor(
-    private readonly out: NodeJS.WritableStream,
-    private readonly owned: boolean,
-  ) {
+  constructor(private readonly sink: Sink) {
     super();
-    out.on('error', (err: Error) => this.emit('error', err));
+    process.on('exit', this.onExit);
   }
 
   override log(info: Entry, next: () => void): void {
@@ -93,25 +139,28 @@ class LineTransport extends Transport {
     if (this.pending.length === 0) return;
     const text = `${this.pending.join('\n')}\n`;
     this.pending = [];
-    this.lastWrite = new Promise((resolve) => this.out.write(text, () => resolve()));
+    try {
+      this.lastWrite = this.sink.write(text) ?? this.lastWrite;
+    } catch (err) {
+      this.emit('error', err);
+    }
   }
 
   /** Writes the pending lines; resolves when everything written so far has left. */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     this.writePending();
-    return this.lastWrite;
+    await this.lastWrite;
   }
 
   override close(): void {
     this.writePending();
-    if (this.owned) this.out.end();
+    process.off('exit', this.onExit);
+    this.sink.close();
   }
 }
 
 function buildTransport(file: string): TransportStream {
-  if (!file) return new LineTransport(process.stdout, false);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  return new LineTransport(fs.createWriteStream(file, { flags: 'a' }), true);
+  return new LineTransport(file ? fileSink(file) : streamSink(process.stdout));
 }
 
 /**

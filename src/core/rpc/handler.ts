@@ -1,6 +1,6 @@
 import thrift from 'thrift';
 import { asTandemError, type TandemError } from '../../exception';
-import { elapsedMs, newContext, runWithContext } from '../ctx';
+import { elapsedMs, newContext, type RequestContext, runWithContext } from '../ctx';
 import { logger } from '../log';
 import { prom, statsd } from '../monitor';
 import { currentConnection } from './connection-state';
@@ -18,6 +18,27 @@ export type ThriftHandler = Record<string, (...args: never[]) => unknown>;
 
 const INTERNAL_MESSAGE = 'Internal error';
 
+const thriftInFlight = prom.inFlight.labels('thrift');
+
+/** The statsd name and Prometheus series of one method and outcome. */
+interface OutcomeMetrics {
+  statsdName: string;
+  duration: { observe: (seconds: number) => void };
+}
+
+/** Per method: its metrics by outcome (`ok` or an error kind), built on first use. */
+function outcomeMetrics(method: string): (outcome: string) => OutcomeMetrics {
+  const byOutcome = new Map<string, OutcomeMetrics>();
+  return (outcome) => {
+    let metrics = byOutcome.get(outcome);
+    if (!metrics) {
+      metrics = { statsdName: `thrift.${method}.${outcome}`, duration: prom.thriftDuration.labels(method, outcome) };
+      byOutcome.set(outcome, metrics);
+    }
+    return metrics;
+  };
+}
+
 /** The exception for anything the IDL does not declare: no internals in its message. */
 export function internalError(): Error {
   const type = thrift.Thrift.TApplicationExceptionType.INTERNAL_ERROR;
@@ -32,7 +53,7 @@ export function internalError(): Error {
  * Wraps each method of a handler: a request context per call, the in-flight
  * count for shutdown, an access line and metrics per call, and the mapping
  * of our errors to IDL exceptions. A method that throws synchronously still
- * answers its caller, because the wrapper is async.
+ * answers its caller, because the wrapper always returns a promise.
  *
  * The wrapper keeps each method's arity: the generated processor uses the
  * promise style only when `fn.length` equals the number of IDL arguments.
@@ -48,45 +69,52 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
   }
   for (const method of names) {
     const fn = target[method] as (...args: unknown[]) => unknown;
-    const call = async (...args: unknown[]): Promise<unknown> => {
-      const connection = currentConnection();
-      const ctx = newContext('thrift', undefined, connection?.caller);
-      ctx.clientAddress = connection?.peer;
-      return runWithContext(ctx, async () => {
-        options.inFlight.enter();
-        prom.inFlight.inc({ protocol: 'thrift' });
-        let outcome = 'ok';
-        let code: number | undefined;
-        try {
-          return await fn.apply(impl, args);
-        } catch (raw) {
-          const err = asTandemError(raw);
-          outcome = err.kind;
-          code = err.code;
-          prom.errorsTotal.inc({ protocol: 'thrift', kind: err.kind });
-          if (err.kind === 'DevError' || err.kind === 'ServerError') {
-            const cause = err.cause instanceof Error ? err.cause : err;
-            logger.error('thrift call failed', { method, kind: err.kind, code: err.code, error: cause.message, stack: cause.stack });
-          }
-          throw err.kind === 'DevError' ? internalError() : options.toIdlException(err);
-        } finally {
-          const ms = elapsedMs(ctx);
-          options.inFlight.leave();
-          prom.inFlight.dec({ protocol: 'thrift' });
-          statsd.timing(`thrift.${method}.${outcome}`, ms);
-          prom.thriftDuration.observe({ method, outcome }, ms / 1000);
-          if (options.accessLog) {
-            logger.info('thrift access', {
-              request_id: ctx.requestId,
-              caller: ctx.caller,
-              method,
-              outcome,
-              code,
-              duration_ms: Math.round(ms * 100) / 100,
-            });
-          }
+    const metricsOf = outcomeMetrics(method);
+    const invoke = async (ctx: RequestContext, args: unknown[]): Promise<unknown> => {
+      options.inFlight.enter();
+      thriftInFlight.inc();
+      let outcome = 'ok';
+      let code: number | undefined;
+      try {
+        return await fn.apply(impl, args);
+      } catch (raw) {
+        const err = asTandemError(raw);
+        outcome = err.kind;
+        code = err.code;
+        prom.errorsTotal.inc({ protocol: 'thrift', kind: err.kind });
+        if (err.kind === 'DevError' || err.kind === 'ServerError') {
+          const cause = err.cause instanceof Error ? err.cause : err;
+          logger.error('thrift call failed', { method, kind: err.kind, code: err.code, error: cause.message, stack: cause.stack });
         }
-      });
+        throw err.kind === 'DevError' ? internalError() : options.toIdlException(err);
+      } finally {
+        const ms = elapsedMs(ctx);
+        options.inFlight.leave();
+        thriftInFlight.dec();
+        const metrics = metricsOf(outcome);
+        statsd.timing(metrics.statsdName, ms);
+        metrics.duration.observe(ms / 1000);
+        if (options.accessLog) {
+          logger.info('thrift access', {
+            request_id: ctx.requestId,
+            caller: ctx.caller,
+            method,
+            outcome,
+            code,
+            duration_ms: Math.round(ms * 100) / 100,
+          });
+        }
+      }
+    };
+    const call = (...args: unknown[]): Promise<unknown> => {
+      try {
+        const connection = currentConnection();
+        const ctx = newContext('thrift', undefined, connection?.caller);
+        ctx.clientAddress = connection?.peer;
+        return runWithContext(ctx, () => invoke(ctx, args));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
     };
     Object.defineProperty(call, 'length', { value: fn.length });
     Object.defineProperty(call, 'name', { value: method });

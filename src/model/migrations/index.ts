@@ -2,6 +2,7 @@ import type { QueryInterface } from 'sequelize';
 import * as m0001 from './0001-cs-events';
 import * as m0002 from './0002-staff';
 import * as m0003 from './0003-cs-daily-report';
+import * as m0004 from './0004-risk-flagged-order';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,5 @@ export const migrations: Migration[] = [
   { name: '0001-cs-events', ...m0001 },
   { name: '0002-staff', ...m0002 },
   { name: '0003-cs-daily-report', ...m0003 },
+  { name: '0004-risk-flagged-order', ...m0004 },
 ];

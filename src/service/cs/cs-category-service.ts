@@ -35,8 +35,9 @@ export class CsCategoryService {
     private readonly cache: Cache,
   ) {}
 
+  /** The whole tree from the cache; a miss loads from the primary, so a lagging replica never caches an old tree. */
   private all(): Promise<CsCategory[]> {
-    return this.cache.getOrLoad(TREE_KEY, { ttlSeconds: 300 }, () => this.categories.listAll()) as Promise<CsCategory[]>;
+    return this.cache.getOrLoad(TREE_KEY, { ttlSeconds: 300 }, () => this.categories.listAll({ primary: true })) as Promise<CsCategory[]>;
   }
 
   async tree(): Promise<CsCategoryNode[]> {
@@ -59,6 +60,26 @@ export class CsCategoryService {
       for (const c of all) if (c.parent_id === ids[i]) ids.push(c.id);
     }
     return ids;
+  }
+
+  /** The id of a valid top-level category of this name, created when missing (e.g. 'fraud' for risk verdicts). */
+  async ensureTopLevel(name: string): Promise<number> {
+    const find = async (): Promise<CsCategory | undefined> =>
+      (await this.categories.listAll()).find((c) => c.parent_id === 0 && c.name === name);
+    const existing = await find();
+    if (existing) {
+      if (!existing.is_valid) await this.upsert([{ id: existing.id, name, is_valid: true }]);
+      return existing.id;
+    }
+    try {
+      await this.upsert([{ name }]);
+    } catch (err) {
+      // Another process created it first.
+      if (!(err instanceof UserError && err.errorName === 'CS_CATEGORY_CONFLICT')) throw err;
+    }
+    const created = await find();
+    if (!created) throw new UserError('CS_CATEGORY_NOT_FOUND', { params: { id: name } });
+    return created.id;
   }
 
   /** Inserts or updates nodes in one transaction; parents must exist and the tree stays three levels deep. */

@@ -1,3 +1,4 @@
+import type { Transaction } from 'sequelize';
 import { AuthError, UserError } from '../../exception';
 import type { CsCategoryService } from './cs-category-service';
 import { applyTransition, assertChangeable } from './cs-state';
@@ -44,9 +45,11 @@ export class CsEventService {
     }
     if (input.category_id !== null) await this.categories.assertUsable(input.category_id);
     const handler = input.handler_id ?? actor.id;
-    let event: CsEvent;
     try {
-      event = await this.insertWithRecord(actor, input, handler);
+      return await this.counted(
+        () => this.insertWithRecord(actor, input, handler),
+        () => ({ pending: 1 }),
+      );
     } catch (err) {
       // Two creates with one request key raced: the loser returns the winner's event.
       if (err instanceof UserError && err.errorName === 'CS_REQUEST_KEY_CONFLICT' && input.request_key) {
@@ -55,33 +58,74 @@ export class CsEventService {
       }
       throw err;
     }
-    await this.cache.applyDeltas({ pending: 1 });
-    return event;
+  }
+
+  /**
+   * Runs a write that may change the per-status counts: marked as under way
+   * in Redis while it runs, so that a count made meanwhile is not cached, and
+   * its deltas applied once it committed.
+   */
+  private async counted<T>(write: () => Promise<T>, deltasOf: (result: T) => Partial<Record<CsStatus, number>>): Promise<T> {
+    const began = await this.cache.beginWrite();
+    let deltas: Partial<Record<CsStatus, number>> = {};
+    try {
+      const result = await write();
+      deltas = deltasOf(result);
+      return result;
+    } finally {
+      await this.cache.applyDeltas(deltas, began);
+    }
   }
 
   private insertWithRecord(actor: Actor, input: NewCsEvent, handler: number): Promise<CsEvent> {
-    return this.events.transaction(async (tx) => {
-      const created = await this.events.insertEvent(tx, {
-        ...input,
-        status: 'pending',
-        creator_id: actor.id,
-        handler_id: handler,
-      });
-      await this.events.insertRecord(tx, {
-        event_id: created.id,
-        actor_id: actor.id,
-        action: 'create',
-        from_status: null,
-        to_status: 'pending',
-        handler_id: handler,
-        content: input.content,
-      });
-      return created;
-    });
+    return this.events.transaction((tx) => this.insertIn(tx, actor, input, handler));
   }
 
+  private async insertIn(tx: Transaction, actor: Actor, input: NewCsEvent, handler: number): Promise<CsEvent> {
+    const created = await this.events.insertEvent(tx, {
+      ...input,
+      status: 'pending',
+      creator_id: actor.id,
+      handler_id: handler,
+    });
+    await this.events.insertRecord(tx, {
+      event_id: created.id,
+      actor_id: actor.id,
+      action: 'create',
+      from_status: null,
+      to_status: 'pending',
+      handler_id: handler,
+      content: input.content,
+    });
+    return created;
+  }
+
+  /** Runs `fn` in one MySQL transaction: a unit of work other domains can join (see createWithin). */
+  unitOfWork<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.events.transaction(fn);
+  }
+
+  /**
+   * Creates an event and its first record inside the caller's unit of work,
+   * so they commit or roll back with the caller's own writes. The counts are
+   * updated once it commits (after a rollback the under-way mark expires by
+   * itself: counts are read from MySQL meanwhile).
+   */
+  async createWithin(tx: Transaction, actor: Actor, input: NewCsEvent): Promise<CsEvent> {
+    if (input.category_id !== null) await this.categories.assertUsable(input.category_id);
+    const began = await this.cache.beginWrite();
+    const event = await this.insertIn(tx, actor, input, input.handler_id ?? actor.id);
+    tx.afterCommit(() => this.cache.applyDeltas({ pending: 1 }, began));
+    return event;
+  }
+
+  /**
+   * One event, from the cache. A miss loads from the primary: misses follow
+   * writes, and a replica that lags would otherwise put the old state in the
+   * cache for its whole TTL.
+   */
   async get(id: number): Promise<CsEvent> {
-    const event = await this.cache.getEvent(id, () => this.events.findEvent(id));
+    const event = await this.cache.getEvent(id, () => this.events.findEvent(id, { primary: true }));
     if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
     return event;
   }
@@ -111,7 +155,7 @@ export class CsEventService {
     decide: (event: CsEvent) => { columns: Parameters<CsEventInner['updateEvent']>[2]; record: Omit<NewRecord, 'event_id' | 'actor_id'> },
   ): Promise<CsEvent> {
     let from: CsStatus | undefined;
-    const updated = await this.events.transaction(async (tx) => {
+    const write = () => this.events.transaction(async (tx) => {
       const event = await this.events.findEvent(id, { tx, lock: true });
       if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
       this.assertMayChange(actor, event);
@@ -121,8 +165,10 @@ export class CsEventService {
       await this.events.insertRecord(tx, { ...record, event_id: id, actor_id: actor.id });
       return (await this.events.findEvent(id, { tx })) as CsEvent;
     });
+    const updated = await this.counted(write, (after) =>
+      from !== undefined && from !== after.status ? { [from]: -1, [after.status]: 1 } : {},
+    );
     await this.cache.forgetEvent(id);
-    if (from !== undefined && from !== updated.status) await this.cache.applyDeltas({ [from]: -1, [updated.status]: 1 });
     return updated;
   }
 
@@ -165,7 +211,7 @@ export class CsEventService {
   /** Soft-deletes an event (admins only; the route checks the permission). */
   async remove(actor: Actor, id: number): Promise<void> {
     let status: CsStatus | undefined;
-    await this.events.transaction(async (tx) => {
+    const write = () => this.events.transaction(async (tx) => {
       const event = await this.events.findEvent(id, { tx, lock: true });
       if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
       status = event.status;
@@ -180,8 +226,8 @@ export class CsEventService {
       });
       await this.events.softDeleteEvent(tx, id);
     });
+    await this.counted(write, () => (status ? { [status]: -1 } : {}));
     await this.cache.forgetEvent(id);
-    if (status) await this.cache.applyDeltas({ [status]: -1 });
   }
 
   async records(id: number): Promise<CsEventRecord[]> {

@@ -8,23 +8,38 @@ const EVENT_TTL_SECONDS = 300;
 const STATS_KEY = 'cs:stats';
 const STATS_VERSION_KEY = 'cs:stats:version';
 const STATS_TTL_SECONDS = 600;
+const STATS_WRITING_KEY = 'cs:stats:writing';
+/** A write that began and never ended (its process died) keeps counts out of the cache for at most this long. */
+const STATS_WRITING_TTL_MS = 30_000;
 
 /**
- * Writers bump the version and, when the counts are cached, apply their
- * deltas; both in one script, so a reader can tell that a write happened
- * while it was counting.
+ * A writer marks itself under way before its transaction. Until it ends, a
+ * count made in MySQL may or may not include its change, so it is not cached
+ * (otherwise the writer's delta, applied after, would count it twice).
+ */
+const BEGIN_WRITE = `
+redis.call('incr', KEYS[1])
+redis.call('pexpire', KEYS[1], ARGV[1])
+return 1`;
+
+/**
+ * A writer ends: it bumps the version, leaves the under-way count if it had
+ * entered it, and, when the counts are cached, applies its deltas; all in one
+ * script, so a reader can tell that a write happened while it was counting.
  */
 const APPLY_DELTAS = `
 redis.call('incr', KEYS[2])
+if ARGV[1] == '1' and redis.call('decr', KEYS[3]) <= 0 then redis.call('del', KEYS[3]) end
 if redis.call('exists', KEYS[1]) == 1 then
-  for i = 1, #ARGV, 2 do redis.call('hincrby', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  for i = 2, #ARGV, 2 do redis.call('hincrby', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
 return 1`;
 
-/** Stores freshly counted values only if no write happened since the count began. */
+/** Stores freshly counted values only if no write happened since the count began and none is under way. */
 const STORE_IF_UNCHANGED = `
 local current = redis.call('get', KEYS[2]) or '0'
 if current ~= ARGV[1] then return 0 end
+if tonumber(redis.call('get', KEYS[3]) or '0') > 0 then return 0 end
 redis.call('del', KEYS[1])
 for i = 3, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('hset', KEYS[1], '_', '0')
@@ -62,11 +77,29 @@ export class CsCacheInner {
     logger.warn('cs stats cache unavailable; counting in MySQL', { op, error: err instanceof Error ? err.message : String(err) });
   }
 
-  /** Applies a write's status deltas (e.g. pending -1, done +1) after it committed. */
-  async applyDeltas(deltas: Partial<Record<CsStatus, number>>): Promise<void> {
+  /**
+   * Marks a write that may change the counts as under way; call
+   * `applyDeltas` with the result once it committed or failed. False when
+   * Redis could not be told.
+   */
+  async beginWrite(): Promise<boolean> {
+    try {
+      await this.redis.eval(BEGIN_WRITE, 1, STATS_WRITING_KEY, String(STATS_WRITING_TTL_MS));
+      return true;
+    } catch (err) {
+      this.onError('begin', err);
+      return false;
+    }
+  }
+
+  /**
+   * Ends a write begun with `beginWrite` (`began` is what it returned) and
+   * applies its status deltas (e.g. pending -1, done +1); no deltas when it failed.
+   */
+  async applyDeltas(deltas: Partial<Record<CsStatus, number>>, began: boolean): Promise<void> {
     const args = Object.entries(deltas).flatMap(([status, n]) => (n ? [status, String(n)] : []));
     try {
-      await this.redis.eval(APPLY_DELTAS, 2, STATS_KEY, STATS_VERSION_KEY, ...args);
+      await this.redis.eval(APPLY_DELTAS, 3, STATS_KEY, STATS_VERSION_KEY, STATS_WRITING_KEY, began ? '1' : '0', ...args);
     } catch (err) {
       this.onError('apply', err);
       // Without the delta the cached counts would be wrong: drop them (best effort; the TTL bounds the rest).
@@ -93,11 +126,11 @@ export class CsCacheInner {
     }
   }
 
-  /** Caches counts made from MySQL, unless a write landed since `version` was read. */
+  /** Caches counts made from MySQL, unless a write landed since `version` was read or one is under way. */
   async storeCounts(version: string, counts: Record<string, number>): Promise<void> {
     const args = Object.entries(counts).flatMap(([k, v]) => [k, String(v)]);
     try {
-      await this.redis.eval(STORE_IF_UNCHANGED, 2, STATS_KEY, STATS_VERSION_KEY, version, String(STATS_TTL_SECONDS), ...args);
+      await this.redis.eval(STORE_IF_UNCHANGED, 3, STATS_KEY, STATS_VERSION_KEY, STATS_WRITING_KEY, version, String(STATS_TTL_SECONDS), ...args);
     } catch (err) {
       this.onError('store', err);
     }

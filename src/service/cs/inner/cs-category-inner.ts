@@ -1,4 +1,5 @@
 import { UniqueConstraintError, type Transaction } from 'sequelize';
+import { readYourWrites } from '../../../core/db/mysql';
 import { UserError } from '../../../exception';
 import type { CsCategoryRow, CsModels } from '../../../model/cs-event';
 import type { CsCategory } from '../cs-types';
@@ -19,8 +20,10 @@ function toCategory(row: Row): CsCategory {
 export class CsCategoryInner {
   constructor(private readonly models: CsModels) {}
 
-  async listAll(): Promise<CsCategory[]> {
-    const rows = await this.models.CsCategory.findAll({ order: [['parent_id', 'ASC'], ['id', 'ASC']], raw: true });
+  /** Every live category; `primary` reads the primary (read-your-writes). */
+  async listAll(options: { primary?: boolean } = {}): Promise<CsCategory[]> {
+    const query = { order: [['parent_id', 'ASC'], ['id', 'ASC']] as [string, string][], raw: true };
+    const rows = await this.models.CsCategory.findAll(options.primary ? readYourWrites(query) : query);
     return (rows as unknown as Row[]).map(toCategory);
   }
 

@@ -31,14 +31,14 @@ export class StaffInner {
 
   async findByUsername(username: string): Promise<StaffAccount | undefined> {
     const row = await this.Staff.findOne({ where: { username }, raw: true });
-    return row ? toAccount(row as unknown as Row) : undefined;
+    return row ? toAccount(row) : undefined;
   }
 
   /** `primary` reads from the primary, for a caller that must see a write just made (replicas may lag). */
   async findById(id: number, options: { primary?: boolean } = {}): Promise<StaffAccount | undefined> {
     const base = { where: { id }, raw: true };
     const row = await this.Staff.findOne(options.primary ? readYourWrites(base) : base);
-    return row ? toAccount(row as unknown as Row) : undefined;
+    return row ? toAccount(row) : undefined;
   }
 
   async insert(values: Omit<StaffAccount, 'id'>): Promise<number> {

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { defineRoute, type Route } from '../../core/api/route';
+import { registerHttpStatus } from '../../core/response/http-status';
+import type { RiskDomain } from '../../service/risk';
+import { RULE_NAMES } from '../../service/risk/risk-rules';
+import { RISK_STATUSES } from '../../service/risk/risk-types';
+import { MAX_PAGE_SIZE } from '../../service/cs/cs-types';
+import { actorOf } from '../actor';
+
+registerHttpStatus({ RISK_ORDER_NOT_FOUND: 404, RISK_ALREADY_REVIEWED: 409 });
+
+const orderId = z.object({ order_id: z.string().regex(/^\d{1,20}$/, 'expected an order id of digits') });
+
+const flaggedSchema = z.object({
+  order_id: z.string(),
+  order: z.object({
+    user_id: z.string(),
+    phone: z.string(),
+    restaurant_id: z.string(),
+    amount_cents: z.number(),
+    created_at: z.string(),
+    status: z.string(),
+    refund_count: z.number(),
+    user_registered_at: z.string(),
+  }),
+  hits: z.array(z.object({ rule: z.string(), threshold: z.string(), evidence: z.string() })),
+  rules: z.array(z.string()),
+  status: z.enum(RISK_STATUSES),
+  flagged_at: z.string(),
+  reviewed_at: z.string().nullable(),
+  reviewer_id: z.number().nullable(),
+  note: z.string().nullable(),
+  cs_event_id: z.number().nullable(),
+  report_status: z.enum(['none', 'pending', 'reported']),
+});
+
+const tags = ['risk'];
+
+/** Reviewers' routes over suspicious orders (permission risk.review). */
+export function riskRoutes(risk: RiskDomain): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/risk/orders',
+      summary: 'Flagged orders, newest first, filtered by status and rule.',
+      tags,
+      permission: 'risk.review',
+      query: z.strictObject({
+        status: z.enum(RISK_STATUSES).optional(),
+        rule: z.enum(RULE_NAMES as [string, ...string[]]).optional(),
+        page: z.coerce.number().int().min(1).default(1),
+        page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+      }),
+      response: z.object({ items: z.array(flaggedSchema), total: z.number(), page: z.number(), page_size: z.number() }),
+      handler: async ({ query }) => {
+        const { page, page_size, ...filter } = query;
+        return { ...(await risk.review.list(filter, page, page_size)), page, page_size };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/risk/orders/:order_id',
+      summary: 'One flagged order with its evidence and review.',
+      tags,
+      permission: 'risk.review',
+      params: orderId,
+      response: flaggedSchema,
+      errors: ['RISK_ORDER_NOT_FOUND'],
+      handler: ({ params }) => risk.review.get(params.order_id),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/risk/orders/:order_id/review',
+      summary: 'Judge a flagged order; fraud opens a customer-service event and reports to zeus.',
+      tags,
+      permission: 'risk.review',
+      params: orderId,
+      body: z.strictObject({ verdict: z.enum(['fraud', 'legit']), note: z.string().max(2000).default('') }),
+      response: flaggedSchema,
+      errors: ['RISK_ORDER_NOT_FOUND', 'RISK_ALREADY_REVIEWED'],
+      handler: ({ params, body, ctx }) => risk.review.review(actorOf(ctx), params.order_id, body.verdict, body.note),
+    }),
+  ];
+}

@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import { Queues, type QueueDef } from './core/async';
+import type { Config } from './core/config';
+import { logger } from './core/log';
+import { createCsDomain, type CsDomain } from './service/cs';
+import { createRiskDomain, type RiskDomain } from './service/risk';
+import { riskReportQueue } from './service/risk/risk-queue';
+import { createStaffDomain, type StaffDomain } from './service/staff';
+import { SCHEDULED_JOBS } from '../scheduler/queue';
+import { ZeusClient } from '../thirdparty/zeus/zeus-client';
+
+/** Every domain of the app and what they share, built once per process. */
+export interface Domains {
+  cs: CsDomain;
+  staff: StaffDomain;
+  risk: RiskDomain;
+  queues: Queues;
+  zeus: ZeusClient;
+}
+
+/** Every Bull queue of the app, for the worker and `npm run jobs`. */
+export function queueDefs(config: Config): QueueDef<unknown>[] {
+  return [
+    SCHEDULED_JOBS as QueueDef<unknown>,
+    riskReportQueue(config.risk.report_attempts, config.risk.report_backoff_ms) as QueueDef<unknown>,
+  ];
+}
+
+/**
+ * The composition root of the domains: the one place that builds their
+ * collaborators from the process's shared resources.
+ */
+export async function buildDomains(config: Config, sequelize: Sequelize, redis: Redis): Promise<Domains> {
+  const queues = new Queues(config, queueDefs(config));
+  const zeus = new ZeusClient(config);
+  const cs = createCsDomain(sequelize, redis);
+  const staff = createStaffDomain(sequelize, redis, config.auth);
+  const risk = createRiskDomain(config, sequelize, redis, queues, zeus, cs);
+  await risk.store.init().catch((err: Error) => {
+    logger.warn('the suspicious-order store is not ready; risk reads fail until it is', { store: risk.store.kind, error: err.message });
+  });
+  return { cs, staff, risk, queues, zeus };
+}
+
+/** Closes what the domains opened: queue connections, zeus connections, the document store. */
+export async function closeDomains(domains: Domains, queueDeadlineMs: number): Promise<void> {
+  await Promise.allSettled([domains.queues.close(queueDeadlineMs), domains.zeus.close(), domains.risk.store.close()]);
+}

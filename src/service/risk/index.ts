@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import type { Queues } from '../../core/async';
+import type { Config } from '../../core/config';
+import type { ZeusApi } from '../../../thirdparty/zeus/zeus-types';
+import type { CsDomain } from '../cs';
+import type { FlaggedOrderStore } from './inner/flagged-store';
+import { MongoFlaggedStore } from './inner/mongo-flagged-store';
+import { MysqlFlaggedStore } from './inner/mysql-flagged-store';
+import { RiskScanInner } from './inner/risk-scan-inner';
+import { riskReportQueue } from './risk-queue';
+import { RiskReviewService } from './risk-review-service';
+import { RiskScanService } from './risk-scan-service';
+
+export interface RiskDomain {
+  store: FlaggedOrderStore;
+  review: RiskReviewService;
+  scan: RiskScanService;
+  reportQueue: ReturnType<typeof riskReportQueue>;
+}
+
+/** MongoDB when mongo.url is set, MySQL otherwise. */
+export function createFlaggedStore(config: Config, sequelize: Sequelize): FlaggedOrderStore {
+  return config.mongo.url ? new MongoFlaggedStore(config.mongo.url) : new MysqlFlaggedStore(sequelize);
+}
+
+/** The one place that builds the suspicious-order domain. Call `store.init()` before use. */
+export function createRiskDomain(
+  config: Config,
+  sequelize: Sequelize,
+  redis: Redis,
+  queues: Queues,
+  zeus: ZeusApi,
+  cs: CsDomain,
+): RiskDomain {
+  const store = createFlaggedStore(config, sequelize);
+  const reportQueue = riskReportQueue(config.risk.report_attempts, config.risk.report_backoff_ms);
+  const review = new RiskReviewService(store, cs, queues, reportQueue, zeus);
+  const scan = new RiskScanService(zeus, store, new RiskScanInner(redis), review, {
+    pageSize: config.risk.scan_page_size,
+    maxPages: config.risk.scan_max_pages,
+  });
+  return { store, review, scan, reportQueue };
+}
+
+export { riskReportQueue };
+export type { FlaggedOrderStore };

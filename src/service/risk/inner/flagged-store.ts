@@ -1,0 +1,31 @@
+import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from '../risk-types';
+
+/** The rest of a fraud verdict's unit of work, run with the store's transaction when it has one. */
+export type VerdictWork = (tx: unknown) => Promise<{ cs_event_id: number | null }>;
+
+/**
+ * Where flagged orders live: MongoDB (the official driver) when `mongo.url`
+ * is set, else MySQL (a JSON column). Both pass the same contract tests.
+ */
+export interface FlaggedOrderStore {
+  readonly kind: 'mysql' | 'mongo';
+  /** Creates indexes / checks the table; called once at start. */
+  init(): Promise<void>;
+  /** Stores the order unless it is already there; true when it was new. */
+  insertIfAbsent(doc: FlaggedOrder): Promise<boolean>;
+  get(orderId: string): Promise<FlaggedOrder | undefined>;
+  list(filter: FlaggedFilter, page: number, pageSize: number): Promise<{ items: FlaggedOrder[]; total: number }>;
+  /**
+   * Judges a pending order and runs `work` in the same unit of work: with
+   * MySQL one transaction (work gets it), with MongoDB the verdict first and
+   * then `work` (the scan's reconcile step finishes what a crash left).
+   * Returns false when the order is not pending any more (nothing changed).
+   */
+  judge(orderId: string, verdict: RiskVerdict, review: { reviewer_id: number; note: string }, work: VerdictWork): Promise<boolean>;
+  /** Records the cs event of a fraud verdict (the MongoDB path and reconcile). */
+  setEvent(orderId: string, csEventId: number): Promise<void>;
+  setReportStatus(orderId: string, status: FlaggedOrder['report_status']): Promise<void>;
+  /** Fraud verdicts whose event or report is unfinished, for the reconcile step. */
+  unfinished(limit: number): Promise<FlaggedOrder[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,146 @@
+import { QueryTypes, type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
+import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from '../risk-types';
+import type { FlaggedOrderStore, VerdictWork } from './flagged-store';
+
+interface Row {
+  order_id: string;
+  status: FlaggedOrder['status'];
+  rule_names: string;
+  doc: string | { order: FlaggedOrder['order']; hits: FlaggedOrder['hits'] };
+  flagged_at: Date | string;
+  reviewed_at: Date | string | null;
+  reviewer_id: string | number | null;
+  note: string | null;
+  cs_event_id: string | number | null;
+  report_status: FlaggedOrder['report_status'];
+}
+
+const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString();
+
+function toFlagged(row: Row): FlaggedOrder {
+  const doc = typeof row.doc === 'string' ? (JSON.parse(row.doc) as Exclude<Row['doc'], string>) : row.doc;
+  return {
+    order_id: String(row.order_id),
+    order: doc.order,
+    hits: doc.hits,
+    rules: row.rule_names ? row.rule_names.split(',') : [],
+    status: row.status,
+    flagged_at: iso(row.flagged_at),
+    reviewed_at: row.reviewed_at === null ? null : iso(row.reviewed_at),
+    reviewer_id: row.reviewer_id === null ? null : Number(row.reviewer_id),
+    note: row.note,
+    cs_event_id: row.cs_event_id === null ? null : Number(row.cs_event_id),
+    report_status: row.report_status,
+  };
+}
+
+/** Flagged orders in MySQL (table risk_flagged_order, migration 0004). */
+export class MysqlFlaggedStore implements FlaggedOrderStore {
+  readonly kind = 'mysql' as const;
+
+  constructor(private readonly sequelize: Sequelize) {}
+
+  async init(): Promise<void> {
+    await this.sequelize.query('SELECT 1 FROM risk_flagged_order LIMIT 1');
+  }
+
+  async insertIfAbsent(doc: FlaggedOrder): Promise<boolean> {
+    try {
+      await this.sequelize.query(
+        `INSERT INTO risk_flagged_order (order_id, status, rule_names, doc, flagged_at, report_status)
+         VALUES (:order_id, :status, :rules, :doc, :flagged_at, :report_status)`,
+        {
+          replacements: {
+            order_id: doc.order_id,
+            status: doc.status,
+            rules: doc.rules.join(','),
+            doc: JSON.stringify({ order: doc.order, hits: doc.hits }),
+            flagged_at: new Date(doc.flagged_at),
+            report_status: doc.report_status,
+          },
+        },
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof UniqueConstraintError) return false;
+      throw err;
+    }
+  }
+
+  async get(orderId: string): Promise<FlaggedOrder | undefined> {
+    const rows = await this.sequelize.query<Row>('SELECT * FROM risk_flagged_order WHERE order_id = :orderId', {
+      replacements: { orderId },
+      type: QueryTypes.SELECT,
+    });
+    return rows[0] ? toFlagged(rows[0]) : undefined;
+  }
+
+  async list(filter: FlaggedFilter, page: number, pageSize: number): Promise<{ items: FlaggedOrder[]; total: number }> {
+    const where: string[] = [];
+    const replacements: Record<string, unknown> = { limit: pageSize, offset: (page - 1) * pageSize };
+    if (filter.status) {
+      where.push('status = :status');
+      replacements.status = filter.status;
+    }
+    if (filter.rule) {
+      where.push('FIND_IN_SET(:rule, rule_names) > 0');
+      replacements.rule = filter.rule;
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = await this.sequelize.query<Row>(
+      `SELECT * FROM risk_flagged_order ${clause} ORDER BY flagged_at DESC, order_id DESC LIMIT :limit OFFSET :offset`,
+      { replacements, type: QueryTypes.SELECT },
+    );
+    const [count] = await this.sequelize.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM risk_flagged_order ${clause}`, {
+      replacements,
+      type: QueryTypes.SELECT,
+    });
+    return { items: rows.map(toFlagged), total: Number(count?.n ?? 0) };
+  }
+
+  judge(orderId: string, verdict: RiskVerdict, review: { reviewer_id: number; note: string }, work: VerdictWork): Promise<boolean> {
+    return this.sequelize.transaction(async (tx: Transaction) => {
+      const [result] = await this.sequelize.query(
+        `UPDATE risk_flagged_order
+            SET status = :verdict, reviewed_at = NOW(3), reviewer_id = :reviewer, note = :note,
+                report_status = IF(:verdict = 'fraud', 'pending', 'none')
+          WHERE order_id = :orderId AND status = 'pending'`,
+        { replacements: { orderId, verdict, reviewer: review.reviewer_id, note: review.note }, transaction: tx },
+      );
+      if (((result as { affectedRows?: number }).affectedRows ?? 0) !== 1) return false;
+      const { cs_event_id } = await work(tx);
+      if (cs_event_id !== null) {
+        await this.sequelize.query('UPDATE risk_flagged_order SET cs_event_id = :e WHERE order_id = :orderId', {
+          replacements: { e: cs_event_id, orderId },
+          transaction: tx,
+        });
+      }
+      return true;
+    });
+  }
+
+  async setEvent(orderId: string, csEventId: number): Promise<void> {
+    await this.sequelize.query('UPDATE risk_flagged_order SET cs_event_id = :e WHERE order_id = :orderId', {
+      replacements: { e: csEventId, orderId },
+    });
+  }
+
+  async setReportStatus(orderId: string, status: FlaggedOrder['report_status']): Promise<void> {
+    await this.sequelize.query('UPDATE risk_flagged_order SET report_status = :status WHERE order_id = :orderId', {
+      replacements: { status, orderId },
+    });
+  }
+
+  async unfinished(limit: number): Promise<FlaggedOrder[]> {
+    const rows = await this.sequelize.query<Row>(
+      `SELECT * FROM risk_flagged_order WHERE status = 'fraud' AND (cs_event_id IS NULL OR report_status = 'pending')
+        ORDER BY reviewed_at LIMIT :limit`,
+      { replacements: { limit }, type: QueryTypes.SELECT },
+    );
+    return rows.map(toFlagged);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,116 @@
+import type { Transaction } from 'sequelize';
+import type { Queues, QueueDef } from '../../core/async';
+import { logger } from '../../core/log';
+import { UserError } from '../../exception';
+import type { ZeusApi } from '../../../thirdparty/zeus/zeus-types';
+import type { CsDomain } from '../cs';
+import type { Actor } from '../cs/cs-types';
+import type { FlaggedOrderStore } from './inner/flagged-store';
+import type { RiskReportJob } from './risk-queue';
+import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from './risk-types';
+
+export const FRAUD_CATEGORY = 'fraud';
+const RECONCILE_BATCH = 100;
+
+function eventContent(order: FlaggedOrder, note: string): string {
+  const rules = order.hits.map((h) => `${h.rule}: ${h.evidence}`).join('; ');
+  return `Order ${order.order_id} judged fraud. Rules: ${rules}.${note ? ` Reviewer note: ${note}` : ''}`;
+}
+
+/**
+ * Reviewers' verdicts on flagged orders. A fraud verdict opens a
+ * customer-service event (category fraud) in the same unit of work as the
+ * verdict and queues a job that reports it to zeus.
+ */
+export class RiskReviewService {
+  constructor(
+    private readonly store: FlaggedOrderStore,
+    private readonly cs: CsDomain,
+    private readonly queues: Queues,
+    private readonly reportQueue: QueueDef<RiskReportJob>,
+    private readonly zeus: ZeusApi,
+  ) {}
+
+  async get(orderId: string): Promise<FlaggedOrder> {
+    const found = await this.store.get(orderId);
+    if (!found) throw new UserError('RISK_ORDER_NOT_FOUND', { params: { order_id: orderId } });
+    return found;
+  }
+
+  list(filter: FlaggedFilter, page: number, pageSize: number): Promise<{ items: FlaggedOrder[]; total: number }> {
+    return this.store.list(filter, page, pageSize);
+  }
+
+  private eventInput(order: FlaggedOrder, categoryId: number, note: string) {
+    return {
+      user_id: Number.isSafeInteger(Number(order.order.user_id)) ? Number(order.order.user_id) : null,
+      user_type: 'user' as const,
+      phone: order.order.phone.slice(0, 32),
+      order_id: order.order_id,
+      source: 'others' as const,
+      category_id: categoryId,
+      priority: 2,
+      compensation: 0,
+      content: eventContent(order, note),
+      request_key: `risk:${order.order_id}`,
+    };
+  }
+
+  /** Judges a pending order; judging it again is a 409. */
+  async review(actor: Actor, orderId: string, verdict: RiskVerdict, note: string): Promise<FlaggedOrder> {
+    const order = await this.get(orderId);
+    if (order.status !== 'pending') {
+      throw new UserError('RISK_ALREADY_REVIEWED', { params: { order_id: orderId, verdict: order.status } });
+    }
+    const categoryId = verdict === 'fraud' ? await this.cs.categories.ensureTopLevel(FRAUD_CATEGORY) : 0;
+    const judged = await this.store.judge(orderId, verdict, { reviewer_id: actor.id, note }, async (tx) => {
+      if (verdict !== 'fraud') return { cs_event_id: null };
+      const input = this.eventInput(order, categoryId, note);
+      const event = tx
+        ? await this.cs.events.createWithin(tx as Transaction, actor, input)
+        : await this.cs.events.create(actor, input);
+      return { cs_event_id: event.id };
+    });
+    if (!judged) {
+      const now = await this.get(orderId);
+      throw new UserError('RISK_ALREADY_REVIEWED', { params: { order_id: orderId, verdict: now.status } });
+    }
+    if (verdict === 'fraud') await this.enqueueReport(orderId, note);
+    return this.get(orderId);
+  }
+
+  private async enqueueReport(orderId: string, reason: string): Promise<void> {
+    await this.queues.enqueue(this.reportQueue, { order_id: orderId, reason: reason || 'judged fraud by a reviewer' }, { key: `risk-report:${orderId}` });
+  }
+
+  /** The queue job: tells zeus, then marks the report done. Throws (and is retried) while zeus fails. */
+  async report(job: RiskReportJob): Promise<void> {
+    await this.zeus.reportSuspicious(job.order_id, 'fraud', job.reason);
+    await this.store.setReportStatus(job.order_id, 'reported');
+  }
+
+  /**
+   * Finishes fraud verdicts a crash left half done: opens the missing event
+   * (its request key makes this idempotent) and queues the missing report
+   * (its job id does). Run by each scan.
+   */
+  async reconcile(): Promise<number> {
+    const pending = await this.store.unfinished(RECONCILE_BATCH);
+    for (const order of pending) {
+      try {
+        if (order.cs_event_id === null) {
+          const categoryId = await this.cs.categories.ensureTopLevel(FRAUD_CATEGORY);
+          const event = await this.cs.events.create({ id: order.reviewer_id ?? 0, admin: false }, this.eventInput(order, categoryId, order.note ?? ''));
+          await this.store.setEvent(order.order_id, event.id);
+        }
+        if (order.report_status === 'pending') await this.enqueueReport(order.order_id, order.note ?? '');
+      } catch (err) {
+        logger.warn('could not finish a fraud verdict; the next scan tries again', {
+          order_id: order.order_id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+    return pending.length;
+  }
+}

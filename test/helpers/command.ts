@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from './process';
+
+export interface CommandResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command from the project root to its end (killed after `ms`, which
+ * fails the test rather than hanging it), with the process-test config file
+ * and `env` on top of this process's environment.
+ */
+export function runCommand(command: string, args: string[], env: Record<string, string>, ms = 30000): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, TANDEM_CONFIG_FILE: path.join(ROOT, 'test/fixtures/config/process.config.ts'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not end within ${ms} ms (stdout: ${stdout}; stderr: ${stderr})`));
+    }, ms);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    // 'close' rather than 'exit': it comes once the output pipes are drained too.
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}

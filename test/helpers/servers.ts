@@ -1,0 +1,156 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { Redis } from 'ioredis';
+import { runCommand } from './command';
+import { waitFor, within } from './wait';
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Ends a child process we started (SIGKILL after `ms`), resolving once it has exited. */
+async function end(child: ChildProcess, signal: NodeJS.Signals, ms = 10000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** Kills the server at once, as a crash would (no save: the data is gone). */
+  kill: () => Promise<void>;
+  /** Starts it again on the same port, empty. */
+  restart: () => Promise<void>;
+}
+
+/** A redis-server of this test's own on a free port, without persistence. */
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async (): Promise<void> => {
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+      stdio: 'ignore',
+    });
+    child = proc;
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${proc.exitCode}`);
+        const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => undefined);
+        try {
+          await probe.connect();
+          return (await probe.ping()) === 'PONG' ? true : undefined;
+        } catch {
+          return undefined;
+        } finally {
+          probe.disconnect();
+        }
+      },
+      10000,
+      `redis-server on port ${port} answering PING`,
+    );
+  };
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}/0`,
+    kill: async () => {
+      if (child) await end(child, 'SIGKILL');
+    },
+    restart: start,
+  };
+}
+
+/** The MariaDB server binaries, when this machine has them (a local install); undefined otherwise. */
+export function mariadbBinaries(): { server: string; installDb: string } | undefined {
+  const which = (name: string): string | undefined => {
+    const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+    if (found) return found;
+    return ['/usr/sbin', '/usr/local/sbin', '/usr/bin'].map((d) => path.join(d, name)).find((p) => existsSync(p));
+  };
+  const server = which('mariadbd') ?? which('mysqld');
+  const installDb = which('mariadb-install-db') ?? which('mysql_install_db');
+  return server && installDb ? { server, installDb } : undefined;
+}
+
+export interface MariadbServer {
+  port: number;
+  stop: () => Promise<void>;
+}
+
+/**
+ * A second, throwaway MariaDB server on a free port, data in a temporary
+ * directory, any user admitted (--skip-grant-tables). Loopback only.
+ */
+export async function startMariadbServer(binaries: { server: string; installDb: string }): Promise<MariadbServer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-mariadb-'));
+  const data = path.join(dir, 'data');
+  const user = os.userInfo().username;
+  const installed = await runCommand(
+    binaries.installDb,
+    ['--no-defaults', `--datadir=${data}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+    {},
+    60000,
+  );
+  if (installed.code !== 0) throw new Error(`mariadb-install-db failed: ${installed.stderr}`);
+  const port = await freePort();
+  let stderr = '';
+  const child = spawn(
+    binaries.server,
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${path.join(dir, 'mysqld.sock')}`,
+      `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+      `--user=${user}`,
+      '--skip-grant-tables',
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=16M',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const stop = async (): Promise<void> => {
+    await end(child, 'SIGTERM', 20000);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`mariadbd exited with ${child.exitCode}: ${stderr}`);
+        try {
+          const connection = await within(mysql.createConnection({ host: '127.0.0.1', port, user: 'root' }), 2000, 'connecting');
+          await connection.end();
+          return true;
+        } catch {
+          return undefined;
+        }
+      },
+      30000,
+      `the second MariaDB server on port ${port} accepting connections`,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port, stop };
+}

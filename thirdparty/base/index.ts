@@ -1,0 +1,12 @@
+export {
+  ThriftServiceClient,
+  type BreakerOptions,
+  type BreakerState,
+  type CallOptions,
+  type MetricsSink,
+  type ThriftServiceOptions,
+} from './thrift-service-client';
+export type { PoolStats } from './connection-pool';
+export type { GeneratedClientClass } from './thrift-connection';
+export { type CallOutcome, isTransient, ReplyDataError } from './third-party-errors';
+export { decimalToInt64, int64ToDecimal, int64ToSafeNumber, numberToInt64 } from './int64';

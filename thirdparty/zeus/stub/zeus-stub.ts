@@ -1,0 +1,312 @@
+import net, { type AddressInfo } from 'node:net';
+import type Int64 from 'node-int64';
+import thrift from 'thrift';
+import { Processor } from '../../../thrift/gen-nodejs/Zeus';
+import {
+  OrderPage,
+  ZeusServerException,
+  ZeusUserException,
+  type Order,
+  type RequestMeta,
+  type Verdict,
+} from '../../../thrift/gen-nodejs/zeus_types';
+import { int64ToDecimal } from '../../base';
+import { toIdlOrder, verdictFromIdl } from '../zeus-convert';
+import type { ZeusOrder, ZeusVerdict } from '../zeus-types';
+import { compareOrders, FIXTURE_ORDERS } from './fixtures';
+
+export type ZeusMethod = 'list_orders_since' | 'get_order' | 'report_suspicious';
+
+/**
+ * What the stub does to a call instead of answering it: `fail` answers with
+ * ZeusServerException, `reset` destroys the connection (RST) as the call
+ * arrives, `hang` never answers.
+ */
+export type StubFault = 'fail' | 'reset' | 'hang';
+
+export interface FaultOptions {
+  /** How many calls get the fault; every call until `recover()` when left out. */
+  times?: number;
+  /** Only calls of this method; every method when left out. */
+  method?: ZeusMethod;
+}
+
+/** A call as it reached the stub, faulty or not. */
+export interface StubCall {
+  method: ZeusMethod;
+  request_id: string;
+  caller: string;
+  /** The stub's number of the connection it came on (1 = the first accepted). */
+  connection: number;
+  fault: StubFault | undefined;
+}
+
+/** A report_suspicious call the stub accepted. */
+export interface StubReport {
+  order_id: string;
+  verdict: ZeusVerdict;
+  reason: string;
+  request_id: string;
+}
+
+export interface ZeusStubOptions {
+  /** The orders served; the fixtures by default. */
+  orders?: readonly ZeusOrder[];
+  /** Called as each call arrives (the `make zeus-stub` entry logs them). */
+  onCall?: (call: StubCall) => void;
+}
+
+interface FaultRule {
+  fault: StubFault;
+  remaining: number;
+  method: ZeusMethod | undefined;
+}
+
+const MAX_LIMIT = 1000;
+
+/** A promise that never settles: the call is left unanswered. */
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+/**
+ * A stub of zeus that speaks zeus's IDL over real Thrift (framed transport,
+ * binary protocol) with fixture orders, for development and tests. Switches
+ * add latency, fail, reset or hang calls, or make the whole server go away
+ * and come back on the same port; it records every call it receives.
+ *
+ * Listing follows zeus's cursor contract: orders sorted by (created_at, id);
+ * the cursor is the id of the last order returned ('' starts from the
+ * beginning); next_cursor is the cursor given when there is nothing new.
+ */
+export class ZeusStub {
+  /** Every call that reached the stub, in arrival order. */
+  readonly calls: StubCall[] = [];
+  /** Every report_suspicious the stub accepted. */
+  readonly reports: StubReport[] = [];
+  /** Connections accepted since start. */
+  connectionsAccepted = 0;
+
+  private orders: ZeusOrder[];
+  private readonly onCall: ((call: StubCall) => void) | undefined;
+  private server: net.Server | undefined;
+  private boundPort = 0;
+  private host = '127.0.0.1';
+  private readonly sockets = new Set<net.Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private latency = 0;
+  private faults: FaultRule[] = [];
+
+  constructor(options: ZeusStubOptions = {}) {
+    this.orders = [...(options.orders ?? FIXTURE_ORDERS)].sort(compareOrders);
+    this.onCall = options.onCall;
+  }
+
+  /** Listens on `port` (0: a free one) and resolves with the port. */
+  async start(port = 0, host = '127.0.0.1'): Promise<number> {
+    this.host = host;
+    const server = net.createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.boundPort = (server.address() as AddressInfo).port;
+    return this.boundPort;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Connections open now. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  /** Stops listening and drops every connection: zeus is gone (connections are refused). */
+  async goAway(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Listens again on the port it had before `goAway()`. */
+  async comeBack(): Promise<void> {
+    if (this.server) return;
+    await this.start(this.boundPort, this.host);
+  }
+
+  /** Stops for good. */
+  stop(): Promise<void> {
+    return this.goAway();
+  }
+
+  /** Delays every answer by `ms`. */
+  setLatency(ms: number): void {
+    this.latency = ms;
+  }
+
+  /** Answers calls with ZeusServerException. */
+  failCalls(options: FaultOptions = {}): void {
+    this.addFault('fail', options);
+  }
+
+  /** Destroys the connection as a call arrives, with no answer. */
+  resetCalls(options: FaultOptions = {}): void {
+    this.addFault('reset', options);
+  }
+
+  /** Never answers calls. */
+  hangCalls(options: FaultOptions = {}): void {
+    this.addFault('hang', options);
+  }
+
+  /** Clears every fault and the latency: calls are answered normally again. */
+  recover(): void {
+    this.faults = [];
+    this.latency = 0;
+  }
+
+  /**
+   * Appends orders, as if they had just been created. They must sort after
+   * every order already there, as new orders do: an order inserted before the
+   * cursor of a reader would never reach it.
+   */
+  addOrders(orders: readonly ZeusOrder[]): void {
+    const last = this.orders[this.orders.length - 1];
+    for (const order of orders) {
+      if (this.orders.some((o) => o.id === order.id)) throw new Error(`Order ${order.id} is already in the stub.`);
+      if (last && compareOrders(order, last) <= 0) {
+        throw new Error(`Order ${order.id} would sort before order ${last.id}; new orders must be newer than every order there.`);
+      }
+    }
+    this.orders = [...this.orders, ...orders].sort(compareOrders);
+  }
+
+  /** The calls of one method (every call when left out). */
+  callsOf(method?: ZeusMethod): StubCall[] {
+    return method ? this.calls.filter((c) => c.method === method) : [...this.calls];
+  }
+
+  /** Forgets the recorded calls and reports. */
+  clearRecords(): void {
+    this.calls.length = 0;
+    this.reports.length = 0;
+  }
+
+  private addFault(fault: StubFault, options: FaultOptions): void {
+    this.faults.push({ fault, remaining: options.times ?? Infinity, method: options.method });
+  }
+
+  private takeFault(method: ZeusMethod): StubFault | undefined {
+    const rule = this.faults.find((r) => r.remaining > 0 && (r.method === undefined || r.method === method));
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    return rule.fault;
+  }
+
+  /** One connection: frames in, the generated processor, frames out, on this very socket. */
+  private accept(socket: net.Socket): void {
+    this.connectionsAccepted += 1;
+    const connection = this.connectionsAccepted;
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const processor = new Processor(this.handler(socket, connection));
+    const receive = thrift.TFramedTransport.receiver((transport) => {
+      const input = new thrift.TBinaryProtocol(transport);
+      const output = new thrift.TBinaryProtocol(
+        new thrift.TFramedTransport(undefined, (frame?: Buffer) => {
+          if (frame && !socket.destroyed) socket.write(frame);
+        }),
+      );
+      processor.process(input, output);
+    }, 0);
+    socket.on('data', (data: Buffer) => {
+      try {
+        receive(data);
+      } catch {
+        // Bytes that are not framed Thrift: drop this connection, as a server does.
+        socket.destroy();
+      }
+    });
+  }
+
+  /** The IDL handler for one connection; each method's arity tells the processor it returns a promise. */
+  private handler(socket: net.Socket, connection: number): object {
+    return {
+      list_orders_since: (meta: RequestMeta, cursor: string, limit: number): Promise<OrderPage> =>
+        this.serve(socket, connection, 'list_orders_since', meta, () => this.list(cursor, limit)),
+      get_order: (meta: RequestMeta, id: Int64): Promise<Order> =>
+        this.serve(socket, connection, 'get_order', meta, () => toIdlOrder(this.find(int64ToDecimal(id)))),
+      report_suspicious: (meta: RequestMeta, orderId: Int64, verdict: Verdict, reason: string): Promise<void> =>
+        this.serve(socket, connection, 'report_suspicious', meta, () =>
+          this.report(meta, int64ToDecimal(orderId), verdict, reason),
+        ),
+    };
+  }
+
+  private async serve<T>(
+    socket: net.Socket,
+    connection: number,
+    method: ZeusMethod,
+    meta: RequestMeta | null,
+    answer: () => T,
+  ): Promise<T> {
+    const fault = this.takeFault(method);
+    const call: StubCall = { method, request_id: meta?.request_id ?? '', caller: meta?.caller ?? '', connection, fault };
+    this.calls.push(call);
+    this.onCall?.(call);
+    if (fault === 'reset') {
+      socket.resetAndDestroy();
+      return never();
+    }
+    if (fault === 'hang') return never();
+    if (this.latency > 0) await this.sleep(this.latency);
+    if (fault === 'fail') throw new ZeusServerException({ code: 503, message: 'The stub zeus was told to fail this call.' });
+    return answer();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private list(cursor: string, limit: number): OrderPage {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new ZeusUserException({ code: 400, message: `limit must be between 1 and ${MAX_LIMIT}, not ${limit}.` });
+    }
+    let start = 0;
+    if (cursor !== '') {
+      const at = this.orders.findIndex((o) => o.id === cursor);
+      if (at < 0) throw new ZeusUserException({ code: 400, message: `Cursor ${cursor} is not an order id.` });
+      start = at + 1;
+    }
+    const page = this.orders.slice(start, start + limit);
+    const last = page[page.length - 1];
+    return new OrderPage({ orders: page.map(toIdlOrder), next_cursor: last ? last.id : cursor });
+  }
+
+  private find(id: string): ZeusOrder {
+    const order = this.orders.find((o) => o.id === id);
+    if (!order) throw new ZeusUserException({ code: 404, message: `Order ${id} does not exist.` });
+    return order;
+  }
+
+  private report(meta: RequestMeta | null, orderId: string, verdict: Verdict, reason: string): void {
+    const name = verdictFromIdl(verdict);
+    if (!name) throw new ZeusUserException({ code: 400, message: `Verdict ${String(verdict)} is not one of FRAUD, LEGIT.` });
+    this.find(orderId);
+    this.reports.push({ order_id: orderId, verdict: name, reason, request_id: meta?.request_id ?? '' });
+  }
+}

@@ -1,0 +1,109 @@
+import type { Config } from '../../src/core/config';
+import { currentRequestId, newRequestId } from '../../src/core/ctx';
+import { UserError } from '../../src/exception';
+import { ReplyDataError, ThriftServiceClient, type MetricsSink } from '../base';
+import { Client } from '../../thrift/gen-nodejs/Zeus';
+import { RequestMeta, type Order } from '../../thrift/gen-nodejs/zeus_types';
+import { fromIdlOrder, idToInt64, verdictToIdl } from './zeus-convert';
+import type { ZeusApi, ZeusOrder, ZeusOrderPage, ZeusVerdict } from './zeus-types';
+
+export interface ZeusClientOptions {
+  /** Where metrics go; the process's statsd by default. */
+  metrics?: MetricsSink;
+}
+
+/** The service name in metrics (`thirdparty.zeus.*`), logs and error messages. */
+export const ZEUS_SERVICE = 'zeus';
+
+/** Reads an order, turning anything unreadable into a ReplyDataError (a remote error, 703). */
+function readOrder(order: Order): ZeusOrder {
+  try {
+    return fromIdlOrder(order);
+  } catch (err) {
+    if (err instanceof ReplyDataError) throw err;
+    throw new ReplyDataError(`An order could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * zeus, the order platform, over Thrift (framed, binary) on the shared
+ * third-party client: a pool of `zeus.pool_size` connections, a deadline of
+ * `zeus.timeout_ms` per attempt, retries of the idempotent reads, and a
+ * circuit breaker. Each call sends a RequestMeta with the current request id
+ * (a new one outside a request) and `service_name` as the caller.
+ *
+ * Build one per process (it owns sockets) and `close()` it at stop.
+ */
+export class ZeusClient implements ZeusApi {
+  private readonly rpc: ThriftServiceClient<Client>;
+  private readonly caller: string;
+
+  constructor(config: Pick<Config, 'zeus' | 'service_name'>, options: ZeusClientOptions = {}) {
+    const zeus = config.zeus;
+    this.caller = config.service_name;
+    this.rpc = new ThriftServiceClient(Client, {
+      service: ZEUS_SERVICE,
+      host: zeus.host,
+      port: zeus.port,
+      timeoutMs: zeus.timeout_ms,
+      poolSize: zeus.pool_size,
+      idleMs: zeus.idle_ms,
+      retries: zeus.retries,
+      retryBackoffMs: zeus.retry_backoff_ms,
+      breaker: { errorPercent: zeus.breaker_error_percent, volume: zeus.breaker_volume, resetMs: zeus.breaker_reset_ms },
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
+  }
+
+  listOrdersSince(cursor: string, limit: number): Promise<ZeusOrderPage> {
+    const meta = this.meta();
+    return this.rpc.call(
+      'list_orders_since',
+      (c) =>
+        c.list_orders_since(meta, cursor, limit).then((page) => ({
+          orders: (page.orders ?? []).map(readOrder),
+          next_cursor: page.next_cursor ?? cursor,
+        })),
+      { idempotent: true },
+    );
+  }
+
+  getOrder(id: string): Promise<ZeusOrder> {
+    const meta = this.meta();
+    const idlId = this.orderId(id);
+    return this.rpc.call('get_order', (c) => c.get_order(meta, idlId).then(readOrder), { idempotent: true });
+  }
+
+  reportSuspicious(orderId: string, verdict: ZeusVerdict, reason: string): Promise<void> {
+    const meta = this.meta();
+    const idlId = this.orderId(orderId);
+    return this.rpc.call('report_suspicious', (c) => c.report_suspicious(meta, idlId, verdictToIdl(verdict), reason), {
+      idempotent: false,
+    });
+  }
+
+  /** The longest a call can take before it settles, retries included: a bound for callers' own deadlines. */
+  maxCallMs(idempotent: boolean): number {
+    return this.rpc.maxCallMs(idempotent);
+  }
+
+  /** `closed`, `open` (failing fast) or `half_open` (the next call probes). */
+  get breakerState(): 'closed' | 'open' | 'half_open' {
+    return this.rpc.breakerState;
+  }
+
+  /** Ends every connection to zeus; calls in progress finish first, within their deadline. */
+  close(): Promise<void> {
+    return this.rpc.close();
+  }
+
+  private meta(): RequestMeta {
+    return new RequestMeta({ request_id: currentRequestId() ?? newRequestId(), caller: this.caller });
+  }
+
+  private orderId(id: string): NonNullable<ReturnType<typeof idToInt64>> {
+    const value = idToInt64(id);
+    if (!value) throw new UserError('BAD_REQUEST', { params: { reason: `order id ${id} is not a 64-bit integer.` } });
+    return value;
+  }
+}
