@@ -56,7 +56,8 @@ function serviceAbove(depth) {
   const domain = up(depth + 1); // from src/service/<domain>/inner/<depth folders> to src/service/<domain>/
   return [
     // src/service/<domain>/<file or folder other than inner>, and the domain's index ('..').
-    { regex: `^${domain}(?!inner(/|$)|\\.\\.(/|$))`, message: `A service file is off limits here: ${why}` },
+    // The domain's *-types files are allowed: they declare data shapes and hold no behaviour.
+    { regex: `^${domain}(?!inner(/|$)|\\.\\.(/|$)|[\\w-]+-types$)`, message: `A service file is off limits here: ${why}` },
     { regex: `^${up(depth)}\\.\\.$`, message: `A service file is off limits here: ${why}` },
     // Another domain's service files (its inner is fine), src/service's own files and index.
     {

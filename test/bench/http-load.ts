@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { LatencyRecorder } from './latency';
-import { type HttpJob, httpJobSchema, jobFromArgv, reportAndExit } from './load-job';
+import { announceMeasuring, type HttpJob, httpJobSchema, jobFromArgv, reportAndExit } from './load-job';
 
 /**
  * The HTTP loader, run as its own process by the orchestrator: autocannon
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const job = jobFromArgv(httpJobSchema);
   if (job.warmupSec > 0) await run(job, job.warmupSec);
   const recorder = new LatencyRecorder();
+  announceMeasuring();
   const result = await run(job, job.durationSec, recorder);
   const [p50 = Number.NaN, p99 = Number.NaN] = recorder.percentiles([50, 99]);
   reportAndExit({

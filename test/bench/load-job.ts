@@ -45,6 +45,13 @@ export const loadResultSchema = z.object({
 
 export type LoadResult = z.infer<typeof loadResultSchema>;
 
+/** Sent by a loader when its warm-up is over and the measured window starts. */
+export const measuringSchema = z.object({ event: z.literal('measuring') });
+
+export function announceMeasuring(): void {
+  process.send?.({ event: 'measuring' });
+}
+
 /** Reads the job from argv in a loader process; exits with a message when it is not one. */
 export function jobFromArgv<T extends z.ZodType>(schema: T): z.infer<T> {
   const raw = process.argv[2];

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { type LoadJob, type LoadResult, loadResultSchema } from './load-job';
-import { formatReport, type ScenarioRuns, type Side, type SideRuns } from './report';
+import { type LoadJob, loadResultSchema, measuringSchema } from './load-job';
+import { formatReport, type Measurement, type ScenarioRuns, type Side, type SideRuns } from './report';
 import { type HttpTarget, SCENARIOS, type Scenario, type ThriftTarget } from './scenarios';
 import { type RunningServer, type ServerId, startServer, stopServer, TSX } from './servers';
+import { processCpuMs } from './server-cpu';
 import { StatsdSink } from './statsd-sink';
 
 /**
@@ -47,17 +48,25 @@ function readOptions(): Options {
 
 let currentLoader: ChildProcess | undefined;
 
-/** Runs one loader process and returns what it measured; bounded by a deadline of its own. */
-function runLoader(job: LoadJob, deadlineMs: number): Promise<LoadResult> {
+/**
+ * Runs one loader process and returns what it measured, with the CPU the
+ * server (`serverPid`) used in the measured window; bounded by a deadline.
+ */
+function runLoader(job: LoadJob, serverPid: number | undefined, deadlineMs: number): Promise<Measurement> {
   const script = path.join(__dirname, job.kind === 'http' ? 'http-load.ts' : 'thrift-load.ts');
   return new Promise((resolve, reject) => {
     const child = fork(script, [JSON.stringify(job)], { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     currentLoader = child;
-    let result: LoadResult | undefined;
+    let result: Measurement | undefined;
+    let cpuAtStart: number | undefined;
     const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
     child.on('message', (msg) => {
+      if (measuringSchema.safeParse(msg).success) cpuAtStart = processCpuMs(serverPid);
       const parsed = loadResultSchema.safeParse(msg);
-      if (parsed.success) result = parsed.data;
+      if (!parsed.success) return;
+      const cpuAtEnd = processCpuMs(serverPid);
+      const serverCpuMs = cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : undefined;
+      result = { ...parsed.data, serverCpuMs };
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
@@ -94,10 +103,15 @@ async function measure(scenario: Scenario, side: Side, servers: ReadonlyMap<Serv
   const job = jobFor(scenario, side, servers, options);
   try {
     await checkHttp(job);
-    const result = await runLoader(job, (options.warmupSec + options.durationSec) * 1000 + 30_000);
+    const target = scenario[side];
+    const serverPid = servers.get(target.server)?.child.pid;
+    const result = await runLoader(job, serverPid, (options.warmupSec + options.durationSec) * 1000 + 30_000);
     into.runs.push(result);
     const rps = Math.round(result.requests / result.seconds);
-    process.stderr.write(`  ${scenario.name} / ${side}: ${rps} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms\n`);
+    const cpu = result.serverCpuMs === undefined ? '' : `, server CPU ${Math.round((result.serverCpuMs * 1000) / result.requests)} us/req`;
+    process.stderr.write(
+      `  ${scenario.name} / ${side}: ${rps} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms${cpu}\n`,
+    );
   } catch (err) {
     into.failure = err instanceof Error ? err.message : String(err);
     process.stderr.write(`  ${scenario.name} / ${side}: failed: ${into.failure}\n`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import thrift from 'thrift';
 import { LatencyRecorder } from './latency';
-import { jobFromArgv, reportAndExit, type ThriftJob, thriftJobSchema } from './load-job';
+import { announceMeasuring, jobFromArgv, reportAndExit, type ThriftJob, thriftJobSchema } from './load-job';
 
 /**
  * The Thrift loader, run as its own process by the orchestrator. It opens
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   if (!load.firstAnswer) throw new Error(`No answer to ${job.method} came back in ${FIRST_ANSWER_WAIT_MS} ms.`);
   checkAnswer(Client, job.method, load.firstAnswer);
   load.phase = 'measure';
+  announceMeasuring();
   const start = performance.now();
   await sleep(job.durationSec * 1000);
   load.phase = 'stopping';

@@ -30,7 +30,11 @@ let categoryId: number;
 
 beforeAll(async () => {
   db = await freshDatabase();
-  app = await startTestApp({ mysql: { database: db.database }, redis: { key_prefix: freshRedisPrefix() }, log: { level: 'info', access: true } });
+  app = await startTestApp({
+    mysql: { database: db.database },
+    redis: { key_prefix: freshRedisPrefix() },
+    log: { level: 'info', access: true },
+  });
   logs = captureLogs();
   thrift = await tandemClient(app.thrift.port);
   agent = await loginAs(app, ['cs_agent']);
@@ -48,7 +52,9 @@ afterAll(async () => {
 
 /** An i64 as the unsigned 64-bit integer it carries, exact. */
 function u64(value: Int64 | undefined): bigint | undefined {
-  return value === undefined || value === null ? undefined : BigInt.asUintN(64, value.buffer.readBigInt64BE(value.offset));
+  return value === undefined || value === null
+    ? undefined
+    : BigInt.asUintN(64, value.buffer.readBigInt64BE(value.offset));
 }
 
 /** An i64 that must fit a JS number (ids), as a number. */
@@ -70,8 +76,15 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('the call succeeded where an exception was expected');
 }
 
-function createRequest(over: Partial<ConstructorParameters<typeof CreateCsEventRequest>[0]> = {}): CreateCsEventRequest {
-  return new CreateCsEventRequest({ user_type: CsUserType.USER, source: CsSource.ONLINE_CS, content: 'opened by the order service', ...over });
+function createRequest(
+  over: Partial<ConstructorParameters<typeof CreateCsEventRequest>[0]> = {},
+): CreateCsEventRequest {
+  return new CreateCsEventRequest({
+    user_type: CsUserType.USER,
+    source: CsSource.ONLINE_CS,
+    content: 'opened by the order service',
+    ...over,
+  });
 }
 
 describe('one event, two front doors', () => {
@@ -113,7 +126,11 @@ describe('one event, two front doors', () => {
   });
 
   it('when an event is moved over HTTP, then Thrift reads the new status (the cache was refreshed)', async () => {
-    const created = await call<CsEvent>(app, 'POST', '/api/cs/events', agent, { user_type: 'user', source: 'phone', content: 'moved later' });
+    const created = await call<CsEvent>(app, 'POST', '/api/cs/events', agent, {
+      user_type: 'user',
+      source: 'phone',
+      content: 'moved later',
+    });
     await within(thrift.client.get_cs_event(new Int64(created.body.data.id)), 5000, 'get_cs_event');
 
     await call(app, 'POST', `/api/cs/events/${created.body.data.id}/transition`, agent, { to: 'follow_up' });
@@ -160,11 +177,17 @@ describe('one event, two front doors', () => {
       updated_at: idl.updated_at,
     });
     const records = await call<CsEventRecord[]>(app, 'GET', `/api/cs/events/${n(idl.id)}/records`, agent);
-    expect(records.body.data.map((r) => [r.action, r.actor_id, r.to_status])).toEqual([['create', agent.id, 'pending']]);
+    expect(records.body.data.map((r) => [r.action, r.actor_id, r.to_status])).toEqual([
+      ['create', agent.id, 'pending'],
+    ]);
   });
 
   it('when an order id with all 64 bits set is sent over Thrift, then HTTP reads 18446744073709551615 and Thrift reads the same bits back', async () => {
-    const idl = await within(thrift.client.create_cs_event(createRequest({ order_id: i64(MAX_U64) })), 5000, 'create_cs_event');
+    const idl = await within(
+      thrift.client.create_cs_event(createRequest({ order_id: i64(MAX_U64) })),
+      5000,
+      'create_cs_event',
+    );
 
     const http = await call<CsEvent>(app, 'GET', `/api/cs/events/${n(idl.id)}`, agent);
 
@@ -173,11 +196,21 @@ describe('one event, two front doors', () => {
   });
 
   it('when create_cs_event is retried with one request_key, then the retry returns the first event and one row exists', async () => {
-    const first = await within(thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund' })), 5000, 'create_cs_event');
-    const retry = await within(thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund', content: 'retry' })), 5000, 'create_cs_event');
+    const first = await within(
+      thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund' })),
+      5000,
+      'create_cs_event',
+    );
+    const retry = await within(
+      thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund', content: 'retry' })),
+      5000,
+      'create_cs_event',
+    );
 
     expect(n(retry.id)).toBe(n(first.id));
-    const rows = await app.resources.sequelize.query("SELECT id FROM cs_event WHERE request_key = 'order-77-refund'", { type: 'SELECT' as never });
+    const rows = await app.resources.sequelize.query("SELECT id FROM cs_event WHERE request_key = 'order-77-refund'", {
+      type: 'SELECT' as never,
+    });
     expect(rows).toHaveLength(1);
   });
 
@@ -193,7 +226,11 @@ describe('list_cs_events_by_user', () => {
   it('when a user has three events, then pages of two give two then one, newest update first, with the total', async () => {
     const ids: number[] = [];
     for (const content of ['first', 'second', 'third']) {
-      const idl = await within(thrift.client.create_cs_event(createRequest({ user_id: new Int64(880003), content })), 5000, 'create');
+      const idl = await within(
+        thrift.client.create_cs_event(createRequest({ user_id: new Int64(880003), content })),
+        5000,
+        'create',
+      );
       ids.push(n(idl.id) as number);
     }
     await within(thrift.client.create_cs_event(createRequest({ user_id: new Int64(880004) })), 5000, 'another user');
@@ -263,7 +300,9 @@ describe('the caller of a connection', () => {
 
       await within(order.client.get_cs_event(created.id), 5000, 'get_cs_event');
 
-      const line = await logs.find((l) => logs.lines.indexOf(l) >= before && l.message === 'thrift access' && l.method === 'get_cs_event');
+      const line = await logs.find(
+        (l) => logs.lines.indexOf(l) >= before && l.message === 'thrift access' && l.method === 'get_cs_event',
+      );
       expect(line).toMatchObject({ caller: 'order-service', outcome: 'ok' });
       expect(typeof line.request_id).toBe('string');
     } finally {

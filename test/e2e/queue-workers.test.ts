@@ -4,11 +4,16 @@ import { createSequelize } from '../../src/core/db/mysql';
 import { SCHEDULED_JOBS } from '../../scheduler/queue';
 import { SLOW_JOBS } from '../fixtures/slow-queue';
 import { testConfig } from '../helpers/app';
+import { loggedWithin } from '../helpers/command';
 import { captureLogs } from '../helpers/log-capture';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { spawnServer, type ServerProcess } from '../helpers/process';
 import { dropKeys, rawRedis } from '../helpers/redis';
 import { waitFor, within } from '../helpers/wait';
+
+// Child processes and commands start slowly on a loaded machine: the waits below are bounds against hanging, never
+// speed assertions, and this lets them play out.
+jest.setTimeout(90_000);
 
 /** Every process a test spawned, killed after the file if a test left it running. */
 const spawned: ServerProcess[] = [];
@@ -69,15 +74,23 @@ describe('a worker killed with SIGKILL in the middle of a job', () => {
   it('when its job is still running, then another worker takes it over and completes it', async () => {
     const { prefix, queues } = ownQueues([SLOW_JOBS]);
     const workers = [startWorker(prefix), startWorker(prefix)];
-    await Promise.all(workers.map((w) => w.logged('worker is running')));
+    await Promise.all(workers.map((w) => loggedWithin(w, 'worker is running')));
 
     const id = await queues.enqueue(SLOW_JOBS, { mark: 'order-1', ms: 2500 });
-    const firstPid = await waitFor(async () => markBy(await marks(prefix), 'started', 'order-1'), 15000, 'the job starting');
+    const firstPid = await waitFor(
+      async () => markBy(await marks(prefix), 'started', 'order-1'),
+      15000,
+      'the job starting',
+    );
     const first = workers.find((w) => w.child.pid === firstPid) as ServerProcess;
     const other = workers.find((w) => w.child.pid !== firstPid) as ServerProcess;
     first.child.kill('SIGKILL');
     const killed = await within(first.exited, 10000, 'the killed worker exiting');
-    const donePid = await waitFor(async () => markBy(await marks(prefix), 'done', 'order-1'), 30000, 'the job completing on the other worker');
+    const donePid = await waitFor(
+      async () => markBy(await marks(prefix), 'done', 'order-1'),
+      30000,
+      'the job completing on the other worker',
+    );
     const state = await waitFor(
       async () => {
         const s = await (await queues.queue(SLOW_JOBS.name).getJob(id))?.getState();
@@ -89,7 +102,11 @@ describe('a worker killed with SIGKILL in the middle of a job', () => {
 
     expect(killed).toEqual({ code: null, signal: 'SIGKILL' });
     expect(donePid).toBe(other.child.pid);
-    expect(await marks(prefix)).toEqual([`started:${firstPid}:order-1`, `started:${other.child.pid}:order-1`, `done:${other.child.pid}:order-1`]);
+    expect(await marks(prefix)).toEqual([
+      `started:${firstPid}:order-1`,
+      `started:${other.child.pid}:order-1`,
+      `done:${other.child.pid}:order-1`,
+    ]);
     expect(state).toBe('completed');
   });
 });
@@ -99,12 +116,12 @@ describe('a worker that gets SIGTERM while it runs a job', () => {
     const { prefix, queues } = ownQueues([SLOW_JOBS]);
     // Two slots: one runs the slow job, the other would be free to take a new one.
     const worker = startWorker(prefix, { TANDEM_QUEUE_CONCURRENCY: '2' });
-    await worker.logged('worker is running');
+    await loggedWithin(worker, 'worker is running');
 
-    const runningId = await queues.enqueue(SLOW_JOBS, { mark: 'running', ms: 1500 });
+    const runningId = await queues.enqueue(SLOW_JOBS, { mark: 'running', ms: 2000 });
     await waitFor(async () => markBy(await marks(prefix), 'started', 'running'), 15000, 'the job starting');
     worker.child.kill('SIGTERM');
-    await worker.logged('worker stopping: finishing running jobs');
+    await loggedWithin(worker, 'worker stopping: finishing running jobs');
     const afterId = await queues.enqueue(SLOW_JOBS, { mark: 'after', ms: 100 });
     const exit = await within(worker.exited, 20000, 'the worker exiting');
 
@@ -113,7 +130,11 @@ describe('a worker that gets SIGTERM while it runs a job', () => {
     const queue = queues.queue(SLOW_JOBS.name);
     expect(await (await queue.getJob(runningId))?.getState()).toBe('completed');
     expect(await (await queue.getJob(afterId))?.getState()).toBe('waiting');
-    expect(worker.logs.map((l) => l.message)).toContain('worker stopped');
+    const messages = worker.logs.map((l) => l.message);
+    // The job was still running when the worker took the signal.
+    expect(messages.indexOf('stop signal received')).toBeGreaterThanOrEqual(0);
+    expect(messages.indexOf('stop signal received')).toBeLessThan(messages.indexOf('slow job done'));
+    expect(messages.indexOf('slow job done')).toBeLessThan(messages.indexOf('worker stopped'));
     expect(worker.logs.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 });
@@ -122,13 +143,20 @@ describe('make worker (src/worker.ts)', () => {
   it('when a tick of cs.daily_report is queued, then the worker runs it and SIGTERM stops it with exit 0', async () => {
     const db = await freshDatabase();
     try {
-      const { prefix, queues } = ownQueues([SCHEDULED_JOBS as QueueDef<unknown>]);
-      const worker = spawnServer('src/worker.ts', { TANDEM_REDIS_KEY_PREFIX: prefix, TANDEM_MYSQL_DATABASE: db.database });
+      const { prefix, queues } = ownQueues([SCHEDULED_JOBS]);
+      const worker = spawnServer('src/worker.ts', {
+        TANDEM_REDIS_KEY_PREFIX: prefix,
+        TANDEM_MYSQL_DATABASE: db.database,
+      });
       spawned.push(worker);
-      await worker.logged('worker is running');
+      await loggedWithin(worker, 'worker is running');
 
       // Due 06:30 on 2 March in Shanghai: the report of 1 March.
-      const id = await queues.enqueue(SCHEDULED_JOBS, { name: 'cs.daily_report', scheduled_at: '2026-03-01T22:30:00.000Z' }, { key: 'cs.daily_report:test' });
+      const id = await queues.enqueue(
+        SCHEDULED_JOBS,
+        { name: 'cs.daily_report', scheduled_at: '2026-03-01T22:30:00.000Z' },
+        { key: 'cs.daily_report:test' },
+      );
       const job = await waitFor(
         async () => {
           const found = await queues.queue(SCHEDULED_JOBS.name).getJob(id);
@@ -142,9 +170,12 @@ describe('make worker (src/worker.ts)', () => {
 
       const sequelize = createSequelize(testConfig({ mysql: { database: db.database } }));
       const rows = await sequelize
-        .query<{ report_date: string; dimension: string; dim_key: string; count: number }>('SELECT report_date, dimension, dim_key, count FROM cs_daily_report', {
-          type: QueryTypes.SELECT,
-        })
+        .query<{ report_date: string; dimension: string; dim_key: string; count: number }>(
+          'SELECT report_date, dimension, dim_key, count FROM cs_daily_report',
+          {
+            type: QueryTypes.SELECT,
+          },
+        )
         .finally(() => sequelize.close());
       expect(job?.returnvalue).toBe('ok');
       expect(rows).toEqual([{ report_date: '2026-03-01', dimension: 'meta', dim_key: 'written', count: 0 }]);

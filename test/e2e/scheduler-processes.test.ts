@@ -1,7 +1,12 @@
+import { loggedWithin } from '../helpers/command';
 import { freshRedisPrefix } from '../helpers/db';
 import { spawnServer, type ServerProcess } from '../helpers/process';
 import { dropKeys, rawRedis } from '../helpers/redis';
 import { waitFor, within } from '../helpers/wait';
+
+// Child processes and commands start slowly on a loaded machine: the waits below are bounds against hanging, never
+// speed assertions, and this lets them play out.
+jest.setTimeout(90_000);
 
 /**
  * Two scheduler processes side by side (test/fixtures/scheduler-main.ts),
@@ -35,17 +40,28 @@ let slow: SlowRun[] = [];
 
 beforeAll(async () => {
   const env = { TANDEM_REDIS_KEY_PREFIX: prefix };
-  spawned.push(spawnServer('test/fixtures/scheduler-main.ts', env), spawnServer('test/fixtures/scheduler-main.ts', env));
-  await Promise.all(spawned.map((p) => p.logged('scheduler started')));
+  spawned.push(
+    spawnServer('test/fixtures/scheduler-main.ts', env),
+    spawnServer('test/fixtures/scheduler-main.ts', env),
+  );
+  await Promise.all(spawned.map((p) => loggedWithin(p, 'scheduler started')));
   // Several ticks with both running, and at least two runs of the slow job.
   const before = await redis.llen(`${prefix}ticks`);
-  await waitFor(async () => ((await redis.llen(`${prefix}ticks`)) >= before + 5 ? true : undefined), 20000, 'five more ticks');
-  await waitFor(async () => ((await redis.llen(`${prefix}slow`)) >= 2 ? true : undefined), 20000, 'two runs of the slow job');
+  await waitFor(
+    async () => ((await redis.llen(`${prefix}ticks`)) >= before + 5 ? true : undefined),
+    20000,
+    'five more ticks',
+  );
+  await waitFor(
+    async () => ((await redis.llen(`${prefix}slow`)) >= 2 ? true : undefined),
+    20000,
+    'two runs of the slow job',
+  );
   for (const p of spawned) p.child.kill('SIGTERM');
   exits = await within(Promise.all(spawned.map((p) => p.exited)), 20000, 'both scheduler processes exiting');
   ticks = await marks('ticks');
   slow = (await redis.lrange(`${prefix}slow`, 0, -1)).map((s) => JSON.parse(s) as SlowRun);
-}, 60000);
+});
 
 afterAll(async () => {
   for (const p of spawned) {
@@ -95,7 +111,9 @@ describe('two scheduler processes side by side', () => {
       expect(failure).toBeDefined();
       expect(String(failure?.stack)).toContain(text);
       expect(String(failure?.stack)).toContain('scheduler-main.ts');
-      expect(logs.filter((l) => l.message === 'job run' && l.job === job && l.outcome === 'failed').length).toBeGreaterThanOrEqual(3);
+      expect(
+        logs.filter((l) => l.message === 'job run' && l.job === job && l.outcome === 'failed').length,
+      ).toBeGreaterThanOrEqual(3);
       expect(distinctSeconds(await marks(list))).toBeGreaterThanOrEqual(3);
     }
   });

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from './process';
+import { ROOT, type ServerProcess } from './process';
+import { waitFor } from './wait';
 
 export interface CommandResult {
   code: number | null;
@@ -14,7 +15,12 @@ export interface CommandResult {
  * fails the test rather than hanging it), with the process-test config file
  * and `env` on top of this process's environment.
  */
-export function runCommand(command: string, args: string[], env: Record<string, string>, ms = 30000): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  ms = 60000,
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
@@ -27,7 +33,9 @@ export function runCommand(command: string, args: string[], env: Record<string, 
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not end within ${ms} ms (stdout: ${stdout}; stderr: ${stderr})`));
+      reject(
+        new Error(`${command} ${args.join(' ')} did not end within ${ms} ms (stdout: ${stdout}; stderr: ${stderr})`),
+      );
     }, ms);
     child.once('error', (err) => {
       clearTimeout(timer);
@@ -39,4 +47,13 @@ export function runCommand(command: string, args: string[], env: Record<string, 
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** Waits (bounded by `ms`) for a log line of a spawned process; the failure shows what it wrote to stderr by then. */
+export async function loggedWithin(p: ServerProcess, message: string, ms = 60000): Promise<Record<string, unknown>> {
+  try {
+    return await waitFor(() => p.logs.find((l) => l.message === message), ms, `the log line "${message}"`);
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)} (stderr: ${p.stderr()})`, { cause: err });
+  }
 }

@@ -37,21 +37,36 @@ export function eventBody(over: Record<string, unknown> = {}): Record<string, un
 }
 
 /** Creates an event over HTTP and fails loudly unless it answered 201. */
-export async function createEvent(app: RunningApp, who: LoggedIn, over: Record<string, unknown> = {}): Promise<CsEvent> {
+export async function createEvent(
+  app: RunningApp,
+  who: LoggedIn,
+  over: Record<string, unknown> = {},
+): Promise<CsEvent> {
   const res = await call<CsEvent>(app, 'POST', '/api/cs/events', who, eventBody(over));
   if (res.status !== 201) throw new Error(`creating an event answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body.data;
 }
 
 /** Moves an event over HTTP and fails loudly unless it answered 200. */
-export async function moveEvent(app: RunningApp, who: LoggedIn, id: number, to: CsStatus, handlerId?: number): Promise<CsEvent> {
+export async function moveEvent(
+  app: RunningApp,
+  who: LoggedIn,
+  id: number,
+  to: CsStatus,
+  handlerId?: number,
+): Promise<CsEvent> {
   const res = await call<CsEvent>(app, 'POST', `/api/cs/events/${id}/transition`, who, { to, handler_id: handlerId });
-  if (res.status !== 200) throw new Error(`moving event ${id} to ${to} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`moving event ${id} to ${to} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body.data;
 }
 
 /** Rows of a SELECT on the app's own database (the primary). */
-export function select<T extends object>(app: RunningApp, sql: string, replacements: Record<string, unknown> = {}): Promise<T[]> {
+export function select<T extends object>(
+  app: RunningApp,
+  sql: string,
+  replacements: Record<string, unknown> = {},
+): Promise<T[]> {
   return app.resources.sequelize.query<T>(sql, { type: QueryTypes.SELECT, replacements, useMaster: true });
 }
 

@@ -45,14 +45,22 @@ export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-      stdio: 'ignore',
-    });
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     child = proc;
     await waitFor(
       async () => {
         if (proc.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${proc.exitCode}`);
-        const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const probe = new Redis(port, '127.0.0.1', {
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
         probe.on('error', () => undefined);
         try {
           await probe.connect();
@@ -105,7 +113,13 @@ export async function startMariadbServer(binaries: { server: string; installDb: 
   const user = os.userInfo().username;
   const installed = await runCommand(
     binaries.installDb,
-    ['--no-defaults', `--datadir=${data}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--user=${user}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+    ],
     {},
     60000,
   );
@@ -138,7 +152,11 @@ export async function startMariadbServer(binaries: { server: string; installDb: 
       async () => {
         if (child.exitCode !== null) throw new Error(`mariadbd exited with ${child.exitCode}: ${stderr}`);
         try {
-          const connection = await within(mysql.createConnection({ host: '127.0.0.1', port, user: 'root' }), 2000, 'connecting');
+          const connection = await within(
+            mysql.createConnection({ host: '127.0.0.1', port, user: 'root' }),
+            2000,
+            'connecting',
+          );
           await connection.end();
           return true;
         } catch {

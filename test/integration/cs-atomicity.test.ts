@@ -6,7 +6,13 @@ import { createSequelize } from '../../src/core/db/mysql';
 import { defineCsModels } from '../../src/model/cs-event';
 import { CsCategoryService } from '../../src/service/cs/cs-category-service';
 import { CsEventService } from '../../src/service/cs/cs-event-service';
-import { CS_STATUSES, type Actor, type CsRecordAction, type CsStatus, type NewCsEvent } from '../../src/service/cs/cs-types';
+import {
+  CS_STATUSES,
+  type Actor,
+  type CsRecordAction,
+  type CsStatus,
+  type NewCsEvent,
+} from '../../src/service/cs/cs-types';
 import { CsCacheInner } from '../../src/service/cs/inner/cs-cache-inner';
 import { CsCategoryInner } from '../../src/service/cs/inner/cs-category-inner';
 import { CsEventInner, type NewRecord } from '../../src/service/cs/inner/cs-event-inner';
@@ -52,7 +58,17 @@ class DeleteThatFailsAfterward extends CsEventInner {
 const actor: Actor = { id: 501, admin: false };
 
 function newEvent(content: string): NewCsEvent {
-  return { user_id: 7, user_type: 'user', phone: '555-0100', order_id: null, source: 'phone', category_id: null, priority: 1, compensation: 0, content };
+  return {
+    user_id: 7,
+    user_type: 'user',
+    phone: '555-0100',
+    order_id: null,
+    source: 'phone',
+    category_id: null,
+    priority: 1,
+    compensation: 0,
+    content,
+  };
 }
 
 let db: { database: string; drop: () => Promise<void> };
@@ -73,7 +89,11 @@ beforeAll(async () => {
   inner = new RecordStoreThatFails(sequelize, models);
   const categories = new CsCategoryService(new CsCategoryInner(models), inner, cache);
   service = new CsEventService(inner, new CsCacheInner(redis, cache), categories);
-  failingDelete = new CsEventService(new DeleteThatFailsAfterward(sequelize, models), new CsCacheInner(redis, cache), categories);
+  failingDelete = new CsEventService(
+    new DeleteThatFailsAfterward(sequelize, models),
+    new CsCacheInner(redis, cache),
+    categories,
+  );
 });
 
 afterAll(async () => {
@@ -142,8 +162,14 @@ describe('an event and its record are written together or not at all', () => {
 
     await expect(failingDelete.remove({ id: 1, admin: true }, event.id)).rejects.toThrow('after the soft delete');
 
-    expect(await count('SELECT COUNT(*) AS n FROM cs_event WHERE id = :id AND deleted_id = 0', { id: event.id })).toBe(1);
-    expect(await count("SELECT COUNT(*) AS n FROM cs_event_record WHERE event_id = :id AND action = 'delete'", { id: event.id })).toBe(0);
+    expect(await count('SELECT COUNT(*) AS n FROM cs_event WHERE id = :id AND deleted_id = 0', { id: event.id })).toBe(
+      1,
+    );
+    expect(
+      await count("SELECT COUNT(*) AS n FROM cs_event_record WHERE event_id = :id AND action = 'delete'", {
+        id: event.id,
+      }),
+    ).toBe(0);
     expect(await service.stats()).toEqual(await countsInMysql());
   });
 

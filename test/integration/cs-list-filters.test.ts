@@ -30,11 +30,42 @@ beforeAll(async () => {
   await putCategories([{ name: 'Late', parent_id: cat.Delivery }]);
   await putCategories([{ name: 'Very late', parent_id: cat.Late }]);
 
-  ev.e1 = await createEvent(app(), agent, { user_type: 'user', source: 'phone', priority: 0, phone: '555-0001', category_id: cat['Very late'] });
-  ev.e2 = await createEvent(app(), agent, { user_type: 'merchant', source: 'email', priority: 1, phone: '555-0002', category_id: cat.Delivery, compensation: 10.5 });
-  ev.e3 = await createEvent(app(), other, { user_type: 'marketing', source: 'weibo', priority: 2, phone: '555-0003', category_id: cat.Payment });
-  ev.e4 = await createEvent(app(), other, { user_type: 'others', source: 'wechat', priority: 3, phone: '555-0001', compensation: 5 });
-  ev.e5 = await createEvent(app(), agent, { user_type: 'user', source: 'online_cs', priority: 0, phone: '555-0005', category_id: cat.Late });
+  ev.e1 = await createEvent(app(), agent, {
+    user_type: 'user',
+    source: 'phone',
+    priority: 0,
+    phone: '555-0001',
+    category_id: cat['Very late'],
+  });
+  ev.e2 = await createEvent(app(), agent, {
+    user_type: 'merchant',
+    source: 'email',
+    priority: 1,
+    phone: '555-0002',
+    category_id: cat.Delivery,
+    compensation: 10.5,
+  });
+  ev.e3 = await createEvent(app(), other, {
+    user_type: 'marketing',
+    source: 'weibo',
+    priority: 2,
+    phone: '555-0003',
+    category_id: cat.Payment,
+  });
+  ev.e4 = await createEvent(app(), other, {
+    user_type: 'others',
+    source: 'wechat',
+    priority: 3,
+    phone: '555-0001',
+    compensation: 5,
+  });
+  ev.e5 = await createEvent(app(), agent, {
+    user_type: 'user',
+    source: 'online_cs',
+    priority: 0,
+    phone: '555-0005',
+    category_id: cat.Late,
+  });
   ev.e6 = await createEvent(app(), agent, { user_type: 'user', source: 'feedback', priority: 1, phone: '555-0006' });
   ev.e5 = await moveEvent(app(), agent, ev.e5.id, 'remain');
   ev.e6 = await moveEvent(app(), agent, ev.e6.id, 'done');
@@ -65,7 +96,8 @@ async function list(query: string, who: LoggedIn = agent) {
 /** The fixture names of the events a listing returned, sorted. */
 async function names(query: string, who: LoggedIn = agent): Promise<string[]> {
   const res = await list(query, who);
-  if (res.status !== 200) throw new Error(`GET /api/cs/events${query} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`GET /api/cs/events${query} answered ${res.status}: ${JSON.stringify(res.body)}`);
   const byId = new Map(Object.entries(ev).map(([name, e]) => [e.id, name]));
   expect(res.body.data.total).toBe(res.body.data.items.length);
   return res.body.data.items.map((e) => byId.get(e.id) ?? `unknown ${e.id}`).sort();
@@ -86,7 +118,9 @@ describe('listing events', () => {
     const res = await list('?page_size=2');
 
     expect(res.body.data.items.map((e) => e.id)).toEqual([ev.e4?.id, ev.e3?.id]);
-    await execute(app(), "UPDATE cs_event SET updated_at = '2024-04-01 06:00:00.000' WHERE id = :id", { id: ev.e4?.id });
+    await execute(app(), "UPDATE cs_event SET updated_at = '2024-04-01 06:00:00.000' WHERE id = :id", {
+      id: ev.e4?.id,
+    });
   });
 
   it('when pages are walked, then each has page_size items of the total, none twice, and past the end is empty', async () => {

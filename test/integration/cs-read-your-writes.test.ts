@@ -19,10 +19,21 @@ import { mariadbBinaries, type MariadbServer, startMariadbServer } from '../help
  */
 const binaries = mariadbBinaries();
 const describeWithReplica = binaries ? describe : describe.skip;
-if (!binaries) console.warn('cs-read-your-writes: no mariadbd/mariadb-install-db on this machine; skipping the replica tests.');
+if (!binaries)
+  console.warn('cs-read-your-writes: no mariadbd/mariadb-install-db on this machine; skipping the replica tests.');
 
 const actor: Actor = { id: 11, admin: false };
-const body: NewCsEvent = { user_id: 5, user_type: 'merchant', phone: '555-0123', order_id: '42', source: 'email', category_id: null, priority: 2, compensation: 3.5, content: 'read your writes' };
+const body: NewCsEvent = {
+  user_id: 5,
+  user_type: 'merchant',
+  phone: '555-0123',
+  order_id: '42',
+  source: 'email',
+  category_id: null,
+  priority: 2,
+  compensation: 3.5,
+  content: 'read your writes',
+};
 
 describeWithReplica('reads after writes with a lagging replica', () => {
   let replica: MariadbServer;
@@ -67,7 +78,10 @@ describeWithReplica('reads after writes with a lagging replica', () => {
   async function poolsOf(fn: () => Promise<unknown>): Promise<string[]> {
     const from = logs.lines.length;
     await fn().catch(() => undefined);
-    return logs.lines.slice(from).filter((l: LogLine) => l.message === 'slow query').map((l) => String(l.pool));
+    return logs.lines
+      .slice(from)
+      .filter((l: LogLine) => l.message === 'slow query')
+      .map((l) => String(l.pool));
   }
 
   it('when an event was just created, then the replica does not have it and getFresh (primary) returns it', async () => {
@@ -84,7 +98,10 @@ describeWithReplica('reads after writes with a lagging replica', () => {
     expect(await cs.events.get(created.id)).toEqual(created);
     await cs.events.transition(actor, created.id, { to: 'follow_up' });
     expect((await cs.events.get(created.id)).status).toBe('follow_up');
-    expect(JSON.parse((await redis.get(`cs:event:${created.id}`)) ?? 'null')).toMatchObject({ id: created.id, status: 'follow_up' });
+    expect(JSON.parse((await redis.get(`cs:event:${created.id}`)) ?? 'null')).toMatchObject({
+      id: created.id,
+      status: 'follow_up',
+    });
   });
 
   it('when categories were just inserted, then the answer and the cached tree have them, and an event can be filed under one at once', async () => {
@@ -102,7 +119,10 @@ describeWithReplica('reads after writes with a lagging replica', () => {
     const sql = 'SELECT id, content FROM cs_event WHERE id = :id';
 
     const plain = await sequelize.query(sql, { type: QueryTypes.SELECT, replacements: { id: created.id } });
-    const fresh = await sequelize.query(sql, readYourWrites({ type: QueryTypes.SELECT, replacements: { id: created.id } }));
+    const fresh = await sequelize.query(
+      sql,
+      readYourWrites({ type: QueryTypes.SELECT, replacements: { id: created.id } }),
+    );
 
     expect(plain).toEqual([]);
     expect(fresh).toEqual([{ id: String(created.id), content: 'read your writes' }]);

@@ -19,7 +19,11 @@ async function rowsWithKey(key: string): Promise<{ id: string }[]> {
 }
 
 async function recordsOf(id: number): Promise<number> {
-  const [row] = await select<{ n: string | number }>(app(), 'SELECT COUNT(*) AS n FROM cs_event_record WHERE event_id = :id', { id });
+  const [row] = await select<{ n: string | number }>(
+    app(),
+    'SELECT COUNT(*) AS n FROM cs_event_record WHERE event_id = :id',
+    { id },
+  );
   return Number(row?.n);
 }
 

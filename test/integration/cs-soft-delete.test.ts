@@ -96,7 +96,12 @@ describe('a soft delete frees unique keys', () => {
     const first = await createEvent(app(), agent, { request_key: key, content: 'first' });
     await call(app(), 'DELETE', `/api/cs/events/${first.id}`, admin);
 
-    const second = await call<CsEvent>(app(), 'POST', '/api/cs/events', agent, { user_type: 'user', source: 'phone', content: 'second', request_key: key });
+    const second = await call<CsEvent>(app(), 'POST', '/api/cs/events', agent, {
+      user_type: 'user',
+      source: 'phone',
+      content: 'second',
+      request_key: key,
+    });
 
     expect(second.status).toBe(201);
     expect(second.body.data.id).not.toBe(first.id);
@@ -127,21 +132,33 @@ describe('a soft delete frees unique keys', () => {
     });
 
     it('when a live category has the name, then inserting it again under the same parent is CS_CATEGORY_CONFLICT', async () => {
-      const parent = await sequelize.transaction((tx) => categories.insert(tx, { parent_id: 0, level: 1, name: 'Delivery', is_valid: true }));
-      await sequelize.transaction((tx) => categories.insert(tx, { parent_id: parent, level: 2, name: 'Late', is_valid: true }));
+      const parent = await sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: 0, level: 1, name: 'Delivery', is_valid: true }),
+      );
+      await sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: parent, level: 2, name: 'Late', is_valid: true }),
+      );
 
-      const again = sequelize.transaction((tx) => categories.insert(tx, { parent_id: parent, level: 2, name: 'Late', is_valid: true }));
+      const again = sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: parent, level: 2, name: 'Late', is_valid: true }),
+      );
 
       await expect(again).rejects.toBeInstanceOf(UserError);
       await expect(again).rejects.toMatchObject({ errorName: 'CS_CATEGORY_CONFLICT', code: 1106 });
     });
 
     it('when the category is soft-deleted, then the name is free under that parent, and the deleted one is hidden', async () => {
-      const parent = await sequelize.transaction((tx) => categories.insert(tx, { parent_id: 0, level: 1, name: 'Refunds', is_valid: true }));
-      const old = await sequelize.transaction((tx) => categories.insert(tx, { parent_id: parent, level: 2, name: 'Partial', is_valid: true }));
+      const parent = await sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: 0, level: 1, name: 'Refunds', is_valid: true }),
+      );
+      const old = await sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: parent, level: 2, name: 'Partial', is_valid: true }),
+      );
 
       const deleted = await sequelize.transaction((tx) => softDeleteById(models.CsCategory, old, tx));
-      const fresh = await sequelize.transaction((tx) => categories.insert(tx, { parent_id: parent, level: 2, name: 'Partial', is_valid: true }));
+      const fresh = await sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: parent, level: 2, name: 'Partial', is_valid: true }),
+      );
       const deletedTwice = await sequelize.transaction((tx) => softDeleteById(models.CsCategory, old, tx));
 
       expect(deleted).toBe(true);
@@ -163,11 +180,19 @@ describe('a soft delete frees unique keys', () => {
     });
 
     it('when the same name is used under another parent, then it is no conflict', async () => {
-      const a = await sequelize.transaction((tx) => categories.insert(tx, { parent_id: 0, level: 1, name: 'Food', is_valid: true }));
-      const b = await sequelize.transaction((tx) => categories.insert(tx, { parent_id: 0, level: 1, name: 'Drinks', is_valid: true }));
+      const a = await sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: 0, level: 1, name: 'Food', is_valid: true }),
+      );
+      const b = await sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: 0, level: 1, name: 'Drinks', is_valid: true }),
+      );
 
-      const underA = await sequelize.transaction((tx) => categories.insert(tx, { parent_id: a, level: 2, name: 'Cold', is_valid: true }));
-      const underB = await sequelize.transaction((tx) => categories.insert(tx, { parent_id: b, level: 2, name: 'Cold', is_valid: true }));
+      const underA = await sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: a, level: 2, name: 'Cold', is_valid: true }),
+      );
+      const underB = await sequelize.transaction((tx) =>
+        categories.insert(tx, { parent_id: b, level: 2, name: 'Cold', is_valid: true }),
+      );
 
       expect(underA).not.toBe(underB);
     });

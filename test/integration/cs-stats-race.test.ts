@@ -41,7 +41,17 @@ class CountWithHook extends CsEventInner {
 }
 
 const actor: Actor = { id: 77, admin: false };
-const body: NewCsEvent = { user_id: null, user_type: 'user', phone: '', order_id: null, source: 'phone', category_id: null, priority: 0, compensation: 0, content: 'race' };
+const body: NewCsEvent = {
+  user_id: null,
+  user_type: 'user',
+  phone: '',
+  order_id: null,
+  source: 'phone',
+  category_id: null,
+  priority: 0,
+  compensation: 0,
+  content: 'race',
+};
 
 let db: { database: string; drop: () => Promise<void> };
 let sequelize: Sequelize;

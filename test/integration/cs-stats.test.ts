@@ -22,7 +22,11 @@ async function stats(): Promise<Record<CsStatus, number>> {
 async function cachedCounts(): Promise<Record<string, number> | undefined> {
   const hash = await app().resources.redis.hgetall('cs:stats');
   if (Object.keys(hash).length === 0) return undefined;
-  return Object.fromEntries(Object.entries(hash).filter(([k]) => k !== '_').map(([k, v]) => [k, Number(v)]));
+  return Object.fromEntries(
+    Object.entries(hash)
+      .filter(([k]) => k !== '_')
+      .map(([k, v]) => [k, Number(v)]),
+  );
 }
 
 /** What GET /api/cs/stats answers and what Redis holds both equal the MySQL count. */

@@ -37,31 +37,34 @@ function transition(who: LoggedIn, id: number, body: Record<string, unknown>) {
 describe('legal transitions', () => {
   const moves = OPEN.flatMap((from) => CS_STATUSES.filter((to) => to !== from).map((to) => [from, to] as const));
 
-  it.each(moves)('when the handler moves an event from %s to %s, then 200, the row has the new status and the timeline records the move', async (from, to) => {
-    const event = await eventIn(from);
-    const before = await storedRecords(app(), event.id);
+  it.each(moves)(
+    'when the handler moves an event from %s to %s, then 200, the row has the new status and the timeline records the move',
+    async (from, to) => {
+      const event = await eventIn(from);
+      const before = await storedRecords(app(), event.id);
 
-    const res = await transition(agent, event.id, {
-      to,
-      handler_id: to === 'forward' ? colleague.id : undefined,
-      note: `${from} to ${to}`,
-    });
+      const res = await transition(agent, event.id, {
+        to,
+        handler_id: to === 'forward' ? colleague.id : undefined,
+        note: `${from} to ${to}`,
+      });
 
-    const handler = to === 'forward' ? colleague.id : agent.id;
-    expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ id: event.id, status: to, handler_id: handler });
-    expect(await storedEvent(app(), event.id)).toMatchObject({ status: to, handler_id: String(handler) });
-    const after = await storedRecords(app(), event.id);
-    expect(after).toHaveLength(before.length + 1);
-    expect(after.at(-1)).toEqual({
-      action: 'transition',
-      from_status: from,
-      to_status: to,
-      actor_id: String(agent.id),
-      handler_id: String(handler),
-      content: `${from} to ${to}`,
-    });
-  });
+      const handler = to === 'forward' ? colleague.id : agent.id;
+      expect(res.status).toBe(200);
+      expect(res.body.data).toMatchObject({ id: event.id, status: to, handler_id: handler });
+      expect(await storedEvent(app(), event.id)).toMatchObject({ status: to, handler_id: String(handler) });
+      const after = await storedRecords(app(), event.id);
+      expect(after).toHaveLength(before.length + 1);
+      expect(after.at(-1)).toEqual({
+        action: 'transition',
+        from_status: from,
+        to_status: to,
+        actor_id: String(agent.id),
+        handler_id: String(handler),
+        content: `${from} to ${to}`,
+      });
+    },
+  );
 
   it('when an event goes through every status, then GET records shows each change in order with from, to and actor', async () => {
     const event = await createEvent(app(), agent);
@@ -93,23 +96,32 @@ describe('legal transitions', () => {
 
     expect(res.status).toBe(200);
     expect(res.body.data.handler_id).toBe(agent.id);
-    expect((await storedRecords(app(), event.id)).at(-1)).toMatchObject({ actor_id: String(admin.id), to_status: 'remain' });
+    expect((await storedRecords(app(), event.id)).at(-1)).toMatchObject({
+      actor_id: String(admin.id),
+      to_status: 'remain',
+    });
   });
 });
 
 describe('illegal transitions', () => {
-  it.each(OPEN)('when an event in %s is moved to the status it already has, then 409 code 1102 and nothing changes', async (status) => {
-    const event = await eventIn(status);
-    const before = await storedRecords(app(), event.id);
+  it.each(OPEN)(
+    'when an event in %s is moved to the status it already has, then 409 code 1102 and nothing changes',
+    async (status) => {
+      const event = await eventIn(status);
+      const before = await storedRecords(app(), event.id);
 
-    const res = await transition(agent, event.id, { to: status, handler_id: status === 'forward' ? colleague.id : undefined });
+      const res = await transition(agent, event.id, {
+        to: status,
+        handler_id: status === 'forward' ? colleague.id : undefined,
+      });
 
-    expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ code: 1102, data: null });
-    expect(res.body.msg).toContain(status);
-    expect(await storedEvent(app(), event.id)).toMatchObject({ status, handler_id: String(agent.id) });
-    expect(await storedRecords(app(), event.id)).toEqual(before);
-  });
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ code: 1102, data: null });
+      expect(res.body.msg).toContain(status);
+      expect(await storedEvent(app(), event.id)).toMatchObject({ status, handler_id: String(agent.id) });
+      expect(await storedRecords(app(), event.id)).toEqual(before);
+    },
+  );
 
   it.each(CS_STATUSES)('when a done event is moved to %s, then 409 code 1101 and nothing changes', async (to) => {
     const event = await eventIn('done');
@@ -136,13 +148,20 @@ describe('illegal transitions', () => {
     const event = await eventIn('done');
     const before = await storedRecords(app(), event.id);
 
-    const res = await call<CsEvent>(app(), 'PATCH', `/api/cs/events/${event.id}`, agent, { priority: 3, content: 'changed' });
+    const res = await call<CsEvent>(app(), 'PATCH', `/api/cs/events/${event.id}`, agent, {
+      priority: 3,
+      content: 'changed',
+    });
 
     expect(res.status).toBe(409);
     expect(res.body.code).toBe(1101);
-    const [row] = await select<{ priority: number; content: string }>(app(), 'SELECT priority, content FROM cs_event WHERE id = :id', {
-      id: event.id,
-    });
+    const [row] = await select<{ priority: number; content: string }>(
+      app(),
+      'SELECT priority, content FROM cs_event WHERE id = :id',
+      {
+        id: event.id,
+      },
+    );
     expect(row).toEqual({ priority: event.priority, content: event.content });
     expect(await storedRecords(app(), event.id)).toEqual(before);
   });
@@ -191,7 +210,11 @@ describe('forward hands the event over', () => {
   it('when an agent forwards an event, then the new handler owns it and the old handler gets 403 code 951 on any change', async () => {
     const event = await eventIn('pending');
 
-    const forwarded = await transition(agent, event.id, { to: 'forward', handler_id: colleague.id, note: 'billing team' });
+    const forwarded = await transition(agent, event.id, {
+      to: 'forward',
+      handler_id: colleague.id,
+      note: 'billing team',
+    });
 
     expect(forwarded.status).toBe(200);
     expect(forwarded.body.data.handler_id).toBe(colleague.id);
@@ -216,7 +239,12 @@ describe('forward hands the event over', () => {
     await moveEvent(app(), agent, event.id, 'forward', colleague.id);
 
     const oldList = await call<{ items: CsEvent[] }>(app(), 'GET', '/api/cs/events?handler=mine&page_size=1000', agent);
-    const newList = await call<{ items: CsEvent[] }>(app(), 'GET', '/api/cs/events?handler=mine&page_size=1000', colleague);
+    const newList = await call<{ items: CsEvent[] }>(
+      app(),
+      'GET',
+      '/api/cs/events?handler=mine&page_size=1000',
+      colleague,
+    );
 
     expect(oldList.body.data.items.map((e) => e.id)).not.toContain(event.id);
     expect(newList.body.data.items.map((e) => e.id)).toContain(event.id);

@@ -1,4 +1,5 @@
-import { applyTransition, assertChangeable, createdRange, escalatedPriority } from '../../src/service/cs/cs-state';
+import { applyTransition, assertChangeable, escalatedPriority } from '../../src/service/cs/cs-state';
+import { createdRange } from '../../src/service/cs/inner/cs-event-inner';
 import { CS_STATUSES, type CsStatus } from '../../src/service/cs/cs-types';
 import { UserError } from '../../src/exception';
 
@@ -19,7 +20,10 @@ describe('applyTransition', () => {
   const moves = OPEN.flatMap((from) => CS_STATUSES.filter((to) => to !== from).map((to) => [from, to] as const));
 
   it.each(moves)('when an event in %s moves to %s, then the new status is returned', (from, to) => {
-    const next = applyTransition({ id: 1, status: from, handler_id: 10 }, { to, handler_id: to === 'forward' ? 20 : undefined });
+    const next = applyTransition(
+      { id: 1, status: from, handler_id: 10 },
+      { to, handler_id: to === 'forward' ? 20 : undefined },
+    );
 
     expect(next.status).toBe(to);
   });
@@ -54,12 +58,15 @@ describe('applyTransition', () => {
     expect(err.message).toContain('7');
   });
 
-  it.each(CS_STATUSES)('when a done event is asked to move to %s, then CS_EVENT_DONE (1101), before any other rule', (to) => {
-    const err = thrown(() => applyTransition({ id: 7, status: 'done', handler_id: 10 }, { to }));
+  it.each(CS_STATUSES)(
+    'when a done event is asked to move to %s, then CS_EVENT_DONE (1101), before any other rule',
+    (to) => {
+      const err = thrown(() => applyTransition({ id: 7, status: 'done', handler_id: 10 }, { to }));
 
-    expect(err.errorName).toBe('CS_EVENT_DONE');
-    expect(err.code).toBe(1101);
-  });
+      expect(err.errorName).toBe('CS_EVENT_DONE');
+      expect(err.code).toBe(1101);
+    },
+  );
 });
 
 describe('assertChangeable', () => {

@@ -95,14 +95,26 @@ export class ConnectionPool<C> {
         deadlineAt,
         resolve,
         reject,
-        timer: setTimeout(() => {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          logger.warn(`Every connection to ${this.options.service} stayed busy until the call's deadline; raise the pool size if this repeats.`, {
-            service: this.options.service,
-            pool_size: this.options.size,
-          });
-          reject(timeoutError(this.options.service, this.options.timeoutMs, new Error('No pooled connection became free in time.')));
-        }, Math.max(0, deadlineAt - Date.now())),
+        timer: setTimeout(
+          () => {
+            this.waiters.splice(this.waiters.indexOf(waiter), 1);
+            logger.warn(
+              `Every connection to ${this.options.service} stayed busy until the call's deadline; raise the pool size if this repeats.`,
+              {
+                service: this.options.service,
+                pool_size: this.options.size,
+              },
+            );
+            reject(
+              timeoutError(
+                this.options.service,
+                this.options.timeoutMs,
+                new Error('No pooled connection became free in time.'),
+              ),
+            );
+          },
+          Math.max(0, deadlineAt - Date.now()),
+        ),
       };
       this.waiters.push(waiter);
     });

@@ -30,7 +30,8 @@ export function decimalToInt64(text: string): Int64 | undefined {
 
 /** A safe integer (milliseconds, cents) as a Thrift i64. */
 export function numberToInt64(value: number): Int64 {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`${value} is not a safe integer and cannot be sent as an i64.`);
+  if (!Number.isSafeInteger(value))
+    throw new RangeError(`${value} is not a safe integer and cannot be sent as an i64.`);
   const buffer = Buffer.alloc(8);
   buffer.writeBigInt64BE(BigInt(value));
   return new Int64(buffer);

@@ -41,7 +41,10 @@ export function circuitOpenError(service: string): ThirdPartyError {
 
 /** Timeouts and unavailability: the failures worth a retry, and the ones the breaker counts. */
 export function isTransient(err: unknown): err is ThirdPartyError {
-  return err instanceof ThirdPartyError && (err.errorName === 'THIRD_PARTY_TIMEOUT' || err.errorName === 'THIRD_PARTY_UNAVAILABLE');
+  return (
+    err instanceof ThirdPartyError &&
+    (err.errorName === 'THIRD_PARTY_TIMEOUT' || err.errorName === 'THIRD_PARTY_UNAVAILABLE')
+  );
 }
 
 /** The metric and log name of how a call ended. */

@@ -108,7 +108,7 @@ export class ThriftConnection<C> {
 
   /** False once the connection timed out, errored, was closed or got a bad frame: never reuse it. */
   get healthy(): boolean {
-    return !this.broken && !this.closed;
+    return !this.broken && !this.closed && !this.socket.destroyed && this.socket.readyState === 'open';
   }
 
   get busy(): boolean {
@@ -131,17 +131,28 @@ export class ThriftConnection<C> {
    */
   call<T>(invoke: (client: C) => Promise<T>, deadlineAt: number): Promise<T> {
     if (this.pending) {
-      return Promise.reject(new DevError('INTERNAL', { cause: new Error('A pooled connection was given two calls at once.') }));
+      return Promise.reject(
+        new DevError('INTERNAL', { cause: new Error('A pooled connection was given two calls at once.') }),
+      );
     }
     if (!this.healthy) {
       return Promise.reject(unavailableError(this.options.service, new Error('The connection is already closed.')));
     }
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(timeoutError(this.options.service, this.options.timeoutMs));
-        this.destroy();
-      }, Math.max(0, deadlineAt - Date.now()));
-      const pending: PendingCall = { seqid: 0, replied: false, timer, resolve: resolve as (v: unknown) => void, reject };
+      const timer = setTimeout(
+        () => {
+          this.fail(timeoutError(this.options.service, this.options.timeoutMs));
+          void this.destroy();
+        },
+        Math.max(0, deadlineAt - Date.now()),
+      );
+      const pending: PendingCall = {
+        seqid: 0,
+        replied: false,
+        timer,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      };
       this.pending = pending;
       // The generated method writes the request synchronously (send_*, then our onFlush).
       let result: Promise<T>;

@@ -202,8 +202,18 @@ export class ThriftServiceClient<C> {
       code: err instanceof ThirdPartyError ? err.code : undefined,
       cause: causeText(err.cause),
     };
-    if (outcome === 'error') logger.error(`The call ${this.options.service}.${method} could not be made.`, { ...fields, error: err });
-    else logger.warn(`The call ${this.options.service}.${method} failed after ${attempts} attempt(s): ${err.message}`, fields);
+    if (outcome === 'error') {
+      const cause = err.cause instanceof Error ? err.cause : err;
+      logger.error(`The call ${this.options.service}.${method} could not be made: this is a bug on our side.`, {
+        ...fields,
+        stack: cause.stack,
+      });
+    } else {
+      logger.warn(
+        `The call ${this.options.service}.${method} failed after ${attempts} attempt(s): ${err.message}`,
+        fields,
+      );
+    }
   }
 
   private record(method: string, outcome: CallOutcome, started: number): void {
@@ -224,9 +234,12 @@ export class ThriftServiceClient<C> {
     const resetMs = this.options.breaker.resetMs;
     this.breaker.on('open', () => {
       this.metrics.increment(`${base}.open`);
-      logger.warn(`${service} is failing: calls to it now fail fast, and in ${resetMs} ms one call will probe whether it is back.`, {
-        service,
-      });
+      logger.warn(
+        `${service} is failing: calls to it now fail fast, and in ${resetMs} ms one call will probe whether it is back.`,
+        {
+          service,
+        },
+      );
     });
     this.breaker.on('halfOpen', () => {
       this.metrics.increment(`${base}.half_open`);

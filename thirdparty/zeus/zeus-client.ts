@@ -1,7 +1,7 @@
 import type { Config } from '../../src/core/config';
 import { currentRequestId, newRequestId } from '../../src/core/ctx';
 import { UserError } from '../../src/exception';
-import { ReplyDataError, ThriftServiceClient, type MetricsSink } from '../base';
+import { ReplyDataError, ThriftServiceClient, type MetricsSink, type PoolStats } from '../base';
 import { Client } from '../../thrift/gen-nodejs/Zeus';
 import { RequestMeta, type Order } from '../../thrift/gen-nodejs/zeus_types';
 import { fromIdlOrder, idToInt64, verdictToIdl } from './zeus-convert';
@@ -50,14 +50,18 @@ export class ZeusClient implements ZeusApi {
       idleMs: zeus.idle_ms,
       retries: zeus.retries,
       retryBackoffMs: zeus.retry_backoff_ms,
-      breaker: { errorPercent: zeus.breaker_error_percent, volume: zeus.breaker_volume, resetMs: zeus.breaker_reset_ms },
+      breaker: {
+        errorPercent: zeus.breaker_error_percent,
+        volume: zeus.breaker_volume,
+        resetMs: zeus.breaker_reset_ms,
+      },
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
   }
 
-  listOrdersSince(cursor: string, limit: number): Promise<ZeusOrderPage> {
+  async listOrdersSince(cursor: string, limit: number): Promise<ZeusOrderPage> {
     const meta = this.meta();
-    return this.rpc.call(
+    return await this.rpc.call(
       'list_orders_since',
       (c) =>
         c.list_orders_since(meta, cursor, limit).then((page) => ({
@@ -68,16 +72,16 @@ export class ZeusClient implements ZeusApi {
     );
   }
 
-  getOrder(id: string): Promise<ZeusOrder> {
+  async getOrder(id: string): Promise<ZeusOrder> {
     const meta = this.meta();
     const idlId = this.orderId(id);
-    return this.rpc.call('get_order', (c) => c.get_order(meta, idlId).then(readOrder), { idempotent: true });
+    return await this.rpc.call('get_order', (c) => c.get_order(meta, idlId).then(readOrder), { idempotent: true });
   }
 
-  reportSuspicious(orderId: string, verdict: ZeusVerdict, reason: string): Promise<void> {
+  async reportSuspicious(orderId: string, verdict: ZeusVerdict, reason: string): Promise<void> {
     const meta = this.meta();
     const idlId = this.orderId(orderId);
-    return this.rpc.call('report_suspicious', (c) => c.report_suspicious(meta, idlId, verdictToIdl(verdict), reason), {
+    await this.rpc.call('report_suspicious', (c) => c.report_suspicious(meta, idlId, verdictToIdl(verdict), reason), {
       idempotent: false,
     });
   }
@@ -92,6 +96,11 @@ export class ZeusClient implements ZeusApi {
     return this.rpc.breakerState;
   }
 
+  /** Connections open, idle and busy, callers waiting, and connections opened since start. */
+  poolStats(): PoolStats & { opened: number } {
+    return this.rpc.poolStats();
+  }
+
   /** Ends every connection to zeus; calls in progress finish first, within their deadline. */
   close(): Promise<void> {
     return this.rpc.close();
@@ -101,6 +110,7 @@ export class ZeusClient implements ZeusApi {
     return new RequestMeta({ request_id: currentRequestId() ?? newRequestId(), caller: this.caller });
   }
 
+  /** An order id as an i64; a UserError (1000) when it is not one, before anything is sent. */
   private orderId(id: string): NonNullable<ReturnType<typeof idToInt64>> {
     const value = idToInt64(id);
     if (!value) throw new UserError('BAD_REQUEST', { params: { reason: `order id ${id} is not a 64-bit integer.` } });

@@ -20,7 +20,8 @@ const VERDICTS: Record<ZeusVerdict, Verdict> = { fraud: Verdict.FRAUD, legit: Ve
 
 function safeNumber(value: Int64, field: string, id: string): number {
   const n = int64ToSafeNumber(value);
-  if (n === undefined) throw new ReplyDataError(`Order ${id} has ${field} ${int64ToDecimal(value)}, beyond the safe integer range.`);
+  if (n === undefined)
+    throw new ReplyDataError(`Order ${id} has ${field} ${int64ToDecimal(value)}, beyond the safe integer range.`);
   return n;
 }
 

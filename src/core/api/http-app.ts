@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { asTandemError, type TandemError, UserError } from '../../exception';
 import { newContext, type RequestContext, requestIdFrom, runWithContext, elapsedMs } from '../ctx';
-import { logger } from '../log';
+import { logAccess, logger } from '../log';
 import { metricSegment, prom, statsd } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
 import { httpStatusOf } from '../response/http-status';
@@ -83,8 +83,6 @@ function metricsOf(method: string, template: string, statusClass: string): Route
   return metrics;
 }
 
-const httpInFlight = prom.inFlight.labels('http');
-
 /** Records the access line and metrics of one request when its response is done. */
 function onResponseDone(req: Request, res: Response, ctx: RequestContext, accessLog: boolean): void {
   const ms = elapsedMs(ctx);
@@ -94,9 +92,9 @@ function onResponseDone(req: Request, res: Response, ctx: RequestContext, access
   const metrics = metricsOf(req.method, template, statusClass);
   statsd.timing(metrics.statsdName, ms);
   metrics.duration.observe(ms / 1000);
-  httpInFlight.dec();
+  prom.inFlightNow.http -= 1;
   if (accessLog) {
-    logger.info('http access', {
+    logAccess('http access', {
       request_id: ctx.requestId,
       caller: ctx.caller,
       method: req.method,
@@ -182,7 +180,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     req.tandem = ctx;
     res.setHeader('X-Request-Id', ctx.requestId);
     if (options.isDraining()) res.setHeader('Connection', 'close');
-    httpInFlight.inc();
+    prom.inFlightNow.http += 1;
     res.on('close', () => onResponseDone(req, res, ctx, options.accessLog));
     runWithContext(ctx, next);
   });

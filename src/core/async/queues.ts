@@ -205,7 +205,7 @@ export class Queues {
         queue
           .getJobCounts()
           .then((counts) => {
-            for (const [state, n] of Object.entries(counts)) statsd.gauge(`queue.${name}.${state}`, n);
+            for (const [state, n] of Object.entries(counts)) statsd.gauge(`queue.${name}.${state}`, Number(n));
           })
           .catch(() => undefined);
       }

@@ -26,11 +26,22 @@ export const thriftDuration = new Histogram({
   registers: [registry],
 });
 
+/**
+ * Requests and calls being served now, by protocol. The serving code counts
+ * here (a plain increment per request) and the gauge reads the counts when
+ * it is scraped, instead of a labelled gauge update per request and reply.
+ */
+export const inFlightNow = { http: 0, thrift: 0 };
+
 export const inFlight = new Gauge({
   name: 'tandem_in_flight',
   help: 'Requests and calls being served now (saturation).',
   labelNames: ['protocol'] as const,
   registers: [registry],
+  collect() {
+    this.set({ protocol: 'http' }, inFlightNow.http);
+    this.set({ protocol: 'thrift' }, inFlightNow.thrift);
+  },
 });
 
 export const thriftRejected = new Counter({

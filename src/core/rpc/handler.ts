@@ -1,7 +1,7 @@
 import thrift from 'thrift';
 import { asTandemError, type TandemError } from '../../exception';
 import { elapsedMs, newContext, type RequestContext, runWithContext } from '../ctx';
-import { logger } from '../log';
+import { logAccess, logger } from '../log';
 import { prom, statsd } from '../monitor';
 import { currentConnection } from './connection-state';
 import type { InFlight } from './in-flight';
@@ -17,8 +17,6 @@ export interface WrapOptions {
 export type ThriftHandler = Record<string, (...args: never[]) => unknown>;
 
 const INTERNAL_MESSAGE = 'Internal error';
-
-const thriftInFlight = prom.inFlight.labels('thrift');
 
 /** The statsd name and Prometheus series of one method and outcome. */
 interface OutcomeMetrics {
@@ -72,7 +70,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
     const metricsOf = outcomeMetrics(method);
     const invoke = async (ctx: RequestContext, args: unknown[]): Promise<unknown> => {
       options.inFlight.enter();
-      thriftInFlight.inc();
+      prom.inFlightNow.thrift += 1;
       let outcome = 'ok';
       let code: number | undefined;
       try {
@@ -90,14 +88,15 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       } finally {
         const ms = elapsedMs(ctx);
         options.inFlight.leave();
-        thriftInFlight.dec();
+        prom.inFlightNow.thrift -= 1;
         const metrics = metricsOf(outcome);
         statsd.timing(metrics.statsdName, ms);
         metrics.duration.observe(ms / 1000);
         if (options.accessLog) {
-          logger.info('thrift access', {
+          logAccess('thrift access', {
             request_id: ctx.requestId,
-            caller: ctx.caller,
+            // hello() names the caller during its own call: read it back from the connection.
+            caller: ctx.caller ?? currentConnection()?.caller,
             method,
             outcome,
             code,

@@ -35,15 +35,3 @@ export function assertChangeable(event: { id: number; status: CsStatus }): void 
 export function escalatedPriority(priority: number): number {
   return Math.min(priority + 1, CS_MAX_PRIORITY);
 }
-
-/** The UTC bounds of an inclusive date range: the end date includes its whole day. */
-export function createdRange(from?: string, to?: string): { gte?: Date; lt?: Date } {
-  const range: { gte?: Date; lt?: Date } = {};
-  if (from) range.gte = new Date(`${from}T00:00:00.000Z`);
-  if (to) {
-    const end = new Date(`${to}T00:00:00.000Z`);
-    end.setUTCDate(end.getUTCDate() + 1);
-    range.lt = end;
-  }
-  return range;
-}

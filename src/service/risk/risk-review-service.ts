@@ -12,6 +12,15 @@ import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from './risk-types';
 export const FRAUD_CATEGORY = 'fraud';
 const RECONCILE_BATCH = 100;
 
+/**
+ * Order ids are decimal integers, so '007' and '7' name one order. Every key
+ * built from an id (the event's request key, the report job's id) uses the
+ * canonical form, or the same verdict could be keyed, and reported, twice.
+ */
+function canonicalOrderId(orderId: string): string {
+  return /^\d+$/.test(orderId) ? BigInt(orderId).toString() : orderId;
+}
+
 function eventContent(order: FlaggedOrder, note: string): string {
   const rules = order.hits.map((h) => `${h.rule}: ${h.evidence}`).join('; ');
   return `Order ${order.order_id} judged fraud. Rules: ${rules}.${note ? ` Reviewer note: ${note}` : ''}`;
@@ -32,8 +41,9 @@ export class RiskReviewService {
   ) {}
 
   async get(orderId: string): Promise<FlaggedOrder> {
-    const found = await this.store.get(orderId);
-    if (!found) throw new UserError('RISK_ORDER_NOT_FOUND', { params: { order_id: orderId } });
+    const id = canonicalOrderId(orderId);
+    const found = await this.store.get(id);
+    if (!found) throw new UserError('RISK_ORDER_NOT_FOUND', { params: { order_id: id } });
     return found;
   }
 
@@ -57,8 +67,9 @@ export class RiskReviewService {
   }
 
   /** Judges a pending order; judging it again is a 409. */
-  async review(actor: Actor, orderId: string, verdict: RiskVerdict, note: string): Promise<FlaggedOrder> {
-    const order = await this.get(orderId);
+  async review(actor: Actor, rawOrderId: string, verdict: RiskVerdict, note: string): Promise<FlaggedOrder> {
+    const order = await this.get(rawOrderId);
+    const orderId = order.order_id;
     if (order.status !== 'pending') {
       throw new UserError('RISK_ALREADY_REVIEWED', { params: { order_id: orderId, verdict: order.status } });
     }

@@ -72,7 +72,7 @@ const SPECS: Spec[] = [
   // Refund counts: 3 is flagged, 2 is not.
   { id: 15, at: '09:40', phone: '13700000015', user: 8, amount: 3000, status: 'refunded', refunds: 3, flags: ['high_refund_count'] },
   { id: 16, at: '09:50', phone: '13700000016', user: 9, amount: 3000, status: 'refunded', refunds: 2, flags: [] },
-  // Two orders at the same millisecond: sorted by id, so 18 (the smaller id) comes first.
+  // Two orders at the same millisecond, listed here out of order: zeus sorts them by id, so 17 comes first.
   { id: 18, at: '10:00', phone: '13700000018', user: 11, amount: 1200, status: 'delivered', flags: [] },
   { id: 17, at: '10:00', phone: '13700000017', user: 10, amount: 120000, status: 'refunded', refunds: 5, ageDays: 1, flags: ['new_user_large_amount', 'high_refund_count'] },
   // Phone D: three different users in 7 minutes: the rule is about the phone, not the user.

@@ -69,7 +69,11 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const code = (err as { code?: unknown }).code;
   const reason =
-    code === 'EADDRINUSE' ? 'the port is in use (is another stub or zeus running?)' : err instanceof Error ? err.message : String(err);
+    code === 'EADDRINUSE'
+      ? 'the port is in use (is another stub or zeus running?)'
+      : err instanceof Error
+        ? err.message
+        : String(err);
   process.stderr.write(`The stub zeus could not start: ${reason}\n`);
   process.exit(1);
 });

@@ -3,7 +3,7 @@ import type Int64 from 'node-int64';
 import thrift from 'thrift';
 import { Processor } from '../../../thrift/gen-nodejs/Zeus';
 import {
-  OrderPage,
+  type OrderPage,
   ZeusServerException,
   ZeusUserException,
   type Order,
@@ -13,7 +13,8 @@ import {
 import { int64ToDecimal } from '../../base';
 import { toIdlOrder, verdictFromIdl } from '../zeus-convert';
 import type { ZeusOrder, ZeusVerdict } from '../zeus-types';
-import { compareOrders, FIXTURE_ORDERS } from './fixtures';
+import { FIXTURE_ORDERS } from './fixtures';
+import { StubOrders } from './stub-orders';
 
 export type ZeusMethod = 'list_orders_since' | 'get_order' | 'report_suspicious';
 
@@ -62,8 +63,6 @@ interface FaultRule {
   method: ZeusMethod | undefined;
 }
 
-const MAX_LIMIT = 1000;
-
 /** A promise that never settles: the call is left unanswered. */
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
@@ -85,7 +84,7 @@ export class ZeusStub {
   /** Connections accepted since start. */
   connectionsAccepted = 0;
 
-  private orders: ZeusOrder[];
+  private readonly orders: StubOrders;
   private readonly onCall: ((call: StubCall) => void) | undefined;
   private server: net.Server | undefined;
   private boundPort = 0;
@@ -96,7 +95,7 @@ export class ZeusStub {
   private faults: FaultRule[] = [];
 
   constructor(options: ZeusStubOptions = {}) {
-    this.orders = [...(options.orders ?? FIXTURE_ORDERS)].sort(compareOrders);
+    this.orders = new StubOrders(options.orders ?? FIXTURE_ORDERS);
     this.onCall = options.onCall;
   }
 
@@ -172,20 +171,9 @@ export class ZeusStub {
     this.latency = 0;
   }
 
-  /**
-   * Appends orders, as if they had just been created. They must sort after
-   * every order already there, as new orders do: an order inserted before the
-   * cursor of a reader would never reach it.
-   */
+  /** Appends orders, as if they had just been created; they must be newer than every order there. */
   addOrders(orders: readonly ZeusOrder[]): void {
-    const last = this.orders[this.orders.length - 1];
-    for (const order of orders) {
-      if (this.orders.some((o) => o.id === order.id)) throw new Error(`Order ${order.id} is already in the stub.`);
-      if (last && compareOrders(order, last) <= 0) {
-        throw new Error(`Order ${order.id} would sort before order ${last.id}; new orders must be newer than every order there.`);
-      }
-    }
-    this.orders = [...this.orders, ...orders].sort(compareOrders);
+    this.orders.add(orders);
   }
 
   /** The calls of one method (every call when left out). */
@@ -241,9 +229,9 @@ export class ZeusStub {
   private handler(socket: net.Socket, connection: number): object {
     return {
       list_orders_since: (meta: RequestMeta, cursor: string, limit: number): Promise<OrderPage> =>
-        this.serve(socket, connection, 'list_orders_since', meta, () => this.list(cursor, limit)),
+        this.serve(socket, connection, 'list_orders_since', meta, () => this.orders.page(cursor, limit)),
       get_order: (meta: RequestMeta, id: Int64): Promise<Order> =>
-        this.serve(socket, connection, 'get_order', meta, () => toIdlOrder(this.find(int64ToDecimal(id)))),
+        this.serve(socket, connection, 'get_order', meta, () => toIdlOrder(this.orders.find(int64ToDecimal(id)))),
       report_suspicious: (meta: RequestMeta, orderId: Int64, verdict: Verdict, reason: string): Promise<void> =>
         this.serve(socket, connection, 'report_suspicious', meta, () =>
           this.report(meta, int64ToDecimal(orderId), verdict, reason),
@@ -259,7 +247,13 @@ export class ZeusStub {
     answer: () => T,
   ): Promise<T> {
     const fault = this.takeFault(method);
-    const call: StubCall = { method, request_id: meta?.request_id ?? '', caller: meta?.caller ?? '', connection, fault };
+    const call: StubCall = {
+      method,
+      request_id: meta?.request_id ?? '',
+      caller: meta?.caller ?? '',
+      connection,
+      fault,
+    };
     this.calls.push(call);
     this.onCall?.(call);
     if (fault === 'reset') {
@@ -268,7 +262,8 @@ export class ZeusStub {
     }
     if (fault === 'hang') return never();
     if (this.latency > 0) await this.sleep(this.latency);
-    if (fault === 'fail') throw new ZeusServerException({ code: 503, message: 'The stub zeus was told to fail this call.' });
+    if (fault === 'fail')
+      throw new ZeusServerException({ code: 503, message: 'The stub zeus was told to fail this call.' });
     return answer();
   }
 
@@ -282,31 +277,11 @@ export class ZeusStub {
     });
   }
 
-  private list(cursor: string, limit: number): OrderPage {
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new ZeusUserException({ code: 400, message: `limit must be between 1 and ${MAX_LIMIT}, not ${limit}.` });
-    }
-    let start = 0;
-    if (cursor !== '') {
-      const at = this.orders.findIndex((o) => o.id === cursor);
-      if (at < 0) throw new ZeusUserException({ code: 400, message: `Cursor ${cursor} is not an order id.` });
-      start = at + 1;
-    }
-    const page = this.orders.slice(start, start + limit);
-    const last = page[page.length - 1];
-    return new OrderPage({ orders: page.map(toIdlOrder), next_cursor: last ? last.id : cursor });
-  }
-
-  private find(id: string): ZeusOrder {
-    const order = this.orders.find((o) => o.id === id);
-    if (!order) throw new ZeusUserException({ code: 404, message: `Order ${id} does not exist.` });
-    return order;
-  }
-
   private report(meta: RequestMeta | null, orderId: string, verdict: Verdict, reason: string): void {
     const name = verdictFromIdl(verdict);
-    if (!name) throw new ZeusUserException({ code: 400, message: `Verdict ${String(verdict)} is not one of FRAUD, LEGIT.` });
-    this.find(orderId);
+    if (!name)
+      throw new ZeusUserException({ code: 400, message: `Verdict ${String(verdict)} is not one of FRAUD, LEGIT.` });
+    this.orders.find(orderId);
     this.reports.push({ order_id: orderId, verdict: name, reason, request_id: meta?.request_id ?? '' });
   }
 }

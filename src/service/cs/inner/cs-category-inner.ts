@@ -1,4 +1,4 @@
-import { UniqueConstraintError, type Transaction } from 'sequelize';
+import { type Attributes, type FindOptions, UniqueConstraintError, type Transaction } from 'sequelize';
 import { readYourWrites } from '../../../core/db/mysql';
 import { UserError } from '../../../exception';
 import type { CsCategoryRow, CsModels } from '../../../model/cs-event';
@@ -22,14 +22,14 @@ export class CsCategoryInner {
 
   /** Every live category; `primary` reads the primary (read-your-writes). */
   async listAll(options: { primary?: boolean } = {}): Promise<CsCategory[]> {
-    const query = { order: [['parent_id', 'ASC'], ['id', 'ASC']] as [string, string][], raw: true };
+    const query: FindOptions<Attributes<CsCategoryRow>> = { order: [['parent_id', 'ASC'], ['id', 'ASC']], raw: true };
     const rows = await this.models.CsCategory.findAll(options.primary ? readYourWrites(query) : query);
     return (rows as unknown as Row[]).map(toCategory);
   }
 
   async find(id: number, tx?: Transaction): Promise<CsCategory | undefined> {
     const row = await this.models.CsCategory.findOne({ where: { id }, raw: true, transaction: tx ?? null });
-    return row ? toCategory(row as unknown as Row) : undefined;
+    return row ? toCategory(row) : undefined;
   }
 
   async insert(tx: Transaction, node: { parent_id: number; level: number; name: string; is_valid: boolean }): Promise<number> {

@@ -3,7 +3,6 @@ import { UserError } from '../../../exception';
 import { readYourWrites } from '../../../core/db/mysql';
 import { softDeleteById } from '../../../model/base';
 import type { CsEventRow, CsEventRecordRow, CsModels } from '../../../model/cs-event';
-import { createdRange } from '../cs-state';
 import type {
   CsEvent,
   CsEventFilter,
@@ -215,4 +214,16 @@ export class CsEventInner {
     for (const row of rows as unknown as { status: string; n: string | number }[]) counts[row.status] = Number(row.n);
     return counts;
   }
+}
+
+/** The UTC bounds of an inclusive date range: the end date includes its whole day. */
+export function createdRange(from?: string, to?: string): { gte?: Date; lt?: Date } {
+  const range: { gte?: Date; lt?: Date } = {};
+  if (from) range.gte = new Date(`${from}T00:00:00.000Z`);
+  if (to) {
+    const end = new Date(`${to}T00:00:00.000Z`);
+    end.setUTCDate(end.getUTCDate() + 1);
+    range.lt = end;
+  }
+  return range;
 }

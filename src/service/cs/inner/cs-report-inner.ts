@@ -1,4 +1,11 @@
-import { QueryTypes, type Sequelize, UniqueConstraintError } from 'sequelize';
+import { DatabaseError, QueryTypes, type Sequelize, UniqueConstraintError } from 'sequelize';
+
+/** How often a report write that MySQL ended as a deadlock victim is tried in all. */
+const DEADLOCK_TRIES = 5;
+
+function isDeadlock(err: unknown): boolean {
+  return err instanceof DatabaseError && (err.parent as { code?: string }).code === 'ER_LOCK_DEADLOCK';
+}
 
 export interface ReportRow {
   dimension: 'status' | 'category' | 'meta';
@@ -34,19 +41,25 @@ export class CsReportInner {
    */
   async writeOnce(day: string, rows: ReportRow[]): Promise<boolean> {
     const total = rows.filter((r) => r.dimension === 'status').reduce((sum, r) => sum + r.count, 0);
-    try {
-      await this.sequelize.transaction(async (tx) => {
-        for (const row of [{ dimension: 'meta', dim_key: 'written', count: total }, ...rows]) {
-          await this.sequelize.query(
-            'INSERT INTO cs_daily_report (report_date, dimension, dim_key, count, created_at) VALUES (:day, :dimension, :dim_key, :count, NOW(3))',
-            { replacements: { day, ...row }, transaction: tx },
-          );
-        }
-      });
-      return true;
-    } catch (err) {
-      if (err instanceof UniqueConstraintError) return false;
-      throw err;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.sequelize.transaction(async (tx) => {
+          for (const row of [{ dimension: 'meta', dim_key: 'written', count: total }, ...rows]) {
+            await this.sequelize.query(
+              'INSERT INTO cs_daily_report (report_date, dimension, dim_key, count, created_at) VALUES (:day, :dimension, :dim_key, :count, NOW(3))',
+              { replacements: { day, ...row }, transaction: tx },
+            );
+          }
+        });
+        return true;
+      } catch (err) {
+        if (err instanceof UniqueConstraintError) return false;
+        // Runs waiting on the first one's marker row hold locks on the gap before it, where the first one's next
+        // rows go: InnoDB ends the cycle by rolling one of them back. Trying again either finds the report written
+        // (a duplicate marker) or, when the rolled-back one was the first, writes it.
+        if (isDeadlock(err) && attempt < DEADLOCK_TRIES) continue;
+        throw err;
+      }
     }
   }
 

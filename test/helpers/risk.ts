@@ -1,0 +1,132 @@
+import type { RunningApp } from '../../src/core/app/app';
+import type { ConfigInput } from '../../src/core/config';
+import type { Domains } from '../../src/domains';
+import { domainsOf } from '../../src/modules';
+import type { FlaggedOrder } from '../../src/service/risk/risk-types';
+import type { ZeusOrder } from '../../thirdparty/zeus/zeus-types';
+import { type StubCall, ZeusStub } from '../../thirdparty/zeus/stub/zeus-stub';
+import { startTestApp } from './app';
+import { freshDatabase, freshRedisPrefix } from './db';
+import { captureLogs, type LogCapture } from './log-capture';
+import { dropKeys, rawRedis } from './redis';
+
+/** The Redis key of the scan's cursor, under the app's key prefix. */
+export const CURSOR_KEY = 'risk:scan:cursor';
+
+/** A running app wired to its own stub zeus, database and Redis prefix. */
+export interface RiskHarness {
+  app: RunningApp;
+  stub: ZeusStub;
+  domains: Domains;
+  prefix: string;
+  database: string;
+  /** The app's log lines (captured, so test output stays readable). */
+  logs: LogCapture;
+  /** Called as each call reaches the stub, after its fault (if any) was chosen; a test may set it. */
+  onCall: ((call: StubCall) => void) | undefined;
+}
+
+/**
+ * Config for the zeus client of a test: quick deadlines and small retries, so
+ * that failures settle fast; `zeus` overrides any of them.
+ */
+export function zeusOverrides(port: number, zeus: Record<string, number> = {}): ConfigInput['zeus'] {
+  return {
+    host: '127.0.0.1',
+    port,
+    timeout_ms: 1000,
+    retries: 1,
+    retry_backoff_ms: 20,
+    breaker_volume: 1000,
+    breaker_reset_ms: 30_000,
+    ...zeus,
+  };
+}
+
+/**
+ * Registers beforeAll/afterAll that start a stub zeus (fixture orders, or
+ * `orders`) and the whole app on its own migrated database and Redis prefix,
+ * pointed at the stub; returns a getter for use inside tests. `configure`
+ * may be a function, read when the app starts (after earlier beforeAll hooks).
+ */
+export function riskHarness(
+  configure: ConfigInput | (() => ConfigInput) = {},
+  options: { zeus?: Record<string, number>; orders?: readonly ZeusOrder[] } = {},
+): () => RiskHarness {
+  let harness: RiskHarness | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const overrides = typeof configure === 'function' ? configure() : configure;
+    const stub = new ZeusStub({
+      ...(options.orders ? { orders: options.orders } : {}),
+      onCall: (call) => harness?.onCall?.(call),
+    });
+    const port = await stub.start();
+    const db = await freshDatabase();
+    drop = db.drop;
+    const prefix = freshRedisPrefix();
+    const app = await startTestApp({
+      ...overrides,
+      zeus: zeusOverrides(port, options.zeus),
+      mysql: { ...overrides.mysql, database: db.database },
+      redis: { ...overrides.redis, key_prefix: prefix },
+    });
+    const logs = captureLogs();
+    harness = { app, stub, domains: domainsOf(app.resources), prefix, database: db.database, logs, onCall: undefined };
+  });
+  afterAll(async () => {
+    await harness?.app.stop();
+    await harness?.stub.stop();
+    await drop?.();
+    if (harness) {
+      const redis = rawRedis();
+      try {
+        await dropKeys(redis, harness.prefix);
+      } finally {
+        redis.disconnect();
+      }
+    }
+  });
+  return () => {
+    if (!harness) throw new Error('the harness is not running: use the getter inside a test');
+    return harness;
+  };
+}
+
+/** The scan's cursor as it is in Redis ('' before the first scan). */
+export async function cursorOf(h: RiskHarness): Promise<string> {
+  return (await h.app.resources.redis.get(CURSOR_KEY)) ?? '';
+}
+
+/** Forgets every flagged order and the scan's state in Redis: the next scan starts from the beginning. */
+export async function forgetScans(h: RiskHarness): Promise<void> {
+  await h.app.resources.sequelize.query('DELETE FROM risk_flagged_order');
+  const redis = rawRedis();
+  try {
+    await dropKeys(redis, `${h.prefix}risk:`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Every flagged order in the store, by order id. */
+export async function allFlagged(h: RiskHarness): Promise<Map<string, FlaggedOrder>> {
+  const { items, total } = await h.domains.risk.store.list({}, 1, 1000);
+  if (items.length !== total)
+    throw new Error(`expected every flagged order on one page, got ${items.length} of ${total}`);
+  return new Map(items.map((o) => [o.order_id, o]));
+}
+
+/** The rules each order must be flagged with, from a table of expectations, leaving out unflagged ones. */
+export function expectedFlagged(expected: Readonly<Record<string, readonly string[]>>): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(expected)
+      .filter(([, rules]) => rules.length > 0)
+      .map(([id, rules]) => [id, [...rules].sort()]),
+  );
+}
+
+/** The rules of each stored flagged order, sorted, by order id. */
+export function flaggedRules(flagged: Map<string, FlaggedOrder>): Record<string, string[]> {
+  return Object.fromEntries([...flagged.values()].map((o) => [o.order_id, [...o.rules].sort()]));
+}
