@@ -34,8 +34,8 @@ export function queueDefs(config: Config): QueueDef<unknown>[] {
 export async function buildDomains(config: Config, sequelize: Sequelize, redis: Redis): Promise<Domains> {
   const queues = new Queues(config, queueDefs(config));
   const zeus = new ZeusClient(config);
-  const cs = createCsDomain(sequelize, redis);
   const staff = createStaffDomain(sequelize, redis, config.auth);
+  const cs = createCsDomain(sequelize, redis, staff.staff);
   const risk = createRiskDomain(config, sequelize, redis, queues, zeus, cs);
   await risk.store.init().catch((err: Error) => {
     logger.warn('the suspicious-order store is not ready; risk reads fail until it is', { store: risk.store.kind, error: err.message });

@@ -12,6 +12,7 @@ import type {
   CsTransition,
   NewCsEvent,
   Page,
+  HandlerDirectory,
 } from './cs-types';
 import { CS_STATUSES } from './cs-types';
 import type { CsCacheInner } from './inner/cs-cache-inner';
@@ -35,7 +36,20 @@ export class CsEventService {
     private readonly events: CsEventInner,
     private readonly cache: CsCacheInner,
     private readonly categories: CsCategoryService,
+    /** Checks a new handler; absent, any id is accepted (tests of this class alone). */
+    private readonly handlers?: HandlerDirectory,
   ) {}
+
+  /** An event may only be handed to someone who can handle it. */
+  private async assertHandler(handlerId: number | undefined, actor: Actor): Promise<void> {
+    if (handlerId === undefined || handlerId === actor.id || !this.handlers) return;
+    if (!(await this.handlers.canHandleEvents(handlerId))) {
+      throw new UserError('CS_HANDLER_INVALID', {
+        params: { id: handlerId },
+        fields: [{ field: 'handler_id', message: 'not a staff member who can handle events' }],
+      });
+    }
+  }
 
   /** Creates an event and its first record together; the handler defaults to the creator. */
   async create(actor: Actor, input: NewCsEvent): Promise<CsEvent> {
@@ -44,6 +58,7 @@ export class CsEventService {
       if (existing) return existing;
     }
     if (input.category_id !== null) await this.categories.assertUsable(input.category_id);
+    await this.assertHandler(input.handler_id, actor);
     const handler = input.handler_id ?? actor.id;
     try {
       return await this.counted(
@@ -113,6 +128,7 @@ export class CsEventService {
    */
   async createWithin(tx: Transaction, actor: Actor, input: NewCsEvent): Promise<CsEvent> {
     if (input.category_id !== null) await this.categories.assertUsable(input.category_id);
+    await this.assertHandler(input.handler_id, actor);
     const began = await this.cache.beginWrite();
     const event = await this.insertIn(tx, actor, input, input.handler_id ?? actor.id);
     tx.afterCommit(() => this.cache.applyDeltas({ pending: 1 }, began));
@@ -172,8 +188,9 @@ export class CsEventService {
     return updated;
   }
 
-  /** Moves an event to another status (see cs-state for the rules). */
-  transition(actor: Actor, id: number, change: CsTransition): Promise<CsEvent> {
+  /** Moves an event to another status (see cs-state for the rules); forward checks the new handler first. */
+  async transition(actor: Actor, id: number, change: CsTransition): Promise<CsEvent> {
+    if (change.to === 'forward') await this.assertHandler(change.handler_id, actor);
     return this.change(actor, id, (event) => {
       const next = applyTransition(event, change);
       return {

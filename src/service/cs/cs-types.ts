@@ -118,3 +118,8 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE_SIZE = 1000;
+
+/** Tells whether a staff id may be handed events: exists, enabled, allowed cs_event.write. */
+export interface HandlerDirectory {
+  canHandleEvents(staffId: number): Promise<boolean>;
+}

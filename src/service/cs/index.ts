@@ -4,6 +4,7 @@ import { Cache } from '../../core/db/cache';
 import { defineCsModels } from '../../model/cs-event';
 import { CsCategoryService } from './cs-category-service';
 import { CsEventService } from './cs-event-service';
+import type { HandlerDirectory } from './cs-types';
 import { CsMaintenanceService } from './cs-maintenance-service';
 import { CsCacheInner } from './inner/cs-cache-inner';
 import { CsCategoryInner } from './inner/cs-category-inner';
@@ -17,13 +18,13 @@ export interface CsDomain {
 }
 
 /** The one place that builds the customer-service domain's collaborators. */
-export function createCsDomain(sequelize: Sequelize, redis: Redis): CsDomain {
+export function createCsDomain(sequelize: Sequelize, redis: Redis, handlers?: HandlerDirectory): CsDomain {
   const models = defineCsModels(sequelize);
   const cache = new Cache(redis, 'cs.cache');
   const eventInner = new CsEventInner(sequelize, models);
   const categories = new CsCategoryService(new CsCategoryInner(models), eventInner, cache);
   const cacheInner = new CsCacheInner(redis, cache);
-  const events = new CsEventService(eventInner, cacheInner, categories);
+  const events = new CsEventService(eventInner, cacheInner, categories, handlers);
   const maintenance = new CsMaintenanceService(eventInner, cacheInner, new CsReportInner(sequelize));
   return { events, categories, maintenance };
 }

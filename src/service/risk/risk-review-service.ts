@@ -86,8 +86,20 @@ export class RiskReviewService {
       const now = await this.get(orderId);
       throw new UserError('RISK_ALREADY_REVIEWED', { params: { order_id: orderId, verdict: now.status } });
     }
-    if (verdict === 'fraud') await this.enqueueReport(orderId, note);
+    if (verdict === 'fraud') await this.enqueueReportOrDefer(orderId, note);
     return this.get(orderId);
+  }
+
+  /** The verdict is saved: a queue outage must not fail the reviewer; the scan's reconcile queues the report later. */
+  private async enqueueReportOrDefer(orderId: string, reason: string): Promise<void> {
+    try {
+      await this.enqueueReport(orderId, reason);
+    } catch (err) {
+      logger.warn('could not queue the report of a fraud verdict; the next scan queues it', {
+        order_id: orderId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
   }
 
   private async enqueueReport(orderId: string, reason: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../core/auth/password';
-import { isRole } from '../../core/auth/permissions';
+import { isRole, permissionsOf } from '../../core/auth/permissions';
 import type { FailureLimiter } from '../../core/auth/rate-limit';
 import type { SessionStore } from '../../core/auth/sessions';
 import { AuthError, UserError } from '../../exception';
@@ -88,6 +88,12 @@ export class StaffService {
     }
     const id = await this.staff.insert({ username: input.username, display_name, password_hash, roles: input.roles, disabled: false });
     return { id, username: input.username, display_name, roles: input.roles, disabled: false };
+  }
+
+  /** Whether events may be handed to this staff member: exists, enabled, and allowed cs_event.write. */
+  async canHandleEvents(staffId: number): Promise<boolean> {
+    const account = await this.staff.findById(staffId);
+    return account !== undefined && !account.disabled && permissionsOf(account.roles).has('cs_event.write');
   }
 
   /** Like setDisabled, by username; false when there is no such account. */

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 
 const CURSOR_KEY = 'risk:scan:cursor';
+const PHONE_KEY_TTL_MS = 7 * 24 * 3600_000;
 
 /** Moves the cursor only if nobody moved it since it was read: two scans never move it backwards. */
 const COMPARE_AND_SET = `
@@ -33,11 +34,14 @@ export class RiskScanInner {
   async countPhoneWindow(phone: string, orderId: string, at: Date, windowMs: number): Promise<number> {
     const key = `risk:phone:${phone}`;
     const ms = at.getTime();
+    // Entries are trimmed by order time, not by the clock, so a burst that spans a long zeus outage is
+    // still seen once the scan catches up; the expiry only drops phones that stopped ordering.
     const results = await this.redis
       .multi()
       .zadd(key, ms, orderId)
       .zcount(key, ms - windowMs, ms)
-      .pexpire(key, windowMs * 6)
+      .zremrangebyscore(key, '-inf', ms - windowMs * 2)
+      .pexpire(key, PHONE_KEY_TTL_MS)
       .exec();
     const count = results?.[1]?.[1];
     return typeof count === 'number' ? count : Number(count ?? 0);
