@@ -11,6 +11,7 @@ import { createSequelize } from '../db/mysql';
 import { createRedis } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
+import { startRuntimeGauges } from '../monitor/runtime';
 import { InFlight, ThriftServer, type ThriftProcessor } from '../rpc';
 import { HealthRegistry } from './health';
 
@@ -153,6 +154,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     throw err;
   }
 
+  const stopGauges = startRuntimeGauges(resources.sequelize);
   const stopServices: (() => Promise<void>)[] = [];
   for (const start of modules.services ?? []) stopServices.push(await start(resources));
 
@@ -169,6 +171,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
       draining = true;
       const deadline = config.server.shutdown_timeout_ms;
       logger.info('stopping: finishing in-flight requests and calls', { deadline_ms: deadline });
+      stopGauges();
       for (const stopService of stopServices.reverse()) await stopService();
       await Promise.all([closeHttp(httpServer, deadline), thriftServer.close(deadline)]);
       await Promise.allSettled([resources.sequelize.close(), quitRedis(resources.redis)]);
