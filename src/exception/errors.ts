@@ -103,8 +103,26 @@ export class DevError extends TandemError {
   }
 }
 
-/** Anything thrown, as a TandemError: unknown errors become an internal DevError wrapping them. */
+/** Recognises a library's error (a driver's, a client's) as one of ours, or says nothing. */
+export type ErrorClassifier = (err: unknown) => TandemError | undefined;
+
+const classifiers: ErrorClassifier[] = [];
+
+/**
+ * Lets the layer that owns a dependency say what its failures mean (core/db
+ * registers MySQL and Redis failures as ServerError), so a raw driver error
+ * reaches callers as a dependency failure, never as itself.
+ */
+export function registerErrorClassifier(classifier: ErrorClassifier): void {
+  classifiers.push(classifier);
+}
+
+/** Anything thrown, as a TandemError: known dependency failures by their classifier, the rest an internal DevError. */
 export function asTandemError(err: unknown): TandemError {
   if (err instanceof TandemError) return err;
+  for (const classify of classifiers) {
+    const known = classify(err);
+    if (known) return known;
+  }
   return new DevError('INTERNAL', { cause: err });
 }

@@ -7,6 +7,8 @@ export {
   ThirdPartyError,
   DevError,
   asTandemError,
+  registerErrorClassifier,
+  type ErrorClassifier,
   type FieldError,
   type ErrorOptions,
 } from './errors';

@@ -20,7 +20,7 @@ function run(job: HttpJob, durationSec: number, recorder?: LatencyRecorder): Pro
       timeout: 10,
     };
     const instance = autocannon(options, (err: unknown, result: autocannon.Result) => {
-      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      if (err) reject(err instanceof Error ? err : new Error(`autocannon failed: ${JSON.stringify(err)}`));
       else resolve(result);
     });
     if (recorder) {

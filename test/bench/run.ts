@@ -55,7 +55,10 @@ let currentLoader: ChildProcess | undefined;
 function runLoader(job: LoadJob, serverPid: number | undefined, deadlineMs: number): Promise<Measurement> {
   const script = path.join(__dirname, job.kind === 'http' ? 'http-load.ts' : 'thrift-load.ts');
   return new Promise((resolve, reject) => {
-    const child = fork(script, [JSON.stringify(job)], { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(script, [JSON.stringify(job)], {
+      execArgv: TSX,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     currentLoader = child;
     let result: Measurement | undefined;
     let cpuAtStart: number | undefined;
@@ -77,7 +80,12 @@ function runLoader(job: LoadJob, serverPid: number | undefined, deadlineMs: numb
   });
 }
 
-function jobFor(scenario: Scenario, side: Side, servers: ReadonlyMap<ServerId, RunningServer>, options: Options): LoadJob {
+function jobFor(
+  scenario: Scenario,
+  side: Side,
+  servers: ReadonlyMap<ServerId, RunningServer>,
+  options: Options,
+): LoadJob {
   const common = { connections: options.connections, warmupSec: options.warmupSec, durationSec: options.durationSec };
   if (scenario.kind === 'http') {
     const target: HttpTarget = scenario[side];
@@ -98,7 +106,13 @@ async function checkHttp(job: LoadJob): Promise<void> {
   if (!res.ok) throw new Error(`${job.method} ${job.url} answered ${res.status}`);
 }
 
-async function measure(scenario: Scenario, side: Side, servers: ReadonlyMap<ServerId, RunningServer>, options: Options, into: SideRuns): Promise<void> {
+async function measure(
+  scenario: Scenario,
+  side: Side,
+  servers: ReadonlyMap<ServerId, RunningServer>,
+  options: Options,
+  into: SideRuns,
+): Promise<void> {
   if (into.failure !== undefined) return;
   const job = jobFor(scenario, side, servers, options);
   try {
@@ -108,7 +122,10 @@ async function measure(scenario: Scenario, side: Side, servers: ReadonlyMap<Serv
     const result = await runLoader(job, serverPid, (options.warmupSec + options.durationSec) * 1000 + 30_000);
     into.runs.push(result);
     const rps = Math.round(result.requests / result.seconds);
-    const cpu = result.serverCpuMs === undefined ? '' : `, server CPU ${Math.round((result.serverCpuMs * 1000) / result.requests)} us/req`;
+    const cpu =
+      result.serverCpuMs === undefined
+        ? ''
+        : `, server CPU ${Math.round((result.serverCpuMs * 1000) / result.requests)} us/req`;
     process.stderr.write(
       `  ${scenario.name} / ${side}: ${rps} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms${cpu}\n`,
     );
@@ -140,7 +157,12 @@ async function main(): Promise<void> {
     currentLoader?.kill('SIGKILL');
     await Promise.all([...servers.values()].map((server) => stopServer(server)));
     await sink.close();
-    fs.rmSync(tmpDir, { recursive: true, force: true });
+    // A server that died on its own leaves its log behind for a look.
+    if ([...servers.values()].some((s) => s.unexpectedExit !== undefined)) {
+      process.stderr.write(`Kept ${tmpDir} (tandem.log) because a server exited during the run.\n`);
+    } else {
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    }
   };
   const onSignal = (): void => void stopAll().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
@@ -152,9 +174,15 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) await scenario.setup?.(servers);
 
     const total = scenarios.length * 2 * options.rounds * (options.warmupSec + options.durationSec);
-    process.stderr.write(`Measuring ${scenarios.length} scenarios for about ${Math.ceil(total)} s ` +
-      `(${options.rounds} rounds, ${options.connections} connections, ${options.warmupSec} s warm-up + ${options.durationSec} s each).\n`);
-    const results: ScenarioRuns[] = scenarios.map((scenario) => ({ scenario, tandem: { runs: [] }, bare: { runs: [] } }));
+    process.stderr.write(
+      `Measuring ${scenarios.length} scenarios for about ${Math.ceil(total)} s ` +
+        `(${options.rounds} rounds, ${options.connections} connections, ${options.warmupSec} s warm-up + ${options.durationSec} s each).\n`,
+    );
+    const results: ScenarioRuns[] = scenarios.map((scenario) => ({
+      scenario,
+      tandem: { runs: [] },
+      bare: { runs: [] },
+    }));
     for (let round = 0; round < options.rounds; round += 1) {
       process.stderr.write(`Round ${round + 1} of ${options.rounds}:\n`);
       const order: Side[] = round % 2 === 0 ? ['tandem', 'bare'] : ['bare', 'tandem'];

@@ -64,6 +64,10 @@ export interface RunningServer {
   id: ServerId;
   ports: Partial<Record<PortKind, number>>;
   child: ChildProcess;
+  /** Set by stopServer: an exit after it is expected. */
+  stopping: boolean;
+  /** How the server ended when it ended on its own during the run. */
+  unexpectedExit?: string;
 }
 
 /** A port free on 127.0.0.1 right now. */
@@ -93,7 +97,8 @@ async function waitUntilListening(server: RunningServer, timeoutMs: number): Pro
   const deadline = Date.now() + timeoutMs;
   for (const port of Object.values(server.ports)) {
     while (!(await accepts(port))) {
-      if (server.child.exitCode !== null) throw new Error(`${server.id} exited with status ${server.child.exitCode} while starting.`);
+      if (server.child.exitCode !== null)
+        throw new Error(`${server.id} exited with status ${server.child.exitCode} while starting.`);
       if (Date.now() > deadline) throw new Error(`${server.id} did not listen on port ${port} within ${timeoutMs} ms.`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -110,7 +115,12 @@ export async function startServer(id: ServerId, run: RunContext): Promise<Runnin
     env: { ...process.env, NODE_ENV: 'production', ...def.env(ports, run) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const server: RunningServer = { id, ports, child };
+  const server: RunningServer = { id, ports, child, stopping: false };
+  child.once('exit', (code, signal) => {
+    if (server.stopping) return;
+    server.unexpectedExit = signal ?? `status ${code}`;
+    process.stderr.write(`  ${id} exited during the run (${server.unexpectedExit}).\n`);
+  });
   await waitUntilListening(server, 20_000);
   return server;
 }
@@ -118,6 +128,7 @@ export async function startServer(id: ServerId, run: RunContext): Promise<Runnin
 /** Stops a server with SIGTERM, and SIGKILL when it has not exited after `graceMs`. */
 export async function stopServer(server: RunningServer, graceMs = 5000): Promise<void> {
   const { child } = server;
+  server.stopping = true;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -154,7 +154,9 @@ function respond(route: Route, req: Request, res: Response, ctx: RequestContext)
   const query: unknown = route.query ? req.query : undefined;
   const input = validateInput(route, { params: req.params, query, body: req.body as unknown });
   const data = route.handler({ ...input, ctx });
-  if (isPromiseLike(data)) return Promise.resolve(data).then((value) => send(res, route.status, okEnvelope(value ?? null)));
+  if (isPromiseLike(data)) {
+    return Promise.resolve(data).then((value) => send(res, route.status, okEnvelope(value ?? null)));
+  }
   send(res, route.status, okEnvelope(data ?? null));
   return undefined;
 }
@@ -194,7 +196,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       if (err) return next(err);
       if (depthExceeds(req.body, options.jsonMaxDepth)) {
         return next(
-          new UserError('BAD_REQUEST', { params: { reason: `JSON nested deeper than ${options.jsonMaxDepth} levels.` } }),
+          new UserError('BAD_REQUEST', {
+            params: { reason: `JSON nested deeper than ${options.jsonMaxDepth} levels.` },
+          }),
         );
       }
       next();

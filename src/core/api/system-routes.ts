@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ServerError } from '../../exception';
 import type { HealthRegistry, HealthReport } from '../app/health';
 import { prom } from '../monitor';
+import { metricsText } from '../monitor/cluster-metrics';
 import { defineRoute, type Route } from './route';
 
 /** GET /ping (liveness, no I/O) and GET /health (readiness). */
@@ -47,8 +48,7 @@ export class HealthFailure extends ServerError {
 /** GET /metrics in the Prometheus text format. */
 export function mountMetrics(app: express.Express): void {
   app.get('/metrics', (_req, res, next) => {
-    prom.registry
-      .metrics()
+    metricsText()
       .then((text) => {
         res.setHeader('Content-Type', prom.registry.contentType);
         res.end(text);

@@ -2,6 +2,7 @@ import { type Options, QueryTypes, Sequelize, type Transaction } from 'sequelize
 import type { Config } from '../config';
 import { logger } from '../log';
 import { statsd } from '../monitor';
+import './errors';
 
 interface QueryLogOptions {
   type?: string;

@@ -32,8 +32,8 @@ function isSecret(key: string): boolean {
 
 /** Lines logged within this many milliseconds go to their destination in one write. */
 const BATCH_MS = 10;
-/** A batch this long is written at once. */
-const BATCH_LINES = 256;
+/** A batch that fills this many bytes is written at once. */
+const BATCH_BYTES = 64 * 1024;
 
 type Entry = winston.Logform.TransformableInfo & { [MESSAGE]?: unknown };
 
@@ -97,10 +97,10 @@ function buildFormat(service: string): winston.Logform.Format {
   })();
 }
 
-/** Where finished text goes: a file written synchronously, or a stream (standard output). */
+/** Where finished lines go: a file written synchronously, or a stream (standard output). */
 interface Sink {
-  /** Resolves once the text has left (at once for a file). */
-  write(text: string): Promise<void> | undefined;
+  /** Takes the bytes (borrowed for this call only); resolves once they have left (at once for a file). */
+  write(bytes: Buffer): Promise<void> | undefined;
   close(): void;
 }
 
@@ -113,10 +113,10 @@ function fileSink(file: string): Sink {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let fd: number | undefined = fs.openSync(file, 'a');
   return {
-    write(text) {
+    write(bytes) {
       if (fd === undefined) return undefined;
-      const bytes = Buffer.from(text);
-      for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset);
+      let offset = 0;
+      while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset);
       return undefined;
     },
     close() {
@@ -128,20 +128,24 @@ function fileSink(file: string): Sink {
 
 function streamSink(out: NodeJS.WritableStream): Sink {
   return {
-    write: (text) => new Promise((resolve) => out.write(text, () => resolve())),
+    // The stream may hold on to what it is given: it gets its own copy.
+    write: (bytes) => new Promise((resolve) => out.write(Buffer.from(bytes), () => resolve())),
     close: () => undefined,
   };
 }
 
 /**
- * Writes finished lines in batches: the lines of the next few milliseconds
- * (or of a full batch) leave in one write, so a busy server makes one write
- * call per batch instead of one per line. What is pending is written by
- * `flush()`, by `close()` (winston calls it when the transport is replaced)
- * and when the process exits.
+ * Writes finished lines in batches: each line is encoded at once into a
+ * reused buffer (so the line's string dies young instead of waiting in a
+ * list), and the lines of the next few milliseconds leave in one write, so
+ * a busy server makes one write call per batch instead of one per line.
+ * What is pending is written when the buffer fills, by `flush()`, by
+ * `close()` (winston calls it when the transport is replaced) and when the
+ * process exits.
  */
 class LineTransport extends Transport {
-  private pending: string[] = [];
+  private batch = Buffer.allocUnsafe(BATCH_BYTES);
+  private used = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastWrite: Promise<void> | undefined;
   private readonly onExit = (): void => this.writePending();
@@ -152,20 +156,32 @@ class LineTransport extends Transport {
   }
 
   override log(info: Entry, next: () => void): void {
-    this.pending.push(String(info[MESSAGE]));
-    if (this.pending.length >= BATCH_LINES) this.writePending();
-    else this.timer ??= setTimeout(() => this.writePending(), BATCH_MS);
+    const line = String(info[MESSAGE]);
+    // UTF-8 takes at most three bytes per UTF-16 code unit, plus the newline.
+    const room = line.length * 3 + 1;
+    if (this.used + room > this.batch.length) this.writePending();
+    if (room > this.batch.length) {
+      this.writeBytes(Buffer.from(`${line}\n`));
+    } else {
+      this.used += this.batch.write(line, this.used);
+      this.batch[this.used++] = 0x0a;
+      this.timer ??= setTimeout(() => this.writePending(), BATCH_MS);
+    }
     next();
   }
 
   private writePending(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const text = `${this.pending.join('\n')}\n`;
-    this.pending = [];
+    if (this.used === 0) return;
+    const bytes = this.batch.subarray(0, this.used);
+    this.used = 0;
+    this.writeBytes(bytes);
+  }
+
+  private writeBytes(bytes: Buffer): void {
     try {
-      this.lastWrite = this.sink.write(text) ?? this.lastWrite;
+      this.lastWrite = this.sink.write(bytes) ?? this.lastWrite;
     } catch (err) {
       this.emit('error', err);
     }

@@ -60,7 +60,11 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
   const wrapped: Record<string, unknown> = {};
   const target = impl as unknown as Record<string, unknown>;
   const names = new Set<string>();
-  for (let proto: object | null = impl; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto: object | null = impl;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (name !== 'constructor' && typeof target[name] === 'function') names.add(name);
     }
@@ -82,7 +86,13 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
         prom.errorsTotal.inc({ protocol: 'thrift', kind: err.kind });
         if (err.kind === 'DevError' || err.kind === 'ServerError') {
           const cause = err.cause instanceof Error ? err.cause : err;
-          logger.error('thrift call failed', { method, kind: err.kind, code: err.code, error: cause.message, stack: cause.stack });
+          logger.error('thrift call failed', {
+            method,
+            kind: err.kind,
+            code: err.code,
+            error: cause.message,
+            stack: cause.stack,
+          });
         }
         throw err.kind === 'DevError' ? internalError() : options.toIdlException(err);
       } finally {

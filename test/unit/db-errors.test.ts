@@ -1,0 +1,33 @@
+import { ConnectionAcquireTimeoutError, ConnectionRefusedError, DatabaseError } from 'sequelize';
+import '../../src/core/db/mysql';
+import { asTandemError, ServerError } from '../../src/exception';
+
+describe('dependency failures as errors of ours', () => {
+  it('when MySQL refuses connections, then it is a ServerError DATABASE_ERROR (500), not an internal error', () => {
+    const err = asTandemError(new ConnectionRefusedError(new Error('connect ECONNREFUSED 127.0.0.1:3306')));
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err.code).toBe(200);
+    expect(err.message).not.toContain('ECONNREFUSED');
+  });
+
+  it('when a query fails in the database, then it is DATABASE_ERROR with the driver message only in the cause', () => {
+    const driver = Object.assign(new Error("Table 'tandem.risk_flagged_order' doesn't exist"), { sql: 'SELECT 1' });
+    const err = asTandemError(new DatabaseError(driver as never));
+    expect(err.code).toBe(200);
+    expect(err.message).not.toContain('risk_flagged_order');
+    expect((err.cause as Error).message).toContain('risk_flagged_order');
+  });
+
+  it('when no pooled connection frees up in time, then it is DATABASE_TIMEOUT (201)', () => {
+    expect(asTandemError(new ConnectionAcquireTimeoutError(new Error('timeout'))).code).toBe(201);
+  });
+
+  it('when Redis is offline, then a command failure is CACHE_ERROR (300)', () => {
+    const err = asTandemError(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
+    expect(err.code).toBe(300);
+  });
+
+  it('when something unknown is thrown, then it stays an internal DevError (code 1)', () => {
+    expect(asTandemError(new TypeError('x is undefined')).code).toBe(1);
+  });
+});
