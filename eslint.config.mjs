@@ -57,7 +57,10 @@ function serviceAbove(depth) {
   return [
     // src/service/<domain>/<file or folder other than inner>, and the domain's index ('..').
     // The domain's *-types files are allowed: they declare data shapes and hold no behaviour.
-    { regex: `^${domain}(?!inner(/|$)|\\.\\.(/|$)|[\\w-]+-types$)`, message: `A service file is off limits here: ${why}` },
+    {
+      regex: `^${domain}(?!inner(/|$)|\\.\\.(/|$)|[\\w-]+-types$)`,
+      message: `A service file is off limits here: ${why}`,
+    },
     { regex: `^${up(depth)}\\.\\.$`, message: `A service file is off limits here: ${why}` },
     // Another domain's service files (its inner is fine), src/service's own files and index.
     {

@@ -16,7 +16,9 @@ import { JOB_SETTINGS } from './settings';
 async function main(): Promise<number> {
   const name = process.argv[2];
   if (!name || !JOB_SETTINGS.some((j) => j.name === name)) {
-    process.stderr.write(`Name a job to run: npm run job -- NAME, one of ${JOB_SETTINGS.map((j) => j.name).join(', ')}.\n`);
+    process.stderr.write(
+      `Name a job to run: npm run job -- NAME, one of ${JOB_SETTINGS.map((j) => j.name).join(', ')}.\n`,
+    );
     return 64;
   }
   const config = loadConfigOrExit();

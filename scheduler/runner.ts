@@ -74,7 +74,11 @@ export class Scheduler<D> {
           // A tick must never reject unhandled: that would end the process, and with it every other job.
           const run = this.tick(job, context.date).catch((err: unknown) => {
             const error = err instanceof Error ? err : new Error(String(err));
-            logger.error('scheduler tick failed; the next tick will try again', { job: job.name, error: error.message, stack: error.stack });
+            logger.error('scheduler tick failed; the next tick will try again', {
+              job: job.name,
+              error: error.message,
+              stack: error.stack,
+            });
           });
           this.running.add(run);
           void run.finally(() => this.running.delete(run));
@@ -83,7 +87,9 @@ export class Scheduler<D> {
       );
       this.tasks.push(task);
     }
-    logger.info('scheduler started', { jobs: this.jobs.filter((j) => j.enabled).map((j) => `${j.name} (${j.cron} ${j.timezone})`) });
+    logger.info('scheduler started', {
+      jobs: this.jobs.filter((j) => j.enabled).map((j) => `${j.name} (${j.cron} ${j.timezone})`),
+    });
   }
 
   /** Stops scheduling and waits (bounded) for runs in progress. */
@@ -123,7 +129,11 @@ export class Scheduler<D> {
         await this.options.enqueue(job.name, `${job.name}:${dueSecond}`, scheduledAt);
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
-        logger.error('job could not be queued; this tick is skipped', { job: job.name, error: error.message, stack: error.stack });
+        logger.error('job could not be queued; this tick is skipped', {
+          job: job.name,
+          error: error.message,
+          stack: error.stack,
+        });
         return this.record(job, 'failed', Date.now() - started);
       }
       return this.record(job, 'queued', Date.now() - started);
@@ -179,8 +189,14 @@ export class Scheduler<D> {
 
   private record(job: JobSetting<D>, outcome: Outcome, ms: number, result?: unknown): Outcome {
     statsd.timing(`job.${job.name}.${outcome}`, ms);
-    const level = outcome === 'failed' || outcome === 'timeout' ? 'error' : outcome.startsWith('skipped') ? 'debug' : 'info';
-    logger.log(level, 'job run', { job: job.name, outcome, duration_ms: ms, ...(result === undefined ? {} : { result }) });
+    const level =
+      outcome === 'failed' || outcome === 'timeout' ? 'error' : outcome.startsWith('skipped') ? 'debug' : 'info';
+    logger.log(level, 'job run', {
+      job: job.name,
+      outcome,
+      duration_ms: ms,
+      ...(result === undefined ? {} : { result }),
+    });
     return outcome;
   }
 }

@@ -28,7 +28,10 @@ export default async function createStaff(ctx: ScriptContext, args: string[]): P
   }
   const password = flags['password-stdin'] === 'true' ? await readStdin() : flags.password;
   if (!password) throw new Error('Give --password PASSWORD or --password-stdin (at least 8 characters).');
-  const roles = (flags.roles ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  const roles = (flags.roles ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (roles.length === 0) throw new Error('Give --roles ROLE[,ROLE] (cs_agent, cs_admin, risk_reviewer, admin).');
   const profile = await staff.upsert({ username, password, roles, display_name: flags.name });
   process.stdout.write(`Staff ${profile.username} (id ${profile.id}) has roles ${profile.roles.join(', ')}.\n`);
@@ -38,5 +41,7 @@ export default async function createStaff(ctx: ScriptContext, args: string[]): P
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }

@@ -25,7 +25,12 @@ async function main(): Promise<number> {
   const config = loadConfigOrExit();
   configureLogger({ level: config.log.level, file: config.log.file, service: `${config.service_name}-script` });
   statsd.reconfigure(config.statsd);
-  const ctx: ScriptContext = { config, sequelize: createSequelize(config), redis: createRedis(config, 'script'), logger };
+  const ctx: ScriptContext = {
+    config,
+    sequelize: createSequelize(config),
+    redis: createRedis(config, 'script'),
+    logger,
+  };
   try {
     await ctx.redis.connect().catch((err: Error) => logger.warn('Redis is not reachable', { error: err.message }));
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the script is chosen at run time
@@ -39,7 +44,11 @@ async function main(): Promise<number> {
     return 0;
   } catch (err) {
     process.stderr.write(`${file} failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    logger.error('script failed', { script: file, error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
+    logger.error('script failed', {
+      script: file,
+      error: err instanceof Error ? err.message : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    });
     return 1;
   } finally {
     await ctx.sequelize.close().catch(() => undefined);

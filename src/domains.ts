@@ -21,10 +21,7 @@ export interface Domains {
 
 /** Every Bull queue of the app, for the worker and `npm run jobs`. */
 export function queueDefs(config: Config): QueueDef<unknown>[] {
-  return [
-    SCHEDULED_JOBS as QueueDef<unknown>,
-    riskReportQueue(config.risk.report_attempts, config.risk.report_backoff_ms) as QueueDef<unknown>,
-  ];
+  return [SCHEDULED_JOBS, riskReportQueue(config.risk.report_attempts, config.risk.report_backoff_ms)];
 }
 
 /**
@@ -38,7 +35,10 @@ export async function buildDomains(config: Config, sequelize: Sequelize, redis: 
   const cs = createCsDomain(sequelize, redis, staff.staff);
   const risk = createRiskDomain(config, sequelize, redis, queues, zeus, cs);
   await risk.store.init().catch((err: Error) => {
-    logger.warn('the suspicious-order store is not ready; risk reads fail until it is', { store: risk.store.kind, error: err.message });
+    logger.warn('the suspicious-order store is not ready; risk reads fail until it is', {
+      store: risk.store.kind,
+      error: err.message,
+    });
   });
   return { cs, staff, risk, queues, zeus };
 }

@@ -41,19 +41,27 @@ export function appModules(): AppModules {
     thriftProcessor: (resources, inFlight) => {
       const d = domainsOf(resources);
       return new TandemProcessor(
-        wrapHandler(createTandemHandler(d.cs, d.risk), { toIdlException, inFlight, accessLog: resources.config.log.access }),
+        wrapHandler(createTandemHandler(d.cs, d.risk), {
+          toIdlException,
+          inFlight,
+          accessLog: resources.config.log.access,
+        }),
       );
     },
     services: [
       // The scheduler runs in every server unless server.scheduler is off; the tick lock keeps each tick to one instance.
-      async (resources) => {
+      (resources) => {
         const d = domainsOf(resources);
-        const scheduler = createScheduler(resources.redis, { config: resources.config, cs: d.cs, risk: d.risk }, d.queues);
+        const scheduler = createScheduler(
+          resources.redis,
+          { config: resources.config, cs: d.cs, risk: d.risk },
+          d.queues,
+        );
         if (resources.config.server.scheduler) scheduler.start();
-        return async () => {
+        return Promise.resolve(async () => {
           await scheduler.stop(resources.config.server.shutdown_timeout_ms);
           await closeDomains(d, 1000);
-        };
+        });
       },
     ],
   };

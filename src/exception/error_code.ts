@@ -67,7 +67,8 @@ export const ERROR_CODES = {
   CS_REQUEST_KEY_CONFLICT: { code: 1107, message: 'Request key {key} was already used for another event.' },
   CS_HANDLER_INVALID: {
     code: 1109,
-    message: 'Staff {id} cannot handle events: there is no enabled staff member with that id allowed to (cs_event.write).',
+    message:
+      'Staff {id} cannot handle events: there is no enabled staff member with that id allowed to (cs_event.write).',
   },
   CS_NOTHING_TO_UPDATE: { code: 1108, message: 'Give at least one of priority, category_id, compensation or content.' },
 

@@ -17,9 +17,7 @@ export interface ErrorOptions {
 
 function render(template: string, params: Record<string, string | number> | undefined): string {
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    key in params ? String(params[key]) : whole,
-  );
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in params ? String(params[key]) : whole));
 }
 
 /**

@@ -1,4 +1,14 @@
-import { type Attributes, type ModelAttributeColumnOptions, DataTypes, type WhereOptions, type ModelAttributes, type ModelStatic, type Model, type Sequelize, type Transaction } from 'sequelize';
+import {
+  type Attributes,
+  type ModelAttributeColumnOptions,
+  DataTypes,
+  type WhereOptions,
+  type ModelAttributes,
+  type ModelStatic,
+  type Model,
+  type Sequelize,
+  type Transaction,
+} from 'sequelize';
 
 /**
  * Columns every table gets: an auto-increment id, created/updated times in
@@ -27,18 +37,14 @@ export function defineEntity<M extends Model>(
   table: string,
   attributes: Record<string, ModelAttributeColumnOptions>,
 ): ModelStatic<M> {
-  return sequelize.define<M>(
-    table,
-    { ...baseColumns, ...attributes } as ModelAttributes<M>,
-    {
-      tableName: table,
-      timestamps: true,
-      createdAt: 'created_at',
-      updatedAt: 'updated_at',
-      // Every entity has deleted_id (from baseColumns); the generic M cannot show it.
-      defaultScope: { where: ALIVE as unknown as WhereOptions<Attributes<M>> },
-    },
-  );
+  return sequelize.define<M>(table, { ...baseColumns, ...attributes } as ModelAttributes<M>, {
+    tableName: table,
+    timestamps: true,
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+    // Every entity has deleted_id (from baseColumns); the generic M cannot show it.
+    defaultScope: { where: ALIVE as unknown as WhereOptions<Attributes<M>> },
+  });
 }
 
 /** Soft-deletes one live row in a transaction; false when it was not there or already deleted. */

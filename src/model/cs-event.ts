@@ -1,4 +1,12 @@
-import { DataTypes, type InferAttributes, type InferCreationAttributes, Model, type ModelStatic, type Sequelize, type CreationOptional } from 'sequelize';
+import {
+  DataTypes,
+  type InferAttributes,
+  type InferCreationAttributes,
+  Model,
+  type ModelStatic,
+  type Sequelize,
+  type CreationOptional,
+} from 'sequelize';
 import { defineEntity } from './base';
 
 export interface CsEventRow extends Model<InferAttributes<CsEventRow>, InferCreationAttributes<CsEventRow>> {
@@ -22,7 +30,10 @@ export interface CsEventRow extends Model<InferAttributes<CsEventRow>, InferCrea
   deleted_id: CreationOptional<string>;
 }
 
-export interface CsEventRecordRow extends Model<InferAttributes<CsEventRecordRow>, InferCreationAttributes<CsEventRecordRow>> {
+export interface CsEventRecordRow extends Model<
+  InferAttributes<CsEventRecordRow>,
+  InferCreationAttributes<CsEventRecordRow>
+> {
   id: CreationOptional<number>;
   event_id: number;
   actor_id: number;

@@ -28,9 +28,9 @@ function enumCodec<T extends string>(idl: Record<string, string | number>) {
   };
 }
 
-const status = enumCodec<CsStatus>(IdlStatus as unknown as Record<string, string | number>);
-const userType = enumCodec<CsUserType>(IdlUserType as unknown as Record<string, string | number>);
-const source = enumCodec<CsSource>(IdlSource as unknown as Record<string, string | number>);
+const status = enumCodec<CsStatus>(IdlStatus);
+const userType = enumCodec<CsUserType>(IdlUserType);
+const source = enumCodec<CsSource>(IdlSource);
 
 function toIdl(e: DomainEvent): CsEvent {
   return new CsEvent({
@@ -49,11 +49,14 @@ function toIdl(e: DomainEvent): CsEvent {
     content: e.content,
     created_at: e.created_at,
     updated_at: e.updated_at,
-  } as unknown as ConstructorParameters<typeof CsEvent>[0]);
+  });
 }
 
 function invalid(field: string, message: string): UserError {
-  return new UserError('VALIDATION_FAILED', { params: { fields: `${field} (${message})` }, fields: [{ field, message }] });
+  return new UserError('VALIDATION_FAILED', {
+    params: { fields: `${field} (${message})` },
+    fields: [{ field, message }],
+  });
 }
 
 function optionalId(value: Int64 | null | undefined, field: string): number | null {
@@ -68,13 +71,18 @@ function decodeCreate(req: CreateCsEventRequest) {
   if (!req.content?.trim()) throw invalid('request.content', 'required');
   if (req.content.length > 10000) throw invalid('request.content', 'at most 10000 characters');
   const priority = req.priority ?? 0;
-  if (!Number.isInteger(priority) || priority < 0 || priority > CS_MAX_PRIORITY) throw invalid('request.priority', 'expected 0 to 3');
+  if (!Number.isInteger(priority) || priority < 0 || priority > CS_MAX_PRIORITY)
+    throw invalid('request.priority', 'expected 0 to 3');
   const compensation = req.compensation ?? 0;
   if (!(compensation >= 0 && compensation <= 1e9) || Math.round(compensation * 100) !== compensation * 100) {
     throw invalid('request.compensation', 'expected a non-negative amount with at most two decimals');
   }
   if ((req.phone ?? '').length > 32) throw invalid('request.phone', 'at most 32 characters');
-  if (req.request_key !== undefined && req.request_key !== null && (req.request_key.length < 1 || req.request_key.length > 64)) {
+  if (
+    req.request_key !== undefined &&
+    req.request_key !== null &&
+    (req.request_key.length < 1 || req.request_key.length > 64)
+  ) {
     throw invalid('request.request_key', 'expected 1 to 64 characters');
   }
   const order = req.order_id as Int64 | null | undefined;
@@ -82,23 +90,28 @@ function decodeCreate(req: CreateCsEventRequest) {
   return {
     creatorId: creator === null || creator === undefined ? 0 : i64ToNumber(creator, 'request.creator_id'),
     input: {
-      user_id: optionalId(req.user_id as Int64 | null | undefined, 'request.user_id'),
+      user_id: optionalId(req.user_id, 'request.user_id'),
       user_type: userType.decode(req.user_type, 'request.user_type'),
       phone: req.phone ?? '',
       order_id: order === null || order === undefined ? null : i64ToDecimal(order, 'request.order_id'),
       source: source.decode(req.source, 'request.source'),
-      category_id: optionalId(req.category_id as Int64 | null | undefined, 'request.category_id'),
+      category_id: optionalId(req.category_id, 'request.category_id'),
       priority,
       compensation,
       content: req.content.trim(),
-      handler_id: optionalId(req.handler_id as Int64 | null | undefined, 'request.handler_id') ?? undefined,
+      handler_id: optionalId(req.handler_id, 'request.handler_id') ?? undefined,
       request_key: req.request_key ?? undefined,
     },
   };
 }
 
 function toPage(page: Page<DomainEvent>): CsEventPage {
-  return new CsEventPage({ items: page.items.map(toIdl), total: page.total, page: page.page, page_size: page.page_size });
+  return new CsEventPage({
+    items: page.items.map(toIdl),
+    total: page.total,
+    page: page.page,
+    page_size: page.page_size,
+  });
 }
 
 /** The cs methods of service Tandem: decode IDL input, call the service, encode the result. */
@@ -112,7 +125,8 @@ export function csThriftMethods(cs: CsDomain) {
     get_cs_event: async (id: Int64): Promise<CsEvent> => toIdl(await cs.events.get(i64ToNumber(id, 'id'))),
     list_cs_events_by_user: async (userId: Int64, page: number, pageSize: number): Promise<CsEventPage> => {
       if (!Number.isInteger(page) || page < 1) throw invalid('page', 'expected 1 or more');
-      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw invalid('page_size', `expected 1 to ${MAX_PAGE_SIZE}`);
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+        throw invalid('page_size', `expected 1 to ${MAX_PAGE_SIZE}`);
       return toPage(await cs.events.list({ user_id: i64ToNumber(userId, 'user_id') }, page, pageSize));
     },
   };

@@ -1,5 +1,10 @@
 import type { TandemError } from '../exception';
-import { AuthException, ServerException, ThirdPartyException, UserException } from '../../thrift/gen-nodejs/tandem_types';
+import {
+  AuthException,
+  ServerException,
+  ThirdPartyException,
+  UserException,
+} from '../../thrift/gen-nodejs/tandem_types';
 
 /**
  * Our error classes as the IDL exceptions of tandem.thrift. DevError never

@@ -4,7 +4,11 @@ import type { RiskDomain } from '../service/risk';
 import { RiskStatus, RiskVerdict } from '../../thrift/gen-nodejs/tandem_types';
 import { decimalToI64, i64ToDecimal } from './int64-codec';
 
-const STATUS: Record<string, number> = { pending: RiskStatus.PENDING, fraud: RiskStatus.FRAUD, legit: RiskStatus.LEGIT };
+const STATUS: Record<string, number> = {
+  pending: RiskStatus.PENDING,
+  fraud: RiskStatus.FRAUD,
+  legit: RiskStatus.LEGIT,
+};
 
 /** The risk methods of service Tandem. */
 export function riskThriftMethods(risk: RiskDomain) {
@@ -17,7 +21,7 @@ export function riskThriftMethods(risk: RiskDomain) {
         rules: order.rules,
         reviewed_at: order.reviewed_at ?? undefined,
         cs_event_id: order.cs_event_id === null ? undefined : numberToI64(order.cs_event_id),
-      } as unknown as ConstructorParameters<typeof RiskVerdict>[0]);
+      });
     },
   };
 }

@@ -33,7 +33,9 @@ export function createTandemHandler(cs: CsDomain, risk: RiskDomain): TandemHandl
     hello: (serviceName: string) => {
       if (!SERVICE_NAME.test(serviceName)) {
         return Promise.reject(
-          new UserError('BAD_REQUEST', { params: { reason: 'service_name must be 1-64 letters, digits, dots, dashes or underscores.' } }),
+          new UserError('BAD_REQUEST', {
+            params: { reason: 'service_name must be 1-64 letters, digits, dots, dashes or underscores.' },
+          }),
         );
       }
       setConnectionCaller(serviceName);

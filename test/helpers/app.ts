@@ -30,7 +30,10 @@ export function testConfig(overrides: ConfigInput = {}): Config {
 }
 
 /** Starts the whole app in this process on free ports; call `stop()` after. */
-export async function startTestApp(overrides: ConfigInput = {}, modules: AppModules = appModules()): Promise<RunningApp> {
+export async function startTestApp(
+  overrides: ConfigInput = {},
+  modules: AppModules = appModules(),
+): Promise<RunningApp> {
   return startApp(testConfig(overrides), modules);
 }
 

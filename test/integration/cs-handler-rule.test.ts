@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 
 function forward(id: number, handlerId: number) {
-  return call<CsEvent>(app(), 'POST', `/api/cs/events/${id}/transition`, agent, { to: 'forward', handler_id: handlerId });
+  return call<CsEvent>(app(), 'POST', `/api/cs/events/${id}/transition`, agent, {
+    to: 'forward',
+    handler_id: handlerId,
+  });
 }
 
 describe('who an event may be handed to', () => {
@@ -28,15 +31,18 @@ describe('who an event may be handed to', () => {
     ['a staff id that does not exist', () => 987_654_321],
     ['a staff member without cs_event.write (a risk reviewer)', () => reviewer.id],
     ['a disabled staff member', () => leaver.id],
-  ])('when an agent forwards to %s, then 400 code 1109 and the event and its timeline are unchanged', async (_what, target) => {
-    const event = await createEvent(app(), agent, { content: 'to be forwarded' });
-    const res = await forward(event.id, target());
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe(1109);
-    expect(res.body.msg).toContain(String(target()));
-    expect(await storedEvent(app(), event.id)).toMatchObject({ status: 'pending', handler_id: String(agent.id) });
-    expect(await storedRecords(app(), event.id)).toHaveLength(1);
-  });
+  ])(
+    'when an agent forwards to %s, then 400 code 1109 and the event and its timeline are unchanged',
+    async (_what, target) => {
+      const event = await createEvent(app(), agent, { content: 'to be forwarded' });
+      const res = await forward(event.id, target());
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe(1109);
+      expect(res.body.msg).toContain(String(target()));
+      expect(await storedEvent(app(), event.id)).toMatchObject({ status: 'pending', handler_id: String(agent.id) });
+      expect(await storedRecords(app(), event.id)).toHaveLength(1);
+    },
+  );
 
   it('when an agent forwards to a colleague who can handle events, then the colleague handles it', async () => {
     const event = await createEvent(app(), agent, { content: 'for a colleague' });

@@ -18,11 +18,17 @@ describe('customer-service events over HTTP', () => {
 
   it('when an agent creates an event, then it is pending, handled by them, with one record', async () => {
     const agent = await loginAs(app, ['cs_agent']);
-    const created = await call<{ id: number; status: string; handler_id: number }>(app, 'POST', '/api/cs/events', agent, {
-      user_type: 'user',
-      source: 'phone',
-      content: 'the rider was rude',
-    });
+    const created = await call<{ id: number; status: string; handler_id: number }>(
+      app,
+      'POST',
+      '/api/cs/events',
+      agent,
+      {
+        user_type: 'user',
+        source: 'phone',
+        content: 'the rider was rude',
+      },
+    );
     expect(created.status).toBe(201);
     expect(created.body.data).toMatchObject({ status: 'pending', handler_id: agent.id });
     const records = await call<unknown[]>(app, 'GET', `/api/cs/events/${created.body.data.id}/records`, agent);

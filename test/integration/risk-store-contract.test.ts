@@ -92,7 +92,11 @@ describe.each(stores)('the %s flagged-order store', (_name, make) => {
     const doc = flagged();
     expect(await h.store.insertIfAbsent(doc)).toBe(true);
     expect(await h.store.insertIfAbsent({ ...doc, rules: ['other'] })).toBe(false);
-    expect(await h.store.get(doc.order_id)).toMatchObject({ order_id: doc.order_id, rules: ['new_user_large_amount'], status: 'pending' });
+    expect(await h.store.get(doc.order_id)).toMatchObject({
+      order_id: doc.order_id,
+      rules: ['new_user_large_amount'],
+      status: 'pending',
+    });
   });
 
   it('when inserts race, then exactly one wins', async () => {
@@ -130,14 +134,22 @@ describe.each(stores)('the %s flagged-order store', (_name, make) => {
     expect(await h.store.judge(doc.order_id, 'fraud', { reviewer_id: 5, note: 'n' }, work)).toBe(true);
     expect(await h.store.judge(doc.order_id, 'legit', { reviewer_id: 6, note: 'm' }, work)).toBe(false);
     expect(runs).toBe(1);
-    expect(await h.store.get(doc.order_id)).toMatchObject({ status: 'fraud', reviewer_id: 5, note: 'n', cs_event_id: 77, report_status: 'pending' });
+    expect(await h.store.get(doc.order_id)).toMatchObject({
+      status: 'fraud',
+      reviewer_id: 5,
+      note: 'n',
+      cs_event_id: 77,
+      report_status: 'pending',
+    });
   });
 
   it('when the work of a verdict fails, then the MySQL store keeps the order pending (one transaction)', async () => {
     const doc = flagged();
     await h.store.insertIfAbsent(doc);
     const failing = () => Promise.reject(new Error('event could not be created'));
-    await expect(h.store.judge(doc.order_id, 'fraud', { reviewer_id: 5, note: '' }, failing)).rejects.toThrow('event could not be created');
+    await expect(h.store.judge(doc.order_id, 'fraud', { reviewer_id: 5, note: '' }, failing)).rejects.toThrow(
+      'event could not be created',
+    );
     const after = await h.store.get(doc.order_id);
     // MongoDB has no transaction with MySQL: the verdict stays and the scan's reconcile step finishes the work.
     expect(after?.status).toBe(h.store.kind === 'mysql' ? 'pending' : 'fraud');
@@ -146,7 +158,9 @@ describe.each(stores)('the %s flagged-order store', (_name, make) => {
   it('when a fraud verdict has no event or an unsent report, then it is listed as unfinished until both are done', async () => {
     const doc = flagged();
     await h.store.insertIfAbsent(doc);
-    await h.store.judge(doc.order_id, 'fraud', { reviewer_id: 1, note: '' }, () => Promise.resolve({ cs_event_id: null }));
+    await h.store.judge(doc.order_id, 'fraud', { reviewer_id: 1, note: '' }, () =>
+      Promise.resolve({ cs_event_id: null }),
+    );
     expect((await h.store.unfinished(1000)).map((o) => o.order_id)).toContain(doc.order_id);
     await h.store.setEvent(doc.order_id, 9);
     await h.store.setReportStatus(doc.order_id, 'reported');

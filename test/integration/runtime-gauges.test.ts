@@ -31,9 +31,18 @@ describe('runtime saturation gauges', () => {
   it('when the gauges run, then event-loop lag and MySQL pool use reach statsd as gauges', async () => {
     const stop = startRuntimeGauges(sequelize, 50);
     try {
-      const gauge = (name: string) => new RegExp(`^${PREFIX.replace(/\./g, '\\.')}${name.replace(/\./g, '\\.')}:[0-9.]+\\|g$`);
-      await waitFor(() => lines.find((l) => gauge('runtime.event_loop_lag_ms.p99').test(l)), 5000, 'an event-loop lag gauge');
-      const open = await waitFor(() => lines.find((l) => gauge('mysql.pool.primary.open').test(l)), 5000, 'a pool gauge');
+      const gauge = (name: string) =>
+        new RegExp(`^${PREFIX.replace(/\./g, '\\.')}${name.replace(/\./g, '\\.')}:[0-9.]+\\|g$`);
+      await waitFor(
+        () => lines.find((l) => gauge('runtime.event_loop_lag_ms.p99').test(l)),
+        5000,
+        'an event-loop lag gauge',
+      );
+      const open = await waitFor(
+        () => lines.find((l) => gauge('mysql.pool.primary.open').test(l)),
+        5000,
+        'a pool gauge',
+      );
       // One query was made, so the pool holds at least one connection.
       expect(Number(open.split(':')[1]?.split('|')[0])).toBeGreaterThanOrEqual(1);
       expect(lines.some((l) => gauge('mysql.pool.primary.waiting').test(l))).toBe(true);

@@ -12,7 +12,7 @@ describe('dependency failures as errors of ours', () => {
 
   it('when a query fails in the database, then it is DATABASE_ERROR with the driver message only in the cause', () => {
     const driver = Object.assign(new Error("Table 'tandem.risk_flagged_order' doesn't exist"), { sql: 'SELECT 1' });
-    const err = asTandemError(new DatabaseError(driver as never));
+    const err = asTandemError(new DatabaseError(driver));
     expect(err.code).toBe(200);
     expect(err.message).not.toContain('risk_flagged_order');
     expect((err.cause as Error).message).toContain('risk_flagged_order');

@@ -35,7 +35,12 @@ export const csEventSchema = z.object({
 export const createEventBody = z.strictObject({
   user_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().default(null),
   user_type: z.enum(CS_USER_TYPES),
-  phone: z.string().trim().max(32).regex(/^[0-9+\-() ]*$/, 'expected a phone number').default(''),
+  phone: z
+    .string()
+    .trim()
+    .max(32)
+    .regex(/^[0-9+\-() ]*$/, 'expected a phone number')
+    .default(''),
   order_id: z
     .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
     .transform(String)
@@ -84,8 +89,14 @@ export const listQuery = z.strictObject({
   priority: z.coerce.number().int().min(0).max(CS_MAX_PRIORITY).optional(),
   source: z.enum(CS_SOURCES).optional(),
   phone: z.string().max(32).optional(),
-  handler: z.union([z.literal('mine'), id]).optional().describe('A staff id, or "mine" for the caller.'),
-  has_compensation: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  handler: z
+    .union([z.literal('mine'), id])
+    .optional()
+    .describe('A staff id, or "mine" for the caller.'),
+  has_compensation: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   created_from: date.optional().describe('First day, inclusive (UTC).'),
   created_to: date.optional().describe('Last day, inclusive: the whole day counts (UTC).'),
   page: z.coerce.number().int().min(1).default(1),

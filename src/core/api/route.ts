@@ -55,7 +55,7 @@ export interface Route {
   response: z.ZodType | undefined;
   status: 200 | 201;
   errors: string[];
-  handler: (input: HandlerInput<unknown, unknown, unknown>) => Promise<unknown> | unknown;
+  handler: (input: HandlerInput<unknown, unknown, unknown>) => unknown;
 }
 
 /** Declares a route; the types of `handler`'s input follow from the schemas. */

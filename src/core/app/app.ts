@@ -77,7 +77,9 @@ async function closeHttp(server: http.Server, deadlineMs: number): Promise<void>
 /** QUIT when connected, else drop the socket: a down Redis must not hold up the stop. */
 async function quitRedis(redis: Redis): Promise<void> {
   if (redis.status === 'ready') {
-    await Promise.race([redis.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => undefined);
+    await Promise.race([redis.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(
+      () => undefined,
+    );
   }
   redis.disconnect();
 }

@@ -1,1 +1,9 @@
-export { Queues, defineQueue, type QueueDef, type JobEnvelope, type JobInfo, type Processor, type FailedJob } from './queues';
+export {
+  Queues,
+  defineQueue,
+  type QueueDef,
+  type JobEnvelope,
+  type JobInfo,
+  type Processor,
+  type FailedJob,
+} from './queues';

@@ -159,14 +159,17 @@ export class Queues {
           statsd.timing(`queue.${def.name}.run.failed`, Date.now() - started);
           statsd.increment(`queue.${def.name}.failed`);
           const last = attempt >= def.attempts;
-          logger[last ? 'error' : 'warn'](last ? 'job failed for good; it is in the failed set' : 'job failed; it will be retried', {
-            queue: def.name,
-            job_id: job.id,
-            attempt,
-            attempts: def.attempts,
-            error: error.message,
-            stack: last ? error.stack : undefined,
-          });
+          logger[last ? 'error' : 'warn'](
+            last ? 'job failed for good; it is in the failed set' : 'job failed; it will be retried',
+            {
+              queue: def.name,
+              job_id: job.id,
+              attempt,
+              attempts: def.attempts,
+              error: error.message,
+              stack: last ? error.stack : undefined,
+            },
+          );
           throw error;
         }
       });
@@ -194,7 +197,8 @@ export class Queues {
   async retry(name: string, id: string): Promise<void> {
     const job = await this.queue(name).getJob(id);
     if (!job) throw new Error(`There is no job ${id} in queue ${name}.`);
-    if (!(await job.isFailed())) throw new Error(`Job ${id} in queue ${name} has not failed; only failed jobs can be retried.`);
+    if (!(await job.isFailed()))
+      throw new Error(`Job ${id} in queue ${name} has not failed; only failed jobs can be retried.`);
     await job.retry();
   }
 
@@ -231,7 +235,9 @@ export class Queues {
         const outcome = await Promise.race([gentle.then(() => 'closed' as const), timeout]);
         clearTimeout(timer);
         if (outcome === 'timeout') {
-          logger.warn('jobs still running at the stop deadline; they will be retried by another worker', { queue: queue.name });
+          logger.warn('jobs still running at the stop deadline; they will be retried by another worker', {
+            queue: queue.name,
+          });
           // queue.close(true) would return the pending gentle close, which waits for the jobs: cut the connections
           // instead, so the job's lock is no longer renewed and expires for another worker to take the job over.
           for (const client of queue.clients) client.disconnect();

@@ -28,7 +28,7 @@ interface ZodInternals {
 }
 
 function internals(schema: z.ZodType): ZodInternals {
-  return schema as unknown as ZodInternals;
+  return schema;
 }
 
 /** Walks wrappers (default, prefault, optional) down to the schema that says the type. */

@@ -21,40 +21,31 @@ const host = z.string().min(1);
 export const configSchema = z
   .object({
     env: z.enum(['dev', 'test', 'prod']).default('dev').describe('Which environment this is.'),
-    service_name: z
-      .string()
-      .min(1)
-      .default('tandem')
-      .describe('Name in logs, metrics and outgoing calls.'),
+    service_name: z.string().min(1).default('tandem').describe('Name in logs, metrics and outgoing calls.'),
     http: section({
-        host: host.default('127.0.0.1').describe('Address the HTTP server binds.'),
-        port: port.default(8000).describe('HTTP port; 0 picks a free one.'),
-        body_limit: z
-          .string()
-          .regex(/^\d+(b|kb|mb)$/)
-          .default('1mb')
-          .describe('Largest accepted request body, e.g. 100kb or 1mb.'),
-        json_max_depth: z
-          .number()
-          .int()
-          .min(1)
-          .default(32)
-          .describe('Deepest nesting accepted in a JSON body.'),
-        keep_alive_timeout_ms: z
-          .number()
-          .int()
-          .min(0)
-          .default(65000)
-          .describe('Idle keep-alive connection timeout; above a load balancer idle timeout.'),
-        trust_proxy: z
-          .boolean()
-          .default(false)
-          .describe('Take the client address from X-Forwarded-For (behind a proxy only).'),
-        cors_origins: z
-          .array(z.string())
-          .default([])
-          .describe('Browser origins allowed to call the API (CORS); empty allows none.'),
-      }),
+      host: host.default('127.0.0.1').describe('Address the HTTP server binds.'),
+      port: port.default(8000).describe('HTTP port; 0 picks a free one.'),
+      body_limit: z
+        .string()
+        .regex(/^\d+(b|kb|mb)$/)
+        .default('1mb')
+        .describe('Largest accepted request body, e.g. 100kb or 1mb.'),
+      json_max_depth: z.number().int().min(1).default(32).describe('Deepest nesting accepted in a JSON body.'),
+      keep_alive_timeout_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(65000)
+        .describe('Idle keep-alive connection timeout; above a load balancer idle timeout.'),
+      trust_proxy: z
+        .boolean()
+        .default(false)
+        .describe('Take the client address from X-Forwarded-For (behind a proxy only).'),
+      cors_origins: z
+        .array(z.string())
+        .default([])
+        .describe('Browser origins allowed to call the API (CORS); empty allows none.'),
+    }),
     auth: section({
       session_ttl_seconds: z
         .number()
@@ -82,96 +73,69 @@ export const configSchema = z
         .describe('The window over which failed logins are counted, in seconds.'),
     }),
     thrift: section({
-        host: host.default('127.0.0.1').describe('Address the Thrift server binds.'),
-        port: port.default(9090).describe('Thrift port; 0 picks a free one.'),
-        max_frame_bytes: z
-          .number()
-          .int()
-          .min(1024)
-          .default(16 * 1024 * 1024)
-          .describe('Largest accepted Thrift message; a larger one closes its connection.'),
-        allowed_networks: z
-          .array(z.string())
-          .default([])
-          .describe('Client networks (CIDR) allowed to connect; empty allows all.'),
-      }),
+      host: host.default('127.0.0.1').describe('Address the Thrift server binds.'),
+      port: port.default(9090).describe('Thrift port; 0 picks a free one.'),
+      max_frame_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(16 * 1024 * 1024)
+        .describe('Largest accepted Thrift message; a larger one closes its connection.'),
+      allowed_networks: z
+        .array(z.string())
+        .default([])
+        .describe('Client networks (CIDR) allowed to connect; empty allows all.'),
+    }),
     server: section({
-        workers: z
-          .number()
-          .int()
-          .min(1)
-          .max(64)
-          .default(1)
-          .describe('Processes serving HTTP and Thrift; more than 1 uses node:cluster.'),
-        shutdown_timeout_ms: z
-          .number()
-          .int()
-          .min(0)
-          .default(10000)
-          .describe('How long in-flight requests and calls may run after a stop signal.'),
-        scheduler: z
-          .boolean()
-          .default(true)
-          .describe('Run the timed jobs in this server (off for web-only nodes).'),
-      }),
+      workers: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(1)
+        .describe('Processes serving HTTP and Thrift; more than 1 uses node:cluster.'),
+      shutdown_timeout_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(10000)
+        .describe('How long in-flight requests and calls may run after a stop signal.'),
+      scheduler: z.boolean().default(true).describe('Run the timed jobs in this server (off for web-only nodes).'),
+    }),
     log: section({
-        level: z
-          .enum(['error', 'warn', 'info', 'debug'])
-          .default('info')
-          .describe('Lowest level written.'),
-        file: z
-          .string()
-          .default('')
-          .describe('Append log lines to this file instead of standard output.'),
-        access: z.boolean().default(true).describe('One access line per HTTP request and Thrift call.'),
-        slow_query_ms: z
-          .number()
-          .int()
-          .min(0)
-          .default(200)
-          .describe('A query slower than this is logged at warn.'),
-      }),
+      level: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('Lowest level written.'),
+      file: z.string().default('').describe('Append log lines to this file instead of standard output.'),
+      access: z.boolean().default(true).describe('One access line per HTTP request and Thrift call.'),
+      slow_query_ms: z.number().int().min(0).default(200).describe('A query slower than this is logged at warn.'),
+    }),
     statsd: section({
-        host: host.default('127.0.0.1').describe('statsd host (UDP).'),
-        port: port.default(8125).describe('statsd port (UDP).'),
-        prefix: z.string().default('tandem.').describe('Prefix of every metric name.'),
-        enabled: z.boolean().default(true).describe('Send metrics to statsd.'),
-      }),
+      host: host.default('127.0.0.1').describe('statsd host (UDP).'),
+      port: port.default(8125).describe('statsd port (UDP).'),
+      prefix: z.string().default('tandem.').describe('Prefix of every metric name.'),
+      enabled: z.boolean().default(true).describe('Send metrics to statsd.'),
+    }),
     mysql: section({
-        host: host.default('127.0.0.1').describe('MySQL/MariaDB primary host.'),
-        port: port.default(3306).describe('MySQL/MariaDB primary port.'),
-        user: z.string().default('root').describe('MySQL user.'),
-        password: z.string().default('').describe('MySQL password (a secret: keep it out of git).'),
-        database: z.string().min(1).default('tandem').describe('Database name.'),
-        replicas: z
-          .array(z.string())
-          .default([])
-          .describe('Read replicas as host:port; empty reads from the primary.'),
-        pool_max: z.number().int().min(1).default(10).describe('Most connections per pool.'),
-        pool_min: z.number().int().min(0).default(0).describe('Fewest connections kept per pool.'),
-        pool_idle_ms: z
-          .number()
-          .int()
-          .min(0)
-          .default(10000)
-          .describe('Idle time before a pooled connection is closed.'),
-        pool_acquire_ms: z
-          .number()
-          .int()
-          .min(0)
-          .default(5000)
-          .describe('Longest wait for a pooled connection before the request fails.'),
-      }),
+      host: host.default('127.0.0.1').describe('MySQL/MariaDB primary host.'),
+      port: port.default(3306).describe('MySQL/MariaDB primary port.'),
+      user: z.string().default('root').describe('MySQL user.'),
+      password: z.string().default('').describe('MySQL password (a secret: keep it out of git).'),
+      database: z.string().min(1).default('tandem').describe('Database name.'),
+      replicas: z.array(z.string()).default([]).describe('Read replicas as host:port; empty reads from the primary.'),
+      pool_max: z.number().int().min(1).default(10).describe('Most connections per pool.'),
+      pool_min: z.number().int().min(0).default(0).describe('Fewest connections kept per pool.'),
+      pool_idle_ms: z.number().int().min(0).default(10000).describe('Idle time before a pooled connection is closed.'),
+      pool_acquire_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(5000)
+        .describe('Longest wait for a pooled connection before the request fails.'),
+    }),
     redis: section({
-        url: z.string().default('redis://127.0.0.1:6379/0').describe('Redis URL.'),
-        key_prefix: z.string().default('tandem:').describe('Prefix of every key we write.'),
-        command_timeout_ms: z
-          .number()
-          .int()
-          .min(1)
-          .default(1000)
-          .describe('Longest wait for one Redis command.'),
-      }),
+      url: z.string().default('redis://127.0.0.1:6379/0').describe('Redis URL.'),
+      key_prefix: z.string().default('tandem:').describe('Prefix of every key we write.'),
+      command_timeout_ms: z.number().int().min(1).default(1000).describe('Longest wait for one Redis command.'),
+    }),
     queue: section({
       concurrency: z.number().int().min(1).default(4).describe('Jobs one worker process runs at once, per queue.'),
       lock_ms: z
@@ -179,7 +143,7 @@ export const configSchema = z
         .int()
         .min(500)
         .default(30000)
-        .describe('How long a worker holds a job without renewing; a killed worker\'s job is taken over after it.'),
+        .describe("How long a worker holds a job without renewing; a killed worker's job is taken over after it."),
       stalled_check_ms: z
         .number()
         .int()
@@ -221,8 +185,18 @@ export const configSchema = z
       timeout_ms: z.number().int().min(1).default(2000).describe('Deadline of one call, connecting included.'),
       pool_size: z.number().int().min(1).default(8).describe('Most open connections to zeus.'),
       idle_ms: z.number().int().min(0).default(30000).describe('An idle pooled connection is closed after this.'),
-      retries: z.number().int().min(0).default(2).describe('Extra tries of an idempotent call after a timeout or a dropped connection.'),
-      retry_backoff_ms: z.number().int().min(0).default(100).describe('Wait before the first retry; doubles each time.'),
+      retries: z
+        .number()
+        .int()
+        .min(0)
+        .default(2)
+        .describe('Extra tries of an idempotent call after a timeout or a dropped connection.'),
+      retry_backoff_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(100)
+        .describe('Wait before the first retry; doubles each time.'),
       breaker_error_percent: z
         .number()
         .min(1)
@@ -230,20 +204,46 @@ export const configSchema = z
         .default(50)
         .describe('Failure share over the last 10 s at which calls stop being made (circuit opens).'),
       breaker_volume: z.number().int().min(1).default(5).describe('Calls in the window before the breaker may open.'),
-      breaker_reset_ms: z.number().int().min(100).default(10000).describe('How long the circuit stays open before one probe call.'),
+      breaker_reset_ms: z
+        .number()
+        .int()
+        .min(100)
+        .default(10000)
+        .describe('How long the circuit stays open before one probe call.'),
     }),
     risk: section({
-      scan_page_size: z.number().int().min(1).max(1000).default(200).describe('Orders read from zeus per call of a scan.'),
-      scan_max_pages: z.number().int().min(1).default(50).describe('Most pages one scan reads; the next scan goes on from the cursor.'),
-      report_attempts: z.number().int().min(1).default(8).describe('Tries of reporting a fraud verdict to zeus before it is parked as failed.'),
-      report_backoff_ms: z.number().int().min(1).default(5000).describe('Wait before the first retry of a report; doubles each time.'),
+      scan_page_size: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(200)
+        .describe('Orders read from zeus per call of a scan.'),
+      scan_max_pages: z
+        .number()
+        .int()
+        .min(1)
+        .default(50)
+        .describe('Most pages one scan reads; the next scan goes on from the cursor.'),
+      report_attempts: z
+        .number()
+        .int()
+        .min(1)
+        .default(8)
+        .describe('Tries of reporting a fraud verdict to zeus before it is parked as failed.'),
+      report_backoff_ms: z
+        .number()
+        .int()
+        .min(1)
+        .default(5000)
+        .describe('Wait before the first retry of a report; doubles each time.'),
     }),
     mongo: section({
-        url: z
-          .string()
-          .default('')
-          .describe('MongoDB URL; set it to store suspicious orders in MongoDB, empty uses MySQL.'),
-      }),
+      url: z
+        .string()
+        .default('')
+        .describe('MongoDB URL; set it to store suspicious orders in MongoDB, empty uses MySQL.'),
+    }),
   })
   .strict();
 

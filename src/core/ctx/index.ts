@@ -45,11 +45,7 @@ export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
 }
 
 /** A fresh context; the request id is generated unless one is given. */
-export function newContext(
-  protocol: RequestContext['protocol'],
-  requestId?: string,
-  caller?: string,
-): RequestContext {
+export function newContext(protocol: RequestContext['protocol'], requestId?: string, caller?: string): RequestContext {
   return { requestId: requestId ?? newRequestId(), protocol, caller, startedAt: process.hrtime.bigint() };
 }
 

@@ -11,7 +11,8 @@ registerErrorClassifier((err) => {
   if (err instanceof ConnectionAcquireTimeoutError || err instanceof TimeoutError) {
     return new ServerError('DATABASE_TIMEOUT', { cause: err });
   }
-  if (err instanceof ConnectionError || err instanceof DatabaseError) return new ServerError('DATABASE_ERROR', { cause: err });
+  if (err instanceof ConnectionError || err instanceof DatabaseError)
+    return new ServerError('DATABASE_ERROR', { cause: err });
   return undefined;
 });
 

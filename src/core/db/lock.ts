@@ -36,7 +36,11 @@ export class RedisLock {
   }
 
   /** Runs `fn` under the lock; returns `{ ran: false }` when the lock is held elsewhere. */
-  async withLock<T>(key: string, ttlMs: number, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  async withLock<T>(
+    key: string,
+    ttlMs: number,
+    fn: () => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
     const held = await this.acquire(key, ttlMs);
     if (!held) return { ran: false };
     try {

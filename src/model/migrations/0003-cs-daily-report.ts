@@ -15,7 +15,10 @@ export async function up(qi: QueryInterface): Promise<void> {
     },
     { charset: 'utf8mb4', collate: 'utf8mb4_unicode_ci' },
   );
-  await qi.addIndex('cs_daily_report', ['report_date', 'dimension', 'dim_key'], { unique: true, name: 'uk_report_day_key' });
+  await qi.addIndex('cs_daily_report', ['report_date', 'dimension', 'dim_key'], {
+    unique: true,
+    name: 'uk_report_day_key',
+  });
 }
 
 export async function down(qi: QueryInterface): Promise<void> {

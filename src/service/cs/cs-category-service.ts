@@ -37,7 +37,9 @@ export class CsCategoryService {
 
   /** The whole tree from the cache; a miss loads from the primary, so a lagging replica never caches an old tree. */
   private all(): Promise<CsCategory[]> {
-    return this.cache.getOrLoad(TREE_KEY, { ttlSeconds: 300 }, () => this.categories.listAll({ primary: true })) as Promise<CsCategory[]>;
+    return this.cache.getOrLoad(TREE_KEY, { ttlSeconds: 300 }, () =>
+      this.categories.listAll({ primary: true }),
+    ) as Promise<CsCategory[]>;
   }
 
   async tree(): Promise<CsCategoryNode[]> {
@@ -48,7 +50,10 @@ export class CsCategoryService {
   async assertUsable(id: number): Promise<void> {
     const found = (await this.all()).find((c) => c.id === id);
     if (!found || !found.is_valid) {
-      throw new UserError('CS_CATEGORY_NOT_FOUND', { params: { id }, fields: [{ field: 'category_id', message: 'unknown' }] });
+      throw new UserError('CS_CATEGORY_NOT_FOUND', {
+        params: { id },
+        fields: [{ field: 'category_id', message: 'unknown' }],
+      });
     }
   }
 
@@ -89,7 +94,10 @@ export class CsCategoryService {
         if (node.id !== undefined) {
           const existing = await this.categories.find(node.id, tx);
           if (!existing) throw new UserError('CS_CATEGORY_NOT_FOUND', { params: { id: node.id } });
-          await this.categories.update(tx, node.id, { name: node.name, ...(node.is_valid === undefined ? {} : { is_valid: node.is_valid }) });
+          await this.categories.update(tx, node.id, {
+            name: node.name,
+            ...(node.is_valid === undefined ? {} : { is_valid: node.is_valid }),
+          });
           continue;
         }
         const parentId = node.parent_id ?? 0;
@@ -97,7 +105,9 @@ export class CsCategoryService {
         if (parentId !== 0) {
           const parent = await this.categories.find(parentId, tx);
           if (!parent) {
-            throw new UserError('CS_CATEGORY_PARENT', { params: { name: node.name, parent: parentId, reason: 'the parent does not exist.' } });
+            throw new UserError('CS_CATEGORY_PARENT', {
+              params: { name: node.name, parent: parentId, reason: 'the parent does not exist.' },
+            });
           }
           if (parent.level >= MAX_LEVEL) {
             throw new UserError('CS_CATEGORY_PARENT', {
@@ -106,7 +116,12 @@ export class CsCategoryService {
           }
           level = parent.level + 1;
         }
-        await this.categories.insert(tx, { parent_id: parentId, level, name: node.name, is_valid: node.is_valid ?? true });
+        await this.categories.insert(tx, {
+          parent_id: parentId,
+          level,
+          name: node.name,
+          is_valid: node.is_valid ?? true,
+        });
       }
     });
     await this.cache.invalidate(TREE_KEY);

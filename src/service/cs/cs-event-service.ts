@@ -80,7 +80,10 @@ export class CsEventService {
    * in Redis while it runs, so that a count made meanwhile is not cached, and
    * its deltas applied once it committed.
    */
-  private async counted<T>(write: () => Promise<T>, deltasOf: (result: T) => Partial<Record<CsStatus, number>>): Promise<T> {
+  private async counted<T>(
+    write: () => Promise<T>,
+    deltasOf: (result: T) => Partial<Record<CsStatus, number>>,
+  ): Promise<T> {
     const began = await this.cache.beginWrite();
     let deltas: Partial<Record<CsStatus, number>> = {};
     try {
@@ -168,19 +171,23 @@ export class CsEventService {
   private async change(
     actor: Actor,
     id: number,
-    decide: (event: CsEvent) => { columns: Parameters<CsEventInner['updateEvent']>[2]; record: Omit<NewRecord, 'event_id' | 'actor_id'> },
+    decide: (event: CsEvent) => {
+      columns: Parameters<CsEventInner['updateEvent']>[2];
+      record: Omit<NewRecord, 'event_id' | 'actor_id'>;
+    },
   ): Promise<CsEvent> {
     let from: CsStatus | undefined;
-    const write = () => this.events.transaction(async (tx) => {
-      const event = await this.events.findEvent(id, { tx, lock: true });
-      if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
-      this.assertMayChange(actor, event);
-      from = event.status;
-      const { columns, record } = decide(event);
-      await this.events.updateEvent(tx, id, columns);
-      await this.events.insertRecord(tx, { ...record, event_id: id, actor_id: actor.id });
-      return (await this.events.findEvent(id, { tx })) as CsEvent;
-    });
+    const write = () =>
+      this.events.transaction(async (tx) => {
+        const event = await this.events.findEvent(id, { tx, lock: true });
+        if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
+        this.assertMayChange(actor, event);
+        from = event.status;
+        const { columns, record } = decide(event);
+        await this.events.updateEvent(tx, id, columns);
+        await this.events.insertRecord(tx, { ...record, event_id: id, actor_id: actor.id });
+        return (await this.events.findEvent(id, { tx })) as CsEvent;
+      });
     const updated = await this.counted(write, (after) =>
       from !== undefined && from !== after.status ? { [from]: -1, [after.status]: 1 } : {},
     );
@@ -209,7 +216,8 @@ export class CsEventService {
   /** Changes priority, category, compensation or content; recorded on the timeline. */
   async update(actor: Actor, id: number, patch: CsEventPatch): Promise<CsEvent> {
     if (Object.values(patch).every((v) => v === undefined)) throw new UserError('CS_NOTHING_TO_UPDATE');
-    if (patch.category_id !== undefined && patch.category_id !== null) await this.categories.assertUsable(patch.category_id);
+    if (patch.category_id !== undefined && patch.category_id !== null)
+      await this.categories.assertUsable(patch.category_id);
     return this.change(actor, id, (event) => {
       assertChangeable(event);
       return {
@@ -228,21 +236,22 @@ export class CsEventService {
   /** Soft-deletes an event (admins only; the route checks the permission). */
   async remove(actor: Actor, id: number): Promise<void> {
     let status: CsStatus | undefined;
-    const write = () => this.events.transaction(async (tx) => {
-      const event = await this.events.findEvent(id, { tx, lock: true });
-      if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
-      status = event.status;
-      await this.events.insertRecord(tx, {
-        event_id: id,
-        actor_id: actor.id,
-        action: 'delete',
-        from_status: event.status,
-        to_status: event.status,
-        handler_id: event.handler_id,
-        content: 'deleted',
+    const write = () =>
+      this.events.transaction(async (tx) => {
+        const event = await this.events.findEvent(id, { tx, lock: true });
+        if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
+        status = event.status;
+        await this.events.insertRecord(tx, {
+          event_id: id,
+          actor_id: actor.id,
+          action: 'delete',
+          from_status: event.status,
+          to_status: event.status,
+          handler_id: event.handler_id,
+          content: 'deleted',
+        });
+        await this.events.softDeleteEvent(tx, id);
       });
-      await this.events.softDeleteEvent(tx, id);
-    });
     await this.counted(write, () => (status ? { [status]: -1 } : {}));
     await this.cache.forgetEvent(id);
   }
@@ -253,7 +262,8 @@ export class CsEventService {
   }
 
   async list(filter: CsEventFilter, page: number, pageSize: number): Promise<Page<CsEvent>> {
-    const categoryIds = filter.category_id === undefined ? undefined : await this.categories.subtreeIds(filter.category_id);
+    const categoryIds =
+      filter.category_id === undefined ? undefined : await this.categories.subtreeIds(filter.category_id);
     const { items, total } = await this.events.listEvents({ ...filter, category_ids: categoryIds }, page, pageSize);
     return { items, total, page, page_size: pageSize };
   }

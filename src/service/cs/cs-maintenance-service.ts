@@ -36,7 +36,12 @@ export function zonedDayBounds(day: string, timeZone: string): { from: Date; to:
 
 /** The calendar day before `now` in a time zone, as YYYY-MM-DD. */
 export function previousDay(now: Date, timeZone: string): string {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const today = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
   const d = new Date(`${today}T00:00:00.000Z`);
   d.setUTCDate(d.getUTCDate() - 1);
   return d.toISOString().slice(0, 10);
@@ -66,7 +71,8 @@ export class CsMaintenanceService {
         const done = await this.events.transaction(async (tx) => {
           const touched = await this.events.updatedAt(id, tx);
           const event = await this.events.findEvent(id, { tx });
-          if (!touched || !event || touched >= cutoff || event.status === 'done' || event.priority >= CS_MAX_PRIORITY) return false;
+          if (!touched || !event || touched >= cutoff || event.status === 'done' || event.priority >= CS_MAX_PRIORITY)
+            return false;
           const priority = escalatedPriority(event.priority);
           await this.events.updateEvent(tx, id, { priority });
           await this.events.insertRecord(tx, {

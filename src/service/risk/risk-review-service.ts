@@ -103,7 +103,11 @@ export class RiskReviewService {
   }
 
   private async enqueueReport(orderId: string, reason: string): Promise<void> {
-    await this.queues.enqueue(this.reportQueue, { order_id: orderId, reason: reason || 'judged fraud by a reviewer' }, { key: `risk-report:${orderId}` });
+    await this.queues.enqueue(
+      this.reportQueue,
+      { order_id: orderId, reason: reason || 'judged fraud by a reviewer' },
+      { key: `risk-report:${orderId}` },
+    );
   }
 
   /** The queue job: tells zeus, then marks the report done. Throws (and is retried) while zeus fails. */
@@ -123,7 +127,10 @@ export class RiskReviewService {
       try {
         if (order.cs_event_id === null) {
           const categoryId = await this.cs.categories.ensureTopLevel(FRAUD_CATEGORY);
-          const event = await this.cs.events.create({ id: order.reviewer_id ?? 0, admin: false }, this.eventInput(order, categoryId, order.note ?? ''));
+          const event = await this.cs.events.create(
+            { id: order.reviewer_id ?? 0, admin: false },
+            this.eventInput(order, categoryId, order.note ?? ''),
+          );
           await this.store.setEvent(order.order_id, event.id);
         }
         if (order.report_status === 'pending') await this.enqueueReport(order.order_id, order.note ?? '');

@@ -62,7 +62,12 @@ export class RiskScanService {
       result.pages += 1;
       for (const order of page.orders) {
         result.orders += 1;
-        const recent = await this.scan.countPhoneWindow(order.phone, order.id, order.created_at, RISK_RULES.phone_burst.windowMs);
+        const recent = await this.scan.countPhoneWindow(
+          order.phone,
+          order.id,
+          order.created_at,
+          RISK_RULES.phone_burst.windowMs,
+        );
         const hits = applyRules(order, recent);
         if (hits.length > 0 && (await this.store.insertIfAbsent(toFlagged(order, hits, now)))) result.flagged += 1;
       }

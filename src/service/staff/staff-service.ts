@@ -33,12 +33,21 @@ export class StaffService {
     private readonly perAddress: FailureLimiter,
   ) {}
 
-  private static profile(a: { id: number; username: string; display_name: string; roles: string[]; disabled: boolean }): StaffProfile {
+  private static profile(a: {
+    id: number;
+    username: string;
+    display_name: string;
+    roles: string[];
+    disabled: boolean;
+  }): StaffProfile {
     return { id: a.id, username: a.username, display_name: a.display_name, roles: a.roles, disabled: a.disabled };
   }
 
   async login(username: string, password: string, address: string): Promise<LoginResult> {
-    const wait = Math.max(await this.perUser.blockedFor(username.toLowerCase()), await this.perAddress.blockedFor(address));
+    const wait = Math.max(
+      await this.perUser.blockedFor(username.toLowerCase()),
+      await this.perAddress.blockedFor(address),
+    );
     if (wait > 0) throw new AuthError('AUTH_RATE_LIMITED', { params: { retry_after: wait } });
     const account = await this.staff.findByUsername(username);
     // An unknown user costs the same scrypt as a wrong password: no timing tells them apart.
@@ -49,7 +58,11 @@ export class StaffService {
     }
     if (account.disabled) throw new AuthError('AUTH_ACCOUNT_DISABLED');
     await this.perUser.reset(username.toLowerCase());
-    const session = await this.sessions.create({ staff_id: account.id, username: account.username, roles: account.roles });
+    const session = await this.sessions.create({
+      staff_id: account.id,
+      username: account.username,
+      roles: account.roles,
+    });
     // A disable that committed while the password was checked may have listed
     // the sessions before this one was added: confirm on the primary, after the add.
     const current = await this.staff.findById(account.id, { primary: true });
@@ -71,7 +84,12 @@ export class StaffService {
   }
 
   /** Creates the account or, when the username exists, updates it (password, roles, name). */
-  async upsert(input: { username: string; password: string; roles: string[]; display_name?: string }): Promise<StaffProfile> {
+  async upsert(input: {
+    username: string;
+    password: string;
+    roles: string[];
+    display_name?: string;
+  }): Promise<StaffProfile> {
     const unknown = input.roles.filter((r) => !isRole(r));
     if (unknown.length > 0) {
       throw new UserError('BAD_REQUEST', { params: { reason: `unknown roles: ${unknown.join(', ')}.` } });
@@ -86,7 +104,13 @@ export class StaffService {
       await this.staff.update(existing.id, { password_hash, roles: input.roles, display_name });
       return StaffService.profile({ ...existing, roles: input.roles, display_name });
     }
-    const id = await this.staff.insert({ username: input.username, display_name, password_hash, roles: input.roles, disabled: false });
+    const id = await this.staff.insert({
+      username: input.username,
+      display_name,
+      password_hash,
+      roles: input.roles,
+      disabled: false,
+    });
     return { id, username: input.username, display_name, roles: input.roles, disabled: false };
   }
 

@@ -74,7 +74,10 @@ export class CsCacheInner {
     const now = Date.now();
     if (now - this.lastErrorLog < 60_000) return;
     this.lastErrorLog = now;
-    logger.warn('cs stats cache unavailable; counting in MySQL', { op, error: err instanceof Error ? err.message : String(err) });
+    logger.warn('cs stats cache unavailable; counting in MySQL', {
+      op,
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 
   /**
@@ -99,7 +102,15 @@ export class CsCacheInner {
   async applyDeltas(deltas: Partial<Record<CsStatus, number>>, began: boolean): Promise<void> {
     const args = Object.entries(deltas).flatMap(([status, n]) => (n ? [status, String(n)] : []));
     try {
-      await this.redis.eval(APPLY_DELTAS, 3, STATS_KEY, STATS_VERSION_KEY, STATS_WRITING_KEY, began ? '1' : '0', ...args);
+      await this.redis.eval(
+        APPLY_DELTAS,
+        3,
+        STATS_KEY,
+        STATS_VERSION_KEY,
+        STATS_WRITING_KEY,
+        began ? '1' : '0',
+        ...args,
+      );
     } catch (err) {
       this.onError('apply', err);
       // Without the delta the cached counts would be wrong: drop them (best effort; the TTL bounds the rest).
@@ -130,7 +141,16 @@ export class CsCacheInner {
   async storeCounts(version: string, counts: Record<string, number>): Promise<void> {
     const args = Object.entries(counts).flatMap(([k, v]) => [k, String(v)]);
     try {
-      await this.redis.eval(STORE_IF_UNCHANGED, 3, STATS_KEY, STATS_VERSION_KEY, STATS_WRITING_KEY, version, String(STATS_TTL_SECONDS), ...args);
+      await this.redis.eval(
+        STORE_IF_UNCHANGED,
+        3,
+        STATS_KEY,
+        STATS_VERSION_KEY,
+        STATS_WRITING_KEY,
+        version,
+        String(STATS_TTL_SECONDS),
+        ...args,
+      );
     } catch (err) {
       this.onError('store', err);
     }

@@ -22,7 +22,13 @@ export class CsCategoryInner {
 
   /** Every live category; `primary` reads the primary (read-your-writes). */
   async listAll(options: { primary?: boolean } = {}): Promise<CsCategory[]> {
-    const query: FindOptions<Attributes<CsCategoryRow>> = { order: [['parent_id', 'ASC'], ['id', 'ASC']], raw: true };
+    const query: FindOptions<Attributes<CsCategoryRow>> = {
+      order: [
+        ['parent_id', 'ASC'],
+        ['id', 'ASC'],
+      ],
+      raw: true,
+    };
     const rows = await this.models.CsCategory.findAll(options.primary ? readYourWrites(query) : query);
     return (rows as unknown as Row[]).map(toCategory);
   }
@@ -32,7 +38,10 @@ export class CsCategoryInner {
     return row ? toCategory(row) : undefined;
   }
 
-  async insert(tx: Transaction, node: { parent_id: number; level: number; name: string; is_valid: boolean }): Promise<number> {
+  async insert(
+    tx: Transaction,
+    node: { parent_id: number; level: number; name: string; is_valid: boolean },
+  ): Promise<number> {
     try {
       const created = await this.models.CsCategory.create(node, { transaction: tx });
       return Number(created.id);

@@ -86,27 +86,30 @@ export class CsEventInner {
     return this.sequelize.transaction(fn);
   }
 
-  async insertEvent(tx: Transaction, row: NewCsEvent & { status: CsStatus; creator_id: number; handler_id: number }): Promise<CsEvent> {
+  async insertEvent(
+    tx: Transaction,
+    row: NewCsEvent & { status: CsStatus; creator_id: number; handler_id: number },
+  ): Promise<CsEvent> {
     let created: CsEventRow;
     try {
       created = await this.models.CsEvent.create(
-      {
-        user_id: row.user_id === null ? null : String(row.user_id),
-        user_type: row.user_type,
-        phone: row.phone,
-        order_id: row.order_id,
-        source: row.source,
-        category_id: row.category_id === null ? null : String(row.category_id),
-        priority: row.priority,
-        status: row.status,
-        creator_id: String(row.creator_id),
-        handler_id: String(row.handler_id),
-        compensation: row.compensation.toFixed(2),
-        content: row.content,
-        request_key: row.request_key ?? null,
-      },
-      { transaction: tx },
-    );
+        {
+          user_id: row.user_id === null ? null : String(row.user_id),
+          user_type: row.user_type,
+          phone: row.phone,
+          order_id: row.order_id,
+          source: row.source,
+          category_id: row.category_id === null ? null : String(row.category_id),
+          priority: row.priority,
+          status: row.status,
+          creator_id: String(row.creator_id),
+          handler_id: String(row.handler_id),
+          compensation: row.compensation.toFixed(2),
+          content: row.content,
+          request_key: row.request_key ?? null,
+        },
+        { transaction: tx },
+      );
     } catch (err) {
       if (err instanceof UniqueConstraintError && row.request_key) {
         throw new UserError('CS_REQUEST_KEY_CONFLICT', { params: { key: row.request_key }, cause: err });
@@ -122,16 +125,26 @@ export class CsEventInner {
    * `tx`, so concurrent changes of one event run one after another on fresh
    * state. `primary` reads from the primary (read-your-writes).
    */
-  async findEvent(id: number, options: { tx?: Transaction; lock?: boolean; primary?: boolean } = {}): Promise<CsEvent | undefined> {
-    const base = { raw: true, transaction: options.tx ?? null, lock: options.lock && options.tx ? options.tx.LOCK.UPDATE : undefined };
-    const row = await this.models.CsEvent.findOne({ where: { id }, ...(options.primary ? readYourWrites(base) : base) });
-    return row ? toEvent(row as unknown as EventRow) : undefined;
+  async findEvent(
+    id: number,
+    options: { tx?: Transaction; lock?: boolean; primary?: boolean } = {},
+  ): Promise<CsEvent | undefined> {
+    const base = {
+      raw: true,
+      transaction: options.tx ?? null,
+      lock: options.lock && options.tx ? options.tx.LOCK.UPDATE : undefined,
+    };
+    const row = await this.models.CsEvent.findOne({
+      where: { id },
+      ...(options.primary ? readYourWrites(base) : base),
+    });
+    return row ? toEvent(row) : undefined;
   }
 
   async findByRequestKey(key: string, tx?: Transaction, primary = false): Promise<CsEvent | undefined> {
     const base = { where: { request_key: key }, raw: true, transaction: tx ?? null };
     const row = await this.models.CsEvent.findOne(primary ? readYourWrites(base) : base);
-    return row ? toEvent(row as unknown as EventRow) : undefined;
+    return row ? toEvent(row) : undefined;
   }
 
   async updateEvent(tx: Transaction, id: number, columns: EventColumns): Promise<void> {
@@ -149,7 +162,11 @@ export class CsEventInner {
   }
 
   async listRecords(eventId: number): Promise<CsEventRecord[]> {
-    const rows = await this.models.CsEventRecord.findAll({ where: { event_id: eventId }, order: [['id', 'ASC']], raw: true });
+    const rows = await this.models.CsEventRecord.findAll({
+      where: { event_id: eventId },
+      order: [['id', 'ASC']],
+      raw: true,
+    });
     return (rows as unknown as RecordRow[]).map(toRecord);
   }
 
@@ -199,7 +216,13 @@ export class CsEventInner {
 
   /** The last time a live event was changed, read under the transaction's row lock. */
   async updatedAt(id: number, tx: Transaction): Promise<Date | undefined> {
-    const row = await this.models.CsEvent.findOne({ attributes: ['updated_at'], where: { id }, raw: true, transaction: tx, lock: tx.LOCK.UPDATE });
+    const row = await this.models.CsEvent.findOne({
+      attributes: ['updated_at'],
+      where: { id },
+      raw: true,
+      transaction: tx,
+      lock: tx.LOCK.UPDATE,
+    });
     return row ? new Date((row as unknown as { updated_at: Date | string }).updated_at) : undefined;
   }
 

@@ -29,7 +29,11 @@ export class CsReportInner {
     );
     return [
       ...byStatus.map((r) => ({ dimension: 'status' as const, dim_key: String(r.k), count: Number(r.n) })),
-      ...byCategory.map((r) => ({ dimension: 'category' as const, dim_key: r.k === null ? 'none' : String(r.k), count: Number(r.n) })),
+      ...byCategory.map((r) => ({
+        dimension: 'category' as const,
+        dim_key: r.k === null ? 'none' : String(r.k),
+        count: Number(r.n),
+      })),
     ];
   }
 

@@ -21,7 +21,12 @@ export interface FlaggedOrderStore {
    * then `work` (the scan's reconcile step finishes what a crash left).
    * Returns false when the order is not pending any more (nothing changed).
    */
-  judge(orderId: string, verdict: RiskVerdict, review: { reviewer_id: number; note: string }, work: VerdictWork): Promise<boolean>;
+  judge(
+    orderId: string,
+    verdict: RiskVerdict,
+    review: { reviewer_id: number; note: string },
+    work: VerdictWork,
+  ): Promise<boolean>;
   /** Records the cs event of a fraud verdict (the MongoDB path and reconcile). */
   setEvent(orderId: string, csEventId: number): Promise<void>;
   setReportStatus(orderId: string, status: FlaggedOrder['report_status']): Promise<void>;

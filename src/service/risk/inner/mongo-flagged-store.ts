@@ -10,7 +10,10 @@ export class MongoFlaggedStore implements FlaggedOrderStore {
   private readonly client: MongoClient;
   private collection: Collection<FlaggedOrder> | undefined;
 
-  constructor(url: string, private readonly collectionName = 'flagged_orders') {
+  constructor(
+    url: string,
+    private readonly collectionName = 'flagged_orders',
+  ) {
     this.client = new MongoClient(url, { serverSelectionTimeoutMS: 3000, connectTimeoutMS: 3000 });
   }
 
@@ -63,7 +66,12 @@ export class MongoFlaggedStore implements FlaggedOrderStore {
     return { items, total };
   }
 
-  async judge(orderId: string, verdict: RiskVerdict, review: { reviewer_id: number; note: string }, work: VerdictWork): Promise<boolean> {
+  async judge(
+    orderId: string,
+    verdict: RiskVerdict,
+    review: { reviewer_id: number; note: string },
+    work: VerdictWork,
+  ): Promise<boolean> {
     const result = await this.orders.updateOne(
       { order_id: orderId, status: 'pending' },
       {

@@ -91,14 +91,22 @@ export class MysqlFlaggedStore implements FlaggedOrderStore {
       `SELECT * FROM risk_flagged_order ${clause} ORDER BY flagged_at DESC, order_id DESC LIMIT :limit OFFSET :offset`,
       { replacements, type: QueryTypes.SELECT },
     );
-    const [count] = await this.sequelize.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM risk_flagged_order ${clause}`, {
-      replacements,
-      type: QueryTypes.SELECT,
-    });
+    const [count] = await this.sequelize.query<{ n: string | number }>(
+      `SELECT COUNT(*) AS n FROM risk_flagged_order ${clause}`,
+      {
+        replacements,
+        type: QueryTypes.SELECT,
+      },
+    );
     return { items: rows.map(toFlagged), total: Number(count?.n ?? 0) };
   }
 
-  judge(orderId: string, verdict: RiskVerdict, review: { reviewer_id: number; note: string }, work: VerdictWork): Promise<boolean> {
+  judge(
+    orderId: string,
+    verdict: RiskVerdict,
+    review: { reviewer_id: number; note: string },
+    work: VerdictWork,
+  ): Promise<boolean> {
     return this.sequelize.transaction(async (tx: Transaction) => {
       const [result] = await this.sequelize.query(
         `UPDATE risk_flagged_order
