@@ -13,6 +13,7 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(thrift/node_modules/)?uuid/)'],
+  setupFiles: ['<rootDir>/test/setup/quiet-logger.ts'],
   testTimeout: 30000,
   // Files run in parallel workers; each owns its data (unique ids, own ports).
   maxWorkers: 2,
