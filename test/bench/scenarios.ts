@@ -1,3 +1,4 @@
+import { csSeed } from './cs-seed';
 import type { RunningServer, ServerId } from './servers';
 
 /** One HTTP request, sent again and again by the HTTP loader. */
@@ -61,4 +62,47 @@ export const SCENARIOS: Scenario[] = [
     bare: { server: 'bare-thrift', serviceModule: TANDEM_SERVICE, method: 'ping' },
     goal: { minRatio: 1.5, text: 'full Thrift stack >= 150% of bare thrift (framed, binary)' },
   },
+  csHttpRead(),
+  csThriftRead(),
 ];
+
+/**
+ * GET /api/cs/events/:id answered from the Redis cache, logged in (the
+ * session is a Redis read too), beside a bare Express handler doing the same
+ * cache read of the event (issues 3 and 4: >= 80%).
+ */
+function csHttpRead(): Scenario {
+  const tandem: HttpTarget = { server: 'tandem', method: 'GET', path: '' };
+  const bare: HttpTarget = { server: 'bare-express', method: 'GET', path: '' };
+  return {
+    name: 'GET /api/cs/events/:id (cache hit, logged in)',
+    kind: 'http',
+    tandem,
+    bare,
+    goal: { minRatio: 0.8, text: 'authenticated cached read >= 80% of a bare Express Redis read' },
+    setup: async (servers) => {
+      const { token, eventId } = await csSeed(servers);
+      tandem.path = `/api/cs/events/${eventId}`;
+      tandem.headers = { authorization: `Bearer ${token}` };
+      bare.path = `/api/cs/events/${eventId}`;
+    },
+  };
+}
+
+/** Thrift get_cs_event(id) from the cache, beside a bare thrift handler doing the same Redis read (>= 80%). */
+function csThriftRead(): Scenario {
+  const tandem: ThriftTarget = { server: 'tandem', serviceModule: TANDEM_SERVICE, method: 'get_cs_event', args: [] };
+  const bare: ThriftTarget = { server: 'bare-thrift', serviceModule: TANDEM_SERVICE, method: 'get_cs_event', args: [] };
+  return {
+    name: 'thrift get_cs_event(id) (cache hit)',
+    kind: 'thrift',
+    tandem,
+    bare,
+    goal: { minRatio: 0.8, text: 'get_cs_event >= 80% of a bare thrift Redis read' },
+    setup: async (servers) => {
+      const { eventId } = await csSeed(servers);
+      tandem.args = [eventId];
+      bare.args = [eventId];
+    },
+  };
+}

@@ -2,6 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 
+/** Redis of the run: tandem's cache keys and the bare handlers' reads share this prefix. */
+export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379/0';
+export const BENCH_REDIS_PREFIX = `tandem-bench-${process.pid}:`;
+
 /** The project root (test/bench/ is two levels down). */
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** Loads TypeScript in a child process, as `make bench` does for this one. */
@@ -46,17 +50,19 @@ export const SERVERS: Record<ServerId, ServerDef> = {
       TANDEM_STATSD_ENABLED: 'true',
       TANDEM_STATSD_HOST: '127.0.0.1',
       TANDEM_STATSD_PORT: String(run.statsdPort),
+      TANDEM_REDIS_URL: BENCH_REDIS_URL,
+      TANDEM_REDIS_KEY_PREFIX: BENCH_REDIS_PREFIX,
     }),
   },
   'bare-express': {
     ports: ['http'],
     args: [...TSX, path.join(__dirname, 'targets/bare-express.ts')],
-    env: (ports) => ({ BENCH_PORT: String(ports.http) }),
+    env: (ports) => ({ BENCH_PORT: String(ports.http), BENCH_REDIS_URL, BENCH_REDIS_PREFIX }),
   },
   'bare-thrift': {
     ports: ['thrift'],
     args: [...TSX, path.join(__dirname, 'targets/bare-thrift.ts')],
-    env: (ports) => ({ BENCH_PORT: String(ports.thrift) }),
+    env: (ports) => ({ BENCH_PORT: String(ports.thrift), BENCH_REDIS_URL, BENCH_REDIS_PREFIX }),
   },
 };
 

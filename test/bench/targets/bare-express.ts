@@ -1,4 +1,5 @@
 import express from 'express';
+import { Redis } from 'ioredis';
 
 /**
  * The bare Express baseline: what a plain Express app does for the same
@@ -11,6 +12,18 @@ app.disable('x-powered-by');
 
 app.get('/ping', (_req, res) => {
   res.json({ code: 0, msg: 'ok', data: 'pong' });
+});
+
+// The same cache read tandem's GET /api/cs/events/:id makes on a hit, with nothing else around it.
+const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0', { keyPrefix: process.env.BENCH_REDIS_PREFIX });
+app.get('/api/cs/events/:id', (req, res, next) => {
+  redis
+    .get(`cs:event:${req.params.id}`)
+    .then((raw) => {
+      if (raw === null) res.status(404).json({ code: 1100, msg: 'not found', data: null });
+      else res.json({ code: 0, msg: 'ok', data: JSON.parse(raw) as unknown });
+    })
+    .catch(next);
 });
 
 const port = Number(process.env.BENCH_PORT);

@@ -1,4 +1,7 @@
+import { Redis } from 'ioredis';
+import Int64 from 'node-int64';
 import thrift from 'thrift';
+import { CsEvent, CsSource, CsStatus, CsUserType, UserException } from '../../../thrift/gen-nodejs/tandem_types';
 import { Processor as TandemProcessor } from '../../../thrift/gen-nodejs/Tandem';
 
 /**
@@ -7,8 +10,37 @@ import { Processor as TandemProcessor } from '../../../thrift/gen-nodejs/Tandem'
  * at once. Later scenarios add their bare method here. Listens on
  * 127.0.0.1:BENCH_PORT.
  */
+const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0', { keyPrefix: process.env.BENCH_REDIS_PREFIX });
+
+type Cached = Record<string, string | number | null>;
+const enumOf = (table: Record<string, unknown>, value: unknown): number => table[String(value).toUpperCase()] as number;
+const i64 = (value: unknown): Int64 | undefined => (value === null ? undefined : new Int64(Number(value)));
+
 const handler = {
   ping: (): Promise<string> => Promise.resolve('pong'),
+  /** The same cache read tandem's get_cs_event makes on a hit, answered as the IDL struct. */
+  get_cs_event: async (id: Int64): Promise<CsEvent> => {
+    const raw = await redis.get(`cs:event:${id.toNumber(true)}`);
+    if (raw === null) throw new UserException({ code: 1100, message: 'not found' });
+    const e = JSON.parse(raw) as Cached;
+    return new CsEvent({
+      id: i64(e.id),
+      user_id: i64(e.user_id),
+      user_type: enumOf(CsUserType, e.user_type),
+      phone: e.phone,
+      order_id: e.order_id === null ? undefined : new Int64(BigInt(e.order_id as string).toString(16).padStart(16, '0')),
+      source: enumOf(CsSource, e.source),
+      category_id: i64(e.category_id),
+      priority: e.priority,
+      status: enumOf(CsStatus, e.status),
+      creator_id: i64(e.creator_id),
+      handler_id: i64(e.handler_id),
+      compensation: e.compensation,
+      content: e.content,
+      created_at: e.created_at,
+      updated_at: e.updated_at,
+    } as unknown as ConstructorParameters<typeof CsEvent>[0]);
+  },
 };
 
 const server = thrift.createServer(TandemProcessor, handler, {

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/core/config';
+import { createSequelize } from '../../src/core/db/mysql';
+import { createRedis } from '../../src/core/db/redis';
+import { createStaffDomain } from '../../src/service/staff';
+import { BENCH_REDIS_PREFIX, BENCH_REDIS_URL, type RunningServer, type ServerId } from './servers';
+
+export interface CsSeed {
+  token: string;
+  eventId: number;
+}
+
+let seeded: Promise<CsSeed> | undefined;
+
+async function seed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSeed> {
+  const tandem = servers.get('tandem');
+  if (!tandem?.ports.http) throw new Error('The cs scenarios need the tandem server.');
+  // The same configuration the tandem process reads (config.ts, then the bench's overrides).
+  const config = loadConfig({ ...process.env, TANDEM_REDIS_URL: BENCH_REDIS_URL, TANDEM_REDIS_KEY_PREFIX: BENCH_REDIS_PREFIX });
+  const sequelize = createSequelize(config);
+  const redis = createRedis(config, 'bench');
+  const username = `bench-${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  try {
+    await redis.connect();
+    await createStaffDomain(sequelize, redis, config.auth).staff.upsert({ username, password, roles: ['cs_agent'] });
+  } finally {
+    await sequelize.close();
+    redis.disconnect();
+  }
+  const base = `http://127.0.0.1:${tandem.ports.http}`;
+  const post = async (path: string, body: unknown, token?: string): Promise<{ data: Record<string, unknown> }> => {
+    const res = await fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as { data: Record<string, unknown> };
+  };
+  const token = String((await post('/api/auth/login', { username, password })).data.token);
+  const created = await post(
+    '/api/cs/events',
+    { user_type: 'merchant', source: 'phone', phone: '13800000000', order_id: '9007199254740993', content: 'benchmark event' },
+    token,
+  );
+  const eventId = Number(created.data.id);
+  // One read fills the cache: every measured read is a hit.
+  const warm = await fetch(`${base}/api/cs/events/${eventId}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!warm.ok) throw new Error(`warming the cache answered ${warm.status}`);
+  return { token, eventId };
+}
+
+/** Logs a staff member in and creates one cached event, once per run. */
+export function csSeed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSeed> {
+  seeded ??= seed(servers);
+  return seeded;
+}
