@@ -29,6 +29,8 @@ export function captureLogs(): LogCapture {
   });
   logger.clear();
   logger.add(new winston.transports.Stream({ stream: sink }));
+  // test/setup/quiet-logger.ts starts files at warn; a capture wants the info lines too.
+  if (logger.level === 'warn' || logger.level === 'error') logger.level = 'info';
   return {
     lines,
     find: (match, ms = 3000) => waitFor(() => lines.find(match), ms, 'a matching log line'),
