@@ -172,25 +172,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.disable('etag');
   app.set('trust proxy', options.trustProxy);
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const ctx = newContext(
-      'http',
-      requestIdFrom(req.headers['x-request-id'] as string | undefined, req.headers.traceparent as string | undefined),
-    );
-    // Without a trusted proxy req.ip is the socket's address; reading it directly skips proxy-addr.
-    ctx.clientAddress = options.trustProxy ? req.ip : req.socket.remoteAddress;
-    req.tandem = ctx;
-    res.setHeader('X-Request-Id', ctx.requestId);
-    if (options.isDraining()) res.setHeader('Connection', 'close');
-    prom.inFlightNow.http += 1;
-    res.on('close', () => onResponseDone(req, res, ctx, options.accessLog));
-    runWithContext(ctx, next);
-  });
-
-  for (const middleware of options.before ?? []) app.use(middleware);
-
   const json = express.json({ limit: options.bodyLimit, strict: true });
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  const parseBody = (req: Request, res: Response, next: NextFunction): void => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return next();
     json(req, res, (err?: unknown) => {
       if (err) return next(err);
@@ -203,9 +186,30 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       }
       next();
     });
-  });
+  };
+  // Security headers, CORS and the JSON body run inside the entry middleware rather than as router
+  // layers of their own: every layer costs each request a pass through Express's router.
+  const before: express.RequestHandler[] = [...(options.before ?? []), parseBody];
+  const runBefore = (i: number, req: Request, res: Response, next: NextFunction): void => {
+    const step = before[i];
+    if (!step) return next();
+    void step(req, res, (err?: unknown) => (err ? next(err) : runBefore(i + 1, req, res, next)));
+  };
 
-  options.raw?.(app);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const ctx = newContext(
+      'http',
+      requestIdFrom(req.headers['x-request-id'] as string | undefined, req.headers.traceparent as string | undefined),
+    );
+    // Without a trusted proxy req.ip is the socket's address; reading it directly skips proxy-addr.
+    ctx.clientAddress = options.trustProxy ? req.ip : req.socket.remoteAddress;
+    req.tandem = ctx;
+    res.setHeader('X-Request-Id', ctx.requestId);
+    if (options.isDraining()) res.setHeader('Connection', 'close');
+    prom.inFlightNow.http += 1;
+    res.on('close', () => onResponseDone(req, res, ctx, options.accessLog));
+    runWithContext(ctx, () => runBefore(0, req, res, next));
+  });
 
   for (const route of options.routes) {
     const authorize = route.permission !== 'public' ? options.authorize : undefined;
@@ -224,6 +228,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       }
     });
   }
+
+  // Docs and metrics come after the API routes, so API requests do not pass their layers first.
+  options.raw?.(app);
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new UserError('ROUTE_NOT_FOUND', { params: { method: req.method, path: req.path } }));
