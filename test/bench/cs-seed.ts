@@ -16,7 +16,11 @@ async function seed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSe
   const tandem = servers.get('tandem');
   if (!tandem?.ports.http) throw new Error('The cs scenarios need the tandem server.');
   // The same configuration the tandem process reads (config.ts, then the bench's overrides).
-  const config = loadConfig({ ...process.env, TANDEM_REDIS_URL: BENCH_REDIS_URL, TANDEM_REDIS_KEY_PREFIX: BENCH_REDIS_PREFIX });
+  const config = loadConfig({
+    ...process.env,
+    TANDEM_REDIS_URL: BENCH_REDIS_URL,
+    TANDEM_REDIS_KEY_PREFIX: BENCH_REDIS_PREFIX,
+  });
   const sequelize = createSequelize(config);
   const redis = createRedis(config, 'bench');
   const username = `bench-${randomBytes(4).toString('hex')}`;
@@ -41,7 +45,13 @@ async function seed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSe
   const token = String((await post('/api/auth/login', { username, password })).data.token);
   const created = await post(
     '/api/cs/events',
-    { user_type: 'merchant', source: 'phone', phone: '13800000000', order_id: '9007199254740993', content: 'benchmark event' },
+    {
+      user_type: 'merchant',
+      source: 'phone',
+      phone: '13800000000',
+      order_id: '9007199254740993',
+      content: 'benchmark event',
+    },
     token,
   );
   const eventId = Number(created.data.id);

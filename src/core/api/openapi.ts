@@ -79,7 +79,9 @@ function operation(route: Route): JsonSchema {
     responses: {
       [String(route.status)]: {
         description: 'Success.',
-        content: { 'application/json': { schema: okEnvelope(route.response ? schemaOf(route.response, 'output') : {}) } },
+        content: {
+          'application/json': { schema: okEnvelope(route.response ? schemaOf(route.response, 'output') : {}) },
+        },
       },
       default: {
         description: `An error in the envelope. Codes this route may answer with:\n\n${errorDescription([...new Set([...errors, ...authErrors])])}`,
@@ -99,10 +101,16 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
   }
   return {
     openapi: '3.0.3',
-    info: { ...info, description: 'Every answer is an envelope: {code, msg, data} on success, {code, msg, data: null, request_id} on failure.' },
+    info: {
+      ...info,
+      description:
+        'Every answer is an envelope: {code, msg, data} on success, {code, msg, data: null, request_id} on failure.',
+    },
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The token from POST /api/auth/login.' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'The token from POST /api/auth/login.' },
+      },
       schemas: { ErrorEnvelope: errorEnvelope },
     },
   };

@@ -25,13 +25,9 @@ export function helmetHeaders(): [string, string][] {
     getHeader: () => undefined,
   };
   let called = false;
-  helmet(HELMET_OPTIONS)(
-    { headers: {} } as IncomingMessage,
-    recorder as unknown as ServerResponse,
-    () => {
-      called = true;
-    },
-  );
+  helmet(HELMET_OPTIONS)({ headers: {} } as IncomingMessage, recorder as unknown as ServerResponse, () => {
+    called = true;
+  });
   // Helmet calls next synchronously; if a future version did not, fail loudly rather than send no headers.
   if (!called) throw new Error('helmet did not finish synchronously; compute its headers per request instead.');
   return headers;

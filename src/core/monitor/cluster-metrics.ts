@@ -27,7 +27,8 @@ export function serveClusterMetrics(): void {
     const id = message.id;
     aggregator.clusterMetrics().then(
       (text) => worker.send({ type: REPLY, id, text } satisfies Reply),
-      (err: unknown) => worker.send({ type: REPLY, id, error: err instanceof Error ? err.message : String(err) } satisfies Reply),
+      (err: unknown) =>
+        worker.send({ type: REPLY, id, error: err instanceof Error ? err.message : String(err) } satisfies Reply),
     );
   });
 }

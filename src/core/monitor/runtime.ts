@@ -12,7 +12,9 @@ interface PoolStats {
 
 function poolsOf(sequelize: Sequelize): Record<string, PoolStats> {
   // The pool is internal to Sequelize's connection manager; its counters are public on sequelize-pool.
-  const pool = (sequelize.connectionManager as unknown as { pool?: PoolStats & { read?: PoolStats; write?: PoolStats } }).pool;
+  const pool = (
+    sequelize.connectionManager as unknown as { pool?: PoolStats & { read?: PoolStats; write?: PoolStats } }
+  ).pool;
   if (!pool) return {};
   if (pool.read && pool.write) return { replica: pool.read, primary: pool.write };
   return { primary: pool };

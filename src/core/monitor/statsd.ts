@@ -70,6 +70,9 @@ export class Statsd {
 
 /** Makes a route or method name safe as one statsd name segment. */
 export function metricSegment(raw: string): string {
-  const cleaned = raw.replace(/^\/+/, '').replace(/:/g, '_').replace(/[^A-Za-z0-9_-]+/g, '.');
+  const cleaned = raw
+    .replace(/^\/+/, '')
+    .replace(/:/g, '_')
+    .replace(/[^A-Za-z0-9_-]+/g, '.');
   return cleaned.replace(/\.+$/, '') || 'root';
 }

@@ -128,19 +128,24 @@ export class ThriftConnection {
 
   private setup(framing: Framing): void {
     this.framing = framing;
-    this.Protocol = (framing.protocol === 'binary' ? thrift.TBinaryProtocol : thrift.TCompactProtocol) as ProtocolClass;
+    this.Protocol = framing.protocol === 'binary' ? thrift.TBinaryProtocol : thrift.TCompactProtocol;
     const Transport = framing.framed ? thrift.TFramedTransport : thrift.TBufferedTransport;
     const write = (buf: Buffer): void => {
       if (!this.closed && !this.socket.destroyed) this.socket.write(buf);
     };
     // The typings miss the constructor's (buffer, onFlush) form.
-    const TransportCtor = Transport as unknown as new (buffer: Buffer | undefined, onFlush: (buf: Buffer) => void) => thrift.TTransport;
+    const TransportCtor = Transport as unknown as new (
+      buffer: Buffer | undefined,
+      onFlush: (buf: Buffer) => void,
+    ) => thrift.TTransport;
     this.output = new this.Protocol(new TransportCtor(undefined, write));
   }
 
   private process(transport: thrift.TTransport): void {
     const Protocol = this.Protocol as ProtocolClass;
-    runWithConnection(this.state, () => this.hooks.processor.process(new Protocol(transport), this.output as thrift.TProtocol));
+    runWithConnection(this.state, () =>
+      this.hooks.processor.process(new Protocol(transport), this.output as thrift.TProtocol),
+    );
   }
 
   private drainFramed(): void {

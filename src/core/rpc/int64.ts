@@ -7,7 +7,10 @@ import { UserError } from '../../exception';
  */
 export function i64ToNumber(value: Int64 | number | null | undefined, field: string): number {
   if (value === null || value === undefined) {
-    throw new UserError('VALIDATION_FAILED', { params: { fields: `${field} (required)` }, fields: [{ field, message: 'required' }] });
+    throw new UserError('VALIDATION_FAILED', {
+      params: { fields: `${field} (required)` },
+      fields: [{ field, message: 'required' }],
+    });
   }
   const n = typeof value === 'number' ? value : value.toNumber(false);
   if (!Number.isSafeInteger(n)) throw new UserError('INTEGER_OUT_OF_RANGE', { params: { field } });

@@ -16,7 +16,9 @@ app.get('/ping', (_req, res) => {
 });
 
 // The same cache read tandem's GET /api/cs/events/:id makes on a hit, with nothing else around it.
-const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0', { keyPrefix: process.env.BENCH_REDIS_PREFIX });
+const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0', {
+  keyPrefix: process.env.BENCH_REDIS_PREFIX,
+});
 app.get('/api/cs/events/:id', (req, res, next) => {
   redis
     .get(`cs:event:${req.params.id}`)

@@ -10,7 +10,9 @@ import { Processor as TandemProcessor } from '../../../thrift/gen-nodejs/Tandem'
  * at once. Later scenarios add their bare method here. Listens on
  * 127.0.0.1:BENCH_PORT.
  */
-const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0', { keyPrefix: process.env.BENCH_REDIS_PREFIX });
+const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0', {
+  keyPrefix: process.env.BENCH_REDIS_PREFIX,
+});
 
 type Cached = Record<string, string | number | null>;
 const enumOf = (table: Record<string, unknown>, value: unknown): number => table[String(value).toUpperCase()] as number;
@@ -28,7 +30,14 @@ const handler = {
       user_id: i64(e.user_id),
       user_type: enumOf(CsUserType, e.user_type),
       phone: e.phone,
-      order_id: e.order_id === null ? undefined : new Int64(BigInt(e.order_id as string).toString(16).padStart(16, '0')),
+      order_id:
+        e.order_id === null
+          ? undefined
+          : new Int64(
+              BigInt(e.order_id as string)
+                .toString(16)
+                .padStart(16, '0'),
+            ),
       source: enumOf(CsSource, e.source),
       category_id: i64(e.category_id),
       priority: e.priority,
