@@ -1,9 +1,10 @@
 import type Int64 from 'node-int64';
-import { i64ToNumber, numberToI64 } from '../core/rpc';
+import { decimalToI64, i64ToDecimal, i64ToNumber, numberToI64 } from '../core/rpc';
 import { UserError } from '../exception';
 import type { CsDomain } from '../service/cs';
-import type { CsEvent as DomainEvent, CsSource, CsStatus, CsUserType, Page } from '../service/cs/cs-types';
-import { CS_MAX_PRIORITY, MAX_PAGE_SIZE } from '../service/cs/cs-types';
+import type { CsEvent as DomainEvent, CsSource, CsStatus, CsUserType, NewCsEvent, Page } from '../service/cs/cs-types';
+import { MAX_PAGE_SIZE } from '../service/cs/cs-types';
+import { createEventBody } from '../api/cs/cs-schemas';
 import {
   CsEvent,
   CsEventPage,
@@ -12,7 +13,6 @@ import {
   CsUserType as IdlUserType,
   type CreateCsEventRequest,
 } from '../../thrift/gen-nodejs/tandem_types';
-import { decimalToI64, i64ToDecimal } from './int64-codec';
 
 /** Maps a domain string enum to the IDL's numbered enum and back, by upper-cased name. */
 function enumCodec<T extends string>(idl: Record<string, string | number>) {
@@ -60,48 +60,42 @@ function invalid(field: string, message: string): UserError {
 }
 
 function optionalId(value: Int64 | null | undefined, field: string): number | null {
-  if (value === null || value === undefined) return null;
-  const n = i64ToNumber(value, field);
-  if (n <= 0) throw invalid(field, 'must be positive');
-  return n;
+  return value === null || value === undefined ? null : i64ToNumber(value, field);
 }
 
-/** The same checks as the HTTP schema, for a request that came over Thrift. */
-function decodeCreate(req: CreateCsEventRequest) {
-  if (!req.content?.trim()) throw invalid('request.content', 'required');
-  if (req.content.length > 10000) throw invalid('request.content', 'at most 10000 characters');
-  const priority = req.priority ?? 0;
-  if (!Number.isInteger(priority) || priority < 0 || priority > CS_MAX_PRIORITY)
-    throw invalid('request.priority', 'expected 0 to 3');
-  const compensation = req.compensation ?? 0;
-  if (!(compensation >= 0 && compensation <= 1e9) || Math.round(compensation * 100) !== compensation * 100) {
-    throw invalid('request.compensation', 'expected a non-negative amount with at most two decimals');
-  }
-  if ((req.phone ?? '').length > 32) throw invalid('request.phone', 'at most 32 characters');
-  if (
-    req.request_key !== undefined &&
-    req.request_key !== null &&
-    (req.request_key.length < 1 || req.request_key.length > 64)
-  ) {
-    throw invalid('request.request_key', 'expected 1 to 64 characters');
-  }
+/**
+ * Decodes the IDL types (i64, numbered enums) to plain values, then checks
+ * them with the HTTP body schema, so both transports share one set of rules.
+ */
+function decodeCreate(req: CreateCsEventRequest): { creatorId: number; input: NewCsEvent } {
   const order = req.order_id as Int64 | null | undefined;
   const creator = req.creator_id as Int64 | null | undefined;
+  const parsed = createEventBody.safeParse({
+    user_id: optionalId(req.user_id, 'request.user_id'),
+    user_type: userType.decode(req.user_type, 'request.user_type'),
+    phone: req.phone ?? undefined,
+    order_id: order === null || order === undefined ? null : i64ToDecimal(order),
+    source: source.decode(req.source, 'request.source'),
+    category_id: optionalId(req.category_id, 'request.category_id'),
+    priority: req.priority ?? undefined,
+    compensation: req.compensation ?? undefined,
+    content: req.content ?? undefined,
+    handler_id: optionalId(req.handler_id, 'request.handler_id') ?? undefined,
+    request_key: req.request_key ?? undefined,
+  });
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => ({
+      field: ['request', ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    }));
+    throw new UserError('VALIDATION_FAILED', {
+      params: { fields: fields.map((f) => `${f.field} (${f.message})`).join(', ') },
+      fields,
+    });
+  }
   return {
     creatorId: creator === null || creator === undefined ? 0 : i64ToNumber(creator, 'request.creator_id'),
-    input: {
-      user_id: optionalId(req.user_id, 'request.user_id'),
-      user_type: userType.decode(req.user_type, 'request.user_type'),
-      phone: req.phone ?? '',
-      order_id: order === null || order === undefined ? null : i64ToDecimal(order, 'request.order_id'),
-      source: source.decode(req.source, 'request.source'),
-      category_id: optionalId(req.category_id, 'request.category_id'),
-      priority,
-      compensation,
-      content: req.content.trim(),
-      handler_id: optionalId(req.handler_id, 'request.handler_id') ?? undefined,
-      request_key: req.request_key ?? undefined,
-    },
+    input: parsed.data,
   };
 }
 

@@ -1,8 +1,7 @@
 import type Int64 from 'node-int64';
-import { numberToI64 } from '../core/rpc';
+import { decimalToI64, i64ToDecimal, numberToI64 } from '../core/rpc';
 import type { RiskDomain } from '../service/risk';
 import { RiskStatus, RiskVerdict } from '../../thrift/gen-nodejs/tandem_types';
-import { decimalToI64, i64ToDecimal } from './int64-codec';
 
 const STATUS: Record<string, number> = {
   pending: RiskStatus.PENDING,
@@ -14,7 +13,7 @@ const STATUS: Record<string, number> = {
 export function riskThriftMethods(risk: RiskDomain) {
   return {
     get_risk_verdict: async (orderId: Int64): Promise<RiskVerdict> => {
-      const order = await risk.review.get(i64ToDecimal(orderId, 'order_id'));
+      const order = await risk.review.get(i64ToDecimal(orderId));
       return new RiskVerdict({
         order_id: decimalToI64(order.order_id),
         status: STATUS[order.status] as RiskStatus,

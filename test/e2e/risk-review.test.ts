@@ -1,7 +1,7 @@
 import type Int64 from 'node-int64';
 import { QueryTypes } from 'sequelize';
 import type { FlaggedOrder } from '../../src/service/risk/risk-types';
-import { decimalToI64, i64ToDecimal } from '../../src/thrift/int64-codec';
+import { decimalToI64, i64ToDecimal } from '../../src/core/rpc';
 import { EXPECTED_FLAGS, FIXTURE_ORDERS, FLAGGED_FIXTURE_IDS } from '../../thirdparty/zeus/stub/fixtures';
 import type { Client as TandemClient } from '../../thrift/gen-nodejs/Tandem';
 import { RiskStatus, UserException } from '../../thrift/gen-nodejs/tandem_types';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { int64ToDecimal } from '../../thirdparty/base';
+import { i64ToDecimal } from '../../src/core/rpc/int64';
 import { idToInt64 } from '../../thirdparty/zeus/zeus-convert';
 import type { ZeusOrder } from '../../thirdparty/zeus/zeus-types';
 import {
@@ -110,7 +110,7 @@ describe('the stub zeus, called by the bare thrift client', () => {
   it('when a page is listed, then it holds the oldest orders with exact i64 ids and the id of its last as the cursor', async () => {
     const page = await within(zeus.client.list_orders_since(meta, '', 3), 5000, 'list_orders_since');
 
-    expect(page.orders.map((o) => int64ToDecimal(o.id))).toEqual(FIXTURE_ORDERS.slice(0, 3).map((o) => o.id));
+    expect(page.orders.map((o) => i64ToDecimal(o.id, true))).toEqual(FIXTURE_ORDERS.slice(0, 3).map((o) => o.id));
     expect(page.next_cursor).toBe(FIXTURE_ORDERS[2]?.id);
     expect(stub.calls).toEqual([
       expect.objectContaining({ method: 'list_orders_since', request_id: 'stub-e2e-1', caller: 'stub-test' }),
@@ -174,7 +174,7 @@ describe('the stub zeus, called by the bare thrift client', () => {
 
     const page = await within(zeus.client.list_orders_since(meta, MAX_I64_ID, 10), 5000, 'list_orders_since');
 
-    expect(page.orders.map((o) => int64ToDecimal(o.id))).toEqual([arrived.id]);
+    expect(page.orders.map((o) => i64ToDecimal(o.id, true))).toEqual([arrived.id]);
     expect(() => stub.addOrders([newOrder({ created_at: new Date('2026-11-01T09:00:00Z') })])).toThrow(
       /newer than every order/,
     );

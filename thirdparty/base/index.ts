@@ -9,4 +9,3 @@ export {
 export type { PoolStats } from './connection-pool';
 export type { GeneratedClientClass } from './thrift-connection';
 export { type CallOutcome, isTransient, ReplyDataError } from './third-party-errors';
-export { decimalToInt64, int64ToDecimal, int64ToSafeNumber, numberToInt64 } from './int64';

@@ -1,6 +1,6 @@
-export { ThriftServer, buildAllowList } from './server';
+export { ThriftServer } from './server';
 export { InFlight } from './in-flight';
-export { wrapHandler, internalError } from './handler';
-export { i64ToNumber, numberToI64 } from './int64';
+export { wrapHandler } from './handler';
+export { decimalToI64, i64ToDecimal, i64ToNumber, i64ToSafeNumber, numberToI64 } from './int64';
 export { detectFraming, type ThriftProcessor } from './connection';
-export { setConnectionCaller, currentConnection } from './connection-state';
+export { setConnectionCaller } from './connection-state';

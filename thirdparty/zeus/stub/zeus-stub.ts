@@ -10,7 +10,7 @@ import {
   type RequestMeta,
   type Verdict,
 } from '../../../thrift/gen-nodejs/zeus_types';
-import { int64ToDecimal } from '../../base';
+import { i64ToDecimal } from '../../../src/core/rpc/int64';
 import { toIdlOrder, verdictFromIdl } from '../zeus-convert';
 import type { ZeusOrder, ZeusVerdict } from '../zeus-types';
 import { FIXTURE_ORDERS } from './fixtures';
@@ -231,10 +231,10 @@ export class ZeusStub {
       list_orders_since: (meta: RequestMeta, cursor: string, limit: number): Promise<OrderPage> =>
         this.serve(socket, connection, 'list_orders_since', meta, () => this.orders.page(cursor, limit)),
       get_order: (meta: RequestMeta, id: Int64): Promise<Order> =>
-        this.serve(socket, connection, 'get_order', meta, () => toIdlOrder(this.orders.find(int64ToDecimal(id)))),
+        this.serve(socket, connection, 'get_order', meta, () => toIdlOrder(this.orders.find(i64ToDecimal(id, true)))),
       report_suspicious: (meta: RequestMeta, orderId: Int64, verdict: Verdict, reason: string): Promise<void> =>
         this.serve(socket, connection, 'report_suspicious', meta, () =>
-          this.report(meta, int64ToDecimal(orderId), verdict, reason),
+          this.report(meta, i64ToDecimal(orderId, true), verdict, reason),
         ),
     };
   }
