@@ -1,10 +1,10 @@
-import dgram from 'node:dgram';
 import { ThirdPartyError } from '../../src/exception';
 import type { ScanResult } from '../../src/service/risk/risk-scan-service';
 import type { ZeusOrder } from '../../thirdparty/zeus/zeus-types';
 import { EXPECTED_FLAGS, MAX_I64_ID, newOrder } from '../../thirdparty/zeus/stub/fixtures';
 import { allFlagged, cursorOf, expectedFlagged, flaggedRules, riskHarness, type RiskHarness } from '../helpers/risk';
 import { waitFor, within } from '../helpers/wait';
+import { listenStatsd, type StatsdListener } from '../helpers/statsd-listener';
 
 /**
  * zeus failing while the scan runs: the scan stops where it failed and goes
@@ -19,30 +19,20 @@ const SCAN_BOUND_MS = 15_000;
 const DAY_MS = 24 * 3600_000;
 const STATSD_PREFIX = `risk-outage-${process.pid}.`;
 
-const statsdLines: string[] = [];
-let socket: dgram.Socket;
+let statsdListener: StatsdListener;
 
 beforeAll(async () => {
-  socket = dgram.createSocket('udp4');
-  socket.on('message', (packet: Buffer) =>
-    statsdLines.push(
-      ...packet
-        .toString('utf8')
-        .split('\n')
-        .filter((l) => l !== ''),
-    ),
-  );
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  statsdListener = await listenStatsd();
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  await statsdListener.close();
 });
 
 const harness = riskHarness(
   () => ({
     risk: { scan_page_size: PAGE_SIZE, scan_max_pages: 50 },
-    statsd: { enabled: true, host: '127.0.0.1', port: socket.address().port, prefix: STATSD_PREFIX },
+    statsd: { enabled: true, host: '127.0.0.1', port: statsdListener.port, prefix: STATSD_PREFIX },
   }),
   { zeus: { retries: 0, timeout_ms: 500, breaker_volume: 3, breaker_error_percent: 50, breaker_reset_ms: RESET_MS } },
 );
@@ -73,7 +63,7 @@ function metric(name: string, type: 'c' | 'ms'): Promise<string> {
     `^${(STATSD_PREFIX + name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+(\\.\\d+)?\\|${type}`,
   );
   return waitFor(
-    () => statsdLines.find((l) => pattern.test(l)),
+    () => statsdListener.lines.find((l) => pattern.test(l)),
     5000,
     `the statsd line ${STATSD_PREFIX}${name}|${type}`,
   );

@@ -8,34 +8,25 @@ import { baseUrl, startTestApp } from '../helpers/app';
 import { captureLogs } from '../helpers/log-capture';
 import { tandemClient, thriftClient } from '../helpers/thrift-client';
 import { waitFor, within } from '../helpers/wait';
+import { listenStatsd, type StatsdListener } from '../helpers/statsd-listener';
 
 const PREFIX = `statsd-e2e-${process.pid}.`;
 
-let socket: dgram.Socket;
-const lines: string[] = [];
+let statsdListener: StatsdListener;
 
 beforeAll(async () => {
-  socket = dgram.createSocket('udp4');
-  socket.on('message', (packet: Buffer) =>
-    lines.push(
-      ...packet
-        .toString('utf8')
-        .split('\n')
-        .filter((l) => l !== ''),
-    ),
-  );
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  statsdListener = await listenStatsd();
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  await statsdListener.close();
 });
 
 /** Starts the app with statsd pointed at this file's UDP socket; stops it after the describe block. */
 function appSendingStatsd(modules: AppModules): () => RunningApp {
   let app: RunningApp | undefined;
   beforeAll(async () => {
-    const { port } = socket.address();
+    const { port } = statsdListener;
     app = await startTestApp({ statsd: { enabled: true, host: '127.0.0.1', port, prefix: PREFIX } }, modules);
     captureLogs();
   });
@@ -47,7 +38,7 @@ function appSendingStatsd(modules: AppModules): () => RunningApp {
 
 /** Waits (bounded: hot-shots flushes its buffer every 50 ms) for a line matching `pattern`. */
 function received(pattern: RegExp): Promise<string> {
-  return waitFor(() => lines.find((l) => pattern.test(l)), 5000, `a statsd line matching ${pattern}`);
+  return waitFor(() => statsdListener.lines.find((l) => pattern.test(l)), 5000, `a statsd line matching ${pattern}`);
 }
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -82,7 +73,7 @@ describe('the probe routes and service', () => {
     await fetch(`${baseUrl(app())}/probe/items/4711`);
 
     await received(timing('http.GET.probe.items._id.2xx'));
-    expect(lines.some((l) => l.includes('4711'))).toBe(false);
+    expect(statsdListener.lines.some((l) => l.includes('4711'))).toBe(false);
   });
 
   it('when a request fails, then its timing line carries the failed status class', async () => {

@@ -1,4 +1,3 @@
-import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { buildConfig, type Config } from '../../src/core/config';
 import { newContext, runWithContext } from '../../src/core/ctx';
@@ -9,6 +8,7 @@ import { FIXTURE_ORDERS, MAX_I64_ID, newOrder } from '../../thirdparty/zeus/stub
 import { ZeusStub } from '../../thirdparty/zeus/stub/zeus-stub';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
 import { waitFor, within } from '../helpers/wait';
+import { listenStatsd, type StatsdListener } from '../helpers/statsd-listener';
 
 /** Slack on top of a deadline: a bound against hanging, not a speed benchmark. */
 const MARGIN_MS = 1000;
@@ -494,33 +494,27 @@ describe('the connection pool', () => {
 
 describe('statsd', () => {
   const PREFIX = `zeus-e2e-${process.pid}.`;
-  const lines: string[] = [];
-  let socket: dgram.Socket;
+  let statsdListener: StatsdListener;
   const zeus = zeusPair({ retries: 1, timeout_ms: 300, breaker_volume: 3, breaker_reset_ms: 30_000 });
 
   beforeAll(async () => {
-    socket = dgram.createSocket('udp4');
-    socket.on('message', (packet: Buffer) =>
-      lines.push(
-        ...packet
-          .toString('utf8')
-          .split('\n')
-          .filter((l) => l !== ''),
-      ),
-    );
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    statsd.reconfigure({ host: '127.0.0.1', port: socket.address().port, prefix: PREFIX, enabled: true });
+    statsdListener = await listenStatsd();
+    statsd.reconfigure({ host: '127.0.0.1', port: statsdListener.port, prefix: PREFIX, enabled: true });
   });
 
   afterAll(async () => {
     statsd.reconfigure({ host: '127.0.0.1', port: 8125, prefix: 'tandem.', enabled: false });
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await statsdListener.close();
   });
 
   const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const received = (name: string, type: 'ms' | 'c' | 'g'): Promise<string> => {
     const pattern = new RegExp(`^${escape(PREFIX + name)}:\\d+(\\.\\d+)?\\|${type}$`);
-    return waitFor(() => lines.find((l) => pattern.test(l)), 5000, `a statsd line ${PREFIX}${name}|${type}`);
+    return waitFor(
+      () => statsdListener.lines.find((l) => pattern.test(l)),
+      5000,
+      `a statsd line ${PREFIX}${name}|${type}`,
+    );
   };
 
   it('when calls succeed, fail and are retried, then their timing, errors and retries reach statsd', async () => {

@@ -1,4 +1,3 @@
-import dgram from 'node:dgram';
 import { Redis } from 'ioredis';
 import type { AppModules, RunningApp } from '../../src/core/app/app';
 import { createAuthorize } from '../../src/core/auth/authorize';
@@ -16,6 +15,7 @@ import { dropKeys, rawRedis } from '../helpers/redis';
 import { type RedisServer, startRedisServer } from '../helpers/servers';
 import { call, type LoggedIn, loginAs } from '../helpers/staff';
 import { waitFor } from '../helpers/wait';
+import { listenStatsd, type StatsdListener } from '../helpers/statsd-listener';
 
 /**
  * Redis stops mid-test: a redis-server of this file's own is killed and
@@ -34,8 +34,7 @@ let sessionRedis: Redis;
 let production: RunningApp;
 let splitSessions: RunningApp;
 let logs: LogCapture;
-let udp: dgram.Socket;
-const statsdLines: string[] = [];
+let statsdListener: StatsdListener;
 /** The cs domain built straight from createCsDomain on its own connections to the same MySQL and Redis. */
 let direct: { cs: CsDomain; close: () => Promise<void> };
 /** A client on the stopping Redis, to look at the cache keys. */
@@ -52,20 +51,11 @@ function sessionsOn(store: SessionStore): AppModules {
 beforeAll(async () => {
   cacheServer = await startRedisServer();
   db = await freshDatabase();
-  udp = dgram.createSocket('udp4');
-  udp.on('message', (packet: Buffer) =>
-    statsdLines.push(
-      ...packet
-        .toString('utf8')
-        .split('\n')
-        .filter((l) => l !== ''),
-    ),
-  );
-  await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+  statsdListener = await listenStatsd();
   const overrides = {
     mysql: { database: db.database },
     redis: { url: cacheServer.url, key_prefix: prefix },
-    statsd: { enabled: true, host: '127.0.0.1', port: udp.address().port, prefix: STATSD_PREFIX },
+    statsd: { enabled: true, host: '127.0.0.1', port: statsdListener.port, prefix: STATSD_PREFIX },
     log: { level: 'info' as const },
   };
   sessionRedis = createRedis(testConfig({ redis: { key_prefix: `${prefix}sessions:` } }), 'sessions');
@@ -114,14 +104,14 @@ afterAll(async () => {
   raw.disconnect();
   sessionRedis?.disconnect();
   await cacheServer?.kill();
-  await new Promise<void>((resolve) => udp.close(() => resolve()));
+  await statsdListener.close();
   await db?.drop();
 });
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 function counted(metric: string): Promise<string> {
   const pattern = new RegExp(`^${escape(STATSD_PREFIX + metric)}:\\d+\\|c`);
-  return waitFor(() => statsdLines.find((l) => pattern.test(l)), 5000, `a statsd count of ${metric}`);
+  return waitFor(() => statsdListener.lines.find((l) => pattern.test(l)), 5000, `a statsd count of ${metric}`);
 }
 
 describe('when the cache Redis stops and comes back', () => {
