@@ -84,6 +84,18 @@ describe('buildConfig', () => {
     for (const line of lines) expect(line).not.toContain('\n');
   });
 
+  it('when thrift.allowed_networks holds a malformed network, then the key and its variable are reported', () => {
+    const lines = errorLines(undefined, { TANDEM_THRIFT_ALLOWED_NETWORKS: '10.0.0.0/8,10.0.0.0/40,not-an-ip' });
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('Configuration key thrift.allowed_networks from environment variable');
+    expect(lines[0]).toContain('CIDR');
+    expect(
+      buildConfig(undefined, { TANDEM_THRIFT_ALLOWED_NETWORKS: '10.0.0.0/8, ::1/128, 127.0.0.1' }).thrift
+        .allowed_networks,
+    ).toEqual(['10.0.0.0/8', '::1/128', '127.0.0.1']);
+  });
+
   it('when a key is unknown, then the line names it and points at config.example.ts', () => {
     const file = { http: { prot: 8000 }, colour: 'blue' } as unknown as ConfigInput;
 

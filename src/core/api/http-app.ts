@@ -43,13 +43,17 @@ function send(res: Response, status: number, body: unknown): void {
   res.end(payload);
 }
 
+/** Whether JSON nests deeper than `max`; only objects and arrays are queued, never scalars. */
 function depthExceeds(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
+  if (typeof value !== 'object' || value === null) return false;
+  const stack: [object, number][] = [[value, 1]];
   while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (typeof node !== 'object' || node === null) continue;
+    const [node, depth] = stack.pop() as [object, number];
     if (depth > max) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+    for (const key in node) {
+      const child = (node as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
   }
   return false;
 }
@@ -117,7 +121,7 @@ function errorFromExpress(err: unknown, limit: string): TandemError {
 }
 
 /** Answers with the error envelope; unknown errors are logged with their stack and counted. */
-export function sendError(res: Response, err: TandemError, ctx: RequestContext): void {
+function sendError(res: Response, err: TandemError, ctx: RequestContext): void {
   const status = httpStatusOf(err);
   prom.errorsTotal.inc({ protocol: 'http', kind: err.kind });
   if (err.kind === 'DevError' || status >= 500) {

@@ -15,7 +15,7 @@ const HELMET_OPTIONS = {
  * they do not depend on the request, and setting them in one loop costs a
  * fraction of helmet's chain of twelve middlewares on every request.
  */
-export function helmetHeaders(): [string, string][] {
+function helmetHeaders(): [string, string][] {
   const headers: [string, string][] = [];
   const recorder = {
     setHeader: (name: string, value: string | number | readonly string[]) => {

@@ -2,7 +2,7 @@ import { buildConfig, ConfigError, readConfigFile } from './load';
 import type { Config } from './schema';
 
 export type { Config, ConfigInput } from './schema';
-export { buildConfig, ConfigError, configLeaves, projectRoot } from './load';
+export { buildConfig, ConfigError, configLeaves } from './load';
 
 /**
  * Loads the configuration of this process from `config.ts` and `TANDEM_*`

@@ -66,6 +66,8 @@ export class ThriftConnection {
   private framing: Framing | undefined;
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Bytes the framed message being received needs in all; until then, chunks are only queued. */
+  private needed = 0;
   private output: thrift.TProtocol | undefined;
   private Protocol: ProtocolClass | undefined;
   private closed = false;
@@ -114,6 +116,8 @@ export class ThriftConnection {
     if (this.closed) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    // A large frame arrives in many chunks: join them once it is whole, not again on every chunk.
+    if (this.buffered < this.needed) return;
     if (!this.framing) {
       const head = this.take();
       const found = detectFraming(head);
@@ -158,8 +162,10 @@ export class ThriftConnection {
       }
       if (all.length < 4 + size) {
         this.keep(all);
+        this.needed = 4 + size;
         return;
       }
+      this.needed = 0;
       const frame = all.subarray(4, 4 + size);
       this.keep(all.subarray(4 + size));
       const FramedCtor = thrift.TFramedTransport as unknown as new (buffer: Buffer) => thrift.TTransport;
