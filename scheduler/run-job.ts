@@ -4,12 +4,9 @@
  * ran and succeeded, 1 when it failed or timed out, 75 when another run of
  * it holds the lock.
  */
-import { loadConfigOrExit } from '../src/core/config';
-import { createSequelize } from '../src/core/db/mysql';
-import { createRedis } from '../src/core/db/redis';
-import { configureLogger, flushLogger, logger } from '../src/core/log';
-import { statsd } from '../src/core/monitor';
+import { logger } from '../src/core/log';
 import { buildDomains, closeDomains } from '../src/domains';
+import { closeScriptContext, openScriptContext } from '../scripts/script-context';
 import { createScheduler } from '.';
 import { JOB_SETTINGS } from './settings';
 
@@ -21,11 +18,8 @@ async function main(): Promise<number> {
     );
     return 64;
   }
-  const config = loadConfigOrExit();
-  configureLogger({ level: config.log.level, file: config.log.file, service: `${config.service_name}-job` });
-  statsd.reconfigure(config.statsd);
-  const sequelize = createSequelize(config);
-  const redis = createRedis(config, 'job');
+  const ctx = openScriptContext('job');
+  const { config, sequelize, redis } = ctx;
   try {
     await redis.connect();
     const domains = await buildDomains(config, sequelize, redis);
@@ -35,10 +29,7 @@ async function main(): Promise<number> {
     if (outcome === 'skipped_overlap') return 75;
     return outcome === 'ok' ? 0 : 1;
   } finally {
-    await sequelize.close().catch(() => undefined);
-    redis.disconnect();
-    await statsd.close();
-    await flushLogger();
+    await closeScriptContext(ctx);
   }
 }
 

@@ -8,13 +8,9 @@
  * Exit status: 0 when it resolves, 1 when it throws (its message is printed), 78 for bad config.
  */
 import path from 'node:path';
-import { loadConfigOrExit } from '../src/core/config';
 import { newContext, runWithContext } from '../src/core/ctx';
-import { createSequelize } from '../src/core/db/mysql';
-import { createRedis } from '../src/core/db/redis';
-import { configureLogger, flushLogger, logger } from '../src/core/log';
-import { statsd } from '../src/core/monitor';
-import type { ScriptContext, ScriptMain } from './script-context';
+import { logger } from '../src/core/log';
+import { closeScriptContext, openScriptContext, type ScriptMain } from './script-context';
 
 async function main(): Promise<number> {
   const [file, ...args] = process.argv.slice(2);
@@ -22,15 +18,7 @@ async function main(): Promise<number> {
     process.stderr.write('Name the script to run: npm run script -- scripts/FILE.ts [args]\n');
     return 64;
   }
-  const config = loadConfigOrExit();
-  configureLogger({ level: config.log.level, file: config.log.file, service: `${config.service_name}-script` });
-  statsd.reconfigure(config.statsd);
-  const ctx: ScriptContext = {
-    config,
-    sequelize: createSequelize(config),
-    redis: createRedis(config, 'script'),
-    logger,
-  };
+  const ctx = openScriptContext('script');
   try {
     await ctx.redis.connect().catch((err: Error) => logger.warn('Redis is not reachable', { error: err.message }));
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the script is chosen at run time
@@ -51,10 +39,7 @@ async function main(): Promise<number> {
     });
     return 1;
   } finally {
-    await ctx.sequelize.close().catch(() => undefined);
-    ctx.redis.disconnect();
-    await statsd.close();
-    await flushLogger();
+    await closeScriptContext(ctx);
   }
 }
 

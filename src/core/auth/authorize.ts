@@ -6,7 +6,7 @@ import { permissionsOf } from './permissions';
 import type { SessionStore } from './sessions';
 
 /** The bearer token of a request, if it sent one. */
-export function bearerToken(req: Request): string | undefined {
+function bearerToken(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header);

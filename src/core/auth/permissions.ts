@@ -23,9 +23,20 @@ export function isRole(name: string): boolean {
   return Object.hasOwn(ROLES, name);
 }
 
-/** The permissions the roles grant together; unknown roles grant nothing. */
-export function permissionsOf(roles: readonly string[]): Set<Permission> {
-  const granted = new Set<Permission>();
-  for (const role of roles) for (const p of ROLES[role] ?? []) granted.add(p);
-  return granted;
+/** Permission sets already built, by role list: sessions repeat a handful of role lists on every request. */
+const granted = new Map<string, ReadonlySet<Permission>>();
+
+/** The permissions the roles grant together (shared and read-only); unknown roles grant nothing. */
+export function permissionsOf(roles: readonly string[]): ReadonlySet<Permission> {
+  // Role names hold no NUL, so the joined list identifies the roles given.
+  const key = roles.join('\0');
+  let set = granted.get(key);
+  if (!set) {
+    const built = new Set<Permission>();
+    for (const role of roles) for (const p of ROLES[role] ?? []) built.add(p);
+    set = built;
+    // Bounded: role lists come from the accounts table, but a cache must not grow without limit.
+    if (granted.size < 1000) granted.set(key, set);
+  }
+  return set;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { logger } from '../log';
+import { ThrottledWarning } from '../log/throttled-warning';
 import { statsd } from '../monitor';
 
 export interface CacheOptions {
@@ -17,23 +17,17 @@ export interface CacheOptions {
  */
 export class Cache {
   private readonly loading = new Map<string, Promise<unknown>>();
-  private lastErrorLog = 0;
+  private readonly failure: ThrottledWarning;
 
   constructor(
     private readonly redis: Redis,
     private readonly metric = 'cache',
-  ) {}
+  ) {
+    this.failure = new ThrottledWarning('cache unavailable; reading from the source', `${metric}.error`);
+  }
 
   private onError(op: string, key: string, err: unknown): void {
-    statsd.increment(`${this.metric}.error`);
-    const now = Date.now();
-    if (now - this.lastErrorLog < 60_000) return;
-    this.lastErrorLog = now;
-    logger.warn('cache unavailable; reading from the source', {
-      op,
-      key,
-      error: err instanceof Error ? err.message : String(err),
-    });
+    this.failure.warn({ op, key, error: err instanceof Error ? err.message : String(err) });
   }
 
   /** The cached value, or undefined on a miss or a Redis failure. */

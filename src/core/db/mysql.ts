@@ -11,14 +11,14 @@ interface QueryLogOptions {
 }
 
 /** Which pool a query went to: replicas serve plain SELECTs, the primary everything else. */
-export function poolOf(options: QueryLogOptions | undefined, hasReplicas: boolean): 'primary' | 'replica' {
+function poolOf(options: QueryLogOptions | undefined, hasReplicas: boolean): 'primary' | 'replica' {
   if (!hasReplicas) return 'primary';
   const read = options?.type === QueryTypes.SELECT && !options.useMaster && !options.transaction;
   return read ? 'replica' : 'primary';
 }
 
 /** SQL with its literal values masked, so a slow-query line never carries data or secrets. */
-export function maskSql(sql: string): string {
+function maskSql(sql: string): string {
   return sql
     .replace(/^Executed \([^)]*\): /, '')
     .replace(/'(?:[^'\\]|\\.)*'/g, "'?'")
