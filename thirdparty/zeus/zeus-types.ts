@@ -12,7 +12,7 @@ export interface ZeusOrder {
   restaurant_id: string;
   amount_cents: number;
   created_at: Date;
-  status: 'created' | 'paid' | 'delivered' | 'refunded' | 'cancelled';
+  status: ZeusOrderStatus;
   refund_count: number;
   user_registered_at: Date;
 }
@@ -33,5 +33,5 @@ export interface ZeusApi {
   /** Idempotent: retried on timeout or a dropped connection. */
   getOrder(id: string): Promise<ZeusOrder>;
   /** Not idempotent: never retried by the client (the queue job retries it). */
-  reportSuspicious(orderId: string, verdict: 'fraud' | 'legit', reason: string): Promise<void>;
+  reportSuspicious(orderId: string, verdict: ZeusVerdict, reason: string): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { defineRoute, type Route } from '../../core/api/route';
 import { registerHttpStatus } from '../../core/response/http-status';
 import type { RiskDomain } from '../../service/risk';
 import { RULE_NAMES } from '../../service/risk/risk-rules';
-import { RISK_STATUSES } from '../../service/risk/risk-types';
+import { REPORT_STATUSES, RISK_STATUSES } from '../../service/risk/risk-types';
 import { MAX_PAGE_SIZE } from '../../service/cs/cs-types';
 import { actorOf } from '../actor';
 
@@ -31,7 +31,7 @@ const flaggedSchema = z.object({
   reviewer_id: z.number().nullable(),
   note: z.string().nullable(),
   cs_event_id: z.number().nullable(),
-  report_status: z.enum(['none', 'pending', 'reported']),
+  report_status: z.enum(REPORT_STATUSES),
 });
 
 const tags = ['risk'];

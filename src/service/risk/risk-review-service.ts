@@ -123,10 +123,12 @@ export class RiskReviewService {
    */
   async reconcile(): Promise<number> {
     const pending = await this.store.unfinished(RECONCILE_BATCH);
+    // Looked up once per run, and only when an event is missing; a failed lookup is retried by the next order.
+    let categoryId: number | undefined;
     for (const order of pending) {
       try {
         if (order.cs_event_id === null) {
-          const categoryId = await this.cs.categories.ensureTopLevel(FRAUD_CATEGORY);
+          categoryId ??= await this.cs.categories.ensureTopLevel(FRAUD_CATEGORY);
           const event = await this.cs.events.create(
             { id: order.reviewer_id ?? 0, admin: false },
             this.eventInput(order, categoryId, order.note ?? ''),

@@ -3,6 +3,7 @@ import type { ZeusOrder } from '../../../thirdparty/zeus/zeus-types';
 export const RISK_STATUSES = ['pending', 'fraud', 'legit'] as const;
 export type RiskStatus = (typeof RISK_STATUSES)[number];
 export type RiskVerdict = Exclude<RiskStatus, 'pending'>;
+export const REPORT_STATUSES = ['none', 'pending', 'reported'] as const;
 
 /** Why a rule flagged an order: the rule, its threshold and what it saw. */
 export interface RuleHit {
@@ -33,7 +34,7 @@ export interface FlaggedOrder {
   note: string | null;
   cs_event_id: number | null;
   /** The report of a fraud verdict to zeus: none until judged fraud. */
-  report_status: 'none' | 'pending' | 'reported';
+  report_status: (typeof REPORT_STATUSES)[number];
 }
 
 export interface FlaggedFilter {

@@ -44,20 +44,18 @@ export class StaffService {
   }
 
   async login(username: string, password: string, address: string): Promise<LoginResult> {
-    const wait = Math.max(
-      await this.perUser.blockedFor(username.toLowerCase()),
-      await this.perAddress.blockedFor(address),
-    );
+    const userKey = username.toLowerCase();
+    const wait = Math.max(await this.perUser.blockedFor(userKey), await this.perAddress.blockedFor(address));
     if (wait > 0) throw new AuthError('AUTH_RATE_LIMITED', { params: { retry_after: wait } });
     const account = await this.staff.findByUsername(username);
     // An unknown user costs the same scrypt as a wrong password: no timing tells them apart.
     const ok = await verifyPassword(password, account?.password_hash ?? DUMMY_HASH);
     if (!account || !ok) {
-      await Promise.all([this.perUser.fail(username.toLowerCase()), this.perAddress.fail(address)]);
+      await Promise.all([this.perUser.fail(userKey), this.perAddress.fail(address)]);
       throw new AuthError('AUTH_BAD_CREDENTIALS');
     }
     if (account.disabled) throw new AuthError('AUTH_ACCOUNT_DISABLED');
-    await this.perUser.reset(username.toLowerCase());
+    await this.perUser.reset(userKey);
     const session = await this.sessions.create({
       staff_id: account.id,
       username: account.username,
@@ -104,14 +102,9 @@ export class StaffService {
       await this.staff.update(existing.id, { password_hash, roles: input.roles, display_name });
       return StaffService.profile({ ...existing, roles: input.roles, display_name });
     }
-    const id = await this.staff.insert({
-      username: input.username,
-      display_name,
-      password_hash,
-      roles: input.roles,
-      disabled: false,
-    });
-    return { id, username: input.username, display_name, roles: input.roles, disabled: false };
+    const account = { username: input.username, display_name, roles: input.roles, disabled: false };
+    const id = await this.staff.insert({ ...account, password_hash });
+    return StaffService.profile({ id, ...account });
   }
 
   /** Whether events may be handed to this staff member: exists, enabled, and allowed cs_event.write. */
