@@ -283,6 +283,20 @@ describe('Thrift errors', () => {
     expect((err as UserException).message).toContain('request.source');
   });
 
+  it('when create_cs_event breaks the HTTP body rules, then UserException 1001 naming each field', async () => {
+    const err = await rejection(
+      thrift.client.create_cs_event(
+        createRequest({ content: '   ', priority: 7, phone: 'call me', handler_id: new Int64(0) }),
+      ),
+    );
+
+    expect(err).toBeInstanceOf(UserException);
+    expect((err as UserException).code).toBe(1001);
+    for (const field of ['request.content', 'request.priority', 'request.phone', 'request.handler_id']) {
+      expect((err as UserException).message).toContain(field);
+    }
+  });
+
   it('when the connection still works after an exception, then the next call is answered', async () => {
     await rejection(thrift.client.get_cs_event(new Int64(987654322)));
 

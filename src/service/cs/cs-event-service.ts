@@ -16,7 +16,7 @@ import type {
 } from './cs-types';
 import { CS_STATUSES } from './cs-types';
 import type { CsCacheInner } from './inner/cs-cache-inner';
-import type { CsEventInner, NewRecord } from './inner/cs-event-inner';
+import type { CsEventInner, EventColumns, NewRecord } from './inner/cs-event-inner';
 
 function describePatch(patch: CsEventPatch): string {
   return Object.entries(patch)
@@ -118,11 +118,6 @@ export class CsEventService {
     return created;
   }
 
-  /** Runs `fn` in one MySQL transaction: a unit of work other domains can join (see createWithin). */
-  unitOfWork<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.events.transaction(fn);
-  }
-
   /**
    * Creates an event and its first record inside the caller's unit of work,
    * so they commit or roll back with the caller's own writes. The counts are
@@ -172,7 +167,7 @@ export class CsEventService {
     actor: Actor,
     id: number,
     decide: (event: CsEvent) => {
-      columns: Parameters<CsEventInner['updateEvent']>[2];
+      columns: EventColumns;
       record: Omit<NewRecord, 'event_id' | 'actor_id'>;
     },
   ): Promise<CsEvent> {

@@ -69,9 +69,9 @@ export class CsMaintenanceService {
       const ids = await this.events.findStaleIds(cutoff, CS_MAX_PRIORITY, BATCH);
       for (const id of ids) {
         const done = await this.events.transaction(async (tx) => {
-          const touched = await this.events.updatedAt(id, tx);
-          const event = await this.events.findEvent(id, { tx });
-          if (!touched || !event || touched >= cutoff || event.status === 'done' || event.priority >= CS_MAX_PRIORITY)
+          const event = await this.events.findEvent(id, { tx, lock: true });
+          const touched = event && new Date(event.updated_at);
+          if (!event || !touched || touched >= cutoff || event.status === 'done' || event.priority >= CS_MAX_PRIORITY)
             return false;
           const priority = escalatedPriority(event.priority);
           await this.events.updateEvent(tx, id, { priority });

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Cache } from '../../../core/db/cache';
-import { logger } from '../../../core/log';
-import { statsd } from '../../../core/monitor';
+import { ThrottledWarning } from '../../../core/log/throttled-warning';
 import type { CsEvent, CsStatus } from '../cs-types';
 
 const EVENT_TTL_SECONDS = 300;
@@ -46,11 +45,12 @@ redis.call('hset', KEYS[1], '_', '0')
 redis.call('expire', KEYS[1], ARGV[2])
 return 1`;
 
-export type StatusCounts = Record<CsStatus, number>;
-
 /** Redis data of the cs domain: the event cache and the per-status counts. */
 export class CsCacheInner {
-  private lastErrorLog = 0;
+  private readonly failure = new ThrottledWarning(
+    'cs stats cache unavailable; counting in MySQL',
+    'cs.stats.cache_error',
+  );
 
   constructor(
     private readonly redis: Redis,
@@ -70,14 +70,7 @@ export class CsCacheInner {
   }
 
   private onError(op: string, err: unknown): void {
-    statsd.increment('cs.stats.cache_error');
-    const now = Date.now();
-    if (now - this.lastErrorLog < 60_000) return;
-    this.lastErrorLog = now;
-    logger.warn('cs stats cache unavailable; counting in MySQL', {
-      op,
-      error: err instanceof Error ? err.message : String(err),
-    });
+    this.failure.warn({ op, error: err instanceof Error ? err.message : String(err) });
   }
 
   /**

@@ -22,7 +22,7 @@ const num = (v: string | number): number => (typeof v === 'number' ? v : Number(
 const numOrNull = (v: string | number | null): number | null => (v === null ? null : num(v));
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString();
 
-export function toEvent(row: EventRow): CsEvent {
+function toEvent(row: EventRow): CsEvent {
   return {
     id: num(row.id),
     user_id: numOrNull(row.user_id),
@@ -116,8 +116,8 @@ export class CsEventInner {
       }
       throw err;
     }
-    const fresh = await this.models.CsEvent.findByPk(created.id, { transaction: tx, raw: true });
-    return toEvent(fresh as unknown as EventRow);
+    // create() returns every column as written (id, timestamps and defaults included): no re-read needed.
+    return toEvent(created.get({ plain: true }));
   }
 
   /**
@@ -212,18 +212,6 @@ export class CsEventInner {
       raw: true,
     });
     return (rows as unknown as { id: string | number }[]).map((r) => Number(r.id));
-  }
-
-  /** The last time a live event was changed, read under the transaction's row lock. */
-  async updatedAt(id: number, tx: Transaction): Promise<Date | undefined> {
-    const row = await this.models.CsEvent.findOne({
-      attributes: ['updated_at'],
-      where: { id },
-      raw: true,
-      transaction: tx,
-      lock: tx.LOCK.UPDATE,
-    });
-    return row ? new Date((row as unknown as { updated_at: Date | string }).updated_at) : undefined;
   }
 
   /** Live events per status, straight from MySQL. */
