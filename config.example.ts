@@ -40,6 +40,14 @@ const config: ConfigInput = {
   auth: {
     /** How long a staff session lasts after login, in seconds. Default 28800 (8 h). */
     session_ttl_seconds: 8 * 3600,
+    /**
+     * How long a session read from Redis is reused from this process's memory, in ms, so that a
+     * logged-in request costs no Redis read for it. Logout and disabling reach every process at
+     * once over Redis pub/sub; this only bounds how long a revocation that bypasses tandem (a key
+     * deleted by hand) or a message lost on a broken connection goes unseen. 0 reads Redis on
+     * every request. Default 2000.
+     */
+    session_cache_ms: 2000,
     /** Failed logins for one username before it is paused for the window. Default 5. */
     login_max_failures_per_user: 5,
     /** Failed logins from one client address before it is paused for the window. Default 20. */

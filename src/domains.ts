@@ -45,5 +45,10 @@ export async function buildDomains(config: Config, sequelize: Sequelize, redis: 
 
 /** Closes what the domains opened: queue connections, zeus connections, the document store. */
 export async function closeDomains(domains: Domains, queueDeadlineMs: number): Promise<void> {
-  await Promise.allSettled([domains.queues.close(queueDeadlineMs), domains.zeus.close(), domains.risk.store.close()]);
+  await Promise.allSettled([
+    domains.queues.close(queueDeadlineMs),
+    domains.zeus.close(),
+    domains.risk.store.close(),
+    domains.staff.sessions.close(),
+  ]);
 }

@@ -104,11 +104,17 @@ it('when the script runs again for the same username, then it updates the passwo
 
 it('when the script disables a staff member, then their live session gets 401 and they cannot log in', async () => {
   const { token } = (await login('ana', `${password} v2`)).body.data;
+  // A route that trusts the session alone (not /me, which reads the account): once used, the
+  // session is also in the server's memory, which the script's revocation must reach.
+  const stats = (): Promise<Response> =>
+    fetch(`${baseUrl(app)}/api/cs/stats`, { headers: { authorization: `Bearer ${token}` } });
+  expect((await stats()).status).toBe(200);
 
   const run = await createStaff(['--username', 'ana', '--disable']);
 
   expect(run.code).toBe(0);
   expect(run.stdout).toContain('ana is now disabled');
+  expect((await stats()).status).toBe(401);
   const me = await fetch(`${baseUrl(app)}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } });
   expect(me.status).toBe(401);
   expect((await login('ana', `${password} v2`)).body.code).toBe(904);

@@ -215,6 +215,7 @@ describe('disabling a staff member', () => {
       sessionRecheckSeconds: 0,
     });
     expect(await rechecking.sessions.get(token)).toBeUndefined();
+    await rechecking.sessions.close();
     expect(await app.resources.redis.exists(sessionKey(token))).toBe(0);
     expect((await call(app, 'GET', '/api/auth/me', bearer(token))).status).toBe(401);
   });
@@ -228,6 +229,7 @@ describe('disabling a staff member', () => {
     });
 
     const session = await rechecking.sessions.get(token);
+    await rechecking.sessions.close();
 
     expect(session?.roles).toEqual(['risk_reviewer']);
     const create = await call(app, 'POST', '/api/cs/events', bearer(token), {

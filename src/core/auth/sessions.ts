@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServerError } from '../../exception';
 import { logger } from '../log';
+import { SessionCache, type SessionCacheOptions } from './session-cache';
 
 export interface Session {
   staff_id: number;
@@ -25,6 +26,9 @@ export interface SessionRecheck {
 /** How often a live session re-reads its account unless the domain says otherwise. */
 export const DEFAULT_RECHECK_SECONDS = 60;
 
+/** No in-process session cache: every request reads its session from Redis. */
+const NO_CACHE: SessionCacheOptions = { ttlMs: 0, maxEntries: 0 };
+
 const sessionKey = (digest: string): string => `session:${digest}`;
 const staffKey = (staffId: number): string => `staff-sessions:${staffId}`;
 
@@ -43,13 +47,23 @@ function digestOf(token: string): string {
  * not revoke it (or created in a race with the disable) ends within that
  * interval, and role changes take effect within it. Requests in between cost
  * no database read.
+ *
+ * With `cache` options, sessions read are also kept in this process for a
+ * short while (see SessionCache): then a request costs no Redis read either.
+ * Every revocation is published whatever the options, so that the processes
+ * that do cache drop the session at once.
  */
 export class SessionStore {
+  private readonly cache: SessionCache;
+
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
     private readonly recheck?: SessionRecheck,
-  ) {}
+    cache: SessionCacheOptions = NO_CACHE,
+  ) {
+    this.cache = new SessionCache(redis, cache);
+  }
 
   private unavailable(err: unknown): ServerError {
     return new ServerError('CACHE_ERROR', { cause: err });
@@ -76,6 +90,18 @@ export class SessionStore {
   /** The live session of a token, or undefined when unknown, expired, revoked or its account is disabled. */
   async get(token: string): Promise<Session | undefined> {
     const digest = digestOf(token);
+    const session = this.cache.get(digest, Date.now()) ?? (await this.read(digest));
+    if (!session || !this.recheck) return session;
+    const checkedAt = Date.parse(session.checked_at ?? session.created_at);
+    // A NaN (unreadable time) fails this test too, so it is rechecked.
+    if (Date.now() - checkedAt < this.recheck.everySeconds * 1000) return session;
+    return this.reconfirm(this.recheck, digest, session);
+  }
+
+  /** Reads a session from Redis, and keeps it in this process's cache when that is on. */
+  private async read(digest: string): Promise<Session | undefined> {
+    this.cache.listen();
+    const epoch = this.cache.begin();
     let raw: string | null;
     try {
       raw = await this.redis.get(sessionKey(digest));
@@ -84,11 +110,14 @@ export class SessionStore {
     }
     if (raw === null) return undefined;
     const session = JSON.parse(raw) as Session;
-    if (!this.recheck) return session;
-    const checkedAt = Date.parse(session.checked_at ?? session.created_at);
-    // A NaN (unreadable time) fails this test too, so it is rechecked.
-    if (Date.now() - checkedAt < this.recheck.everySeconds * 1000) return session;
-    return this.reconfirm(this.recheck, digest, session);
+    this.remember(digest, session, epoch);
+    return session;
+  }
+
+  private remember(digest: string, session: Session, epoch: number): void {
+    // The key expires ttlSeconds after login (the recheck keeps its TTL): never cache past that.
+    const expiresAt = Date.parse(session.created_at) + this.ttlSeconds * 1000;
+    if (Number.isFinite(expiresAt)) this.cache.store(digest, session, epoch, expiresAt);
   }
 
   private async reconfirm(recheck: SessionRecheck, digest: string, session: Session): Promise<Session | undefined> {
@@ -108,6 +137,7 @@ export class SessionStore {
       return undefined;
     }
     const next: Session = { ...session, roles, checked_at: new Date().toISOString() };
+    const epoch = this.cache.begin();
     let written: string | null;
     try {
       // XX: a session revoked meanwhile stays revoked; KEEPTTL: the expiry is unchanged.
@@ -115,12 +145,19 @@ export class SessionStore {
     } catch (err) {
       throw this.unavailable(err);
     }
-    return written === null ? undefined : next;
+    if (written === null) return undefined;
+    this.remember(digest, next, epoch);
+    return next;
   }
 
   private async revokeDigest(digest: string, staffId: number): Promise<void> {
     try {
-      await this.redis.multi().del(sessionKey(digest)).srem(staffKey(staffId), digest).exec();
+      await this.redis
+        .multi()
+        .del(sessionKey(digest))
+        .srem(staffKey(staffId), digest)
+        .publish(...this.cache.revocation({ digest }))
+        .exec();
     } catch (err) {
       throw this.unavailable(err);
     }
@@ -136,10 +173,16 @@ export class SessionStore {
       const digests = await this.redis.smembers(staffKey(staffId));
       const multi = this.redis.multi().del(staffKey(staffId));
       for (const d of digests) multi.del(sessionKey(d));
+      multi.publish(...this.cache.revocation({ staffId }));
       await multi.exec();
       return digests.length;
     } catch (err) {
       throw this.unavailable(err);
     }
+  }
+
+  /** Stops listening for revocations (when this process cached sessions). */
+  close(): Promise<void> {
+    return this.cache.close();
   }
 }

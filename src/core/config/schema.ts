@@ -63,6 +63,15 @@ export const configSchema = z
         .min(60)
         .default(8 * 3600)
         .describe('How long a staff session lasts after login.'),
+      session_cache_ms: z
+        .number()
+        .int()
+        .min(0)
+        .max(60_000)
+        .default(2000)
+        .describe(
+          'How long a session read from Redis is reused from memory; revocations reach every process at once over Redis pub/sub, this bounds a lost one. 0 reads Redis on every request.',
+        ),
       login_max_failures_per_user: z
         .number()
         .int()

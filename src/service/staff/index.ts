@@ -17,6 +17,9 @@ export interface StaffDomainOptions {
   sessionRecheckSeconds?: number;
 }
 
+/** Sessions kept in one process's memory at most (about 1 KB each). */
+const SESSION_CACHE_ENTRIES = 10_000;
+
 /** The one place that builds staff accounts and sessions. */
 export function createStaffDomain(
   sequelize: Sequelize,
@@ -25,13 +28,18 @@ export function createStaffDomain(
   options: StaffDomainOptions = {},
 ): StaffDomain {
   const inner = new StaffInner(defineStaffModel(sequelize));
-  const sessions = new SessionStore(redis, auth.session_ttl_seconds, {
-    everySeconds: options.sessionRecheckSeconds ?? DEFAULT_RECHECK_SECONDS,
-    currentRoles: async (staffId) => {
-      const account = await inner.findById(staffId);
-      return account && !account.disabled ? account.roles : undefined;
+  const sessions = new SessionStore(
+    redis,
+    auth.session_ttl_seconds,
+    {
+      everySeconds: options.sessionRecheckSeconds ?? DEFAULT_RECHECK_SECONDS,
+      currentRoles: async (staffId) => {
+        const account = await inner.findById(staffId);
+        return account && !account.disabled ? account.roles : undefined;
+      },
     },
-  });
+    { ttlMs: auth.session_cache_ms, maxEntries: SESSION_CACHE_ENTRIES },
+  );
   const staff = new StaffService(
     inner,
     sessions,
