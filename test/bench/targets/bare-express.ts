@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import express from 'express';
 import { Redis } from 'ioredis';
 
@@ -25,26 +24,6 @@ app.get('/api/cs/events/:id', (req, res, next) => {
     .then((raw) => {
       if (raw === null) res.status(404).json({ code: 1100, msg: 'not found', data: null });
       else res.json({ code: 0, msg: 'ok', data: JSON.parse(raw) as unknown });
-    })
-    .catch(next);
-});
-
-// The same two reads tandem's logged-in GET makes on a hit: the session (keyed by the token's
-// SHA-256, as core/auth stores it), then the cached event.
-app.get('/api/cs/events-with-session/:id', (req, res, next) => {
-  const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  const digest = createHash('sha256').update(token).digest('base64url');
-  redis
-    .get(`session:${digest}`)
-    .then((session) => {
-      if (session === null) {
-        res.status(401).json({ code: 901, msg: 'invalid token', data: null });
-        return;
-      }
-      return redis.get(`cs:event:${req.params.id}`).then((raw) => {
-        if (raw === null) res.status(404).json({ code: 1100, msg: 'not found', data: null });
-        else res.json({ code: 0, msg: 'ok', data: JSON.parse(raw) as unknown });
-      });
     })
     .catch(next);
 });
