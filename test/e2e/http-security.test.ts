@@ -43,18 +43,33 @@ async function postLogin(
 }
 
 describe('security headers', () => {
-  it.each(['/ping', '/api/auth/me', '/no/such/route'])(
-    "when %s answers, then it carries helmet's headers and no x-powered-by",
+  it.each(['/ping', '/api/auth/me', '/no/such/route', '/openapi.json'])(
+    "when %s answers, then it carries helmet's API headers (nothing may load or frame it) and no x-powered-by",
     async (path) => {
       const res = await fetch(`${baseUrl(app)}${path}`);
 
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      // Document-only headers are kept for the HTML pages.
+      expect(res.headers.get('cross-origin-opener-policy')).toBeNull();
       expect(res.headers.get('x-powered-by')).toBeNull();
     },
   );
+
+  it("when the /docs page answers, then it carries helmet's full set with a policy allowing only its own scripts", async () => {
+    const res = await fetch(`${baseUrl(app)}/docs`);
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
 });
 
 describe('CORS', () => {
