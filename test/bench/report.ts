@@ -54,23 +54,60 @@ function table(rows: string[][]): string {
 
 const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/**
+ * tandem/bare of each round: the two runs of a round are back to back, so
+ * they share whatever else the machine was doing then. NaN-free.
+ */
+function roundRatios(tandem: SideRuns, bare: SideRuns, of: (m: Measurement) => number): number[] {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(tandem.runs.length, bare.runs.length); i += 1) {
+    const t = of(tandem.runs[i] as Measurement);
+    const b = of(bare.runs[i] as Measurement);
+    if (Number.isFinite(t) && Number.isFinite(b) && b > 0 && t > 0) ratios.push(t / b);
+  }
+  return ratios;
+}
+
+const rpsOf = (m: Measurement): number => m.requests / m.seconds;
+/** Inverse CPU per request, so that the ratio reads like the requests/s one (higher is better for tandem). */
+const perCpuOf = (m: Measurement): number => (m.serverCpuMs === undefined ? Number.NaN : m.requests / m.serverCpuMs);
+
 /**
  * The results table (requests/s over all rounds; p50 and p99 the mean of the
  * rounds'; server CPU per request over all rounds) and, for each scenario with
- * a goal, whether it was met. The goal is judged on requests/s; the ratio of
- * CPU per request says what the ratio would be with a core to each server,
- * which is steadier when the machine is busy with other work.
+ * a goal, whether it was met.
+ *
+ * The ratio columns and the goals use the median over the rounds of each
+ * round's tandem/bare ratio, with the lowest and highest round beside it:
+ * the two runs of a round are back to back, so a burst of other work on the
+ * machine moves one round's pair rather than the whole result. The goal is
+ * judged on requests/s; the ratio of CPU per request says what the ratio
+ * would be with a core to each server.
  */
 export function formatReport(results: ScenarioRuns[]): string {
   const rows: string[][] = [
     ['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU us/req', 'tandem/bare req/s', 'by CPU'],
   ];
   const verdicts: string[] = [];
+  const pct = (n: number): string => `${fixed(n * 100, 1)}%`;
+  const spread = (ratios: number[]): string =>
+    ratios.length > 1 ? ` (${pct(Math.min(...ratios))}-${pct(Math.max(...ratios))})` : '';
   for (const { scenario, tandem, bare } of results) {
     const t = summarize(tandem);
     const b = summarize(bare);
-    const ratio = t && b && b.rps > 0 ? t.rps / b.rps : Number.NaN;
-    const cpuRatio = t && b ? b.cpuUs / t.cpuUs : Number.NaN;
+    const failed = !t || !b;
+    const rpsRatios = failed ? [] : roundRatios(tandem, bare, rpsOf);
+    const cpuRatios = failed ? [] : roundRatios(tandem, bare, perCpuOf);
+    const ratio = rpsRatios.length > 0 ? median(rpsRatios) : Number.NaN;
+    const cpuRatio = cpuRatios.length > 0 ? median(cpuRatios) : Number.NaN;
     for (const [side, runs, s] of [
       ['tandem', tandem, t],
       ['bare', bare, b],
@@ -78,7 +115,8 @@ export function formatReport(results: ScenarioRuns[]): string {
       const cells = s
         ? [fixed(s.rps, 0), fixed(s.p50, 3), fixed(s.p99, 3), String(s.errors), fixed(s.cpuUs, 0)]
         : ['failed', '-', '-', '-', '-'];
-      const ratios = side === 'tandem' ? [`${fixed(ratio * 100, 1)}%`, `${fixed(cpuRatio * 100, 1)}%`] : ['', ''];
+      const ratios =
+        side === 'tandem' ? [`${pct(ratio)}${spread(rpsRatios)}`, `${pct(cpuRatio)}${spread(cpuRatios)}`] : ['', ''];
       rows.push([side === 'tandem' ? scenario.name : '', side, ...cells, ...ratios]);
       if (runs.failure !== undefined) verdicts.push(`  ${scenario.name} (${side}) did not run: ${runs.failure}`);
     }
@@ -86,7 +124,7 @@ export function formatReport(results: ScenarioRuns[]): string {
       const met = Number.isFinite(ratio) && ratio >= scenario.goal.minRatio;
       const mark = met ? 'MET   ' : 'MISSED';
       verdicts.push(
-        `  ${mark} ${scenario.goal.text}: measured ${fixed(ratio * 100, 1)}% by req/s, ${fixed(cpuRatio * 100, 1)}% by CPU per request (${scenario.name})`,
+        `  ${mark} ${scenario.goal.text}: median ${pct(ratio)} by req/s${spread(rpsRatios)}, ${pct(cpuRatio)} by CPU per request${spread(cpuRatios)} (${scenario.name})`,
       );
     }
   }

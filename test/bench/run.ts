@@ -15,9 +15,10 @@ import { StatsdSink } from './statsd-sink';
  * baselines as separate processes, loads each target in turn from yet
  * another process, and prints requests/s, p50 and p99 side by side.
  *
- * Knobs (environment): BENCH_DURATION seconds measured per target (8),
+ * Knobs (environment): BENCH_DURATION seconds measured per target (5),
  * BENCH_WARMUP seconds of warm-up before each (2), BENCH_CONNECTIONS (16),
- * BENCH_ROUNDS (2; the order of tandem and bare alternates per round),
+ * BENCH_ROUNDS (5; the order of tandem and bare alternates per round, and
+ * the ratios are the median of the rounds'),
  * BENCH_ONLY (run the scenarios whose name contains it).
  */
 
@@ -38,10 +39,10 @@ function numberFromEnv(name: string, fallback: number): number {
 
 function readOptions(): Options {
   return {
-    durationSec: numberFromEnv('BENCH_DURATION', 8),
+    durationSec: numberFromEnv('BENCH_DURATION', 5),
     warmupSec: numberFromEnv('BENCH_WARMUP', 2),
     connections: Math.round(numberFromEnv('BENCH_CONNECTIONS', 16)),
-    rounds: Math.round(numberFromEnv('BENCH_ROUNDS', 2)),
+    rounds: Math.round(numberFromEnv('BENCH_ROUNDS', 5)),
     only: process.env.BENCH_ONLY || undefined,
   };
 }
