@@ -62,6 +62,15 @@ export const SCENARIOS: Scenario[] = [
     bare: { server: 'bare-thrift', serviceModule: TANDEM_SERVICE, method: 'ping' },
     goal: { minRatio: 1.5, text: 'full Thrift stack >= 150% of bare thrift (framed, binary)' },
   },
+  {
+    // No goal: this measures how far the ping() goal can be reached at all. The floor server answers
+    // with canned bytes and no Thrift code; what it does beyond bare thrift is the most any server
+    // can gain over bare thrift here.
+    name: 'thrift ping() vs the socket floor',
+    kind: 'thrift',
+    tandem: { server: 'tandem', serviceModule: TANDEM_SERVICE, method: 'ping' },
+    bare: { server: 'floor-thrift', serviceModule: TANDEM_SERVICE, method: 'ping' },
+  },
   csHttpRead(),
   csThriftRead(),
 ];

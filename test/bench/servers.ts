@@ -12,7 +12,7 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const TSX = ['-r', path.join(ROOT, 'node_modules/tsx/dist/cjs/index.cjs')];
 
 export type PortKind = 'http' | 'thrift';
-export type ServerId = 'tandem' | 'bare-express' | 'bare-thrift';
+export type ServerId = 'tandem' | 'bare-express' | 'bare-thrift' | 'floor-thrift';
 
 /** What every server of a run can be given: where to log and where statsd is. */
 export interface RunContext {
@@ -63,6 +63,11 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     ports: ['thrift'],
     args: [...TSX, path.join(__dirname, 'targets/bare-thrift.ts')],
     env: (ports) => ({ BENCH_PORT: String(ports.thrift), BENCH_REDIS_URL, BENCH_REDIS_PREFIX }),
+  },
+  'floor-thrift': {
+    ports: ['thrift'],
+    args: [...TSX, path.join(__dirname, 'targets/floor-thrift.ts')],
+    env: (ports) => ({ BENCH_PORT: String(ports.thrift) }),
   },
 };
 

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import thrift from 'thrift';
+import { BinaryWriter } from './binary-writer';
 import { type ConnectionState, runWithConnection } from './connection-state';
 
 /** What the generated `Processor` classes have in common. */
@@ -133,10 +134,15 @@ export class ThriftConnection {
   private setup(framing: Framing): void {
     this.framing = framing;
     this.Protocol = framing.protocol === 'binary' ? thrift.TBinaryProtocol : thrift.TCompactProtocol;
-    const Transport = framing.framed ? thrift.TFramedTransport : thrift.TBufferedTransport;
     const write = (buf: Buffer): void => {
       if (!this.closed && !this.socket.destroyed) this.socket.write(buf);
     };
+    if (framing.protocol === 'binary') {
+      // Replies in the binary protocol, the common case, are encoded without the library's per-value buffers.
+      this.output = new BinaryWriter(framing.framed, write) as unknown as thrift.TProtocol;
+      return;
+    }
+    const Transport = framing.framed ? thrift.TFramedTransport : thrift.TBufferedTransport;
     // The typings miss the constructor's (buffer, onFlush) form.
     const TransportCtor = Transport as unknown as new (
       buffer: Buffer | undefined,
