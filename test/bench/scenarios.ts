@@ -56,6 +56,15 @@ export const SCENARIOS: Scenario[] = [
     goal: { minRatio: 0.9, text: 'full HTTP stack >= 90% of bare Express' },
   },
   {
+    // No goal: what the contract's per-request work (context, request id, helmet, access line,
+    // statsd) costs in a plain Express app written with the libraries' defaults; beside bare
+    // Express's figure above, it shows what the 90% goal leaves for that work.
+    name: 'GET /ping vs the contract floor',
+    kind: 'http',
+    tandem: { server: 'tandem', method: 'GET', path: '/ping' },
+    bare: { server: 'floor-express', method: 'GET', path: '/ping' },
+  },
+  {
     name: 'thrift ping()',
     kind: 'thrift',
     tandem: { server: 'tandem', serviceModule: TANDEM_SERVICE, method: 'ping' },

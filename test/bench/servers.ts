@@ -12,7 +12,7 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const TSX = ['-r', path.join(ROOT, 'node_modules/tsx/dist/cjs/index.cjs')];
 
 export type PortKind = 'http' | 'thrift';
-export type ServerId = 'tandem' | 'bare-express' | 'bare-thrift' | 'floor-thrift';
+export type ServerId = 'tandem' | 'bare-express' | 'floor-express' | 'bare-thrift' | 'floor-thrift';
 
 /** What every server of a run can be given: where to log and where statsd is. */
 export interface RunContext {
@@ -58,6 +58,11 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     ports: ['http'],
     args: [...TSX, path.join(__dirname, 'targets/bare-express.ts')],
     env: (ports) => ({ BENCH_PORT: String(ports.http), BENCH_REDIS_URL, BENCH_REDIS_PREFIX }),
+  },
+  'floor-express': {
+    ports: ['http'],
+    args: [...TSX, path.join(__dirname, 'targets/floor-express.ts')],
+    env: (ports, run) => ({ BENCH_PORT: String(ports.http), BENCH_STATSD_PORT: String(run.statsdPort) }),
   },
   'bare-thrift': {
     ports: ['thrift'],
