@@ -13,7 +13,7 @@ import helmet, { type HelmetOptions } from 'helmet';
  * auditor) are left to the documentation pages: on every JSON answer they
  * would cost bytes and header parsing on both sides and protect nothing.
  */
-const API_HELMET: HelmetOptions = {
+export const API_HELMET: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   xFrameOptions: { action: 'deny' },
   crossOriginOpenerPolicy: false,

@@ -6,6 +6,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { StatsD } from 'hot-shots';
 import winston from 'winston';
+import { API_HELMET } from '../../../src/core/api/security';
 
 /**
  * The contract's floor for GET /ping: a plain Express app doing, with the
@@ -14,7 +15,7 @@ import winston from 'winston';
  * X-Request-Id, helmet's headers (the same API set as tandem's, computed per
  * request as helmet does), one JSON access line through winston's file
  * transport, and a statsd timing through hot-shots. It shows what those
- * requirements cost beside bare Express. Listens on 127.0.0.1:BENCH_PORT;
+ * requirements cost beside bare Express. Only helmet's options are tandem's. Listens on 127.0.0.1:BENCH_PORT;
  * statsd goes to BENCH_STATSD_PORT, the log to the system's temporary folder.
  */
 const context = new AsyncLocalStorage<{ requestId: string }>();
@@ -27,18 +28,8 @@ const logger = winston.createLogger({
 const app = express();
 app.disable('x-powered-by');
 app.disable('etag');
-app.use(
-  helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    xFrameOptions: { action: 'deny' },
-    crossOriginOpenerPolicy: false,
-    originAgentCluster: false,
-    xDnsPrefetchControl: false,
-    xDownloadOptions: false,
-    xPermittedCrossDomainPolicies: false,
-    xXssProtection: false,
-  }),
-);
+// The same options as tandem's API headers; helmet itself runs per request, as it is made to.
+app.use(helmet(API_HELMET));
 app.use((req, res, next) => {
   const requestId = randomUUID();
   const start = process.hrtime.bigint();
