@@ -62,7 +62,11 @@ export const SERVERS: Record<ServerId, ServerDef> = {
   'floor-express': {
     ports: ['http'],
     args: [...TSX, path.join(__dirname, 'targets/floor-express.ts')],
-    env: (ports, run) => ({ BENCH_PORT: String(ports.http), BENCH_STATSD_PORT: String(run.statsdPort) }),
+    env: (ports, run) => ({
+      BENCH_PORT: String(ports.http),
+      BENCH_STATSD_PORT: String(run.statsdPort),
+      BENCH_LOG_FILE: path.join(run.tmpDir, 'floor-express.log'),
+    }),
   },
   'bare-thrift': {
     ports: ['thrift'],

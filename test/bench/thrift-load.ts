@@ -2,6 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import thrift from 'thrift';
+import { FrameCutter } from './frames';
 import { LatencyRecorder } from './latency';
 import { announceMeasuring, jobFromArgv, reportAndExit, type ThriftJob, thriftJobSchema } from './load-job';
 
@@ -79,7 +80,6 @@ class Load {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
       this.sockets.push(socket);
-      let pending: Buffer | undefined;
       let sentAt = 0;
       const send = (): void => {
         sentAt = performance.now();
@@ -93,18 +93,11 @@ class Load {
         if (this.phase === 'measure') this.errors += 1;
         reject(err);
       });
-      socket.on('data', (chunk: Buffer) => {
-        const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-        let offset = 0;
-        while (buf.length - offset >= 4) {
-          const end = offset + 4 + buf.readInt32BE(offset);
-          if (end > buf.length) break;
-          this.onAnswer(buf, offset, end, performance.now() - sentAt);
-          offset = end;
-          if (this.phase !== 'stopping') send();
-        }
-        pending = offset < buf.length ? buf.subarray(offset) : undefined;
+      const frames = new FrameCutter((buf, start, end) => {
+        this.onAnswer(buf, start, end, performance.now() - sentAt);
+        if (this.phase !== 'stopping') send();
       });
+      socket.on('data', (chunk: Buffer) => frames.push(chunk));
     });
   }
 

@@ -22,6 +22,8 @@ import { waitFor } from '../helpers/wait';
 const CACHE_MS = 60_000;
 const SERVICE = `tandem-cache-test-${process.pid}`;
 
+const PREFIX = freshRedisPrefix();
+
 let db: { database: string; drop: () => Promise<void> };
 let a: RunningApp;
 let b: RunningApp;
@@ -31,7 +33,7 @@ beforeAll(async () => {
   const overrides: ConfigInput = {
     service_name: SERVICE,
     mysql: { database: db.database },
-    redis: { key_prefix: freshRedisPrefix() },
+    redis: { key_prefix: PREFIX },
     auth: { session_cache_ms: CACHE_MS },
   };
   a = await startTestApp(overrides);
@@ -103,6 +105,18 @@ it('when an account is disabled through one instance, then every session of it c
   expect(await readStats(b, who)).toBe(401);
   expect(await readStats(a, who)).toBe(401);
   expect(await readStats(b, admin)).toBe(200);
+});
+
+it('when a message on the revocation channel cannot be read, then everything cached is forgotten (it may have been a revocation)', async () => {
+  const who = await loginAs(a, ['cs_agent']);
+  await cachedIn(b, who);
+  await a.resources.redis.del(sessionKey(who.token));
+  expect(await readStats(b, who)).toBe(200);
+
+  // ioredis prefixes keys, not channels: the channel carries the key prefix itself.
+  await a.resources.redis.publish(`${PREFIX}session-revoked`, 'x:not-a-revocation');
+
+  expect(await readStats(b, who)).toBe(401);
 });
 
 it('when the invalidation connection drops, then nothing is served from memory until it is subscribed again', async () => {

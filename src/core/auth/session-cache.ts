@@ -57,11 +57,6 @@ export class SessionCache {
     this.channel = `${redis.options.keyPrefix ?? ''}session-revoked`;
   }
 
-  /** Whether entries may be served and stored now. */
-  get active(): boolean {
-    return this.subscribed;
-  }
-
   /** Starts listening for revocations (once); entries are served once the subscription is confirmed. */
   listen(): void {
     if (this.subscriber || this.closed || this.options.ttlMs <= 0) return;

@@ -1,7 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
 import { StatsD } from 'hot-shots';
@@ -16,13 +14,14 @@ import { API_HELMET } from '../../../src/core/api/security';
  * request as helmet does), one JSON access line through winston's file
  * transport, and a statsd timing through hot-shots. It shows what those
  * requirements cost beside bare Express. Only helmet's options are tandem's. Listens on 127.0.0.1:BENCH_PORT;
- * statsd goes to BENCH_STATSD_PORT, the log to the system's temporary folder.
+ * statsd goes to BENCH_STATSD_PORT, the log to BENCH_LOG_FILE (in the run's
+ * temporary folder, removed after the run).
  */
 const context = new AsyncLocalStorage<{ requestId: string }>();
 const statsd = new StatsD({ host: '127.0.0.1', port: Number(process.env.BENCH_STATSD_PORT), prefix: 'floor.' });
 const logger = winston.createLogger({
   format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-  transports: [new winston.transports.File({ filename: path.join(os.tmpdir(), `floor-express-${process.pid}.log`) })],
+  transports: [new winston.transports.File({ filename: process.env.BENCH_LOG_FILE })],
 });
 
 const app = express();

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { FrameCutter } from '../frames';
 
 /**
  * The socket floor for Thrift ping(): a raw TCP server that cuts framed
@@ -35,24 +36,16 @@ const template = replyTemplate();
 
 const server = net.createServer((socket) => {
   socket.setNoDelay(true);
-  let pending: Buffer | undefined;
   socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk: Buffer) => {
-    const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-    let offset = 0;
-    while (buf.length - offset >= 4) {
-      const end = offset + 4 + buf.readInt32BE(offset);
-      if (end > buf.length) break;
-      // Call: frame length, version word, name length, name, seqid.
-      const nameLength = buf.readInt32BE(offset + 8);
-      const seqid = buf.readInt32BE(offset + 12 + nameLength);
-      const reply = Buffer.from(template.bytes);
-      reply.writeInt32BE(seqid, template.seqidAt);
-      socket.write(reply);
-      offset = end;
-    }
-    pending = offset < buf.length ? buf.subarray(offset) : undefined;
+  const frames = new FrameCutter((buf, start) => {
+    // Call: frame length, version word, name length, name, seqid.
+    const nameLength = buf.readInt32BE(start + 8);
+    const seqid = buf.readInt32BE(start + 12 + nameLength);
+    const reply = Buffer.from(template.bytes);
+    reply.writeInt32BE(seqid, template.seqidAt);
+    socket.write(reply);
   });
+  socket.on('data', (chunk: Buffer) => frames.push(chunk));
 });
 server.listen(Number(process.env.BENCH_PORT), '127.0.0.1');
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
