@@ -119,6 +119,22 @@ describe('BinaryWriter', () => {
     expect((chunks[0] as Buffer).equals(libraryBytes(true, 'get_cs_event', EXCEPTION, 2, body))).toBe(true);
   });
 
+  it('when an i64 sits at an offset of a larger buffer, or comes as a number, then its own eight bytes are written', () => {
+    const write = (value: Int64 | number): Buffer => {
+      const chunks: Buffer[] = [];
+      const writer = new BinaryWriter(false, (buf) => chunks.push(buf));
+      writer.writeI64(value);
+      writer.flush();
+      return chunks[0] as Buffer;
+    };
+    const shared = Buffer.alloc(16, 0xff);
+    numberToI64(-2).buffer.copy(shared, 8);
+
+    expect(write(new Int64(shared, 8)).equals(numberToI64(-2).buffer)).toBe(true);
+    expect(write(-2).equals(numberToI64(-2).buffer)).toBe(true);
+    expect(() => write(2 ** 53)).toThrow(/not a safe integer/);
+  });
+
   it('when two replies are flushed, then each gets a buffer of its own (the socket may still hold the first)', () => {
     const chunks: Buffer[] = [];
     const writer = new BinaryWriter(true, (buf) => chunks.push(buf));

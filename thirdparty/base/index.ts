@@ -7,5 +7,4 @@ export {
   type ThriftServiceOptions,
 } from './thrift-service-client';
 export type { PoolStats } from './connection-pool';
-export type { GeneratedClientClass } from './thrift-connection';
-export { type CallOutcome, isTransient, ReplyDataError } from './third-party-errors';
+export { ReplyDataError } from './third-party-errors';

@@ -36,8 +36,6 @@ interface PendingCall {
   reject: (err: Error) => void;
 }
 
-let nextId = 0;
-
 /**
  * One framed, binary-protocol connection to a Thrift service, over a socket
  * handled here rather than by `thrift.createConnection`: that one never calls
@@ -49,12 +47,13 @@ let nextId = 0;
  * One call at a time: the pool hands a connection to one caller only.
  */
 export class ThriftConnection<C> {
-  readonly id = (nextId += 1);
   readonly client: C;
   private readonly socket: net.Socket;
   private readonly options: ConnectionOptions<C>;
   private pending: PendingCall | undefined;
   private chunks: Buffer[] = [];
+  /** Bytes the reply being received needs in all; until then chunks are only queued. */
+  private needed = 0;
   private buffered = 0;
   private broken = false;
   private closed = false;
@@ -237,6 +236,8 @@ export class ThriftConnection<C> {
   private onData(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    // A large reply arrives in many chunks: join them once it is whole, not again on every chunk.
+    if (this.buffered < this.needed) return;
     while (this.buffered >= 4) {
       let all = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.buffered);
       this.chunks = [all];
@@ -245,7 +246,11 @@ export class ThriftConnection<C> {
         this.protocolFailure(`a reply frame of ${size} bytes`);
         return;
       }
-      if (this.buffered < 4 + size) return;
+      if (this.buffered < 4 + size) {
+        this.needed = 4 + size;
+        return;
+      }
+      this.needed = 0;
       const frame = all.subarray(4, 4 + size);
       all = all.subarray(4 + size);
       this.chunks = all.length > 0 ? [all] : [];

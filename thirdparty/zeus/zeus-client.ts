@@ -1,7 +1,7 @@
 import type { Config } from '../../src/core/config';
 import { currentRequestId, newRequestId } from '../../src/core/ctx';
 import { UserError } from '../../src/exception';
-import { ReplyDataError, ThriftServiceClient, type MetricsSink, type PoolStats } from '../base';
+import { ReplyDataError, ThriftServiceClient, type BreakerState, type MetricsSink, type PoolStats } from '../base';
 import { Client } from '../../thrift/gen-nodejs/Zeus';
 import { RequestMeta, type Order } from '../../thrift/gen-nodejs/zeus_types';
 import { fromIdlOrder, idToInt64, verdictToIdl } from './zeus-convert';
@@ -92,7 +92,7 @@ export class ZeusClient implements ZeusApi {
   }
 
   /** `closed`, `open` (failing fast) or `half_open` (the next call probes). */
-  get breakerState(): 'closed' | 'open' | 'half_open' {
+  get breakerState(): BreakerState {
     return this.rpc.breakerState;
   }
 

@@ -1,5 +1,6 @@
-import Int64 from 'node-int64';
+import type Int64 from 'node-int64';
 import thrift from 'thrift';
+import { numberToI64 } from './int64';
 
 const VERSION_1 = 0x80010000 | 0;
 const INITIAL_BYTES = 1024;
@@ -114,11 +115,11 @@ export class BinaryWriter {
     this.at = this.buf.writeInt32BE(value | 0, this.at);
   }
 
-  /** An Int64 (as src/core/rpc/int64 makes them) or a number, as the library accepts. */
+  /** An Int64 (read at its own offset) or a safe integer, as the library accepts. */
   writeI64(value: Int64 | number): void {
-    const bytes = typeof value === 'number' ? new Int64(value).buffer : value.buffer;
+    const i64 = typeof value === 'number' ? numberToI64(value) : value;
     this.room(8);
-    this.at += bytes.copy(this.buf, this.at, 0, 8);
+    this.at += i64.buffer.copy(this.buf, this.at, i64.offset, i64.offset + 8);
   }
 
   writeDouble(value: number): void {
