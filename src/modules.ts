@@ -29,7 +29,9 @@ export function domainsOf(resources: Resources): Domains {
 export function appModules(): AppModules {
   return {
     prepare: async (resources) => {
-      built.set(resources, await buildDomains(resources.config, resources.sequelize, resources.redis));
+      const domains = await buildDomains(resources.config, resources.sequelize, resources.redis);
+      built.set(resources, domains);
+      return () => closeDomains(domains, 1000);
     },
     routes: (resources) => {
       const d = domainsOf(resources);
@@ -58,10 +60,7 @@ export function appModules(): AppModules {
           d.queues,
         );
         if (resources.config.server.scheduler) scheduler.start();
-        return Promise.resolve(async () => {
-          await scheduler.stop(resources.config.server.shutdown_timeout_ms);
-          await closeDomains(d, 1000);
-        });
+        return Promise.resolve(() => scheduler.stop(resources.config.server.shutdown_timeout_ms));
       },
     ],
   };

@@ -24,6 +24,7 @@ describe('stop() with a slow HTTP request and a slow Thrift call in flight', () 
   const release = deferred();
   let app: RunningApp;
   let stopped = false;
+  let preparedClosed = false;
 
   beforeAll(async () => {
     app = await startTestApp(
@@ -32,6 +33,9 @@ describe('stop() with a slow HTTP request and a slow Thrift call in flight', () 
         slow: () => {
           entered.shift()?.();
           return release.promise;
+        },
+        closePrepared: () => {
+          preparedClosed = true;
         },
       }),
     );
@@ -55,12 +59,16 @@ describe('stop() with a slow HTTP request and a slow Thrift call in flight', () 
 
     const stopping = app.stop();
     const refused = await Promise.all([connectError(app.http.port), connectError(app.thrift.port)]);
+    // What the domains hold (queues, clients, stores) stays open while requests are in flight.
+    const closedWhileInFlight = preparedClosed;
     release.resolve();
     const [httpRes, thriftAnswer] = await within(Promise.all([slowHttp, slowThrift]), 10000, 'the in-flight work');
     await within(stopping, 10000, 'stop()');
     stopped = true;
 
     expect(refused).toEqual(['ECONNREFUSED', 'ECONNREFUSED']);
+    expect(closedWhileInFlight).toBe(false);
+    expect(preparedClosed).toBe(true);
     expect(httpRes.status).toBe(200);
     expect(await httpRes.json()).toEqual({ code: 0, msg: 'ok', data: 'slept' });
     expect(thriftAnswer).toBe('slept');

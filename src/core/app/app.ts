@@ -25,8 +25,12 @@ export interface Resources {
 
 /** What the business layers plug into the core: routes, the Thrift processor, extra stop steps. */
 export interface AppModules {
-  /** Builds what the routes and handlers need (domains), after connections and before serving. */
-  prepare?: (resources: Resources) => Promise<void>;
+  /**
+   * Builds what the routes and handlers need (domains), after connections and
+   * before serving. Returns how to close it: run once HTTP and Thrift have
+   * drained, since in-flight requests still use it.
+   */
+  prepare?: (resources: Resources) => Promise<() => Promise<void>>;
   routes: (resources: Resources) => Route[];
   thriftProcessor: (resources: Resources, inFlight: InFlight) => ThriftProcessor;
   /** Extra docs or raw endpoints (OpenAPI). */
@@ -118,7 +122,11 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     health: new HealthRegistry(),
   };
   await connectDependencies(resources);
-  await modules.prepare?.(resources);
+  const closePrepared = (await modules.prepare?.(resources)) ?? (() => Promise.resolve());
+  const closeResources = async (): Promise<void> => {
+    await closePrepared();
+    await Promise.allSettled([resources.sequelize.close(), quitRedis(resources.redis)]);
+  };
 
   let draining = false;
   const isDraining = (): boolean => draining;
@@ -139,7 +147,13 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   });
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = config.http.keep_alive_timeout_ms;
-  const httpAddress = await listenHttp(httpServer, config.http.port, config.http.host);
+  let httpAddress: AddressInfo;
+  try {
+    httpAddress = await listenHttp(httpServer, config.http.port, config.http.host);
+  } catch (err) {
+    await closeResources();
+    throw err;
+  }
 
   const inFlight = new InFlight();
   const thriftServer = new ThriftServer({
@@ -153,6 +167,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     thriftAddress = await thriftServer.listen(config.thrift.port, config.thrift.host);
   } catch (err) {
     await closeHttp(httpServer, 0);
+    await closeResources();
     throw err;
   }
 
@@ -176,7 +191,8 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
       stopGauges();
       for (const stopService of stopServices.reverse()) await stopService();
       await Promise.all([closeHttp(httpServer, deadline), thriftServer.close(deadline)]);
-      await Promise.allSettled([resources.sequelize.close(), quitRedis(resources.redis)]);
+      // Queues, clients and stores close only now: the requests that just drained were using them.
+      await closeResources();
       logger.info('stopped');
       await statsd.close();
       await flushLogger();
