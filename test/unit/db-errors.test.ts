@@ -27,6 +27,12 @@ describe('dependency failures as errors of ours', () => {
     expect(err.code).toBe(300);
   });
 
+  it('when an AbortController aborts (a job timeout), then it stays an internal DevError, not a Redis failure', () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(asTandemError(controller.signal.reason).code).toBe(1);
+  });
+
   it('when something unknown is thrown, then it stays an internal DevError (code 1)', () => {
     expect(asTandemError(new TypeError('x is undefined')).code).toBe(1);
   });

@@ -154,7 +154,7 @@ export function buildConfig(file: ConfigInput | undefined, env: NodeJS.ProcessEn
 }
 
 /** The project root: where package.json is, whether running from src/ or dist/. */
-export function projectRoot(): string {
+function projectRoot(): string {
   let dir = __dirname;
   for (;;) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;

@@ -19,7 +19,8 @@ registerErrorClassifier((err) => {
 const REDIS_ERRORS = new Set(['ReplyError', 'MaxRetriesPerRequestError', 'AbortError', 'ClusterAllFailedError']);
 
 registerErrorClassifier((err) => {
-  if (!(err instanceof Error)) return undefined;
+  // An AbortController's abort (e.g. a job's timeout) is a DOMException named AbortError too: not Redis.
+  if (!(err instanceof Error) || err instanceof DOMException) return undefined;
   const offline = /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out/.test(err.message);
   if (REDIS_ERRORS.has(err.name) || offline) return new ServerError('CACHE_ERROR', { cause: err });
   return undefined;

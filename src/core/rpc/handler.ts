@@ -3,7 +3,7 @@ import { asTandemError, type TandemError } from '../../exception';
 import { elapsedMs, newContext, type RequestContext, runWithContext } from '../ctx';
 import { logAccess, logger } from '../log';
 import { prom, statsd } from '../monitor';
-import { currentConnection } from './connection-state';
+import { type ConnectionState, currentConnection } from './connection-state';
 import type { InFlight } from './in-flight';
 
 export interface WrapOptions {
@@ -38,7 +38,7 @@ function outcomeMetrics(method: string): (outcome: string) => OutcomeMetrics {
 }
 
 /** The exception for anything the IDL does not declare: no internals in its message. */
-export function internalError(): Error {
+function internalError(): Error {
   const type = thrift.Thrift.TApplicationExceptionType.INTERNAL_ERROR;
   const err = new thrift.Thrift.TApplicationException(type, INTERNAL_MESSAGE);
   // thrift 0.24's TApplicationException.write() sends `this.code`, not the `type` its constructor
@@ -72,7 +72,11 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
   for (const method of names) {
     const fn = target[method] as (...args: unknown[]) => unknown;
     const metricsOf = outcomeMetrics(method);
-    const invoke = async (ctx: RequestContext, args: unknown[]): Promise<unknown> => {
+    const invoke = async (
+      ctx: RequestContext,
+      connection: ConnectionState | undefined,
+      args: unknown[],
+    ): Promise<unknown> => {
       options.inFlight.enter();
       prom.inFlightNow.thrift += 1;
       let outcome = 'ok';
@@ -106,7 +110,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
           logAccess('thrift access', {
             request_id: ctx.requestId,
             // hello() names the caller during its own call: read it back from the connection.
-            caller: ctx.caller ?? currentConnection()?.caller,
+            caller: ctx.caller ?? connection?.caller,
             method,
             outcome,
             code,
@@ -115,15 +119,12 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
         }
       }
     };
+    // invoke is async: even a method that throws synchronously answers its caller.
     const call = (...args: unknown[]): Promise<unknown> => {
-      try {
-        const connection = currentConnection();
-        const ctx = newContext('thrift', undefined, connection?.caller);
-        ctx.clientAddress = connection?.peer;
-        return runWithContext(ctx, () => invoke(ctx, args));
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
+      const connection = currentConnection();
+      const ctx = newContext('thrift', undefined, connection?.caller);
+      ctx.clientAddress = connection?.peer;
+      return runWithContext(ctx, () => invoke(ctx, connection, args));
     };
     Object.defineProperty(call, 'length', { value: fn.length });
     Object.defineProperty(call, 'name', { value: method });

@@ -13,7 +13,7 @@ export interface ThriftServerOptions {
 }
 
 /** Builds the allow-list of client networks; throws on a malformed CIDR. */
-export function buildAllowList(networks: readonly string[]): net.BlockList | undefined {
+function buildAllowList(networks: readonly string[]): net.BlockList | undefined {
   if (networks.length === 0) return undefined;
   const list = new net.BlockList();
   for (const cidr of networks) {
