@@ -19,9 +19,15 @@ export interface Domains {
   zeus: ZeusClient;
 }
 
+/** The app's Bull queues, each defined once from config. */
+function appQueues(config: Config) {
+  const riskReport = riskReportQueue(config.risk.report_attempts, config.risk.report_backoff_ms);
+  return { riskReport, all: [SCHEDULED_JOBS, riskReport] as QueueDef<unknown>[] };
+}
+
 /** Every Bull queue of the app, for the worker and `npm run jobs`. */
 export function queueDefs(config: Config): QueueDef<unknown>[] {
-  return [SCHEDULED_JOBS, riskReportQueue(config.risk.report_attempts, config.risk.report_backoff_ms)];
+  return appQueues(config).all;
 }
 
 /**
@@ -29,11 +35,12 @@ export function queueDefs(config: Config): QueueDef<unknown>[] {
  * collaborators from the process's shared resources.
  */
 export async function buildDomains(config: Config, sequelize: Sequelize, redis: Redis): Promise<Domains> {
-  const queues = new Queues(config, queueDefs(config));
+  const defs = appQueues(config);
+  const queues = new Queues(config, defs.all);
   const zeus = new ZeusClient(config);
   const staff = createStaffDomain(sequelize, redis, config.auth);
   const cs = createCsDomain(sequelize, redis, staff.staff);
-  const risk = createRiskDomain(config, sequelize, redis, queues, zeus, cs);
+  const risk = createRiskDomain(config, sequelize, redis, queues, defs.riskReport, zeus, cs);
   await risk.store.init().catch((err: Error) => {
     logger.warn('the suspicious-order store is not ready; risk reads fail until it is', {
       store: risk.store.kind,

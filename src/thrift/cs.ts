@@ -1,6 +1,7 @@
 import type Int64 from 'node-int64';
 import { decimalToI64, i64ToDecimal, i64ToNumber, numberToI64 } from '../core/rpc';
 import { UserError } from '../exception';
+import { enumCodec } from './enum-codec';
 import type { CsDomain } from '../service/cs';
 import type { CsEvent as DomainEvent, CsSource, CsStatus, CsUserType, NewCsEvent, Page } from '../service/cs/cs-types';
 import { MAX_PAGE_SIZE } from '../service/cs/cs-types';
@@ -13,20 +14,6 @@ import {
   CsUserType as IdlUserType,
   type CreateCsEventRequest,
 } from '../../thrift/gen-nodejs/tandem_types';
-
-/** Maps a domain string enum to the IDL's numbered enum and back, by upper-cased name. */
-function enumCodec<T extends string>(idl: Record<string, string | number>) {
-  return {
-    encode: (value: T): number => idl[value.toUpperCase()] as number,
-    decode: (value: number | undefined, field: string): T => {
-      const name = typeof value === 'number' ? idl[value] : undefined;
-      if (typeof name !== 'string') {
-        throw new UserError('VALIDATION_FAILED', { params: { fields: `${field} (unknown value ${String(value)})` } });
-      }
-      return name.toLowerCase() as T;
-    },
-  };
-}
 
 const status = enumCodec<CsStatus>(IdlStatus);
 const userType = enumCodec<CsUserType>(IdlUserType);

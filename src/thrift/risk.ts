@@ -1,13 +1,11 @@
 import type Int64 from 'node-int64';
 import { decimalToI64, i64ToDecimal, numberToI64 } from '../core/rpc';
 import type { RiskDomain } from '../service/risk';
+import type { RiskStatus as DomainRiskStatus } from '../service/risk/risk-types';
+import { enumCodec } from './enum-codec';
 import { RiskStatus, RiskVerdict } from '../../thrift/gen-nodejs/tandem_types';
 
-const STATUS: Record<string, number> = {
-  pending: RiskStatus.PENDING,
-  fraud: RiskStatus.FRAUD,
-  legit: RiskStatus.LEGIT,
-};
+const status = enumCodec<DomainRiskStatus>(RiskStatus);
 
 /** The risk methods of service Tandem. */
 export function riskThriftMethods(risk: RiskDomain) {
@@ -16,7 +14,7 @@ export function riskThriftMethods(risk: RiskDomain) {
       const order = await risk.review.get(i64ToDecimal(orderId));
       return new RiskVerdict({
         order_id: decimalToI64(order.order_id),
-        status: STATUS[order.status] as RiskStatus,
+        status: status.encode(order.status),
         rules: order.rules,
         reviewed_at: order.reviewed_at ?? undefined,
         cs_event_id: order.cs_event_id === null ? undefined : numberToI64(order.cs_event_id),

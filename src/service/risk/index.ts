@@ -8,7 +8,7 @@ import type { FlaggedOrderStore } from './inner/flagged-store';
 import { MongoFlaggedStore } from './inner/mongo-flagged-store';
 import { MysqlFlaggedStore } from './inner/mysql-flagged-store';
 import { RiskScanInner } from './inner/risk-scan-inner';
-import { riskReportQueue } from './risk-queue';
+import type { riskReportQueue } from './risk-queue';
 import { RiskReviewService } from './risk-review-service';
 import { RiskScanService } from './risk-scan-service';
 
@@ -20,7 +20,7 @@ export interface RiskDomain {
 }
 
 /** MongoDB when mongo.url is set, MySQL otherwise. */
-export function createFlaggedStore(config: Config, sequelize: Sequelize): FlaggedOrderStore {
+function createFlaggedStore(config: Config, sequelize: Sequelize): FlaggedOrderStore {
   return config.mongo.url ? new MongoFlaggedStore(config.mongo.url) : new MysqlFlaggedStore(sequelize);
 }
 
@@ -30,11 +30,11 @@ export function createRiskDomain(
   sequelize: Sequelize,
   redis: Redis,
   queues: Queues,
+  reportQueue: ReturnType<typeof riskReportQueue>,
   zeus: ZeusApi,
   cs: CsDomain,
 ): RiskDomain {
   const store = createFlaggedStore(config, sequelize);
-  const reportQueue = riskReportQueue(config.risk.report_attempts, config.risk.report_backoff_ms);
   const review = new RiskReviewService(store, cs, queues, reportQueue, zeus);
   const scan = new RiskScanService(zeus, store, new RiskScanInner(redis), review, {
     pageSize: config.risk.scan_page_size,
@@ -43,5 +43,4 @@ export function createRiskDomain(
   return { store, review, scan, reportQueue };
 }
 
-export { riskReportQueue };
 export type { FlaggedOrderStore };

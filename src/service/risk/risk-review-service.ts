@@ -9,7 +9,7 @@ import type { FlaggedOrderStore } from './inner/flagged-store';
 import type { RiskReportJob } from './risk-queue';
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from './risk-types';
 
-export const FRAUD_CATEGORY = 'fraud';
+const FRAUD_CATEGORY = 'fraud';
 const RECONCILE_BATCH = 100;
 
 /**

@@ -15,7 +15,7 @@ export interface ScanResult {
   yielded: boolean;
 }
 
-export function toFlagged(order: ZeusOrder, hits: FlaggedOrder['hits'], now: Date): FlaggedOrder {
+function toFlagged(order: ZeusOrder, hits: FlaggedOrder['hits'], now: Date): FlaggedOrder {
   return {
     order_id: order.id,
     order: {
