@@ -69,9 +69,9 @@ export class CsCategoryService {
 
   /** The id of a valid top-level category of this name, created when missing (e.g. 'fraud' for risk verdicts). */
   async ensureTopLevel(name: string): Promise<number> {
-    const find = async (): Promise<CsCategory | undefined> =>
-      (await this.categories.listAll()).find((c) => c.parent_id === 0 && c.name === name);
-    const existing = await find();
+    const find = (all: CsCategory[]): CsCategory | undefined => all.find((c) => c.parent_id === 0 && c.name === name);
+    // Usually there: the cached tree answers without a query.
+    const existing = find(await this.all());
     if (existing) {
       if (!existing.is_valid) await this.upsert([{ id: existing.id, name, is_valid: true }]);
       return existing.id;
@@ -82,7 +82,8 @@ export class CsCategoryService {
       // Another process created it first.
       if (!(err instanceof UserError && err.errorName === 'CS_CATEGORY_CONFLICT')) throw err;
     }
-    const created = await find();
+    // Just written, by us or a racing process: read it back from the primary, not a lagging replica.
+    const created = find(await this.categories.listAll({ primary: true }));
     if (!created) throw new UserError('CS_CATEGORY_NOT_FOUND', { params: { id: name } });
     return created.id;
   }
