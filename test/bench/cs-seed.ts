@@ -1,26 +1,29 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/core/config';
 import { createSequelize } from '../../src/core/db/mysql';
 import { createRedis } from '../../src/core/db/redis';
 import { createStaffDomain } from '../../src/service/staff';
+import { dropKeys } from '../helpers/redis';
 import { BENCH_REDIS_PREFIX, BENCH_REDIS_URL, type RunningServer, type ServerId } from './servers';
 
 export interface CsSeed {
   token: string;
   eventId: number;
+  username: string;
 }
 
 let seeded: Promise<CsSeed> | undefined;
 
+/** tandem's configuration as the benchmark runs it (config.ts, then the bench's overrides). */
+function benchConfig() {
+  return loadConfig({ ...process.env, TANDEM_REDIS_URL: BENCH_REDIS_URL, TANDEM_REDIS_KEY_PREFIX: BENCH_REDIS_PREFIX });
+}
+
 async function seed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSeed> {
   const tandem = servers.get('tandem');
   if (!tandem?.ports.http) throw new Error('The cs scenarios need the tandem server.');
-  // The same configuration the tandem process reads (config.ts, then the bench's overrides).
-  const config = loadConfig({
-    ...process.env,
-    TANDEM_REDIS_URL: BENCH_REDIS_URL,
-    TANDEM_REDIS_KEY_PREFIX: BENCH_REDIS_PREFIX,
-  });
+  const config = benchConfig();
   const sequelize = createSequelize(config);
   const redis = createRedis(config, 'bench');
   const username = `bench-${randomBytes(4).toString('hex')}`;
@@ -58,11 +61,34 @@ async function seed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSe
   // One read fills the cache: every measured read is a hit.
   const warm = await fetch(`${base}/api/cs/events/${eventId}`, { headers: { authorization: `Bearer ${token}` } });
   if (!warm.ok) throw new Error(`warming the cache answered ${warm.status}`);
-  return { token, eventId };
+  return { token, eventId, username };
 }
 
 /** Logs a staff member in and creates one cached event, once per run. */
 export function csSeed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSeed> {
   seeded ??= seed(servers);
   return seeded;
+}
+
+/**
+ * Removes what the run left: every Redis key under its prefix (sessions,
+ * cache, counters), and the seeded staff member and event with its records.
+ */
+export async function cleanUpBench(): Promise<void> {
+  const redis = new Redis(BENCH_REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    await dropKeys(redis, BENCH_REDIS_PREFIX);
+  } finally {
+    redis.disconnect();
+  }
+  const done = await seeded?.catch(() => undefined);
+  if (!done) return;
+  const sequelize = createSequelize(benchConfig());
+  try {
+    await sequelize.query('DELETE FROM cs_event_record WHERE event_id = ?', { replacements: [done.eventId] });
+    await sequelize.query('DELETE FROM cs_event WHERE id = ?', { replacements: [done.eventId] });
+    await sequelize.query('DELETE FROM staff WHERE username = ?', { replacements: [done.username] });
+  } finally {
+    await sequelize.close();
+  }
 }

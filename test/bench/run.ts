@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { cleanUpBench } from './cs-seed';
 import { type LoadJob, loadResultSchema, measuringSchema } from './load-job';
 import { formatReport, type Measurement, type ScenarioRuns, type Side, type SideRuns } from './report';
 import { type HttpTarget, SCENARIOS, type Scenario, type ThriftTarget } from './scenarios';
@@ -158,6 +159,11 @@ async function main(): Promise<void> {
     currentLoader?.kill('SIGKILL');
     await Promise.all([...servers.values()].map((server) => stopServer(server)));
     await sink.close();
+    await cleanUpBench().catch((err: unknown) =>
+      process.stderr.write(
+        `Could not remove the run's seeded data: ${err instanceof Error ? err.message : String(err)}\n`,
+      ),
+    );
     // A server that died on its own leaves its log behind for a look.
     if ([...servers.values()].some((s) => s.unexpectedExit !== undefined)) {
       process.stderr.write(`Kept ${tmpDir} (tandem.log) because a server exited during the run.\n`);

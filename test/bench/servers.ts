@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../helpers/ports';
 
 /** Redis of the run: tandem's cache keys and the bare handlers' reads share this prefix. */
 export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379/0';
@@ -88,18 +89,6 @@ export interface RunningServer {
   stopping: boolean;
   /** How the server ended when it ended on its own during the run. */
   unexpectedExit?: string;
-}
-
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -26,13 +26,15 @@ export function runCommand(
       cwd: ROOT,
       env: { ...process.env, TANDEM_CONFIG_FILE: path.join(ROOT, 'test/fixtures/config/process.config.ts'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: on timeout the whole group is killed, not only npm (whose script would live on).
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
       reject(
         new Error(`${command} ${args.join(' ')} did not end within ${ms} ms (stdout: ${stdout}; stderr: ${stderr})`),
       );

@@ -2,6 +2,7 @@ import type { RunningApp } from '../../src/core/app/app';
 import type { ConfigInput } from '../../src/core/config';
 import type { Domains } from '../../src/domains';
 import { domainsOf } from '../../src/modules';
+import { RiskScanInner } from '../../src/service/risk/inner/risk-scan-inner';
 import type { FlaggedOrder } from '../../src/service/risk/risk-types';
 import type { ZeusOrder } from '../../thirdparty/zeus/zeus-types';
 import { type StubCall, ZeusStub } from '../../thirdparty/zeus/stub/zeus-stub';
@@ -10,8 +11,7 @@ import { freshDatabase, freshRedisPrefix } from './db';
 import { captureLogs, type LogCapture } from './log-capture';
 import { dropKeys, rawRedis } from './redis';
 
-/** The Redis key of the scan's cursor, under the app's key prefix. */
-export const CURSOR_KEY = 'risk:scan:cursor';
+export { CURSOR_KEY } from '../../src/service/risk/inner/risk-scan-inner';
 
 /** A running app wired to its own stub zeus, database and Redis prefix. */
 export interface RiskHarness {
@@ -54,18 +54,22 @@ export function riskHarness(
   options: { zeus?: Record<string, number>; orders?: readonly ZeusOrder[] } = {},
 ): () => RiskHarness {
   let harness: RiskHarness | undefined;
+  // Each piece is kept as soon as it exists, so that a setup failing half-way still closes what it opened.
+  let stub: ZeusStub | undefined;
+  let app: RunningApp | undefined;
   let drop: (() => Promise<void>) | undefined;
+  let prefix: string | undefined;
   beforeAll(async () => {
     const overrides = typeof configure === 'function' ? configure() : configure;
-    const stub = new ZeusStub({
+    stub = new ZeusStub({
       ...(options.orders ? { orders: options.orders } : {}),
       onCall: (call) => harness?.onCall?.(call),
     });
     const port = await stub.start();
     const db = await freshDatabase();
     drop = db.drop;
-    const prefix = freshRedisPrefix();
-    const app = await startTestApp({
+    prefix = freshRedisPrefix();
+    app = await startTestApp({
       ...overrides,
       zeus: zeusOverrides(port, options.zeus),
       mysql: { ...overrides.mysql, database: db.database },
@@ -75,17 +79,26 @@ export function riskHarness(
     harness = { app, stub, domains: domainsOf(app.resources), prefix, database: db.database, logs, onCall: undefined };
   });
   afterAll(async () => {
-    await harness?.app.stop();
-    await harness?.stub.stop();
-    await drop?.();
-    if (harness) {
-      const redis = rawRedis();
-      try {
-        await dropKeys(redis, harness.prefix);
-      } finally {
-        redis.disconnect();
-      }
-    }
+    // The app first (it holds database connections), then what it used; every step runs even if one fails.
+    const keyPrefix = prefix;
+    const results = await Promise.allSettled([app?.stop(), stub?.stop()]);
+    results.push(
+      ...(await Promise.allSettled([
+        drop?.(),
+        keyPrefix === undefined
+          ? undefined
+          : (async () => {
+              const redis = rawRedis();
+              try {
+                await dropKeys(redis, keyPrefix);
+              } finally {
+                redis.disconnect();
+              }
+            })(),
+      ])),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   });
   return () => {
     if (!harness) throw new Error('the harness is not running: use the getter inside a test');
@@ -94,8 +107,8 @@ export function riskHarness(
 }
 
 /** The scan's cursor as it is in Redis ('' before the first scan). */
-export async function cursorOf(h: RiskHarness): Promise<string> {
-  return (await h.app.resources.redis.get(CURSOR_KEY)) ?? '';
+export function cursorOf(h: RiskHarness): Promise<string> {
+  return new RiskScanInner(h.app.resources.redis).cursor();
 }
 
 /** Forgets every flagged order and the scan's state in Redis: the next scan starts from the beginning. */

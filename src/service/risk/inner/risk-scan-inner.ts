@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 
-const CURSOR_KEY = 'risk:scan:cursor';
+/** The Redis key of the scan's zeus cursor (under the app's key prefix). */
+export const CURSOR_KEY = 'risk:scan:cursor';
 const PHONE_KEY_TTL_MS = 7 * 24 * 3600_000;
 
 /** Moves the cursor only if nobody moved it since it was read: two scans never move it backwards. */
