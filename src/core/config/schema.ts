@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { parseCidr } from './cidr';
 import { z } from 'zod';
 
 /**
@@ -18,15 +18,6 @@ function section<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape).prefault({} as never);
 }
 const host = z.string().min(1);
-
-/** `10.0.0.0/8`, `::1/128` or a bare address: checked here so a typo fails at load, not after HTTP is listening. */
-function isCidr(cidr: string): boolean {
-  const [address, bits, extra] = cidr.split('/');
-  const family = address ? net.isIP(address) : 0;
-  if (family === 0 || extra !== undefined) return false;
-  if (bits === undefined) return true;
-  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32);
-}
 
 export const configSchema = z
   .object({
@@ -102,7 +93,10 @@ export const configSchema = z
         .describe('Largest accepted Thrift message; a larger one closes its connection.'),
       allowed_networks: z
         .array(z.string())
-        .refine((networks) => networks.every(isCidr), 'each entry must be an IP network in CIDR form, e.g. 10.0.0.0/8')
+        .refine(
+          (networks) => networks.every((cidr) => parseCidr(cidr) !== undefined),
+          'each entry must be an IP network in CIDR form, e.g. 10.0.0.0/8',
+        )
         .default([])
         .describe('Client networks (CIDR) allowed to connect; empty allows all.'),
     }),

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { parseCidr } from '../config/cidr';
 import { logger } from '../log';
 import { prom, statsd } from '../monitor';
 import { type RejectReason, ThriftConnection, type ThriftProcessor } from './connection';
@@ -17,11 +18,9 @@ function buildAllowList(networks: readonly string[]): net.BlockList | undefined 
   if (networks.length === 0) return undefined;
   const list = new net.BlockList();
   for (const cidr of networks) {
-    const [address, bits] = cidr.split('/');
-    const type = address && net.isIPv6(address) ? 'ipv6' : 'ipv4';
-    if (!address || !net.isIP(address)) throw new Error(`"${cidr}" is not an IP network in CIDR form`);
-    const prefix = bits === undefined ? (type === 'ipv6' ? 128 : 32) : Number(bits);
-    list.addSubnet(address, prefix, type);
+    const network = parseCidr(cidr);
+    if (!network) throw new Error(`"${cidr}" is not an IP network in CIDR form`);
+    list.addSubnet(network.address, network.prefix, network.type);
   }
   return list;
 }
