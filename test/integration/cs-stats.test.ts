@@ -1,4 +1,6 @@
+import { Cache } from '../../src/core/db/cache';
 import type { CsStatus } from '../../src/service/cs/cs-types';
+import { CsCacheInner } from '../../src/service/cs/inner/cs-cache-inner';
 import { appWithOwnData, countsInMysql, createEvent, moveEvent } from '../helpers/cs';
 import { call, type LoggedIn, loginAs } from '../helpers/staff';
 
@@ -108,5 +110,50 @@ describe('per-status counts', () => {
 
     await app().resources.redis.del('cs:stats');
     await expectStatsRight();
+  });
+});
+
+describe('the under-way mark of writes', () => {
+  const TTL_MS = 300;
+
+  /** A counter store whose unfinished writes lapse after TTL_MS, on the app's Redis and prefix. */
+  function inner(): CsCacheInner {
+    const redis = app().resources.redis;
+    return new CsCacheInner(redis, new Cache(redis), TTL_MS);
+  }
+
+  /** Tries to cache counts as a reader after a MySQL count would; true when they were stored. */
+  async function storeAsReader(store: CsCacheInner): Promise<boolean> {
+    await app().resources.redis.del('cs:stats');
+    const read = await store.getCounts();
+    if (!('miss' in read) || read.version === undefined) throw new Error('expected a miss with a version');
+    await store.storeCounts(read.version, { pending: 1 });
+    return (await cachedCounts()) !== undefined;
+  }
+
+  it('when a write never ends while others keep coming, then its mark lapses on its own and counts are cached again', async () => {
+    const store = inner();
+    await store.beginWrite(); // never ended: its process died, or its transaction rolled back
+
+    expect(await storeAsReader(store)).toBe(false);
+    const until = Date.now() + TTL_MS * 2;
+    while (Date.now() < until) {
+      const began = await store.beginWrite();
+      await store.applyDeltas({}, began);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    expect(await storeAsReader(store)).toBe(true);
+  });
+
+  it('when a write ends, then its own mark goes at once and another under way still holds counts out', async () => {
+    const store = inner();
+    const first = await store.beginWrite();
+    const second = await store.beginWrite();
+
+    await store.applyDeltas({}, first);
+    expect(await storeAsReader(store)).toBe(false);
+    await store.applyDeltas({}, second);
+    expect(await storeAsReader(store)).toBe(true);
   });
 });

@@ -121,14 +121,21 @@ export class CsEventService {
   /**
    * Creates an event and its first record inside the caller's unit of work,
    * so they commit or roll back with the caller's own writes. The counts are
-   * updated once it commits (after a rollback the under-way mark expires by
-   * itself: counts are read from MySQL meanwhile).
+   * updated once it commits. A failed insert ends its mark at once; after a
+   * rollback of the caller's own writes the mark lapses by itself (counts are
+   * read from MySQL meanwhile).
    */
   async createWithin(tx: Transaction, actor: Actor, input: NewCsEvent): Promise<CsEvent> {
     if (input.category_id !== null) await this.categories.assertUsable(input.category_id);
     await this.assertHandler(input.handler_id, actor);
     const began = await this.cache.beginWrite();
-    const event = await this.insertIn(tx, actor, input, input.handler_id ?? actor.id);
+    let event: CsEvent;
+    try {
+      event = await this.insertIn(tx, actor, input, input.handler_id ?? actor.id);
+    } catch (err) {
+      await this.cache.applyDeltas({}, began);
+      throw err;
+    }
     tx.afterCommit(() => this.cache.applyDeltas({ pending: 1 }, began));
     return event;
   }

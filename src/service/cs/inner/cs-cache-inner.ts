@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Cache } from '../../../core/db/cache';
 import { ThrottledWarning } from '../../../core/log/throttled-warning';
@@ -7,28 +8,31 @@ const EVENT_TTL_SECONDS = 300;
 const STATS_KEY = 'cs:stats';
 const STATS_VERSION_KEY = 'cs:stats:version';
 const STATS_TTL_SECONDS = 600;
-const STATS_WRITING_KEY = 'cs:stats:writing';
+const STATS_WRITING_KEY = 'cs:stats:writers';
 /** A write that began and never ended (its process died) keeps counts out of the cache for at most this long. */
 const STATS_WRITING_TTL_MS = 30_000;
 
 /**
  * A writer marks itself under way before its transaction. Until it ends, a
  * count made in MySQL may or may not include its change, so it is not cached
- * (otherwise the writer's delta, applied after, would count it twice).
+ * (otherwise the writer's delta, applied after, would count it twice). Each
+ * writer is its own member of a sorted set, scored by when its mark lapses:
+ * a write that never ends (its process died, its transaction rolled back
+ * elsewhere) lapses on its own, and later writers cannot keep it alive.
  */
 const BEGIN_WRITE = `
-redis.call('incr', KEYS[1])
-redis.call('pexpire', KEYS[1], ARGV[1])
+redis.call('zadd', KEYS[1], ARGV[1], ARGV[2])
+redis.call('pexpire', KEYS[1], ARGV[3])
 return 1`;
 
 /**
- * A writer ends: it bumps the version, leaves the under-way count if it had
- * entered it, and, when the counts are cached, applies its deltas; all in one
- * script, so a reader can tell that a write happened while it was counting.
+ * A writer ends: it bumps the version, drops its mark if it made one, and,
+ * when the counts are cached, applies its deltas; all in one script, so a
+ * reader can tell that a write happened while it was counting.
  */
 const APPLY_DELTAS = `
 redis.call('incr', KEYS[2])
-if ARGV[1] == '1' and redis.call('decr', KEYS[3]) <= 0 then redis.call('del', KEYS[3]) end
+if ARGV[1] ~= '' then redis.call('zrem', KEYS[3], ARGV[1]) end
 if redis.call('exists', KEYS[1]) == 1 then
   for i = 2, #ARGV, 2 do redis.call('hincrby', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
@@ -38,9 +42,10 @@ return 1`;
 const STORE_IF_UNCHANGED = `
 local current = redis.call('get', KEYS[2]) or '0'
 if current ~= ARGV[1] then return 0 end
-if tonumber(redis.call('get', KEYS[3]) or '0') > 0 then return 0 end
+redis.call('zremrangebyscore', KEYS[3], '-inf', ARGV[3])
+if redis.call('zcard', KEYS[3]) > 0 then return 0 end
 redis.call('del', KEYS[1])
-for i = 3, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 4, #ARGV, 2 do redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('hset', KEYS[1], '_', '0')
 redis.call('expire', KEYS[1], ARGV[2])
 return 1`;
@@ -55,6 +60,8 @@ export class CsCacheInner {
   constructor(
     private readonly redis: Redis,
     private readonly cache: Cache,
+    /** How long a write that never ends keeps counts out of the cache. */
+    private readonly writingTtlMs = STATS_WRITING_TTL_MS,
   ) {}
 
   eventKey(id: number): string {
@@ -75,16 +82,24 @@ export class CsCacheInner {
 
   /**
    * Marks a write that may change the counts as under way; call
-   * `applyDeltas` with the result once it committed or failed. False when
-   * Redis could not be told.
+   * `applyDeltas` with the result once it committed or failed. Undefined
+   * when Redis could not be told.
    */
-  async beginWrite(): Promise<boolean> {
+  async beginWrite(): Promise<string | undefined> {
+    const token = randomUUID();
     try {
-      await this.redis.eval(BEGIN_WRITE, 1, STATS_WRITING_KEY, String(STATS_WRITING_TTL_MS));
-      return true;
+      await this.redis.eval(
+        BEGIN_WRITE,
+        1,
+        STATS_WRITING_KEY,
+        String(Date.now() + this.writingTtlMs),
+        token,
+        String(this.writingTtlMs),
+      );
+      return token;
     } catch (err) {
       this.onError('begin', err);
-      return false;
+      return undefined;
     }
   }
 
@@ -92,18 +107,10 @@ export class CsCacheInner {
    * Ends a write begun with `beginWrite` (`began` is what it returned) and
    * applies its status deltas (e.g. pending -1, done +1); no deltas when it failed.
    */
-  async applyDeltas(deltas: Partial<Record<CsStatus, number>>, began: boolean): Promise<void> {
+  async applyDeltas(deltas: Partial<Record<CsStatus, number>>, began: string | undefined): Promise<void> {
     const args = Object.entries(deltas).flatMap(([status, n]) => (n ? [status, String(n)] : []));
     try {
-      await this.redis.eval(
-        APPLY_DELTAS,
-        3,
-        STATS_KEY,
-        STATS_VERSION_KEY,
-        STATS_WRITING_KEY,
-        began ? '1' : '0',
-        ...args,
-      );
+      await this.redis.eval(APPLY_DELTAS, 3, STATS_KEY, STATS_VERSION_KEY, STATS_WRITING_KEY, began ?? '', ...args);
     } catch (err) {
       this.onError('apply', err);
       // Without the delta the cached counts would be wrong: drop them (best effort; the TTL bounds the rest).
@@ -142,6 +149,7 @@ export class CsCacheInner {
         STATS_WRITING_KEY,
         version,
         String(STATS_TTL_SECONDS),
+        String(Date.now()),
         ...args,
       );
     } catch (err) {
