@@ -1,6 +1,6 @@
 import type Int64 from 'node-int64';
+import { fieldErrors, validationFailed } from '../core/api/route';
 import { decimalToI64, i64ToDecimal, i64ToNumber, numberToI64 } from '../core/rpc';
-import { UserError } from '../exception';
 import { enumCodec } from './enum-codec';
 import type { CsDomain } from '../service/cs';
 import type { CsEvent as DomainEvent, CsSource, CsStatus, CsUserType, NewCsEvent, Page } from '../service/cs/cs-types';
@@ -39,13 +39,6 @@ function toIdl(e: DomainEvent): CsEvent {
   });
 }
 
-function invalid(field: string, message: string): UserError {
-  return new UserError('VALIDATION_FAILED', {
-    params: { fields: `${field} (${message})` },
-    fields: [{ field, message }],
-  });
-}
-
 function optionalId(value: Int64 | null | undefined, field: string): number | null {
   return value === null || value === undefined ? null : i64ToNumber(value, field);
 }
@@ -70,16 +63,7 @@ function decodeCreate(req: CreateCsEventRequest): { creatorId: number; input: Ne
     handler_id: optionalId(req.handler_id, 'request.handler_id') ?? undefined,
     request_key: req.request_key ?? undefined,
   });
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => ({
-      field: ['request', ...issue.path.map(String)].join('.'),
-      message: issue.message,
-    }));
-    throw new UserError('VALIDATION_FAILED', {
-      params: { fields: fields.map((f) => `${f.field} (${f.message})`).join(', ') },
-      fields,
-    });
-  }
+  if (!parsed.success) throw validationFailed(fieldErrors('request', parsed.error));
   return {
     creatorId: creator === null || creator === undefined ? 0 : i64ToNumber(creator, 'request.creator_id'),
     input: parsed.data,
@@ -105,9 +89,10 @@ export function csThriftMethods(cs: CsDomain) {
     },
     get_cs_event: async (id: Int64): Promise<CsEvent> => toIdl(await cs.events.get(i64ToNumber(id, 'id'))),
     list_cs_events_by_user: async (userId: Int64, page: number, pageSize: number): Promise<CsEventPage> => {
-      if (!Number.isInteger(page) || page < 1) throw invalid('page', 'expected 1 or more');
+      if (!Number.isInteger(page) || page < 1)
+        throw validationFailed([{ field: 'page', message: 'expected 1 or more' }]);
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
-        throw invalid('page_size', `expected 1 to ${MAX_PAGE_SIZE}`);
+        throw validationFailed([{ field: 'page_size', message: `expected 1 to ${MAX_PAGE_SIZE}` }]);
       return toPage(await cs.events.list({ user_id: i64ToNumber(userId, 'user_id') }, page, pageSize));
     },
   };

@@ -1,4 +1,4 @@
-import { UserError } from '../exception';
+import { validationFailed } from '../core/api/route';
 
 /** Maps a domain string enum to the IDL's numbered enum and back, by upper-cased name. */
 export function enumCodec<T extends string>(idl: Record<string, string | number>) {
@@ -7,7 +7,7 @@ export function enumCodec<T extends string>(idl: Record<string, string | number>
     decode: (value: number | undefined, field: string): T => {
       const name = typeof value === 'number' ? idl[value] : undefined;
       if (typeof name !== 'string') {
-        throw new UserError('VALIDATION_FAILED', { params: { fields: `${field} (unknown value ${String(value)})` } });
+        throw validationFailed([{ field, message: `unknown value ${String(value)}` }]);
       }
       return name.toLowerCase() as T;
     },

@@ -78,7 +78,8 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
   };
 }
 
-function fieldErrors(part: string, error: z.ZodError): FieldError[] {
+/** Each zod issue as a bad field named from `part` down (`body.phone`, `request.user_type`). */
+export function fieldErrors(part: string, error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({
     field: [part, ...issue.path.map(String)].join('.'),
     message: issue.message,
@@ -99,6 +100,12 @@ function check(
   return undefined;
 }
 
+/** The VALIDATION_FAILED error naming every bad field, as HTTP and Thrift both report it. */
+export function validationFailed(fields: FieldError[]): UserError {
+  const names = fields.map((f) => `${f.field} (${f.message})`).join(', ');
+  return new UserError('VALIDATION_FAILED', { params: { fields: names }, fields });
+}
+
 /**
  * Parses params, query and body against the route's schemas. Every bad field
  * of every part is reported at once in one `VALIDATION_FAILED` UserError.
@@ -111,9 +118,6 @@ export function validateInput(
   const params = check('params', route.params, raw.params, bad);
   const query = check('query', route.query, raw.query, bad);
   const body = check('body', route.body, raw.body ?? (route.body ? {} : undefined), bad);
-  if (bad.length > 0) {
-    const fields = bad.map((f) => `${f.field} (${f.message})`).join(', ');
-    throw new UserError('VALIDATION_FAILED', { params: { fields }, fields: bad });
-  }
+  if (bad.length > 0) throw validationFailed(bad);
   return { params, query, body };
 }
