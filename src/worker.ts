@@ -4,21 +4,15 @@
  * signal exits at once. A worker killed outright leaves its job locked until
  * queue.lock_ms passes, then another worker takes it over.
  */
-import { loadConfigOrExit } from './core/config';
-import { createSequelize } from './core/db/mysql';
-import { createRedis } from './core/db/redis';
-import { configureLogger, flushLogger, logger } from './core/log';
-import { statsd } from './core/monitor';
+import { closeScriptContext, openScriptContext } from './core/app/script-context';
+import { flushLogger, logger } from './core/log';
 import { stopOnSignals } from './core/signal';
 import { buildDomains, closeDomains } from './domains';
 import { createScheduler, processScheduledJobs } from '../scheduler';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  configureLogger({ level: config.log.level, file: config.log.file, service: `${config.service_name}-worker` });
-  statsd.reconfigure(config.statsd);
-  const sequelize = createSequelize(config);
-  const redis = createRedis(config, 'worker');
+  const ctx = openScriptContext('worker');
+  const { config, sequelize, redis } = ctx;
   await redis.connect();
   const domains = await buildDomains(config, sequelize, redis);
   const { queues, cs, risk } = domains;
@@ -31,11 +25,8 @@ async function main(): Promise<void> {
   stopOnSignals(async () => {
     logger.info('worker stopping: finishing running jobs', { deadline_ms: config.queue.drain_timeout_ms });
     await closeDomains(domains, config.queue.drain_timeout_ms);
-    await sequelize.close().catch(() => undefined);
-    redis.disconnect();
-    await statsd.close();
     logger.info('worker stopped');
-    await flushLogger();
+    await closeScriptContext(ctx);
   });
 }
 
