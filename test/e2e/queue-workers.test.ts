@@ -4,7 +4,6 @@ import { createSequelize } from '../../src/core/db/mysql';
 import { SCHEDULED_JOBS } from '../../scheduler/queue';
 import { SLOW_JOBS } from '../fixtures/slow-queue';
 import { testConfig } from '../helpers/app';
-import { loggedWithin } from '../helpers/command';
 import { captureLogs } from '../helpers/log-capture';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { spawnServer, type ServerProcess } from '../helpers/process';
@@ -74,7 +73,7 @@ describe('a worker killed with SIGKILL in the middle of a job', () => {
   it('when its job is still running, then another worker takes it over and completes it', async () => {
     const { prefix, queues } = ownQueues([SLOW_JOBS]);
     const workers = [startWorker(prefix), startWorker(prefix)];
-    await Promise.all(workers.map((w) => loggedWithin(w, 'worker is running')));
+    await Promise.all(workers.map((w) => w.logged('worker is running', 60000)));
 
     const id = await queues.enqueue(SLOW_JOBS, { mark: 'order-1', ms: 2500 });
     const firstPid = await waitFor(
@@ -116,12 +115,12 @@ describe('a worker that gets SIGTERM while it runs a job', () => {
     const { prefix, queues } = ownQueues([SLOW_JOBS]);
     // Two slots: one runs the slow job, the other would be free to take a new one.
     const worker = startWorker(prefix, { TANDEM_QUEUE_CONCURRENCY: '2' });
-    await loggedWithin(worker, 'worker is running');
+    await worker.logged('worker is running', 60000);
 
     const runningId = await queues.enqueue(SLOW_JOBS, { mark: 'running', ms: 2000 });
     await waitFor(async () => markBy(await marks(prefix), 'started', 'running'), 15000, 'the job starting');
     worker.child.kill('SIGTERM');
-    await loggedWithin(worker, 'worker stopping: finishing running jobs');
+    await worker.logged('worker stopping: finishing running jobs', 60000);
     const afterId = await queues.enqueue(SLOW_JOBS, { mark: 'after', ms: 100 });
     const exit = await within(worker.exited, 20000, 'the worker exiting');
 
@@ -149,7 +148,7 @@ describe('make worker (src/worker.ts)', () => {
         TANDEM_MYSQL_DATABASE: db.database,
       });
       spawned.push(worker);
-      await loggedWithin(worker, 'worker is running');
+      await worker.logged('worker is running', 60000);
 
       // Due 06:30 on 2 March in Shanghai: the report of 1 March.
       const id = await queues.enqueue(

@@ -1,4 +1,3 @@
-import { loggedWithin } from '../helpers/command';
 import { freshRedisPrefix } from '../helpers/db';
 import { spawnServer, type ServerProcess } from '../helpers/process';
 import { dropKeys, rawRedis } from '../helpers/redis';
@@ -44,7 +43,7 @@ beforeAll(async () => {
     spawnServer('test/fixtures/scheduler-main.ts', env),
     spawnServer('test/fixtures/scheduler-main.ts', env),
   );
-  await Promise.all(spawned.map((p) => loggedWithin(p, 'scheduler started')));
+  await Promise.all(spawned.map((p) => p.logged('scheduler started', 60000)));
   // Several ticks with both running, and at least two runs of the slow job.
   const before = await redis.llen(`${prefix}ticks`);
   await waitFor(

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, type ServerProcess } from './process';
-import { waitFor } from './wait';
+import { ROOT } from './process';
 
 export interface CommandResult {
   code: number | null;
@@ -49,13 +48,4 @@ export function runCommand(
       resolve({ code, signal, stdout, stderr });
     });
   });
-}
-
-/** Waits (bounded by `ms`) for a log line of a spawned process; the failure shows what it wrote to stderr by then. */
-export async function loggedWithin(p: ServerProcess, message: string, ms = 60000): Promise<Record<string, unknown>> {
-  try {
-    return await waitFor(() => p.logs.find((l) => l.message === message), ms, `the log line "${message}"`);
-  } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)} (stderr: ${p.stderr()})`, { cause: err });
-  }
 }

@@ -12,8 +12,8 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Waits (bounded) for the 'tandem is serving' line and returns the two ports. */
   serving: () => Promise<{ http: number; thrift: number }>;
-  /** Waits (bounded) for a log line with this message. */
-  logged: (message: string) => Promise<Record<string, unknown>>;
+  /** Waits for a log line (20 s unless `ms` says otherwise); a failure shows stderr. */
+  logged: (message: string, ms?: number) => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -52,8 +52,14 @@ export function spawnServer(entry: string, env: Record<string, string> = {}): Se
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const logged = (message: string): Promise<Record<string, unknown>> =>
-    waitFor(() => logs.find((l) => l.message === message), 20000, `the log line "${message}" (stderr: ${stderr})`);
+  // The failure shows what the process wrote to stderr by then, not when the wait began.
+  const logged = async (message: string, ms = 20000): Promise<Record<string, unknown>> => {
+    try {
+      return await waitFor(() => logs.find((l) => l.message === message), ms, `the log line "${message}"`);
+    } catch (err) {
+      throw new Error(`${err instanceof Error ? err.message : String(err)} (stderr: ${stderr})`, { cause: err });
+    }
+  };
   const serving = async (): Promise<{ http: number; thrift: number }> => {
     const line = await logged('tandem is serving');
     const port = (address: unknown): number => Number(String(address).split(':').pop());
