@@ -33,6 +33,8 @@ export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
+    // A restart of a server still running would fail on the port while the old one answered the probe.
+    if (child) await end(child, 'SIGKILL');
     const proc = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
@@ -41,27 +43,32 @@ export async function startRedisServer(): Promise<RedisServer> {
       },
     );
     child = proc;
-    await waitFor(
-      async () => {
-        if (proc.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${proc.exitCode}`);
-        const probe = new Redis(port, '127.0.0.1', {
-          lazyConnect: true,
-          maxRetriesPerRequest: 0,
-          retryStrategy: () => null,
-        });
-        probe.on('error', () => undefined);
-        try {
-          await probe.connect();
-          return (await probe.ping()) === 'PONG' ? true : undefined;
-        } catch {
-          return undefined;
-        } finally {
-          probe.disconnect();
-        }
-      },
-      10000,
-      `redis-server on port ${port} answering PING`,
-    );
+    try {
+      await waitFor(
+        async () => {
+          if (proc.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${proc.exitCode}`);
+          const probe = new Redis(port, '127.0.0.1', {
+            lazyConnect: true,
+            maxRetriesPerRequest: 0,
+            retryStrategy: () => null,
+          });
+          probe.on('error', () => undefined);
+          try {
+            await probe.connect();
+            return (await probe.ping()) === 'PONG' ? true : undefined;
+          } catch {
+            return undefined;
+          } finally {
+            probe.disconnect();
+          }
+        },
+        10000,
+        `redis-server on port ${port} answering PING`,
+      );
+    } catch (err) {
+      await end(proc, 'SIGKILL');
+      throw err;
+    }
   };
   await start();
   return {
@@ -91,14 +98,8 @@ export interface MariadbServer {
   stop: () => Promise<void>;
 }
 
-/**
- * A second, throwaway MariaDB server on a free port, data in a temporary
- * directory, any user admitted (--skip-grant-tables). Loopback only.
- */
-export async function startMariadbServer(binaries: { server: string; installDb: string }): Promise<MariadbServer> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-mariadb-'));
-  const data = path.join(dir, 'data');
-  const user = os.userInfo().username;
+/** Creates a data directory with mariadb-install-db; returns a free port for the server. */
+async function installMariadb(binaries: { installDb: string }, data: string, user: string): Promise<number> {
   const installed = await runCommand(
     binaries.installDb,
     [
@@ -112,7 +113,24 @@ export async function startMariadbServer(binaries: { server: string; installDb: 
     60000,
   );
   if (installed.code !== 0) throw new Error(`mariadb-install-db failed: ${installed.stderr}`);
-  const port = await freePort();
+  return freePort();
+}
+
+/**
+ * A second, throwaway MariaDB server on a free port, data in a temporary
+ * directory, any user admitted (--skip-grant-tables). Loopback only.
+ */
+export async function startMariadbServer(binaries: { server: string; installDb: string }): Promise<MariadbServer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-mariadb-'));
+  const data = path.join(dir, 'data');
+  const user = os.userInfo().username;
+  let port: number;
+  try {
+    port = await installMariadb(binaries, data, user);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   let stderr = '';
   const child = spawn(
     binaries.server,
