@@ -6,6 +6,7 @@ import { createSequelize, readYourWrites } from '../../src/core/db/mysql';
 import { createRedis } from '../../src/core/db/redis';
 import { migrations } from '../../src/model/migrations';
 import { createCsDomain, type CsDomain } from '../../src/service/cs';
+import { MysqlFlaggedStore } from '../../src/service/risk/inner/mysql-flagged-store';
 import type { Actor, NewCsEvent } from '../../src/service/cs/cs-types';
 import { testConfig } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
@@ -159,5 +160,34 @@ describeWithReplica('reads after writes with a lagging replica', () => {
       readYourWrites({ type: QueryTypes.SELECT }),
     );
     expect(Number(row?.n)).toBe(1);
+  });
+  it('when a flagged order was just written, then a primary read of the store sees it and a plain one goes to the replica', async () => {
+    const store = new MysqlFlaggedStore(sequelize);
+    const orderId = String(9_100_000_000_000_000_000n + BigInt(Date.now()));
+    await store.insertIfAbsent({
+      order_id: orderId,
+      order: {
+        user_id: '42',
+        phone: '13800000000',
+        restaurant_id: '7',
+        amount_cents: 60000,
+        created_at: '2026-11-01T10:00:00.000Z',
+        status: 'paid',
+        refund_count: 0,
+        user_registered_at: '2026-10-30T10:00:00.000Z',
+      },
+      hits: [{ rule: 'new_user_large_amount', threshold: 't', evidence: 'e' }],
+      rules: ['new_user_large_amount'],
+      status: 'pending',
+      flagged_at: new Date().toISOString(),
+      reviewed_at: null,
+      reviewer_id: null,
+      note: null,
+      cs_event_id: null,
+      report_status: 'none',
+    });
+
+    expect(await store.get(orderId)).toBeUndefined();
+    expect((await store.get(orderId, { primary: true }))?.order_id).toBe(orderId);
   });
 });

@@ -40,9 +40,9 @@ export class RiskReviewService {
     private readonly zeus: ZeusApi,
   ) {}
 
-  async get(orderId: string): Promise<FlaggedOrder> {
+  async get(orderId: string, options: { primary?: boolean } = {}): Promise<FlaggedOrder> {
     const id = canonicalOrderId(orderId);
-    const found = await this.store.get(id);
+    const found = await this.store.get(id, options);
     if (!found) throw new UserError('RISK_ORDER_NOT_FOUND', { params: { order_id: id } });
     return found;
   }
@@ -83,11 +83,12 @@ export class RiskReviewService {
       return { cs_event_id: event.id };
     });
     if (!judged) {
-      const now = await this.get(orderId);
+      const now = await this.get(orderId, { primary: true });
       throw new UserError('RISK_ALREADY_REVIEWED', { params: { order_id: orderId, verdict: now.status } });
     }
     if (verdict === 'fraud') await this.enqueueReportOrDefer(orderId, note);
-    return this.get(orderId);
+    // Just judged: read it back from the primary, not a replica that may still say pending.
+    return this.get(orderId, { primary: true });
   }
 
   /** The verdict is saved: a queue outage must not fail the reviewer; the scan's reconcile queues the report later. */

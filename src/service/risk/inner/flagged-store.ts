@@ -13,7 +13,8 @@ export interface FlaggedOrderStore {
   init(): Promise<void>;
   /** Stores the order unless it is already there; true when it was new. */
   insertIfAbsent(doc: FlaggedOrder): Promise<boolean>;
-  get(orderId: string): Promise<FlaggedOrder | undefined>;
+  /** One order; `primary` reads what this process just wrote (not a replica that may lag). */
+  get(orderId: string, options?: { primary?: boolean }): Promise<FlaggedOrder | undefined>;
   list(filter: FlaggedFilter, page: number, pageSize: number): Promise<{ items: FlaggedOrder[]; total: number }>;
   /**
    * Judges a pending order and runs `work` in the same unit of work: with

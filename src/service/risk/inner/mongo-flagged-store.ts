@@ -45,6 +45,7 @@ export class MongoFlaggedStore implements FlaggedOrderStore {
     }
   }
 
+  /** Reads go to the replica set's primary (the driver's default), so `primary` needs nothing more. */
   async get(orderId: string): Promise<FlaggedOrder | undefined> {
     const found = await this.orders.findOne({ order_id: orderId }, { projection: { _id: 0 } });
     return found ?? undefined;

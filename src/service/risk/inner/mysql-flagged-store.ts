@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
+import { readYourWrites } from '../../../core/db/mysql';
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from '../risk-types';
 import type { FlaggedOrderStore, VerdictWork } from './flagged-store';
 
@@ -67,11 +68,12 @@ export class MysqlFlaggedStore implements FlaggedOrderStore {
     }
   }
 
-  async get(orderId: string): Promise<FlaggedOrder | undefined> {
-    const rows = await this.sequelize.query<Row>('SELECT * FROM risk_flagged_order WHERE order_id = :orderId', {
-      replacements: { orderId },
-      type: QueryTypes.SELECT,
-    });
+  async get(orderId: string, options: { primary?: boolean } = {}): Promise<FlaggedOrder | undefined> {
+    const query = { replacements: { orderId }, type: QueryTypes.SELECT } as const;
+    const rows = await this.sequelize.query<Row>(
+      'SELECT * FROM risk_flagged_order WHERE order_id = :orderId',
+      options.primary ? readYourWrites(query) : query,
+    );
     return rows[0] ? toFlagged(rows[0]) : undefined;
   }
 
