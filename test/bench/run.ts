@@ -118,6 +118,7 @@ async function measure(
   if (into.failure !== undefined) return;
   const job = jobFor(scenario, side, servers, options);
   try {
+    await scenario.beforeRun?.(servers);
     await checkHttp(job);
     const target = scenario[side];
     const serverPid = servers.get(target.server)?.child.pid;
