@@ -38,7 +38,7 @@ export function appModules(): AppModules {
       return [...authRoutes(d.staff.staff), ...csRoutes(d.cs), ...riskRoutes(d.risk)];
     },
     authorize: (resources) => createAuthorize(domainsOf(resources).staff.sessions),
-    before: (resources) => httpSecurity(resources.config.http.cors_origins),
+    security: (resources) => httpSecurity(resources.config.http.cors_origins),
     raw: (app, routes) => mountOpenApi(app, routes, { title: 'tandem', version: '1.0.0' }),
     thriftProcessor: (resources, inFlight) => {
       const d = domainsOf(resources);

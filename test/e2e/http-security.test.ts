@@ -43,11 +43,12 @@ async function postLogin(
 }
 
 describe('security headers', () => {
-  it.each(['/ping', '/api/auth/me', '/no/such/route', '/openapi.json'])(
-    "when %s answers, then it carries helmet's API headers (nothing may load or frame it) and no x-powered-by",
+  it.each(['/ping', '/api/auth/me', '/no/such/route', '/openapi.json', '/metrics'])(
+    "when %s answers, then it carries helmet's API headers (nothing may load or frame it), a request id and no x-powered-by",
     async (path) => {
-      const res = await fetch(`${baseUrl(app)}${path}`);
+      const res = await fetch(`${baseUrl(app)}${path}`, { headers: { 'x-request-id': 'sec-headers-1' } });
 
+      expect(res.headers.get('x-request-id')).toBe('sec-headers-1');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('DENY');
       expect(res.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
@@ -69,6 +70,16 @@ describe('security headers', () => {
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('when a path under /docs is not found, then the 404 envelope carries the API policy, once', async () => {
+    const res = await fetch(`${baseUrl(app)}/docs/no-such-page`);
+
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { code: number }).code).not.toBe(0);
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
@@ -99,6 +110,9 @@ describe('CORS', () => {
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    // The CORS middleware writes this answer itself: it still carries the request id and the API headers.
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
   });
 
   it('when another origin sends a preflight, then it is not allowed', async () => {

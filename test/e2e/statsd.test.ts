@@ -54,6 +54,13 @@ describe('the tandem service', () => {
     await received(timing('http.GET.ping.2xx'));
   });
 
+  it('when HEAD /ping is served (Express routes it to the GET route), then its timing is named HEAD', async () => {
+    const res = await fetch(`${baseUrl(app())}/ping`, { method: 'HEAD' });
+
+    expect(res.status).toBe(200);
+    await received(timing('http.HEAD.ping.2xx'));
+  });
+
   it('when Thrift ping() is called, then a timing line for the method and outcome arrives with the prefix', async () => {
     const { client, close } = await tandemClient(app().thrift.port);
     try {

@@ -20,27 +20,69 @@ export interface HttpAppOptions {
    * context; throws an AuthError otherwise. Routes marked `public` skip it.
    */
   authorize?: (route: Route, req: Request, ctx: RequestContext) => Promise<void>;
-  /** Middleware that runs before the routes (security headers, CORS). */
+  /** The security headers of every answer; none when absent. */
+  headers?: ResponseHeaders;
+  /** Middleware that runs before the routes (CORS). */
   before?: express.RequestHandler[];
   /** Endpoints outside the envelope (GET /metrics, /docs), mounted before the routes. */
   raw?: (app: express.Express) => void;
 }
 
+/**
+ * The headers every answer carries besides its own, as alternating names and
+ * values (`['X-Frame-Options', 'DENY', ...]`): `api` on every enveloped
+ * answer, `forPath(path)` on the answers tandem does not envelope (the raw
+ * pages, a CORS preflight).
+ */
+export interface ResponseHeaders {
+  api: readonly string[];
+  forPath: (path: string) => readonly string[];
+}
+
+const NO_HEADERS: ResponseHeaders = { api: [], forPath: () => [] };
+
 declare module 'express-serve-static-core' {
   interface Request {
     tandem?: RequestContext;
+    /** The metrics of the declared route that matched, set by its handler. */
+    tandemMetrics?: RouteMetricsSet;
   }
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** Writes an envelope without Express's res.json machinery (no ETag hashing on the hot path). */
-function send(res: Response, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', JSON_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.end(payload);
+/** Writes an envelope: the body and every header of the answer. */
+type Answer = (res: Response, status: number, body: unknown, requestId: string, extra?: readonly string[]) => void;
+
+/**
+ * The function that writes envelopes for one app. The headers go out in one
+ * writeHead call: no Express res.json machinery (no ETag hashing), and none
+ * of setHeader's bookkeeping (a name check and a lower-cased map entry per
+ * header) for headers that are the same on every answer. Node merges them
+ * with any header set before (CORS, the raw pages' set), these winning.
+ */
+function answerWith(fixed: readonly string[], isDraining: () => boolean): Answer {
+  return (res, status, body, requestId, extra) => {
+    const payload = JSON.stringify(body);
+    const headers = [
+      'X-Request-Id',
+      requestId,
+      'Content-Type',
+      JSON_TYPE,
+      'Content-Length',
+      String(Buffer.byteLength(payload)),
+    ];
+    for (let i = 0; i < fixed.length; i += 1) headers.push(fixed[i] as string);
+    if (extra) for (let i = 0; i < extra.length; i += 1) headers.push(extra[i] as string);
+    if (isDraining()) headers.push('Connection', 'close');
+    res.writeHead(status, headers);
+    res.end(payload);
+  };
+}
+
+/** Sets name/value pairs with setHeader, for answers that other code writes. */
+function setHeaders(res: Response, headers: readonly string[]): void {
+  for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i] as string, headers[i + 1] as string);
 }
 
 /** Whether JSON nests deeper than `max`; only objects and arrays are queued, never scalars. */
@@ -58,7 +100,7 @@ function depthExceeds(value: unknown, max: number): boolean {
   return false;
 }
 
-const STATUS_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+const STATUS_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', 'other'];
 
 /** The statsd name and Prometheus series of one method, route template and status class. */
 interface RouteMetrics {
@@ -67,33 +109,64 @@ interface RouteMetrics {
 }
 
 /**
- * Built once per method, route template and status class, so a request does
- * not rebuild the statsd name or re-validate the Prometheus labels. Bounded:
- * templates are the declared routes (or `unmatched`) and methods the few
- * that Node's HTTP parser accepts.
+ * The metrics of one method and route template, one per status class, each
+ * built when first used: a request neither rebuilds the statsd name nor
+ * re-validates the Prometheus labels. A declared route holds its own set;
+ * the others (the raw pages, `unmatched`) are looked up by template.
  */
-const routeMetrics = new Map<string, RouteMetrics>();
+class RouteMetricsSet {
+  private readonly byClass: (RouteMetrics | undefined)[] = [];
 
-function metricsOf(method: string, template: string, statusClass: string): RouteMetrics {
-  const key = `${method} ${statusClass} ${template}`;
-  let metrics = routeMetrics.get(key);
-  if (!metrics) {
-    metrics = {
-      statsdName: `http.${method}.${metricSegment(template)}.${statusClass}`,
-      duration: prom.httpDuration.labels(method, template, statusClass),
-    };
-    routeMetrics.set(key, metrics);
+  constructor(
+    private readonly method: string,
+    readonly template: string,
+  ) {}
+
+  of(status: number): RouteMetrics {
+    const index = Math.min(Math.max(Math.floor(status / 100), 0), STATUS_CLASS.length - 1);
+    let metrics = this.byClass[index];
+    if (!metrics) {
+      const statusClass = STATUS_CLASS[index] as string;
+      metrics = {
+        statsdName: `http.${this.method}.${metricSegment(this.template)}.${statusClass}`,
+        duration: prom.httpDuration.labels(this.method, this.template, statusClass),
+      };
+      this.byClass[index] = metrics;
+    }
+    return metrics;
   }
-  return metrics;
+}
+
+/**
+ * The sets of the answers no declared route gave. Bounded: templates are
+ * the raw pages' routes (or `unmatched`) and methods the few that Node's
+ * HTTP parser accepts.
+ */
+const otherMetrics = new Map<string, RouteMetricsSet>();
+
+function metricsOfOther(method: string, template: string): RouteMetricsSet {
+  const key = `${method} ${template}`;
+  let set = otherMetrics.get(key);
+  if (!set) {
+    set = new RouteMetricsSet(method, template);
+    otherMetrics.set(key, set);
+  }
+  return set;
 }
 
 /** Records the access line and metrics of one request when its response is done. */
 function onResponseDone(req: Request, res: Response, ctx: RequestContext, accessLog: boolean): void {
   const ms = elapsedMs(ctx);
-  const template = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
   const status = res.writableFinished ? res.statusCode : 499;
-  const statusClass = STATUS_CLASS[Math.floor(status / 100)] ?? 'other';
-  const metrics = metricsOf(req.method, template, statusClass);
+  let set = req.tandemMetrics;
+  let template: string;
+  if (set) {
+    template = set.template;
+  } else {
+    template = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
+    set = metricsOfOther(req.method, template);
+  }
+  const metrics = set.of(status);
   statsd.timing(metrics.statsdName, ms);
   metrics.duration.observe(ms / 1000);
   prom.inFlightNow.http -= 1;
@@ -121,7 +194,7 @@ function errorFromExpress(err: unknown, limit: string): TandemError {
 }
 
 /** Answers with the error envelope; unknown errors are logged with their stack and counted. */
-function sendError(res: Response, err: TandemError, ctx: RequestContext): void {
+function sendError(answer: Answer, res: Response, err: TandemError, ctx: RequestContext): void {
   const status = httpStatusOf(err);
   prom.errorsTotal.inc({ protocol: 'http', kind: err.kind });
   if (err.kind === 'DevError' || status >= 500) {
@@ -139,8 +212,8 @@ function sendError(res: Response, err: TandemError, ctx: RequestContext): void {
     return;
   }
   const retryAfter = err.params.retry_after;
-  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
-  send(res, status, errorEnvelope(err, ctx.requestId));
+  const extra = retryAfter === undefined ? undefined : ['Retry-After', String(retryAfter)];
+  answer(res, status, errorEnvelope(err, ctx.requestId), ctx.requestId, extra);
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -153,15 +226,21 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * the promises (and async-context bookkeeping) an async wrapper would cost;
  * a promise is awaited. Throws or rejects with what the handler threw.
  */
-function respond(route: Route, req: Request, res: Response, ctx: RequestContext): Promise<void> | undefined {
+function respond(
+  answer: Answer,
+  route: Route,
+  req: Request,
+  res: Response,
+  ctx: RequestContext,
+): Promise<void> | undefined {
   // Express parses the query string on every read of req.query: only read it for a route that declares one.
   const query: unknown = route.query ? req.query : undefined;
   const input = validateInput(route, { params: req.params, query, body: req.body as unknown });
   const data = route.handler({ ...input, ctx });
   if (isPromiseLike(data)) {
-    return Promise.resolve(data).then((value) => send(res, route.status, okEnvelope(value ?? null)));
+    return Promise.resolve(data).then((value) => answer(res, route.status, okEnvelope(value ?? null), ctx.requestId));
   }
-  send(res, route.status, okEnvelope(data ?? null));
+  answer(res, route.status, okEnvelope(data ?? null), ctx.requestId);
   return undefined;
 }
 
@@ -200,6 +279,15 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     void step(req, res, (err?: unknown) => (err ? next(err) : runBefore(i + 1, req, res, next)));
   };
 
+  const headers = options.headers ?? NO_HEADERS;
+  const answer = answerWith(headers.api, options.isDraining);
+  /** Sets the headers of an answer that tandem does not write itself: a raw page, a CORS preflight. */
+  const setOtherHeaders = (req: Request, res: Response, ctx: RequestContext): void => {
+    res.setHeader('X-Request-Id', ctx.requestId);
+    setHeaders(res, headers.forPath(req.path));
+    if (options.isDraining()) res.setHeader('Connection', 'close');
+  };
+
   app.use((req: Request, res: Response, next: NextFunction) => {
     const ctx = newContext(
       'http',
@@ -208,8 +296,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     // Without a trusted proxy req.ip is the socket's address; reading it directly skips proxy-addr.
     ctx.clientAddress = options.trustProxy ? req.ip : req.socket.remoteAddress;
     req.tandem = ctx;
-    res.setHeader('X-Request-Id', ctx.requestId);
-    if (options.isDraining()) res.setHeader('Connection', 'close');
+    // No route answers OPTIONS: it is a CORS preflight that the CORS middleware answers, or a 404.
+    if (req.method === 'OPTIONS') setOtherHeaders(req, res, ctx);
     prom.inFlightNow.http += 1;
     res.on('close', () => onResponseDone(req, res, ctx, options.accessLog));
     runWithContext(ctx, () => runBefore(0, req, res, next));
@@ -217,16 +305,20 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   for (const route of options.routes) {
     const authorize = route.permission !== 'public' ? options.authorize : undefined;
+    const method = route.method.toUpperCase();
+    const metrics = new RouteMetricsSet(method, route.path);
     app[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
       const ctx = req.tandem as RequestContext;
+      // Express also routes HEAD to a GET route: that request keeps its own method's metrics.
+      if (req.method === method) req.tandemMetrics = metrics;
       try {
         if (authorize) {
           authorize(route, req, ctx)
-            .then(() => respond(route, req, res, ctx))
+            .then(() => respond(answer, route, req, res, ctx))
             .catch(next);
           return;
         }
-        respond(route, req, res, ctx)?.catch(next);
+        respond(answer, route, req, res, ctx)?.catch(next);
       } catch (err) {
         next(err);
       }
@@ -234,6 +326,11 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   }
 
   // Docs and metrics come after the API routes, so API requests do not pass their layers first.
+  // What gets here was not answered by a declared route: its headers are set the slow way.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.tandem) setOtherHeaders(req, res, req.tandem);
+    next();
+  });
   options.raw?.(app);
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -242,7 +339,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const ctx = req.tandem ?? newContext('http');
-    sendError(res, errorFromExpress(err, options.bodyLimit), ctx);
+    sendError(answer, res, errorFromExpress(err, options.bodyLimit), ctx);
   });
 
   return app;

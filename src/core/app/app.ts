@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { createHttpApp, type HttpAppOptions } from '../api/http-app';
 import type { Route } from '../api/route';
+import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
 import type { Config } from '../config';
 import { createSequelize } from '../db/mysql';
@@ -37,8 +38,8 @@ export interface AppModules {
   raw?: (app: express.Express, routes: Route[]) => void;
   /** The auth check of non-public routes (core/auth). */
   authorize?: (resources: Resources) => HttpAppOptions['authorize'];
-  /** Middleware before the routes: security headers, CORS. */
-  before?: (resources: Resources) => express.RequestHandler[];
+  /** The security headers of every answer, and the middleware before the routes (CORS). */
+  security?: (resources: Resources) => HttpSecurity;
   /** Steps to run at start after connections (scheduler), each returning its stop function. */
   services?: ((resources: Resources) => Promise<() => Promise<void>>)[];
 }
@@ -131,6 +132,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   let draining = false;
   const isDraining = (): boolean => draining;
   const routes = [...systemRoutes(resources.health, isDraining), ...modules.routes(resources)];
+  const security = modules.security?.(resources);
   const app = createHttpApp({
     routes,
     bodyLimit: config.http.body_limit,
@@ -139,7 +141,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     accessLog: config.log.access,
     isDraining,
     authorize: modules.authorize?.(resources),
-    before: modules.before?.(resources),
+    ...security,
     raw: (expressApp) => {
       mountMetrics(expressApp);
       modules.raw?.(expressApp, routes);
