@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
-import { createHttpApp, type HttpAppOptions } from '../api/http-app';
+import { createHttpApp, createHttpServer, type HttpAppOptions } from '../api/http-app';
 import type { Route } from '../api/route';
 import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
@@ -147,7 +147,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
       modules.raw?.(expressApp, routes);
     },
   });
-  const httpServer = http.createServer(app);
+  const httpServer = createHttpServer(app);
   httpServer.keepAliveTimeout = config.http.keep_alive_timeout_ms;
   let httpAddress: AddressInfo;
   try {
