@@ -13,11 +13,12 @@ import { csThriftMethods } from './cs';
  * is what the compiler checks our implementation against. Each method
  * decodes IDL input, calls a service, and encodes the result.
  *
- * Arity matters: the generated processor calls a method promise-style only
- * when it declares exactly the IDL's arguments (no defaults, no rest).
+ * A method returns its result or a promise of it. Arity matters: declare
+ * exactly the IDL's arguments (no defaults, no rest); wrapHandler adds the
+ * callback the generated processor's callback style expects.
  */
 export interface TandemHandler {
-  ping(): Promise<string>;
+  ping(): string;
   hello(serviceName: string): Promise<void>;
   create_cs_event(request: CreateCsEventRequest): Promise<CsEvent>;
   get_cs_event(id: Int64): Promise<CsEvent>;
@@ -29,7 +30,7 @@ const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function createTandemHandler(cs: CsDomain, risk: RiskDomain): TandemHandler {
   return {
-    ping: () => Promise.resolve('pong'),
+    ping: () => 'pong',
     hello: (serviceName: string) => {
       if (!SERVICE_NAME.test(serviceName)) {
         return Promise.reject(

@@ -11,6 +11,12 @@ export interface StaffIdentity {
   readonly token: string;
 }
 
+/** One Thrift connection: its peer, and the service name it gave with hello(). */
+export interface ThriftConnectionState {
+  readonly peer: string | undefined;
+  caller: string | undefined;
+}
+
 /** What every log line, metric and outgoing call of one request can see. */
 export interface RequestContext {
   /** Kept from the caller's X-Request-Id / traceparent, or generated. */
@@ -21,6 +27,8 @@ export interface RequestContext {
   caller: string | undefined;
   /** The client's address (HTTP) or peer address (Thrift). */
   clientAddress?: string | undefined;
+  /** The connection a Thrift call came on (Thrift calls only). */
+  connection?: ThriftConnectionState | undefined;
   /** The logged-in staff member, set by the auth check of an HTTP route. */
   staff?: StaffIdentity | undefined;
   /** process.hrtime.bigint() at the start of the request. */

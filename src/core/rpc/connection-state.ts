@@ -1,28 +1,34 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentContext, type ThriftConnectionState } from '../ctx';
 
 /** What is known about one Thrift connection: its peer, and the service name it gave. */
-export interface ConnectionState {
-  readonly peer: string | undefined;
-  caller: string | undefined;
-}
+export type ConnectionState = ThriftConnectionState;
 
-const storage = new AsyncLocalStorage<ConnectionState>();
+let processing: ConnectionState | undefined;
 
 /**
  * Runs the processor for one message with its connection's state current.
  * The generated processor calls the handler synchronously inside
- * `process()`, so the handler wrapper sees this state.
+ * `process()`, and the handler wrapper puts the state on the call's request
+ * context then. A plain slot is enough for that: a second AsyncLocalStorage
+ * would add its propagation to every promise and callback of the process.
  */
 export function runWithConnection<T>(state: ConnectionState, fn: () => T): T {
-  return storage.run(state, fn);
+  const outer = processing;
+  processing = state;
+  try {
+    return fn();
+  } finally {
+    processing = outer;
+  }
 }
 
-export function currentConnection(): ConnectionState | undefined {
-  return storage.getStore();
+/** The connection whose message is being processed: set during the synchronous part of `process()` only. */
+export function processingConnection(): ConnectionState | undefined {
+  return processing;
 }
 
-/** Records the calling service's name (from `hello`) for the rest of this connection. */
+/** Records the calling service's name (from `hello`) for the rest of this connection; works after awaits too. */
 export function setConnectionCaller(name: string): void {
-  const state = storage.getStore();
+  const state = currentContext()?.connection;
   if (state) state.caller = name;
 }

@@ -3,7 +3,7 @@ import { asTandemError, type TandemError } from '../../exception';
 import { elapsedMs, newContext, type RequestContext, runWithContext } from '../ctx';
 import { logAccess, logger } from '../log';
 import { prom, statsd } from '../monitor';
-import { type ConnectionState, currentConnection } from './connection-state';
+import { processingConnection } from './connection-state';
 import type { InFlight } from './in-flight';
 
 export interface WrapOptions {
@@ -47,14 +47,26 @@ function internalError(): Error {
   return err;
 }
 
+/** How the generated processor's callback style takes an answer: `null` and the result, or the exception. */
+type Reply = (err: Error | null, result?: unknown) => void;
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 /**
  * Wraps each method of a handler: a request context per call, the in-flight
  * count for shutdown, an access line and metrics per call, and the mapping
  * of our errors to IDL exceptions. A method that throws synchronously still
- * answers its caller, because the wrapper always returns a promise.
+ * answers its caller.
  *
- * The wrapper keeps each method's arity: the generated processor uses the
- * promise style only when `fn.length` equals the number of IDL arguments.
+ * The wrapper takes the generated processor's callback style (one argument
+ * more than the IDL's; the processor checks `fn.length`): a method that
+ * returns a plain value is answered in the same tick, and one that returns a
+ * promise costs one `then`. The promise style would cost each call four or
+ * five promises (the processor's Promise.resolve, then and catch, the
+ * wrapper's async function and its await), each of which AsyncLocalStorage
+ * tracks.
  */
 export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H {
   const wrapped: Record<string, unknown> = {};
@@ -72,19 +84,17 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
   for (const method of names) {
     const fn = target[method] as (...args: unknown[]) => unknown;
     const metricsOf = outcomeMetrics(method);
-    const invoke = async (
-      ctx: RequestContext,
-      connection: ConnectionState | undefined,
-      args: unknown[],
-    ): Promise<unknown> => {
-      options.inFlight.enter();
-      prom.inFlightNow.thrift += 1;
+
+    /** Answers the caller, then records the call; `failure` is what the method threw, if it did. */
+    const settle = (ctx: RequestContext, reply: Reply, result: unknown, failure?: { raw: unknown }): void => {
+      const ms = elapsedMs(ctx);
+      options.inFlight.leave();
+      prom.inFlightNow.thrift -= 1;
       let outcome = 'ok';
       let code: number | undefined;
-      try {
-        return await fn.apply(impl, args);
-      } catch (raw) {
-        const err = asTandemError(raw);
+      let answer: Error | null = null;
+      if (failure) {
+        const err = asTandemError(failure.raw);
         outcome = err.kind;
         code = err.code;
         prom.errorsTotal.inc({ protocol: 'thrift', kind: err.kind });
@@ -98,35 +108,69 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
             stack: cause.stack,
           });
         }
-        throw err.kind === 'DevError' ? internalError() : options.toIdlException(err);
-      } finally {
-        const ms = elapsedMs(ctx);
-        options.inFlight.leave();
-        prom.inFlightNow.thrift -= 1;
-        const metrics = metricsOf(outcome);
-        statsd.timing(metrics.statsdName, ms);
-        metrics.duration.observe(ms / 1000);
-        if (options.accessLog) {
-          logAccess('thrift access', {
-            request_id: ctx.requestId,
-            // hello() names the caller during its own call: read it back from the connection.
-            caller: ctx.caller ?? connection?.caller,
-            method,
-            outcome,
-            code,
-            duration_ms: Math.round(ms * 100) / 100,
-          });
+        answer = err.kind === 'DevError' ? internalError() : options.toIdlException(err);
+      }
+      try {
+        reply(answer, result);
+      } catch (writeErr) {
+        // The result could not be encoded (the writer starts each message afresh): answer INTERNAL_ERROR.
+        outcome = 'DevError';
+        prom.errorsTotal.inc({ protocol: 'thrift', kind: 'DevError' });
+        logger.error('thrift reply could not be written', {
+          method,
+          error: writeErr instanceof Error ? writeErr.message : String(writeErr),
+          stack: writeErr instanceof Error ? writeErr.stack : undefined,
+        });
+        try {
+          reply(internalError());
+        } catch {
+          // Nothing more can be written on this connection; the failure is logged above.
         }
       }
+      const metrics = metricsOf(outcome);
+      statsd.timing(metrics.statsdName, ms);
+      metrics.duration.observe(ms / 1000);
+      if (options.accessLog) {
+        logAccess('thrift access', {
+          request_id: ctx.requestId,
+          caller: ctx.caller ?? ctx.connection?.caller,
+          method,
+          outcome,
+          code,
+          duration_ms: Math.round(ms * 100) / 100,
+        });
+      }
     };
-    // invoke is async: even a method that throws synchronously answers its caller.
-    const call = (...args: unknown[]): Promise<unknown> => {
-      const connection = currentConnection();
+
+    const invoke = (ctx: RequestContext, args: unknown[], reply: Reply): void => {
+      options.inFlight.enter();
+      prom.inFlightNow.thrift += 1;
+      let result: unknown;
+      try {
+        result = fn.apply(impl, args);
+      } catch (raw) {
+        settle(ctx, reply, undefined, { raw });
+        return;
+      }
+      if (!isPromiseLike(result)) {
+        settle(ctx, reply, result);
+        return;
+      }
+      result.then(
+        (value) => settle(ctx, reply, value),
+        (raw: unknown) => settle(ctx, reply, undefined, { raw }),
+      );
+    };
+
+    const call = (...params: unknown[]): void => {
+      const reply = params.pop() as Reply;
+      const connection = processingConnection();
       const ctx = newContext('thrift', undefined, connection?.caller);
       ctx.clientAddress = connection?.peer;
-      return runWithContext(ctx, () => invoke(ctx, connection, args));
+      ctx.connection = connection;
+      runWithContext(ctx, () => invoke(ctx, params, reply));
     };
-    Object.defineProperty(call, 'length', { value: fn.length });
+    Object.defineProperty(call, 'length', { value: fn.length + 1 });
     Object.defineProperty(call, 'name', { value: method });
     wrapped[method] = call;
   }
