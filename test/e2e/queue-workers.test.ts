@@ -158,8 +158,10 @@ describe('make worker (src/worker.ts)', () => {
       );
       const job = await waitFor(
         async () => {
+          // finishedOn and returnvalue are written together: checking the state with a second read
+          // could find the job completed after this read took it still running (returnvalue null).
           const found = await queues.queue(SCHEDULED_JOBS.name).getJob(id);
-          return (await found?.getState()) === 'completed' ? found : undefined;
+          return found?.finishedOn ? found : undefined;
         },
         20000,
         'the queued tick completing',
