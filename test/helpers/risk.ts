@@ -143,3 +143,34 @@ export function expectedFlagged(expected: Readonly<Record<string, readonly strin
 export function flaggedRules(flagged: Map<string, FlaggedOrder>): Record<string, string[]> {
   return Object.fromEntries([...flagged.values()].map((o) => [o.order_id, [...o.rules].sort()]));
 }
+
+let seq = 0;
+
+/** A pending flagged order with a unique id beyond 2^53; `overrides` replace its fields. */
+export function flagged(overrides: Partial<FlaggedOrder> = {}): FlaggedOrder {
+  seq += 1;
+  const id = (9_000_000_000_000_000_000n + BigInt(Date.now()) * 1000n + BigInt(seq)).toString();
+  return {
+    order_id: id,
+    order: {
+      user_id: '42',
+      phone: '13800000000',
+      restaurant_id: '7',
+      amount_cents: 60000,
+      created_at: '2026-11-01T10:00:00.000Z',
+      status: 'paid',
+      refund_count: 0,
+      user_registered_at: '2026-10-30T10:00:00.000Z',
+    },
+    hits: [{ rule: 'new_user_large_amount', threshold: 't', evidence: 'e' }],
+    rules: ['new_user_large_amount'],
+    status: 'pending',
+    flagged_at: new Date(Date.now() + seq).toISOString(),
+    reviewed_at: null,
+    reviewer_id: null,
+    note: null,
+    cs_event_id: null,
+    report_status: 'none',
+    ...overrides,
+  };
+}

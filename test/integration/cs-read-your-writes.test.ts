@@ -10,6 +10,7 @@ import { MysqlFlaggedStore } from '../../src/service/risk/inner/mysql-flagged-st
 import type { Actor, NewCsEvent } from '../../src/service/cs/cs-types';
 import { testConfig } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
+import { flagged } from '../helpers/risk';
 import { captureLogs, type LogCapture, type LogLine } from '../helpers/log-capture';
 import { mariadbBinaries, type MariadbServer, startMariadbServer } from '../helpers/servers';
 
@@ -163,29 +164,9 @@ describeWithReplica('reads after writes with a lagging replica', () => {
   });
   it('when a flagged order was just written, then a primary read of the store sees it and a plain one goes to the replica', async () => {
     const store = new MysqlFlaggedStore(sequelize);
-    const orderId = String(9_100_000_000_000_000_000n + BigInt(Date.now()));
-    await store.insertIfAbsent({
-      order_id: orderId,
-      order: {
-        user_id: '42',
-        phone: '13800000000',
-        restaurant_id: '7',
-        amount_cents: 60000,
-        created_at: '2026-11-01T10:00:00.000Z',
-        status: 'paid',
-        refund_count: 0,
-        user_registered_at: '2026-10-30T10:00:00.000Z',
-      },
-      hits: [{ rule: 'new_user_large_amount', threshold: 't', evidence: 'e' }],
-      rules: ['new_user_large_amount'],
-      status: 'pending',
-      flagged_at: new Date().toISOString(),
-      reviewed_at: null,
-      reviewer_id: null,
-      note: null,
-      cs_event_id: null,
-      report_status: 'none',
-    });
+    const doc = flagged();
+    const orderId = doc.order_id;
+    await store.insertIfAbsent(doc);
 
     expect(await store.get(orderId)).toBeUndefined();
     expect((await store.get(orderId, { primary: true }))?.order_id).toBe(orderId);

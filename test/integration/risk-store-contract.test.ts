@@ -3,9 +3,9 @@ import { createSequelize } from '../../src/core/db/mysql';
 import type { FlaggedOrderStore } from '../../src/service/risk/inner/flagged-store';
 import { MongoFlaggedStore } from '../../src/service/risk/inner/mongo-flagged-store';
 import { MysqlFlaggedStore } from '../../src/service/risk/inner/mysql-flagged-store';
-import type { FlaggedOrder } from '../../src/service/risk/risk-types';
 import { testConfig } from '../helpers/app';
 import { freshDatabase } from '../helpers/db';
+import { flagged } from '../helpers/risk';
 
 /**
  * One contract, every store that is reachable here. MySQL always is; MongoDB
@@ -16,35 +16,6 @@ if (!mongoUrl) {
   process.stderr.write(
     'risk-store-contract: SKIPPING the MongoDB store run: no MongoDB here. Set TANDEM_MONGO_URL=mongodb://HOST:27017/tandem_test to run it.\n',
   );
-}
-
-let seq = 0;
-function flagged(overrides: Partial<FlaggedOrder> = {}): FlaggedOrder {
-  seq += 1;
-  const id = (9_000_000_000_000_000_000n + BigInt(Date.now()) * 1000n + BigInt(seq)).toString();
-  return {
-    order_id: id,
-    order: {
-      user_id: '42',
-      phone: '13800000000',
-      restaurant_id: '7',
-      amount_cents: 60000,
-      created_at: '2026-11-01T10:00:00.000Z',
-      status: 'paid',
-      refund_count: 0,
-      user_registered_at: '2026-10-30T10:00:00.000Z',
-    },
-    hits: [{ rule: 'new_user_large_amount', threshold: 't', evidence: 'e' }],
-    rules: ['new_user_large_amount'],
-    status: 'pending',
-    flagged_at: new Date(Date.now() + seq).toISOString(),
-    reviewed_at: null,
-    reviewer_id: null,
-    note: null,
-    cs_event_id: null,
-    report_status: 'none',
-    ...overrides,
-  };
 }
 
 interface Harness {
@@ -112,7 +83,7 @@ describe.each(stores)('the %s flagged-order store', (_name, make) => {
   });
 
   it('when listing by status and rule, then only matching orders come back, newest first, paginated', async () => {
-    const rule = `rule_${seq}`;
+    const rule = `rule_${flagged().order_id}`;
     const docs = [flagged({ rules: [rule] }), flagged({ rules: [rule, 'x'] }), flagged({ rules: ['x'] })];
     for (const d of docs) await h.store.insertIfAbsent(d);
     const byRule = await h.store.list({ rule }, 1, 10);
