@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { RunningApp } from '../../src/core/app/app';
 import type { ConfigInput } from '../../src/core/config';
+import { sessionKeyOfToken as sessionKey } from '../../src/core/auth/sessions';
 import { createStaffDomain } from '../../src/service/staff';
 import { startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
@@ -45,10 +45,6 @@ afterAll(async () => {
   await db.drop();
 });
 
-function sessionKey(token: string): string {
-  return `session:${createHash('sha256').update(token).digest('base64url')}`;
-}
-
 /** A route that trusts the session alone (GET /api/auth/me reads the account too). */
 async function readStats(app: RunningApp, who: LoggedIn): Promise<number> {
   return (await call(app, 'GET', '/api/cs/stats', who)).status;
@@ -71,13 +67,18 @@ async function cachedIn(app: RunningApp, who: LoggedIn): Promise<void> {
   );
 }
 
+/** Caches the session in `app`, then deletes its Redis key: from here on only `app`'s memory serves it. */
+async function inMemoryOnly(app: RunningApp, who: LoggedIn): Promise<void> {
+  await cachedIn(app, who);
+  await app.resources.redis.del(sessionKey(who.token));
+  expect(await readStats(app, who)).toBe(200);
+}
+
 it('when a session was used, then the next requests are served without its Redis key until the cache entry ends', async () => {
   const who = await loginAs(a, ['cs_agent']);
-  await cachedIn(a, who);
 
-  await a.resources.redis.del(sessionKey(who.token));
+  await inMemoryOnly(a, who);
 
-  expect(await readStats(a, who)).toBe(200);
   // The other instance never cached it: it reads Redis, where the session is gone.
   expect(await readStats(b, who)).toBe(401);
 });
@@ -109,9 +110,7 @@ it('when an account is disabled through one instance, then every session of it c
 
 it('when a message on the revocation channel cannot be read, then everything cached is forgotten (it may have been a revocation)', async () => {
   const who = await loginAs(a, ['cs_agent']);
-  await cachedIn(b, who);
-  await a.resources.redis.del(sessionKey(who.token));
-  expect(await readStats(b, who)).toBe(200);
+  await inMemoryOnly(b, who);
 
   // ioredis prefixes keys, not channels: the channel carries the key prefix itself.
   await a.resources.redis.publish(`${PREFIX}session-revoked`, 'x:not-a-revocation');
@@ -121,9 +120,7 @@ it('when a message on the revocation channel cannot be read, then everything cac
 
 it('when the invalidation connection drops, then nothing is served from memory until it is subscribed again', async () => {
   const who = await loginAs(a, ['cs_agent']);
-  await cachedIn(b, who);
-  await a.resources.redis.del(sessionKey(who.token));
-  expect(await readStats(b, who)).toBe(200);
+  await inMemoryOnly(b, who);
 
   // Kill b's subscriber connection (and a's: both carry the service's name) on the Redis side.
   const clients = String(await a.resources.redis.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));

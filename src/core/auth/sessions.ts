@@ -37,6 +37,11 @@ function digestOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/** The Redis key (before the key prefix) of a token's session. */
+export function sessionKeyOfToken(token: string): string {
+  return sessionKey(digestOf(token));
+}
+
 /**
  * Revocable session tokens in Redis with an expiry. A token is 32 random
  * bytes; Redis keys it by its SHA-256. Each staff member's sessions are also
