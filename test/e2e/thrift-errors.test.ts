@@ -127,15 +127,29 @@ describe('undeclared errors', () => {
     expect(await within(probe.client.echo('still here'), 5000, 'echo() after the throw')).toBe('still here');
   });
 
-  it('when the result cannot be encoded, then the caller gets INTERNAL_ERROR, the connection lives on and the call is logged as DevError', async () => {
-    const err = await rejection(probe.client.echo('unencodable'));
+  it.each([
+    [{}],
+    [{ framed: true, compact: true }],
+    [{ framed: false, compact: true }],
+    [{ framed: false, compact: false }],
+  ])(
+    'when the result cannot be encoded (transport %o), then the caller gets INTERNAL_ERROR, the connection lives on and the call is logged as DevError',
+    async (options) => {
+      const other = await thriftClient(ProbeClient, app.thrift.port, options);
+      try {
+        const err = await rejection(other.client.echo('unencodable'));
 
-    expect(err).toBeInstanceOf(TApplicationException);
-    expect(applicationType(err)).toBe(TApplicationExceptionType.INTERNAL_ERROR);
-    expect(await within(probe.client.echo('after'), 5000, 'echo() after the failed reply')).toBe('after');
-    await logs.find((l) => l.message === 'thrift reply could not be written' && l.method === 'echo');
-    await logs.find((l) => l.message === 'thrift access' && l.method === 'echo' && l.outcome === 'DevError');
-  });
+        expect(err).toBeInstanceOf(TApplicationException);
+        expect(applicationType(err)).toBe(TApplicationExceptionType.INTERNAL_ERROR);
+        // Nothing of the failed reply is left in front of the next one.
+        expect(await within(other.client.echo('after'), 5000, 'echo() after the failed reply')).toBe('after');
+        await logs.find((l) => l.message === 'thrift reply could not be written' && l.method === 'echo');
+        await logs.find((l) => l.message === 'thrift access' && l.method === 'echo' && l.outcome === 'DevError');
+      } finally {
+        other.close();
+      }
+    },
+  );
 
   it.each([[{ framed: false, compact: false }], [{ framed: false, compact: true }], [{ framed: true, compact: true }]])(
     'when the transport is %o, then exceptions arrive the same way',

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { isPromiseLike } from '../async/promise';
 import { asTandemError, type TandemError, UserError } from '../../exception';
 import { newContext, type RequestContext, requestIdFrom, runWithContext, elapsedMs } from '../ctx';
 import { logAccess, logger } from '../log';
@@ -215,10 +216,6 @@ function sendError(answer: Answer, res: Response, err: TandemError, ctx: Request
   const retryAfter = err.params.retry_after;
   const extra = retryAfter === undefined ? undefined : ['Retry-After', String(retryAfter)];
   answer(res, status, errorEnvelope(err, ctx.requestId), ctx.requestId, extra);
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /**

@@ -1,9 +1,6 @@
 import { currentContext, type ThriftConnectionState } from '../ctx';
 
-/** What is known about one Thrift connection: its peer, and the service name it gave. */
-export type ConnectionState = ThriftConnectionState;
-
-let processing: ConnectionState | undefined;
+let processing: ThriftConnectionState | undefined;
 
 /**
  * Runs the processor for one message with its connection's state current.
@@ -12,7 +9,7 @@ let processing: ConnectionState | undefined;
  * context then. A plain slot is enough for that: a second AsyncLocalStorage
  * would add its propagation to every promise and callback of the process.
  */
-export function runWithConnection<T>(state: ConnectionState, fn: () => T): T {
+export function runWithConnection<T>(state: ThriftConnectionState, fn: () => T): T {
   const outer = processing;
   processing = state;
   try {
@@ -23,7 +20,7 @@ export function runWithConnection<T>(state: ConnectionState, fn: () => T): T {
 }
 
 /** The connection whose message is being processed: set during the synchronous part of `process()` only. */
-export function processingConnection(): ConnectionState | undefined {
+export function processingConnection(): ThriftConnectionState | undefined {
   return processing;
 }
 

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import thrift from 'thrift';
 import { BinaryWriter } from './binary-writer';
-import { type ConnectionState, runWithConnection } from './connection-state';
+import type { ThriftConnectionState } from '../ctx';
+import { runWithConnection } from './connection-state';
 
 /** What the generated `Processor` classes have in common. */
 export interface ThriftProcessor {
@@ -69,10 +70,11 @@ export class ThriftConnection {
   private buffered = 0;
   /** Bytes the framed message being received needs in all; until then, chunks are only queued. */
   private needed = 0;
+  /** The protocol replies are written to; each message starts with nothing pending in it. */
   private output: thrift.TProtocol | undefined;
   private Protocol: ProtocolClass | undefined;
   private closed = false;
-  private readonly state: ConnectionState;
+  private readonly state: ThriftConnectionState;
 
   constructor(
     readonly socket: Socket,
@@ -148,7 +150,20 @@ export class ThriftConnection {
       buffer: Buffer | undefined,
       onFlush: (buf: Buffer) => void,
     ) => thrift.TTransport;
-    this.output = new this.Protocol(new TransportCtor(undefined, write));
+    const transport = new TransportCtor(undefined, write) as thrift.TTransport & {
+      outBuffers: Buffer[];
+      outCount: number;
+    };
+    const protocol = new this.Protocol(transport);
+    const begin = protocol.writeMessageBegin.bind(protocol);
+    // The library's transports keep what a reply that failed half-way wrote, and would send it in front
+    // of the next message: each message starts afresh, as BinaryWriter's do.
+    protocol.writeMessageBegin = (name, type, seqid) => {
+      transport.outBuffers = [];
+      transport.outCount = 0;
+      begin(name, type, seqid);
+    };
+    this.output = protocol;
   }
 
   private process(transport: thrift.TTransport): void {

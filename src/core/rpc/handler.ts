@@ -1,4 +1,5 @@
 import thrift from 'thrift';
+import { isPromiseLike } from '../async/promise';
 import { asTandemError, type TandemError } from '../../exception';
 import { elapsedMs, newContext, type RequestContext, runWithContext } from '../ctx';
 import { logAccess, logger } from '../log';
@@ -12,9 +13,6 @@ export interface WrapOptions {
   inFlight: InFlight;
   accessLog: boolean;
 }
-
-/** A Thrift handler: every method returns a promise (or a value). */
-export type ThriftHandler = Record<string, (...args: never[]) => unknown>;
 
 const INTERNAL_MESSAGE = 'Internal error';
 
@@ -50,10 +48,6 @@ function internalError(): Error {
 /** How the generated processor's callback style takes an answer: `null` and the result, or the exception. */
 type Reply = (err: Error | null, result?: unknown) => void;
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
 /**
  * Wraps each method of a handler: a request context per call, the in-flight
  * count for shutdown, an access line and metrics per call, and the mapping
@@ -85,48 +79,26 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
     const fn = target[method] as (...args: unknown[]) => unknown;
     const metricsOf = outcomeMetrics(method);
 
-    /** Answers the caller, then records the call; `failure` is what the method threw, if it did. */
-    const settle = (ctx: RequestContext, reply: Reply, result: unknown, failure?: { raw: unknown }): void => {
-      const ms = elapsedMs(ctx);
-      options.inFlight.leave();
-      prom.inFlightNow.thrift -= 1;
-      let outcome = 'ok';
-      let code: number | undefined;
-      let answer: Error | null = null;
-      if (failure) {
-        const err = asTandemError(failure.raw);
-        outcome = err.kind;
-        code = err.code;
-        prom.errorsTotal.inc({ protocol: 'thrift', kind: err.kind });
-        if (err.kind === 'DevError' || err.kind === 'ServerError') {
-          const cause = err.cause instanceof Error ? err.cause : err;
-          logger.error('thrift call failed', {
-            method,
-            kind: err.kind,
-            code: err.code,
-            error: cause.message,
-            stack: cause.stack,
-          });
-        }
-        answer = err.kind === 'DevError' ? internalError() : options.toIdlException(err);
-      }
-      try {
-        reply(answer, result);
-      } catch (writeErr) {
-        // The result could not be encoded (the writer starts each message afresh): answer INTERNAL_ERROR.
-        outcome = 'DevError';
-        prom.errorsTotal.inc({ protocol: 'thrift', kind: 'DevError' });
-        logger.error('thrift reply could not be written', {
+    /** What the caller is told for what the method threw. */
+    const answerFor = (raw: unknown): { answer: Error; outcome: string; code: number } => {
+      const err = asTandemError(raw);
+      prom.errorsTotal.inc({ protocol: 'thrift', kind: err.kind });
+      if (err.kind === 'DevError' || err.kind === 'ServerError') {
+        const cause = err.cause instanceof Error ? err.cause : err;
+        logger.error('thrift call failed', {
           method,
-          error: writeErr instanceof Error ? writeErr.message : String(writeErr),
-          stack: writeErr instanceof Error ? writeErr.stack : undefined,
+          kind: err.kind,
+          code: err.code,
+          error: cause.message,
+          stack: cause.stack,
         });
-        try {
-          reply(internalError());
-        } catch {
-          // Nothing more can be written on this connection; the failure is logged above.
-        }
       }
+      const answer = err.kind === 'DevError' ? internalError() : options.toIdlException(err);
+      return { answer, outcome: err.kind, code: err.code };
+    };
+
+    /** Records one finished call: its metrics and access line. */
+    const record = (ctx: RequestContext, ms: number, outcome: string, code: number | undefined): void => {
       const metrics = metricsOf(outcome);
       statsd.timing(metrics.statsdName, ms);
       metrics.duration.observe(ms / 1000);
@@ -139,6 +111,46 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
           code,
           duration_ms: Math.round(ms * 100) / 100,
         });
+      }
+    };
+
+    /**
+     * Answers the caller, then records the call; `failure` is what the method
+     * threw, if it did. It never throws: it runs from a promise's callbacks,
+     * where a throw would be an unhandled rejection and the caller would get
+     * no answer.
+     */
+    const settle = (ctx: RequestContext, reply: Reply, result: unknown, failure?: { raw: unknown }): void => {
+      const ms = elapsedMs(ctx);
+      let outcome = 'ok';
+      let code: number | undefined;
+      try {
+        let answer: Error | null = null;
+        if (failure) ({ answer, outcome, code } = answerFor(failure.raw));
+        reply(answer, result);
+      } catch (err) {
+        // Mapping the error or encoding the reply failed (each reply starts with nothing pending): INTERNAL_ERROR.
+        outcome = 'DevError';
+        code = undefined;
+        try {
+          prom.errorsTotal.inc({ protocol: 'thrift', kind: 'DevError' });
+          logger.error('thrift reply could not be written', {
+            method,
+            error: err instanceof Error ? err.message : String(err),
+            stack: err instanceof Error ? err.stack : undefined,
+          });
+          reply(internalError());
+        } catch {
+          // Nothing more can be written on this connection.
+        }
+      } finally {
+        options.inFlight.leave();
+        prom.inFlightNow.thrift -= 1;
+      }
+      try {
+        record(ctx, ms, outcome, code);
+      } catch {
+        // Monitoring never fails a call (statsd and the log sink handle their own outages).
       }
     };
 
@@ -162,13 +174,28 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       );
     };
 
-    const call = (...params: unknown[]): void => {
-      const reply = params.pop() as Reply;
+    const run = (args: unknown[], reply: Reply): void => {
       const connection = processingConnection();
       const ctx = newContext('thrift', undefined, connection?.caller);
       ctx.clientAddress = connection?.peer;
       ctx.connection = connection;
-      runWithContext(ctx, () => invoke(ctx, params, reply));
+      runWithContext(ctx, () => invoke(ctx, args, reply));
+    };
+
+    // The processor passes a callback after the IDL's arguments when this wrapper declares more
+    // parameters than the IDL has. A method that declares fewer than the IDL (a default, a rest, an
+    // ignored argument) leaves the wrapper at the IDL's count: the processor then uses its promise
+    // style and passes no callback, and the call is answered through a promise instead.
+    const call = (...params: unknown[]): Promise<unknown> | undefined => {
+      const last = params[params.length - 1];
+      if (typeof last === 'function') {
+        params.pop();
+        run(params, last as Reply);
+        return undefined;
+      }
+      return new Promise((resolve, reject) => {
+        run(params, (err, result) => (err ? reject(err) : resolve(result)));
+      });
     };
     Object.defineProperty(call, 'length', { value: fn.length + 1 });
     Object.defineProperty(call, 'name', { value: method });
