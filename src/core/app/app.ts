@@ -9,7 +9,7 @@ import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
 import type { Config } from '../config';
 import { createSequelize } from '../db/mysql';
-import { createRedis } from '../db/redis';
+import { createRedis, quitRedis } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
@@ -77,16 +77,6 @@ async function closeHttp(server: http.Server, deadlineMs: number): Promise<void>
   await closed;
   clearTimeout(timer);
   clearInterval(sweep);
-}
-
-/** QUIT when connected, else drop the socket: a down Redis must not hold up the stop. */
-async function quitRedis(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') {
-    await Promise.race([redis.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(
-      () => undefined,
-    );
-  }
-  redis.disconnect();
 }
 
 async function connectDependencies(resources: Resources): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { quitRedis } from '../db/redis';
 import { ThrottledWarning } from '../log/throttled-warning';
 import type { Session } from './sessions';
 
@@ -151,7 +152,7 @@ export class SessionCache {
     this.subscriber = undefined;
     if (!subscriber) return;
     subscriber.removeAllListeners('ready');
-    await subscriber.quit().catch(() => subscriber.disconnect());
+    await quitRedis(subscriber);
   }
 }
 

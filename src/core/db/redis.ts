@@ -32,3 +32,13 @@ export function createRedis(config: Config, name = 'main'): Redis {
   });
   return client;
 }
+
+/** QUIT when connected, else drop the socket: a down Redis must not hold up the stop. */
+export async function quitRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    await Promise.race([redis.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(
+      () => undefined,
+    );
+  }
+  redis.disconnect();
+}
