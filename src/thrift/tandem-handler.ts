@@ -19,7 +19,7 @@ import { csThriftMethods } from './cs';
  */
 export interface TandemHandler {
   ping(): string;
-  hello(serviceName: string): Promise<void>;
+  hello(serviceName: string): void;
   create_cs_event(request: CreateCsEventRequest): Promise<CsEvent>;
   get_cs_event(id: Int64): Promise<CsEvent>;
   list_cs_events_by_user(userId: Int64, page: number, pageSize: number): Promise<CsEventPage>;
@@ -33,14 +33,11 @@ export function createTandemHandler(cs: CsDomain, risk: RiskDomain): TandemHandl
     ping: () => 'pong',
     hello: (serviceName: string) => {
       if (!SERVICE_NAME.test(serviceName)) {
-        return Promise.reject(
-          new UserError('BAD_REQUEST', {
-            params: { reason: 'service_name must be 1-64 letters, digits, dots, dashes or underscores.' },
-          }),
-        );
+        throw new UserError('BAD_REQUEST', {
+          params: { reason: 'service_name must be 1-64 letters, digits, dots, dashes or underscores.' },
+        });
       }
       setConnectionCaller(serviceName);
-      return Promise.resolve();
     },
     ...csThriftMethods(cs),
     ...riskThriftMethods(risk),

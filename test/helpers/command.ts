@@ -33,7 +33,11 @@ export function runCommand(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is already gone (ESRCH): nothing is left to stop.
+      }
       reject(
         new Error(`${command} ${args.join(' ')} did not end within ${ms} ms (stdout: ${stdout}; stderr: ${stderr})`),
       );
