@@ -220,6 +220,34 @@ describe('disabling a staff member', () => {
     expect((await call(app, 'GET', '/api/auth/me', bearer(token))).status).toBe(401);
   });
 
+  it('when a session is kept in the process cache, then it still takes new roles at its next recheck, not when the cache entry ends', async () => {
+    const account = await newAccount(['cs_agent']);
+    const { token } = (await login(account.username, account.password)).body.data;
+    const caching = createStaffDomain(
+      app.resources.sequelize,
+      app.resources.redis,
+      { ...app.resources.config.auth, session_cache_ms: 60_000 },
+      { sessionRecheckSeconds: 1 },
+    );
+    try {
+      expect((await caching.sessions.get(token))?.roles).toEqual(['cs_agent']);
+      await staff.upsert({ username: account.username, password: account.password, roles: ['risk_reviewer'] });
+
+      // Read again and again, so that the session is served from memory whenever it may be.
+      const roles = await waitFor(
+        async () => {
+          const session = await caching.sessions.get(token);
+          return session?.roles[0] === 'risk_reviewer' ? session.roles : undefined;
+        },
+        5000,
+        'the new roles (the recheck is due after 1 s; the cache entry would last 60 s)',
+      );
+      expect(roles).toEqual(['risk_reviewer']);
+    } finally {
+      await caching.sessions.close();
+    }
+  });
+
   it("when a staff member's roles change, then a live session takes the new roles at its next recheck", async () => {
     const account = await newAccount(['cs_agent']);
     const { token } = (await login(account.username, account.password)).body.data;

@@ -95,7 +95,10 @@ export class SessionStore {
   /** The live session of a token, or undefined when unknown, expired, revoked or its account is disabled. */
   async get(token: string): Promise<Session | undefined> {
     const digest = digestOf(token);
-    const session = this.cache.get(digest, Date.now()) ?? (await this.read(digest));
+    // A cached entry ends before the session's next re-check is due (see remember): no check here.
+    const cached = this.cache.get(digest, Date.now());
+    if (cached) return cached;
+    const session = await this.read(digest);
     if (!session || !this.recheck) return session;
     const checkedAt = Date.parse(session.checked_at ?? session.created_at);
     // A NaN (unreadable time) fails this test too, so it is rechecked.
@@ -119,10 +122,20 @@ export class SessionStore {
     return session;
   }
 
+  /**
+   * Caches a session read or re-checked, never past the expiry of its key
+   * (ttlSeconds after login; the re-check keeps its TTL) nor past its next
+   * re-check, so that a request served from memory needs neither test.
+   */
   private remember(digest: string, session: Session, epoch: number): void {
-    // The key expires ttlSeconds after login (the recheck keeps its TTL): never cache past that.
     const expiresAt = Date.parse(session.created_at) + this.ttlSeconds * 1000;
-    if (Number.isFinite(expiresAt)) this.cache.store(digest, session, epoch, expiresAt);
+    const recheckAt = this.recheck
+      ? Date.parse(session.checked_at ?? session.created_at) + this.recheck.everySeconds * 1000
+      : Infinity;
+    // An unreadable time (NaN) is not cached: every request then reads and re-checks it.
+    if (Number.isFinite(expiresAt) && !Number.isNaN(recheckAt)) {
+      this.cache.store(digest, session, epoch, Math.min(expiresAt, recheckAt));
+    }
   }
 
   private async reconfirm(recheck: SessionRecheck, digest: string, session: Session): Promise<Session | undefined> {
