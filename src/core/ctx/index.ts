@@ -52,6 +52,11 @@ export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }
 
+/** Runs `fn` with no current context (for work that belongs to no one request). */
+export function runOutsideContext<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 /** A fresh context; the request id is generated unless one is given. */
 export function newContext(protocol: RequestContext['protocol'], requestId?: string, caller?: string): RequestContext {
   return { requestId: requestId ?? newRequestId(), protocol, caller, startedAt: process.hrtime.bigint() };

@@ -3,6 +3,7 @@ import thrift from 'thrift';
 import { BinaryWriter } from './binary-writer';
 import type { ThriftConnectionState } from '../ctx';
 import { runWithConnection } from './connection-state';
+import { Outbox } from './outbox';
 
 /** What the generated `Processor` classes have in common. */
 export interface ThriftProcessor {
@@ -75,12 +76,14 @@ export class ThriftConnection {
   private Protocol: ProtocolClass | undefined;
   private closed = false;
   private readonly state: ThriftConnectionState;
+  private readonly outbox: Outbox;
 
   constructor(
     readonly socket: Socket,
     private readonly hooks: ConnectionHooks,
   ) {
     this.state = { peer: socket.remoteAddress, caller: undefined };
+    this.outbox = new Outbox(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // A reset or a client gone mid-frame ends up here: drop this connection quietly.
@@ -88,6 +91,7 @@ export class ThriftConnection {
     socket.on('close', () => {
       this.closed = true;
       this.chunks = [];
+      this.outbox.drop();
     });
   }
 
@@ -100,7 +104,14 @@ export class ThriftConnection {
   destroy(): void {
     this.closed = true;
     this.chunks = [];
+    this.outbox.drop();
     this.socket.destroy();
+  }
+
+  /** Writes the replies still waiting, then closes the connection once they have left. */
+  end(): void {
+    this.outbox.send();
+    this.socket.end();
   }
 
   private take(): Buffer {
@@ -137,7 +148,7 @@ export class ThriftConnection {
     this.framing = framing;
     this.Protocol = framing.protocol === 'binary' ? thrift.TBinaryProtocol : thrift.TCompactProtocol;
     const write = (buf: Buffer): void => {
-      if (!this.closed && !this.socket.destroyed) this.socket.write(buf);
+      if (!this.closed) this.outbox.push(buf);
     };
     if (framing.protocol === 'binary') {
       // Replies in the binary protocol, the common case, are encoded without the library's per-value buffers.

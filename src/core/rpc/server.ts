@@ -92,9 +92,8 @@ export class ThriftServer {
         in_flight: this.options.inFlight.size,
       });
     }
-    // Let the last answers leave the socket buffers before closing.
-    await new Promise((resolve) => setImmediate(resolve));
-    for (const connection of this.connections) connection.socket.end();
+    // Each connection writes the answers still waiting in its outbox, then ends.
+    for (const connection of this.connections) connection.end();
     const hard = setTimeout(() => {
       for (const connection of this.connections) connection.destroy();
     }, 1000);

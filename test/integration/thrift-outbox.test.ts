@@ -1,0 +1,184 @@
+import net from 'node:net';
+import thrift from 'thrift';
+import type { RunningApp } from '../../src/core/app/app';
+import { Outbox } from '../../src/core/rpc/outbox';
+import { startTestApp } from '../helpers/app';
+import { within } from '../helpers/wait';
+import { Client as TandemClient } from '../../thrift/gen-nodejs/Tandem';
+
+/** A connected pair of real sockets: `server` is the accepted side, `client` the connecting one. */
+interface SocketPair {
+  server: net.Socket;
+  client: net.Socket;
+  /** What `server.write` was called with, in order. */
+  writes: Buffer[];
+  /** Everything the client has received so far. */
+  received: () => Buffer;
+  close: () => Promise<void>;
+}
+
+async function socketPair(): Promise<SocketPair> {
+  const listener = net.createServer();
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
+  const client = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const server = await accepted;
+  const writes: Buffer[] = [];
+  // Observe the real socket's writes; each still goes to the kernel.
+  const write = server.write.bind(server);
+  server.write = (chunk: Buffer): boolean => {
+    writes.push(Buffer.from(chunk));
+    return write(chunk);
+  };
+  return {
+    server,
+    client,
+    writes,
+    received: () => Buffer.concat(chunks),
+    close: async () => {
+      client.destroy();
+      server.destroy();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    },
+  };
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('Outbox: the replies of one event-loop turn leave together', () => {
+  let pairs: SocketPair[] = [];
+  afterEach(async () => {
+    await Promise.all(pairs.map((pair) => pair.close()));
+    pairs = [];
+  });
+
+  it('writes the replies queued in one turn after it, in one write, in order', async () => {
+    const pair = await socketPair();
+    pairs.push(pair);
+    const outbox = new Outbox(pair.server);
+    outbox.push(Buffer.from('one;'));
+    outbox.push(Buffer.from('two;'));
+    outbox.push(Buffer.from('three;'));
+    expect(pair.writes).toHaveLength(0);
+    await nextTurn();
+    expect(pair.writes.map((w) => w.toString())).toEqual(['one;two;three;']);
+    await within(
+      (async () => {
+        while (pair.received().length < 14) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      5000,
+      'the client receiving the replies',
+    );
+    expect(pair.received().toString()).toBe('one;two;three;');
+  });
+
+  it('writes once per connection when several connections have replies in the same turn', async () => {
+    const a = await socketPair();
+    const b = await socketPair();
+    pairs.push(a, b);
+    const outboxA = new Outbox(a.server);
+    const outboxB = new Outbox(b.server);
+    outboxA.push(Buffer.from('a1;'));
+    outboxB.push(Buffer.from('b1;'));
+    outboxA.push(Buffer.from('a2;'));
+    await nextTurn();
+    expect(a.writes.map((w) => w.toString())).toEqual(['a1;a2;']);
+    expect(b.writes.map((w) => w.toString())).toEqual(['b1;']);
+    // A later turn's replies are a write of their own.
+    outboxB.push(Buffer.from('b2;'));
+    await nextTurn();
+    expect(b.writes.map((w) => w.toString())).toEqual(['b1;', 'b2;']);
+  });
+
+  it('sends at once on send(), and writes nothing after drop() or once the socket is gone', async () => {
+    const pair = await socketPair();
+    pairs.push(pair);
+    const outbox = new Outbox(pair.server);
+    outbox.push(Buffer.from('now;'));
+    outbox.send();
+    expect(pair.writes.map((w) => w.toString())).toEqual(['now;']);
+    outbox.push(Buffer.from('dropped;'));
+    outbox.drop();
+    await nextTurn();
+    expect(pair.writes).toHaveLength(1);
+    outbox.push(Buffer.from('too late;'));
+    pair.server.destroy();
+    await nextTurn();
+    expect(pair.writes).toHaveLength(1);
+  });
+});
+
+type FramedCtor = new (buffer: Buffer | undefined, onFlush?: (buf: Buffer) => void) => thrift.TTransport;
+type ClientCtor = new (output: thrift.TTransport, protocol: typeof thrift.TBinaryProtocol) => TandemClient;
+
+/** The framed binary bytes of a ping() call with this sequence id, encoded by the generated client. */
+function pingCall(seqid: number): Buffer {
+  let bytes: Buffer | undefined;
+  const client = new (TandemClient as unknown as ClientCtor)(
+    new (thrift.TFramedTransport as unknown as FramedCtor)(undefined, (buf) => (bytes = buf)),
+    thrift.TBinaryProtocol,
+  );
+  (client as unknown as { _seqid: number })._seqid = seqid;
+  (client as unknown as { send_ping: () => void }).send_ping();
+  if (!bytes) throw new Error('send_ping wrote nothing');
+  return bytes;
+}
+
+/** Cuts framed messages and reads each one's type and sequence id (binary protocol, strict). */
+function replies(bytes: Buffer): { type: number; seqid: number }[] {
+  const out: { type: number; seqid: number }[] = [];
+  for (let at = 0; at + 4 <= bytes.length;) {
+    const size = bytes.readInt32BE(at);
+    const message = bytes.subarray(at + 4, at + 4 + size);
+    const nameLength = message.readInt32BE(4);
+    out.push({ type: message[3] as number, seqid: message.readInt32BE(8 + nameLength) });
+    at += 4 + size;
+  }
+  return out;
+}
+
+describe('the Thrift server with calls sent together', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it('answers three calls sent in one write in order, in one write', async () => {
+    const socket = net.connect(app.thrift.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    // The server's writes on this connection (the app runs in this process): observed, still sent.
+    const writes = jest.spyOn(net.Socket.prototype, 'write');
+    const toThisClient = (): number =>
+      writes.mock.contexts.filter((s) => (s as net.Socket).remotePort === socket.localPort).length;
+    try {
+      socket.write(Buffer.concat([pingCall(1), pingCall(2), pingCall(3)]));
+      await within(
+        (async () => {
+          while (replies(Buffer.concat(chunks)).length < 3) await new Promise((r) => setTimeout(r, 5));
+        })(),
+        5000,
+        'three replies',
+      );
+      const REPLY = 2;
+      expect(replies(Buffer.concat(chunks))).toEqual([
+        { type: REPLY, seqid: 1 },
+        { type: REPLY, seqid: 2 },
+        { type: REPLY, seqid: 3 },
+      ]);
+      expect(toThisClient()).toBe(1);
+    } finally {
+      writes.mockRestore();
+      socket.destroy();
+    }
+  });
+});
