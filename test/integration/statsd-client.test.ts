@@ -33,6 +33,25 @@ describe('Statsd', () => {
     }
   });
 
+  it('when a timing has more digits than 10 µs, then it is sent rounded to hundredths of a millisecond', async () => {
+    const prefix = `round-${process.pid}.`;
+    const statsd = new Statsd({ host: '127.0.0.1', port: listener.port, prefix, enabled: true });
+    try {
+      statsd.timing('fine', 0.052381699);
+      statsd.timing('coarse', 12.3456);
+      statsd.timing('whole', 7);
+      await waitFor(() => listener.lines.find((l) => l.startsWith(`${prefix}whole`)), 5000, 'the last line');
+
+      expect(listener.lines.filter((l) => l.startsWith(prefix))).toEqual([
+        `${prefix}fine:0.05|ms`,
+        `${prefix}coarse:12.35|ms`,
+        `${prefix}whole:7|ms`,
+      ]);
+    } finally {
+      await statsd.close();
+    }
+  });
+
   it('when closed, then later metrics are dropped without an error', async () => {
     const statsd = new Statsd({ host: '127.0.0.1', port: listener.port, prefix: 'closed.', enabled: true });
     await statsd.close();
