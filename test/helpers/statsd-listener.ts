@@ -4,17 +4,24 @@ import dgram from 'node:dgram';
 export interface StatsdListener {
   readonly port: number;
   readonly lines: string[];
+  /** Each packet received, in order. */
+  readonly packets: Buffer[];
   close: () => Promise<void>;
 }
 
 export async function listenStatsd(): Promise<StatsdListener> {
   const socket = dgram.createSocket('udp4');
   const lines: string[] = [];
-  socket.on('message', (packet: Buffer) => lines.push(...packet.toString('utf8').split('\n').filter(Boolean)));
+  const packets: Buffer[] = [];
+  socket.on('message', (packet: Buffer) => {
+    packets.push(packet);
+    lines.push(...packet.toString('utf8').split('\n').filter(Boolean));
+  });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   return {
     port: socket.address().port,
     lines,
+    packets,
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }

@@ -1,4 +1,5 @@
 import { Statsd } from '../../src/core/monitor/statsd';
+import { runCommand } from '../helpers/command';
 import { listenStatsd, type StatsdListener } from '../helpers/statsd-listener';
 import { waitFor } from '../helpers/wait';
 
@@ -50,6 +51,52 @@ describe('Statsd', () => {
     } finally {
       await statsd.close();
     }
+  });
+
+  it('when many metrics are sent at once, then they arrive whole and in order, in packets filled up to 1400 bytes', async () => {
+    // hot-shots is patched (patches/hot-shots+17.1.1.patch) to keep its buffer's size as a running total:
+    // a total that drifted low would overfill a packet, one that drifted high would send it half empty.
+    const prefix = `fill-${process.pid}.`;
+    const statsd = new Statsd({ host: '127.0.0.1', port: listener.port, prefix, enabled: true });
+    const from = listener.packets.length;
+    const expected: string[] = [];
+    try {
+      for (let i = 0; i < 400; i += 1) {
+        const name = `http.GET.${'route'.repeat(i % 7)}${i}.2xx`;
+        statsd.timing(name, i / 7);
+        expected.push(`${prefix}${name}:${Math.round((i / 7) * 100) / 100}|ms`);
+      }
+      await waitFor(() => listener.lines.find((l) => l === expected[expected.length - 1]), 5000, 'the last line');
+
+      const packets = listener.packets.slice(from).map((p) => p.toString('utf8'));
+      expect(packets.flatMap((p) => p.split('\n'))).toEqual(expected);
+      expect(packets.length).toBeGreaterThan(10);
+      for (const [i, packet] of packets.entries()) {
+        expect(Buffer.byteLength(packet)).toBeLessThanOrEqual(1400);
+        const next = packets[i + 1];
+        // Every packet but the last was sent because the next line no longer fitted.
+        if (next !== undefined)
+          expect(Buffer.byteLength(packet) + 1 + Buffer.byteLength(next.split('\n')[0] as string)).toBeGreaterThan(
+            1400,
+          );
+      }
+    } finally {
+      await statsd.close();
+    }
+  });
+
+  it('when NODE_DEBUG names hot-shots, then its debug lines are still written; otherwise not', async () => {
+    const script = [
+      "const { StatsD } = require('hot-shots');",
+      "const c = new StatsD({ host: '127.0.0.1', port: 9, maxBufferSize: 1400, errorHandler: () => {} });",
+      "c.timing('probe', 1);",
+      'c.close(() => {});',
+    ].join(' ');
+    const withDebug = await runCommand(process.execPath, ['-e', script], { NODE_DEBUG: 'hot-shots' });
+    const without = await runCommand(process.execPath, ['-e', script], { NODE_DEBUG: '' });
+
+    expect(withDebug.stderr).toMatch(/HOT-SHOTS \d+: hot-shots _send: enqueueing for buffer - message=probe:1\|ms/);
+    expect(without.stderr).not.toMatch(/HOT-SHOTS/);
   });
 
   it('when closed, then later metrics are dropped without an error', async () => {
