@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { StatsD } from 'hot-shots';
 import { Statsd } from '../../src/core/monitor/statsd';
 import { runCommand } from '../helpers/command';
 import { listenStatsd, type StatsdListener } from '../helpers/statsd-listener';
@@ -12,6 +15,26 @@ beforeAll(async () => {
 afterAll(async () => {
   await listener.close();
 });
+
+/**
+ * Waits for the expected lines, then checks the packets they came in (from index `from`): the lines
+ * whole and in order, no packet over 1400 bytes, and every packet but the last sent only because its
+ * next line no longer fitted.
+ */
+async function expectFilledPackets(from: number, expected: string[]): Promise<void> {
+  const last = expected[expected.length - 1];
+  await waitFor(() => listener.lines.find((l) => l === last), 5000, 'the last line');
+  const packets = listener.packets.slice(from).map((p) => p.toString('utf8'));
+  expect(packets.flatMap((p) => p.split('\n'))).toEqual(expected);
+  expect(packets.length).toBeGreaterThan(10);
+  for (const [i, packet] of packets.entries()) {
+    expect(Buffer.byteLength(packet)).toBeLessThanOrEqual(1400);
+    const next = packets[i + 1];
+    if (next !== undefined) {
+      expect(Buffer.byteLength(packet) + 1 + Buffer.byteLength(next.split('\n')[0] as string)).toBeGreaterThan(1400);
+    }
+  }
+}
 
 describe('Statsd', () => {
   it('when turned off, then nothing is sent and no client holds the metrics; turned on again, lines arrive', async () => {
@@ -66,23 +89,35 @@ describe('Statsd', () => {
         statsd.timing(name, i / 7);
         expected.push(`${prefix}${name}:${Math.round((i / 7) * 100) / 100}|ms`);
       }
-      await waitFor(() => listener.lines.find((l) => l === expected[expected.length - 1]), 5000, 'the last line');
-
-      const packets = listener.packets.slice(from).map((p) => p.toString('utf8'));
-      expect(packets.flatMap((p) => p.split('\n'))).toEqual(expected);
-      expect(packets.length).toBeGreaterThan(10);
-      for (const [i, packet] of packets.entries()) {
-        expect(Buffer.byteLength(packet)).toBeLessThanOrEqual(1400);
-        const next = packets[i + 1];
-        // Every packet but the last was sent because the next line no longer fitted.
-        if (next !== undefined)
-          expect(Buffer.byteLength(packet) + 1 + Buffer.byteLength(next.split('\n')[0] as string)).toBeGreaterThan(
-            1400,
-          );
-      }
+      await expectFilledPackets(from, expected);
     } finally {
       await statsd.close();
     }
+  });
+
+  it('when a child client shares the buffer and names are not ASCII, then packets are still whole and filled', async () => {
+    // The patched running total is measured again when the other client wrote to the shared buffer.
+    const parent = new StatsD({ host: '127.0.0.1', port: listener.port, prefix: 'pé.', maxBufferSize: 1400 });
+    const child = parent.childClient({ prefix: 'enfant.' });
+    const from = listener.packets.length;
+    const expected: string[] = [];
+    try {
+      for (let i = 0; i < 600; i += 1) {
+        const client = i % 3 === 0 ? child : parent;
+        const name = `requête.${'é'.repeat(i % 11)}${i}`;
+        client.timing(name, i);
+        expected.push(`${client === child ? 'enfant.pé.' : 'pé.'}${name}:${i}|ms`);
+      }
+      await expectFilledPackets(from, expected);
+    } finally {
+      await new Promise<void>((resolve) => parent.close(() => resolve()));
+    }
+  });
+
+  it('the installed hot-shots carries patches/hot-shots+17.1.1.patch (patch-package ran after the install)', () => {
+    const source = fs.readFileSync(path.join(path.dirname(require.resolve('hot-shots')), 'lib', 'statsd.js'), 'utf8');
+    expect(source).toContain('this.bufferLength += messageBytes;');
+    expect(source).toContain('const debug = debuglog.enabled ? debuglog : function noop() {};');
   });
 
   it('when NODE_DEBUG names hot-shots, then its debug lines are still written; otherwise not', async () => {

@@ -108,6 +108,20 @@ describe('Outbox: the replies of one event-loop turn leave together', () => {
     await nextTurn();
     expect(pair.writes).toHaveLength(1);
   });
+
+  it('writes nothing, and raises no error, once the socket has been ended', async () => {
+    const pair = await socketPair();
+    pairs.push(pair);
+    const errors: Error[] = [];
+    pair.server.on('error', (err) => errors.push(err));
+    const outbox = new Outbox(pair.server);
+    pair.server.end();
+    outbox.push(Buffer.from('after the end;'));
+    await nextTurn();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pair.writes).toHaveLength(0);
+    expect(errors).toEqual([]);
+  });
 });
 
 type FramedCtor = new (buffer: Buffer | undefined, onFlush?: (buf: Buffer) => void) => thrift.TTransport;
@@ -139,6 +153,20 @@ function replies(bytes: Buffer): { type: number; seqid: number }[] {
   return out;
 }
 
+/** Opens a raw connection to the Thrift port; `received()` is everything the server sent, `closed` its close. */
+async function rawClient(port: number): Promise<{ socket: net.Socket; chunks: Buffer[]; closed: Promise<void> }> {
+  const socket = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  return { socket, chunks, closed };
+}
+
 describe('the Thrift server with calls sent together', () => {
   let app: RunningApp;
   beforeAll(async () => {
@@ -149,13 +177,7 @@ describe('the Thrift server with calls sent together', () => {
   });
 
   it('answers three calls sent in one write in order, in one write', async () => {
-    const socket = net.connect(app.thrift.port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
+    const { socket, chunks } = await rawClient(app.thrift.port);
     // The server's writes on this connection (the app runs in this process): observed, still sent.
     const writes = jest.spyOn(net.Socket.prototype, 'write');
     const toThisClient = (): number =>
@@ -178,6 +200,18 @@ describe('the Thrift server with calls sent together', () => {
       expect(toThisClient()).toBe(1);
     } finally {
       writes.mockRestore();
+      socket.destroy();
+    }
+  });
+
+  it('answers the calls that came before a bad frame in the same write, then closes the connection', async () => {
+    const { socket, chunks, closed } = await rawClient(app.thrift.port);
+    try {
+      // A frame length of 0 is garbage: the connection is closed for it, after the first call is answered.
+      socket.write(Buffer.concat([pingCall(1), Buffer.from([0, 0, 0, 0])]));
+      await within(closed, 5000, 'the server closing the connection');
+      expect(replies(Buffer.concat(chunks))).toEqual([{ type: 2, seqid: 1 }]);
+    } finally {
       socket.destroy();
     }
   });

@@ -98,6 +98,8 @@ export class ThriftConnection {
   private reject(reason: RejectReason, detail: string): void {
     if (this.closed) return;
     this.hooks.onReject(reason, detail);
+    // The calls that came before the fault were answered: their replies leave before the connection closes.
+    this.outbox.send();
     this.destroy();
   }
 

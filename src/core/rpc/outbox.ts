@@ -24,18 +24,24 @@ export class Outbox {
     if (this.pending.push(reply) === 1) schedule(this);
   }
 
-  /** Writes what is waiting, in one write; nothing once the socket is gone. */
+  /** Writes what is waiting, in one write; nothing once the socket is gone or ended. */
   send(): void {
     const { pending } = this;
     if (pending.length === 0) return;
     this.pending = [];
-    if (this.socket.destroyed) return;
+    if (!this.socket.writable) return;
     this.socket.write(pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending));
   }
 
   /** Forgets what is waiting (the connection is being dropped). */
   drop(): void {
     this.pending = [];
+  }
+
+  /** Drops what is waiting and the connection with it. */
+  abandon(): void {
+    this.drop();
+    this.socket.destroy();
   }
 }
 
@@ -46,7 +52,15 @@ function sendAll(): void {
   scheduled = false;
   const outboxes = waiting;
   waiting = [];
-  for (const outbox of outboxes) outbox.send();
+  for (const outbox of outboxes) {
+    try {
+      outbox.send();
+    } catch {
+      // Not expected (a failed write is reported through the socket's 'error' event), but one
+      // connection's fault must not leave the others' replies waiting: drop that connection only.
+      outbox.abandon();
+    }
+  }
 }
 
 function schedule(outbox: Outbox): void {
