@@ -1,8 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import thrift from 'thrift';
-import { FrameCutter } from './frames';
+import { decodeReply, encodeCall, FrameCutter, type GeneratedClientClass } from '../helpers/thrift-wire';
 import { LatencyRecorder } from './latency';
 import { announceMeasuring, jobFromArgv, reportAndExit, type ThriftJob, thriftJobSchema } from './load-job';
 
@@ -16,49 +15,21 @@ import { announceMeasuring, jobFromArgv, reportAndExit, type ThriftJob, thriftJo
  * their message type only, so the loader spends its CPU on sending.
  */
 
-type ProtocolClass = new (trans: thrift.TTransport) => thrift.TProtocol;
-type GeneratedClient = Record<string, unknown> & { _reqs: Record<number, (err: unknown, result: unknown) => void> };
-type ClientClass = new (output: thrift.TTransport, pClass: ProtocolClass) => GeneratedClient;
-type FramedCtor = new (buffer: Buffer | undefined, onFlush?: (buf: Buffer) => void) => thrift.TTransport;
-
-const Framed = thrift.TFramedTransport as unknown as FramedCtor;
-const Binary = thrift.TBinaryProtocol as unknown as ProtocolClass;
 const REPLY = 2;
 /** How long calls in flight at the end may take to come back before the sockets close. */
 const DRAIN_MS = 50;
 const FIRST_ANSWER_WAIT_MS = 5000;
 
-function clientClass(serviceModule: string): ClientClass {
+function clientClass(serviceModule: string): GeneratedClientClass {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the service module is named by the job
   const loaded = require(path.resolve(__dirname, '..', '..', serviceModule)) as { Client?: unknown };
   if (typeof loaded.Client !== 'function') throw new Error(`${serviceModule} exports no generated Client.`);
-  return loaded.Client as ClientClass;
-}
-
-function method(client: GeneratedClient, name: string): (...args: unknown[]) => unknown {
-  const fn = client[name];
-  if (typeof fn !== 'function') throw new Error(`The generated client has no ${name}.`);
-  return (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(client, args);
-}
-
-/** The framed bytes of one call, encoded once by the generated client. */
-function encodeCall(Client: ClientClass, name: string, args: unknown[]): Buffer {
-  let bytes: Buffer | undefined;
-  const client = new Client(new Framed(undefined, (buf) => (bytes = buf)), Binary);
-  method(client, `send_${name}`)(...args);
-  if (!bytes) throw new Error(`send_${name} wrote nothing.`);
-  return bytes;
+  return loaded.Client as GeneratedClientClass;
 }
 
 /** Decodes one framed answer with the generated client; throws when it is an exception. */
-function checkAnswer(Client: ClientClass, name: string, frame: Buffer): unknown {
-  const client = new Client(new Framed(undefined), Binary);
-  const input = new Binary(new Framed(frame.subarray(4)));
-  const header = input.readMessageBegin();
-  let outcome: { err: unknown; result: unknown } | undefined;
-  client._reqs[header.rseqid] = (err, result) => (outcome = { err, result });
-  method(client, `recv_${name}`)(input, header.mtype, header.rseqid);
-  if (!outcome) throw new Error(`recv_${name} did not answer.`);
+function checkAnswer(Client: GeneratedClientClass, name: string, frame: Buffer): unknown {
+  const outcome = decodeReply(Client, name, frame);
   if (outcome.err) throw new Error(`The first answer to ${name} was an error: ${JSON.stringify(outcome.err)}`);
   return outcome.result;
 }

@@ -3,6 +3,7 @@ import type { RunningApp } from '../../src/core/app/app';
 import { baseUrl, startTestApp } from '../helpers/app';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
 import { type ConnectedClient, tandemClient } from '../helpers/thrift-client';
+import { rawConnection } from '../helpers/thrift-wire';
 import { within } from '../helpers/wait';
 import type { Client as TandemClient } from '../../thrift/gen-nodejs/Tandem';
 
@@ -23,25 +24,6 @@ afterAll(async () => {
   bystander.close();
   await app.stop();
 });
-
-interface RawConnection {
-  socket: net.Socket;
-  /** Resolves with the bytes the server sent when it closes the connection. */
-  closed: Promise<Buffer>;
-}
-
-async function rawConnection(): Promise<RawConnection> {
-  const socket = net.connect(app.thrift.port, '127.0.0.1');
-  const received: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => received.push(chunk));
-  socket.on('error', () => undefined);
-  const closed = new Promise<Buffer>((resolve) => socket.once('close', () => resolve(Buffer.concat(received))));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('error', reject);
-  });
-  return { socket, closed };
-}
 
 /** tandem_thrift_connections_rejected_total for `reason`, read from GET /metrics. */
 async function rejected(reason: string): Promise<number> {
@@ -70,7 +52,7 @@ function framedHeader(frameLength: number): Buffer {
 
 it('when a client sends an HTTP request to the Thrift port, then only its connection is closed and it is counted', async () => {
   const before = await rejected('garbage');
-  const raw = await rawConnection();
+  const raw = await rawConnection(app.thrift.port);
 
   raw.socket.write('GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n');
 
@@ -83,7 +65,7 @@ it('when a client sends an HTTP request to the Thrift port, then only its connec
 
 it('when a frame announces more than thrift.max_frame_bytes, then its connection is closed before the body arrives', async () => {
   const before = await rejected('oversize');
-  const raw = await rawConnection();
+  const raw = await rawConnection(app.thrift.port);
 
   raw.socket.write(framedHeader(MAX_FRAME + 1));
 
@@ -94,7 +76,7 @@ it('when a frame announces more than thrift.max_frame_bytes, then its connection
 
 it('when an unframed message grows beyond thrift.max_frame_bytes, then its connection is closed', async () => {
   const before = await rejected('oversize');
-  const raw = await rawConnection();
+  const raw = await rawConnection(app.thrift.port);
   // A CALL whose method name claims 1 MiB: the message can never complete within the limit.
   const head = Buffer.alloc(8);
   head.writeUInt32BE(0x80010001, 0);
@@ -109,7 +91,7 @@ it('when an unframed message grows beyond thrift.max_frame_bytes, then its conne
 
 it('when a complete frame holds bytes the protocol cannot read, then its connection is closed and counted', async () => {
   const before = await rejected('malformed');
-  const raw = await rawConnection();
+  const raw = await rawConnection(app.thrift.port);
   const body = Buffer.alloc(8);
   body.writeInt32BE(0x7fffffff, 0); // a method name longer than the frame
   body.write('ping', 4);
@@ -122,7 +104,7 @@ it('when a complete frame holds bytes the protocol cannot read, then its connect
 });
 
 it('when a client disconnects in the middle of a frame, then the server goes on serving', async () => {
-  const raw = await rawConnection();
+  const raw = await rawConnection(app.thrift.port);
 
   raw.socket.write(Buffer.concat([framedHeader(200), Buffer.from('half a message')]));
   raw.socket.destroy();

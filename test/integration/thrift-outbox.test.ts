@@ -1,8 +1,8 @@
 import net from 'node:net';
-import thrift from 'thrift';
 import type { RunningApp } from '../../src/core/app/app';
 import { Outbox } from '../../src/core/rpc/outbox';
 import { startTestApp } from '../helpers/app';
+import { encodeCall, messageHeaders, rawConnection } from '../helpers/thrift-wire';
 import { within } from '../helpers/wait';
 import { Client as TandemClient } from '../../thrift/gen-nodejs/Tandem';
 
@@ -124,48 +124,8 @@ describe('Outbox: the replies of one event-loop turn leave together', () => {
   });
 });
 
-type FramedCtor = new (buffer: Buffer | undefined, onFlush?: (buf: Buffer) => void) => thrift.TTransport;
-type ClientCtor = new (output: thrift.TTransport, protocol: typeof thrift.TBinaryProtocol) => TandemClient;
-
-/** The framed binary bytes of a ping() call with this sequence id, encoded by the generated client. */
-function pingCall(seqid: number): Buffer {
-  let bytes: Buffer | undefined;
-  const client = new (TandemClient as unknown as ClientCtor)(
-    new (thrift.TFramedTransport as unknown as FramedCtor)(undefined, (buf) => (bytes = buf)),
-    thrift.TBinaryProtocol,
-  );
-  (client as unknown as { _seqid: number })._seqid = seqid;
-  (client as unknown as { send_ping: () => void }).send_ping();
-  if (!bytes) throw new Error('send_ping wrote nothing');
-  return bytes;
-}
-
-/** Cuts framed messages and reads each one's type and sequence id (binary protocol, strict). */
-function replies(bytes: Buffer): { type: number; seqid: number }[] {
-  const out: { type: number; seqid: number }[] = [];
-  for (let at = 0; at + 4 <= bytes.length;) {
-    const size = bytes.readInt32BE(at);
-    const message = bytes.subarray(at + 4, at + 4 + size);
-    const nameLength = message.readInt32BE(4);
-    out.push({ type: message[3] as number, seqid: message.readInt32BE(8 + nameLength) });
-    at += 4 + size;
-  }
-  return out;
-}
-
-/** Opens a raw connection to the Thrift port; `received()` is everything the server sent, `closed` its close. */
-async function rawClient(port: number): Promise<{ socket: net.Socket; chunks: Buffer[]; closed: Promise<void> }> {
-  const socket = net.connect(port, '127.0.0.1');
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('error', reject);
-  });
-  return { socket, chunks, closed };
-}
+/** The framed binary bytes of a ping() call with this sequence id. */
+const pingCall = (seqid: number): Buffer => encodeCall(TandemClient, 'ping', [], seqid);
 
 describe('the Thrift server with calls sent together', () => {
   let app: RunningApp;
@@ -177,7 +137,7 @@ describe('the Thrift server with calls sent together', () => {
   });
 
   it('answers three calls sent in one write in order, in one write', async () => {
-    const { socket, chunks } = await rawClient(app.thrift.port);
+    const { socket, chunks } = await rawConnection(app.thrift.port);
     // The server's writes on this connection (the app runs in this process): observed, still sent.
     const writes = jest.spyOn(net.Socket.prototype, 'write');
     const toThisClient = (): number =>
@@ -186,13 +146,13 @@ describe('the Thrift server with calls sent together', () => {
       socket.write(Buffer.concat([pingCall(1), pingCall(2), pingCall(3)]));
       await within(
         (async () => {
-          while (replies(Buffer.concat(chunks)).length < 3) await new Promise((r) => setTimeout(r, 5));
+          while (messageHeaders(Buffer.concat(chunks)).length < 3) await new Promise((r) => setTimeout(r, 5));
         })(),
         5000,
         'three replies',
       );
       const REPLY = 2;
-      expect(replies(Buffer.concat(chunks))).toEqual([
+      expect(messageHeaders(Buffer.concat(chunks))).toEqual([
         { type: REPLY, seqid: 1 },
         { type: REPLY, seqid: 2 },
         { type: REPLY, seqid: 3 },
@@ -205,12 +165,12 @@ describe('the Thrift server with calls sent together', () => {
   });
 
   it('answers the calls that came before a bad frame in the same write, then closes the connection', async () => {
-    const { socket, chunks, closed } = await rawClient(app.thrift.port);
+    const { socket, chunks, closed } = await rawConnection(app.thrift.port);
     try {
       // A frame length of 0 is garbage: the connection is closed for it, after the first call is answered.
       socket.write(Buffer.concat([pingCall(1), Buffer.from([0, 0, 0, 0])]));
       await within(closed, 5000, 'the server closing the connection');
-      expect(replies(Buffer.concat(chunks))).toEqual([{ type: 2, seqid: 1 }]);
+      expect(messageHeaders(Buffer.concat(chunks))).toEqual([{ type: 2, seqid: 1 }]);
     } finally {
       socket.destroy();
     }

@@ -6,6 +6,7 @@ import { InFlight } from '../../src/core/rpc/in-flight';
 import { toIdlException } from '../../src/thrift/errors';
 import { UserException } from '../../thrift/gen-nodejs/tandem_types';
 import { Client as ProbeClient, Processor as ProbeProcessor } from '../fixtures/thrift/gen-nodejs/Probe';
+import { decodeReply, encodeCall, type GeneratedClientClass } from '../helpers/thrift-wire';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -16,37 +17,18 @@ import { waitFor } from '../helpers/wait';
  * must be answered all the same.
  */
 
-type FramedCtor = new (buffer: Buffer | undefined, onFlush?: (buf: Buffer) => void) => thrift.TTransport;
-const Framed = thrift.TFramedTransport as unknown as FramedCtor;
 type Method = 'echo' | 'fail';
-type GeneratedClient = Record<string, unknown> & { _reqs: Record<number, (err: unknown, result: unknown) => void> };
 
-/** The framed bytes of one call of a one-string-argument method, encoded by the generated client. */
-function encodeCall(method: Method, s: string): Buffer {
-  let bytes: Buffer | undefined;
-  const client = new ProbeClient(new Framed(undefined, (buf) => (bytes = buf)), thrift.TBinaryProtocol);
-  (client as unknown as Record<string, (s: string) => void>)[`send_${method}`]?.(s);
-  if (!bytes) throw new Error(`send_${method} wrote nothing`);
-  return bytes;
-}
-
-/** Decodes a framed reply with the generated client: its value, or what it rejected with. */
-function decodeReply(method: Method, frame: Buffer): { result?: unknown; err?: unknown } {
-  const client = new ProbeClient(new Framed(undefined), thrift.TBinaryProtocol) as unknown as GeneratedClient;
-  const input = new thrift.TBinaryProtocol(new Framed(frame.subarray(4)));
-  const header = input.readMessageBegin();
-  let outcome: { result?: unknown; err?: unknown } = {};
-  client._reqs[header.rseqid] = (err, result) => (outcome = err ? { err } : { result });
-  const recv = client[`recv_${method}`] as (input: thrift.TProtocol, mtype: number, rseqid: number) => void;
-  recv.call(client, input, header.mtype, header.rseqid);
-  return outcome;
-}
+const Probe: GeneratedClientClass = ProbeClient;
+const encodeProbeCall = (method: Method, s: string): Buffer => encodeCall(Probe, method, [s]);
+const decodeProbeReply = (method: Method, frame: Buffer): { result?: unknown; err?: unknown } =>
+  decodeReply(Probe, method, frame);
 
 /** Runs one call through the processor; `replies` gets each reply frame written. */
 function process(handler: object, method: Method, s: string, replies: Buffer[]): void {
   const wrapped = wrapHandler(handler, { toIdlException, inFlight: new InFlight(), accessLog: false });
   const processor = new ProbeProcessor(wrapped);
-  const input = new thrift.TBinaryProtocol(new Framed(encodeCall(method, s).subarray(4)));
+  const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(encodeProbeCall(method, s).subarray(4)));
   const output = new BinaryWriter(true, (buf) => replies.push(Buffer.from(buf)));
   processor.process(input, output as unknown as thrift.TProtocol);
 }
@@ -58,7 +40,7 @@ describe('wrapHandler with the generated processor', () => {
     process({ echo: (s: string) => s.toUpperCase() }, 'echo', 'hi', replies);
 
     expect(replies).toHaveLength(1);
-    expect(decodeReply('echo', replies[0] as Buffer)).toEqual({ result: 'HI' });
+    expect(decodeProbeReply('echo', replies[0] as Buffer)).toEqual({ result: 'HI' });
   });
 
   it('when a method declares fewer parameters than the IDL, then the promise style answers it', async () => {
@@ -68,7 +50,7 @@ describe('wrapHandler with the generated processor', () => {
 
     await waitFor(() => (replies.length > 0 ? true : undefined), 2000, 'the reply');
     expect(replies).toHaveLength(1);
-    expect(decodeReply('echo', replies[0] as Buffer)).toEqual({ result: 'fixed' });
+    expect(decodeProbeReply('echo', replies[0] as Buffer)).toEqual({ result: 'fixed' });
   });
 
   it('when a method that declares fewer parameters throws a UserError, then the declared exception arrives', async () => {
@@ -86,7 +68,7 @@ describe('wrapHandler with the generated processor', () => {
     );
 
     await waitFor(() => (replies.length > 0 ? true : undefined), 2000, 'the reply');
-    const { err } = decodeReply('fail', replies[0] as Buffer);
+    const { err } = decodeProbeReply('fail', replies[0] as Buffer);
     expect(err).toBeInstanceOf(UserException);
     expect((err as UserException).code).toBe(1000);
   });

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { FrameCutter } from '../frames';
+import { FrameCutter } from '../../helpers/thrift-wire';
 
 /**
  * The socket floor for Thrift ping(): a raw TCP server that cuts framed
