@@ -2,7 +2,7 @@ import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isPromiseLike } from '../async/promise';
 import { asTandemError, type TandemError, UserError } from '../../exception';
-import { newContext, type RequestContext, requestIdFrom, runWithContext, elapsedMs } from '../ctx';
+import { newContext, type RequestContext, requestIdFrom, roundedMs, runWithContext, elapsedMs } from '../ctx';
 import { logAccess, logger } from '../log';
 import { metricSegment, prom, statsd } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
@@ -180,7 +180,7 @@ function onResponseDone(req: Request, res: Response, ctx: RequestContext, access
       route: template,
       path: req.path,
       status,
-      duration_ms: Math.round(ms * 100) / 100,
+      duration_ms: roundedMs(ms),
     });
   }
 }

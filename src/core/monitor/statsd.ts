@@ -1,4 +1,5 @@
 import { StatsD } from 'hot-shots';
+import { roundedMs } from '../ctx';
 import { logger } from '../log';
 
 export interface StatsdOptions {
@@ -54,13 +55,9 @@ export class Statsd {
     logger.warn('statsd send failed; metrics are being dropped until it recovers', { error: err.message });
   }
 
-  /**
-   * Sends a timing, rounded to 10 µs: finer digits say nothing about a
-   * request's latency, and turning a double such as 0.052381699 into text
-   * costs several times what 0.05 does, on every request.
-   */
+  /** Sends a timing in milliseconds, rounded to 10 µs (see roundedMs). */
   timing(name: string, ms: number): void {
-    this.client?.timing(name, Math.round(ms * 100) / 100);
+    this.client?.timing(name, roundedMs(ms));
   }
 
   increment(name: string, value = 1): void {

@@ -1,7 +1,7 @@
 import thrift from 'thrift';
 import { isPromiseLike } from '../async/promise';
 import { asTandemError, type TandemError } from '../../exception';
-import { elapsedMs, newContext, type RequestContext, runWithContext } from '../ctx';
+import { elapsedMs, newContext, type RequestContext, roundedMs, runWithContext } from '../ctx';
 import { logAccess, logger } from '../log';
 import { prom, statsd } from '../monitor';
 import { processingConnection } from './connection-state';
@@ -109,7 +109,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
           method,
           outcome,
           code,
-          duration_ms: Math.round(ms * 100) / 100,
+          duration_ms: roundedMs(ms),
         });
       }
     };
