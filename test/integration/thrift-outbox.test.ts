@@ -109,6 +109,26 @@ describe('Outbox: the replies of one event-loop turn leave together', () => {
     expect(pair.writes).toHaveLength(1);
   });
 
+  it('when the write of one connection throws, then only that connection is dropped and the others are still written', async () => {
+    const broken = await socketPair();
+    const healthy = await socketPair();
+    pairs.push(broken, healthy);
+    broken.server.write = (): boolean => {
+      throw new Error('write failed');
+    };
+    const brokenOutbox = new Outbox(broken.server);
+    const healthyOutbox = new Outbox(healthy.server);
+    brokenOutbox.push(Buffer.from('lost;'));
+    healthyOutbox.push(Buffer.from('kept;'));
+    await nextTurn();
+    expect(healthy.writes.map((w) => w.toString())).toEqual(['kept;']);
+    expect(broken.server.destroyed).toBe(true);
+    // The next turn's replies are still scheduled and written.
+    healthyOutbox.push(Buffer.from('later;'));
+    await nextTurn();
+    expect(healthy.writes.map((w) => w.toString())).toEqual(['kept;', 'later;']);
+  });
+
   it('writes nothing, and raises no error, once the socket has been ended', async () => {
     const pair = await socketPair();
     pairs.push(pair);

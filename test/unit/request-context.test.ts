@@ -1,4 +1,12 @@
-import { currentContext, currentRequestId, newContext, requestIdFrom, runWithContext } from '../../src/core/ctx';
+import {
+  currentContext,
+  currentRequestId,
+  newContext,
+  requestIdFrom,
+  roundedMs,
+  runOutsideContext,
+  runWithContext,
+} from '../../src/core/ctx';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -39,6 +47,23 @@ describe('requestIdFrom', () => {
 });
 
 describe('request context', () => {
+  it('when work is run outside the context inside a request, then it and its timers see none, and the request keeps its own', async () => {
+    const ctx = newContext('thrift');
+    await runWithContext(ctx, async () => {
+      const inside = await runOutsideContext(
+        () => new Promise<unknown>((resolve) => setImmediate(() => resolve(currentContext()))),
+      );
+      expect(inside).toBeUndefined();
+      expect(currentContext()).toBe(ctx);
+    });
+  });
+
+  it('when a duration is rounded for metrics and access lines, then it keeps hundredths of a millisecond', () => {
+    expect(roundedMs(0.052381699)).toBe(0.05);
+    expect(roundedMs(12.3456)).toBe(12.35);
+    expect(roundedMs(7)).toBe(7);
+  });
+
   it('when code awaits inside runWithContext, then the context follows it through every await and timer', async () => {
     const ctx = newContext('http', 'req-ctx-1');
 

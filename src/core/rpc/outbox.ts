@@ -38,9 +38,8 @@ export class Outbox {
     this.pending = [];
   }
 
-  /** Drops what is waiting and the connection with it. */
+  /** Drops the connection (after a send that failed: what was waiting is gone already). */
   abandon(): void {
-    this.drop();
     this.socket.destroy();
   }
 }
