@@ -5,7 +5,9 @@ import { startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
 import { tandemClient } from '../helpers/thrift-client';
+import { encodeCall } from '../helpers/thrift-wire';
 import { within } from '../helpers/wait';
+import { Client as TandemClient } from '../../thrift/gen-nodejs/Tandem';
 
 /**
  * The Thrift port limited to thrift.allowed_networks, and the caller's
@@ -36,20 +38,6 @@ afterAll(async () => {
   await db.drop();
 });
 
-/** A framed TBinaryProtocol CALL of ping() with sequence id 1. */
-function framedPing(): Buffer {
-  const name = Buffer.from('ping');
-  const body = Buffer.alloc(4 + 4 + name.length + 4 + 1);
-  let at = body.writeUInt32BE(0x80010001, 0); // version 1, message type CALL
-  at = body.writeInt32BE(name.length, at);
-  at += name.copy(body, at);
-  at = body.writeInt32BE(1, at); // seqid
-  body.writeUInt8(0, at); // empty argument struct: STOP
-  const head = Buffer.alloc(4);
-  head.writeInt32BE(body.length, 0);
-  return Buffer.concat([head, body]);
-}
-
 /** Connects from `localAddress`, sends a ping, and resolves with what came back when the server closed or answered. */
 async function rawPing(localAddress: string): Promise<{ closedByServer: boolean; received: Buffer }> {
   const socket = net.connect({ port: app.thrift.port, host: '127.0.0.1', localAddress });
@@ -60,7 +48,7 @@ async function rawPing(localAddress: string): Promise<{ closedByServer: boolean;
     socket.once('error', reject);
   });
   expect(socket.localAddress).toBe(localAddress);
-  socket.write(framedPing());
+  socket.write(encodeCall(TandemClient, 'ping', [], 1));
   const outcome = await within(
     new Promise<boolean>((resolve) => {
       socket.on('data', (chunk: Buffer) => {
