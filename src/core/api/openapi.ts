@@ -116,6 +116,9 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
   };
 }
 
+/** The swagger-ui-dist files the page loads, and the only ones served under /docs/assets. */
+export const DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js'] as const;
+
 const DOCS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tandem API</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
@@ -134,7 +137,16 @@ export function mountOpenApi(app: express.Express, routes: Route[], info: { titl
     res.end(cached);
   });
   const assets = path.dirname(require.resolve('swagger-ui-dist/package.json'));
-  app.use('/docs/assets', express.static(assets, { index: false, maxAge: '1d' }));
+  // Only the files DOCS_PAGE loads: the package also holds source maps (1.9 MB for the bundle
+  // alone), other bundles and a demo page that nothing here needs to expose.
+  for (const name of DOCS_ASSETS) {
+    const file = path.join(assets, name);
+    app.get(`/docs/assets/${name}`, (_req, res, next) => {
+      res.sendFile(file, { maxAge: '1d' }, (err) => {
+        if (err !== undefined && !res.headersSent) next(err);
+      });
+    });
+  }
   app.get('/docs/init.js', (_req, res) => {
     res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
     res.end(DOCS_INIT);

@@ -25,10 +25,22 @@ export const API_HELMET: HelmetOptions = {
   xXssProtection: false,
 };
 
-/** helmet's full set for the HTML pages (/docs): their policy allows the page's own scripts and styles. */
+/**
+ * helmet's full set for the HTML pages (/docs): their policy allows the
+ * page's own scripts and styles. helmet's default `upgrade-insecure-requests`
+ * is dropped: tandem serves plain HTTP (TLS ends in front of it, if
+ * anywhere), and on a LAN address the browser would send the page's scripts
+ * to https, where nothing answers, and show a blank page. Over https the
+ * page's own URLs are https already, so nothing is lost there.
+ */
 const DOCS_HELMET: HelmetOptions = {
   contentSecurityPolicy: {
-    directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] },
+    directives: {
+      defaultSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      upgradeInsecureRequests: null,
+    },
   },
 };
 
