@@ -8,11 +8,36 @@ export interface MigrationStep {
   down: (qi: QueryInterface) => Promise<void>;
 }
 
+/** What umzug reports of a migration: `event` is migrating, migrated, reverting or reverted. */
+export interface MigrationEvent {
+  event?: string;
+  name?: string;
+  durationSeconds?: number;
+  [key: string]: unknown;
+}
+
+/** Where umzug's reports go: the JSON log by default; the command line passes its own (human lines). */
+export interface MigrationLog {
+  info: (event: MigrationEvent) => void;
+  warn: (event: MigrationEvent) => void;
+  error: (event: MigrationEvent) => void;
+}
+
+const JSON_LOG: MigrationLog = {
+  info: (event) => logger.info('migration', event),
+  warn: (event) => logger.warn('migration', event),
+  error: (event) => logger.error('migration', event),
+};
+
 /**
  * The migration runner (umzug), recording applied migrations in
  * `schema_migrations`. Schema changes are migrations only, never `sync()`.
  */
-export function migrator(sequelize: Sequelize, steps: MigrationStep[]): Umzug<QueryInterface> {
+export function migrator(
+  sequelize: Sequelize,
+  steps: MigrationStep[],
+  log: MigrationLog = JSON_LOG,
+): Umzug<QueryInterface> {
   return new Umzug({
     migrations: steps.map((step) => ({
       name: step.name,
@@ -21,11 +46,6 @@ export function migrator(sequelize: Sequelize, steps: MigrationStep[]): Umzug<Qu
     })),
     context: sequelize.getQueryInterface(),
     storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
-    logger: {
-      info: (event: Record<string, unknown>) => logger.info('migration', event),
-      warn: (event: Record<string, unknown>) => logger.warn('migration', event),
-      error: (event: Record<string, unknown>) => logger.error('migration', event),
-      debug: () => undefined,
-    },
+    logger: { ...log, debug: () => undefined },
   });
 }
