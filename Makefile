@@ -15,8 +15,10 @@ develop: ## install dependencies, create config.ts, make sure MariaDB and Redis 
 	bash deploy/local-services.sh
 	$(MAKE) --no-print-directory build
 
-build: ## compile TypeScript to dist/
-	npx tsc -p tsconfig.build.json
+# tsc --build compares the sources' times with its record in dist/ and skips an
+# unchanged tree (about 0.4 s instead of a full type check); deleting dist/ deletes the record too.
+build: ## compile TypeScript to dist/ (only when a source changed since the last build)
+	npx tsc --build tsconfig.build.json
 	mkdir -p dist/$(THRIFT_OUT) && cp $(THRIFT_OUT)/*.js dist/$(THRIFT_OUT)/
 
 server: build ## serve HTTP and Thrift (and the scheduler)
