@@ -1,4 +1,5 @@
 import {
+  contextFrames,
   currentContext,
   currentRequestId,
   newContext,
@@ -56,6 +57,16 @@ describe('request context', () => {
       expect(inside).toBeUndefined();
       expect(currentContext()).toBe(ctx);
     });
+  });
+
+  it('when Node builds AsyncLocalStorage on AsyncContextFrame (24 by default, 22 with a flag), then the context module detects it', () => {
+    const major = Number(process.versions.node.split('.')[0]);
+    const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+    const documented = flags.includes('--no-async-context-frame')
+      ? false
+      : major >= 24 || flags.includes('--experimental-async-context-frame');
+
+    expect(contextFrames).toBe(documented);
   });
 
   it('when a duration is rounded for metrics and access lines, then it keeps hundredths of a millisecond', () => {

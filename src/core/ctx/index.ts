@@ -52,11 +52,24 @@ export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }
 
+/**
+ * Whether this Node's AsyncLocalStorage is built on AsyncContextFrame (the
+ * default from Node 24, `--experimental-async-context-frame` on Node 22): the
+ * store travels with V8's continuation data, so no async_hooks init hook runs
+ * for every promise, timer and callback. Detected on the instance rather than
+ * from the version, since a flag turns it on or off either way
+ * (`--no-async-context-frame` on Node 24): the hook-based implementation keeps
+ * the key under which it stores each request's context on async resources.
+ */
+export const contextFrames = !Object.hasOwn(storage, 'kResourceStore');
+
 /** Runs `fn` with no current context (for work that belongs to no one request). */
-export function runOutsideContext<T>(fn: () => T): T {
-  // run() with no store rather than exit(), which Node 20 still marks experimental.
-  return storage.run(undefined as unknown as RequestContext, fn);
-}
+export const runOutsideContext: <T>(fn: () => T) => T = contextFrames
+  ? // A frame switch and back, as run() does: exit() is the documented way to say "no store".
+    (fn) => storage.exit(fn)
+  : // The hook-based exit() disables the instance, and with it the init hook, until fn returns;
+    // run() with no store only sets a slot (and exit() is still experimental in Node 20).
+    (fn) => storage.run(undefined as unknown as RequestContext, fn);
 
 /** A fresh context; the request id is generated unless one is given. */
 export function newContext(protocol: RequestContext['protocol'], requestId?: string, caller?: string): RequestContext {
