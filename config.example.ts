@@ -72,6 +72,13 @@ const config: ConfigInput = {
     workers: env === 'prod' ? 2 : 1,
     /** How long in-flight requests and calls may run after SIGTERM, in ms. Default 10000. */
     shutdown_timeout_ms: 10000,
+    /**
+     * After SIGTERM, how long /health answers 503 while HTTP and Thrift still accept, in ms, before
+     * the listeners close and in-flight work finishes: set it above your load balancer's health-check
+     * interval times its unhealthy threshold, so it stops sending before connections are refused.
+     * 0 closes at once (a single machine with no balancer). Default 5000.
+     */
+    drain_delay_ms: env === 'dev' ? 0 : 5000,
     /** Run the timed jobs in this server; turn off on web-only nodes. Default true. */
     scheduler: true,
   },

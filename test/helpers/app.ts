@@ -24,7 +24,7 @@ export function testConfig(overrides: ConfigInput = {}): Config {
     log: { level: 'warn', access: false },
     mysql: { database: 'tandem_test' },
     redis: { key_prefix: `tandem-test-${process.pid}:` },
-    server: { shutdown_timeout_ms: 2000, scheduler: false },
+    server: { shutdown_timeout_ms: 2000, drain_delay_ms: 0, scheduler: false },
   };
   return buildConfig(merge(base, overrides), process.env);
 }

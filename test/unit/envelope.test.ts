@@ -43,6 +43,8 @@ describe('errorEnvelope', () => {
   it('when readiness fails, then the health report is the envelope data', () => {
     const report = {
       status: 'down' as const,
+      version: 'dev',
+      release: 'dev',
       checks: { mysql: { ok: false, required: true, ms: 3, error: 'refused' } },
     };
 

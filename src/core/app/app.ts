@@ -178,6 +178,12 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       draining = true;
+      const drainDelay = config.server.drain_delay_ms;
+      if (drainDelay > 0) {
+        // A balancer only stops sending after it has seen /health fail: until then new requests are still served.
+        logger.info('draining: /health answers 503 while the listeners stay open', { drain_delay_ms: drainDelay });
+        await new Promise((resolve) => setTimeout(resolve, drainDelay));
+      }
       const deadline = config.server.shutdown_timeout_ms;
       logger.info('stopping: finishing in-flight requests and calls', { deadline_ms: deadline });
       stopGauges();

@@ -1,3 +1,5 @@
+import { currentRelease, type ReleaseInfo } from '../monitor/release';
+
 /** One dependency the process can check: MySQL, Redis, a sibling service. */
 export interface HealthCheck {
   name: string;
@@ -6,7 +8,7 @@ export interface HealthCheck {
   check: () => Promise<void>;
 }
 
-export interface HealthReport {
+export interface HealthReport extends ReleaseInfo {
   status: 'ok' | 'degraded' | 'down' | 'draining';
   checks: Record<string, { ok: boolean; required: boolean; ms: number; error?: string }>;
 }
@@ -56,6 +58,7 @@ export class HealthRegistry {
     const requiredDown = results.some(([c, r]) => c.required && !r.ok);
     const anyDown = results.some(([, r]) => !r.ok);
     const status = draining ? 'draining' : requiredDown ? 'down' : anyDown ? 'degraded' : 'ok';
-    return { status, checks };
+    // The release lets a deploy wait for this host to serve the new version, not just any answer.
+    return { status, ...currentRelease(), checks };
   }
 }

@@ -114,6 +114,14 @@ export const configSchema = z
         .min(0)
         .default(10000)
         .describe('How long in-flight requests and calls may run after a stop signal.'),
+      drain_delay_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(5000)
+        .describe(
+          'After a stop signal, how long /health answers 503 while the listeners stay open, so a load balancer stops sending first.',
+        ),
       scheduler: z.boolean().default(true).describe('Run the timed jobs in this server (off for web-only nodes).'),
     }),
     log: section({

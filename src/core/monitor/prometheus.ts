@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { currentRelease } from './release';
 
 /**
  * The Prometheus registry served at GET /metrics: the four golden signals
@@ -56,4 +57,18 @@ export const errorsTotal = new Counter({
   help: 'Errors by protocol and class (UserError, AuthError, ServerError, ThirdPartyError, DevError).',
   labelNames: ['protocol', 'kind'] as const,
   registers: [registry],
+});
+
+/** Always 1, labelled with the release this process runs, so a dashboard shows a rolling deploy host by host. */
+export const buildInfo = new Gauge({
+  name: 'tandem_build_info',
+  help: 'The release this process runs (value 1; the labels carry the commit and the release directory).',
+  labelNames: ['version', 'release'] as const,
+  registers: [registry],
+  // Workers of one server run one release: summed across them it would read 2, 3...
+  aggregator: 'max',
+  collect() {
+    const { version, release } = currentRelease();
+    this.set({ version, release }, 1);
+  },
 });

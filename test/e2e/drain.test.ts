@@ -1,0 +1,108 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readReleaseInfo } from '../../src/core/monitor/release';
+import { spawnServer, type ServerProcess } from '../helpers/process';
+import { within } from '../helpers/wait';
+
+jest.setTimeout(90_000);
+
+const spawned: ServerProcess[] = [];
+afterAll(async () => {
+  for (const p of spawned) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+});
+
+interface Sample {
+  at: number;
+  path: string;
+  status: number | string;
+}
+
+async function get(url: string): Promise<number | string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.status;
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    return cause?.code ?? (err instanceof Error ? err.message : String(err));
+  }
+}
+
+describe('SIGTERM with server.drain_delay_ms', () => {
+  it('when signalled, then /health answers 503 at once while /ping is still served for the delay, then the listener closes', async () => {
+    const drainMs = 1500;
+    const server = spawnServer('src/main.ts', { TANDEM_SERVER_DRAIN_DELAY_MS: String(drainMs) });
+    spawned.push(server);
+    const { http } = await server.serving();
+    const base = `http://127.0.0.1:${http}`;
+
+    const before = (await (await fetch(`${base}/health`)).json()) as { data: { version: string; release: string } };
+    expect(before.data).toMatchObject({ version: 'dev', release: 'dev' });
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(
+      /^tandem_build_info\{version="dev",release="dev"\} 1$/m,
+    );
+
+    const samples: Sample[] = [];
+    const signalledAt = Date.now();
+    server.child.kill('SIGTERM');
+    // Every 50 ms, both paths, until the process has gone (bounded: 200 rounds).
+    let exited = false;
+    void server.exited.then(() => (exited = true));
+    for (let round = 0; round < 200 && !exited; round += 1) {
+      const at = Date.now() - signalledAt;
+      const [health, ping] = await Promise.all([get(`${base}/health`), get(`${base}/ping`)]);
+      samples.push({ at, path: '/health', status: health }, { at, path: '/ping', status: ping });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const exit = await within(server.exited, 20000, 'the server exiting');
+
+    const inDelay = samples.filter((s) => s.at < drainMs - 200);
+    const healthy = inDelay.filter((s) => s.path === '/health' && s.status === 200);
+    const pings = inDelay.filter((s) => s.path === '/ping');
+    const refusedAt = samples.find((s) => s.status === 'ECONNREFUSED')?.at;
+    process.stdout.write(
+      `drain: ${pings.length} /ping in the delay, ${pings.filter((s) => s.status !== 200).length} failed; ` +
+        `/health 200 after the signal: ${healthy.length}; first refusal at ${refusedAt ?? 'never'} ms\n`,
+    );
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(pings.length).toBeGreaterThan(5);
+    expect(pings.every((s) => s.status === 200)).toBe(true);
+    expect(inDelay.filter((s) => s.path === '/health').every((s) => s.status === 503)).toBe(true);
+    expect(refusedAt).toBeGreaterThanOrEqual(drainMs);
+    expect(server.logs.some((l) => l.message === 'draining: /health answers 503 while the listeners stay open')).toBe(
+      true,
+    );
+  });
+});
+
+describe('readReleaseInfo', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-release-'));
+    await mkdir(path.join(dir, 'dist', 'src'), { recursive: true });
+    await writeFile(path.join(dir, 'package.json'), '{}');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('when a release holds release.json, then its version and release name are read from the code below it', async () => {
+    await writeFile(
+      path.join(dir, 'release.json'),
+      JSON.stringify({ version: 'abc1234', release: '20260101T000000Z-abc1234' }),
+    );
+    expect(readReleaseInfo(path.join(dir, 'dist', 'src'))).toEqual({
+      version: 'abc1234',
+      release: '20260101T000000Z-abc1234',
+    });
+  });
+
+  it('when release.json lacks a field, then reading it fails naming the file', async () => {
+    await writeFile(path.join(dir, 'release.json'), JSON.stringify({ version: 'abc1234' }));
+    expect(() => readReleaseInfo(path.join(dir, 'dist', 'src'))).toThrow(/release\.json must hold/);
+  });
+});
