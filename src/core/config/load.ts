@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { type Config, type ConfigInput, configSchema } from './schema';
+import { loadTsConfigFile } from './ts-file';
 
 const ENV_PREFIX = 'TANDEM_';
 
@@ -181,9 +182,14 @@ export function readConfigFile(env: NodeJS.ProcessEnv): ConfigInput | undefined 
       if (explicit) throw new ConfigError([`Configuration file ${explicit} (TANDEM_CONFIG_FILE) was not found.`]);
       continue;
     }
+    // A .ts file where no TypeScript loader is registered (compiled code on a host) is transpiled here.
+    if (resolved.endsWith('.ts') && !require.extensions['.ts']) return loadTsConfigFile(resolved);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the config file is chosen at run time
     const loaded = require(resolved) as { default?: ConfigInput } & ConfigInput;
     return loaded.default ?? loaded;
   }
+  // A release links the host's config.ts beside its package.json, where require() alone cannot see it.
+  const beside = path.join(projectRoot(), 'config.ts');
+  if (!explicit && !require.extensions['.ts'] && fs.existsSync(beside)) return loadTsConfigFile(beside);
   return undefined;
 }

@@ -1,0 +1,338 @@
+/**
+ * `npm run deploy -- ENV[:HOST,HOST...] [COMMAND] [flags]`: ships tandem to
+ * the hosts of an environment over the user's own OpenSSH (ssh and rsync,
+ * with ~/.ssh/config, keys, ports and ProxyJump as they are).
+ *
+ * Commands: deploy (the default), rollback, status, setup, unlock.
+ * Exit status: 0 when every host ended where the command meant (on the new
+ * release, on the previous one); 1 when a host failed (it is named, and went
+ * back to its release); 2 for a usage or settings error; 75 when another
+ * deploy holds the lock.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildRelease, repoRoot, resolveCommit, releaseName, whoAmI } from './lib/build';
+import {
+  environment,
+  HostError,
+  lockAll,
+  LockedError,
+  lockOwner,
+  migrate,
+  prune,
+  rollOut,
+  ship,
+  unlockAll,
+  type Environment,
+} from './lib/fleet';
+import { Progress } from './lib/progress';
+import { environmentSettings, loadEnvironments } from './lib/settings';
+import { remote, upload } from './lib/ssh';
+
+const USAGE = `usage: npm run deploy -- ENV[:HOST,HOST...] [deploy|rollback|status|setup|unlock] [flags]
+
+  deploy     build the commit (HEAD, or --ref), ship it, migrate, switch hosts one batch at a time,
+             each only once its /health reports the new release (the default command)
+  rollback   switch every host back to its previous release, health-gated the same way
+  status     per host: current release, kept releases, health, lock, last deploys
+  setup      prepare new hosts: directories, shared/config.ts from config.example.ts, systemd units
+  unlock     remove the deploy lock of every host (a deploy that died left it)
+
+flags:
+  --dry-run        print the plan and change nothing
+  --ref REF        deploy this commit, branch or tag instead of HEAD
+  --allow-dirty    build even though the work tree has uncommitted changes (they are not shipped)
+  --break-lock     take the lock even if another deploy holds it (when that one is known dead)
+  --settings FILE  the environments file (default deploy/environments.ts)
+  --no-units       setup: skip the systemd units (hosts without systemd)`;
+
+const COMMANDS = ['deploy', 'rollback', 'status', 'setup', 'unlock'] as const;
+type Command = (typeof COMMANDS)[number];
+
+class UsageError extends Error {}
+
+interface Options {
+  env: Environment;
+  dryRun: boolean;
+  ref: string;
+  allowDirty: boolean;
+  breakLock: boolean;
+  units: boolean;
+  repo: string;
+}
+
+function parse(argv: string[]): { command: Command; options: Options } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'dry-run': { type: 'boolean', default: false },
+      ref: { type: 'string', default: 'HEAD' },
+      'allow-dirty': { type: 'boolean', default: false },
+      'break-lock': { type: 'boolean', default: false },
+      settings: { type: 'string' },
+      'no-units': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const command = (positionals.find((p) => (COMMANDS as readonly string[]).includes(p)) ?? 'deploy') as Command;
+  const targets = positionals.filter((p) => !(COMMANDS as readonly string[]).includes(p));
+  if (targets.length !== 1) throw new UsageError('Name one environment, e.g. dev or dev:host1,host2.');
+  const [name, hostList] = (targets[0] as string).split(/:(.*)/s) as [string, string | undefined];
+  const repo = repoRoot(process.cwd());
+  const file = path.resolve(values.settings ?? path.join(__dirname, 'environments.ts'));
+  const settings = environmentSettings(loadEnvironments(file), name, file);
+  const hosts = hostList
+    ?.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  if (hostList !== undefined && hosts?.length === 0)
+    throw new UsageError(`List hosts after "${name}:", comma-separated.`);
+  return {
+    command,
+    options: {
+      env: environment(name, settings, hosts),
+      dryRun: values['dry-run'],
+      ref: values.ref,
+      allowDirty: values['allow-dirty'],
+      breakLock: values['break-lock'],
+      units: !values['no-units'],
+      repo,
+    },
+  };
+}
+
+function hostsLine(env: Environment): string {
+  return env.targets.map((t) => t.name).join(', ');
+}
+
+async function deploy(o: Options, progress: Progress): Promise<number> {
+  const { env } = o;
+  const commit = resolveCommit(o.repo, o.ref, o.allowDirty);
+  const batches = Math.ceil(env.targets.length / env.settings.batch);
+  if (o.dryRun) {
+    progress.line(`Plan for ${env.name} (dry run; nothing is changed):`);
+    progress.line(`  1. build ${commit.slice(0, 12)} (${o.ref}) into release ${releaseName(commit)}`);
+    progress.line(`  2. lock ${hostsLine(env)} (${env.settings.deploy_to}/.deploy.lock)`);
+    progress.line(
+      `  3. upload to ${env.settings.deploy_to}/releases/ on each host and install production dependencies`,
+    );
+    if (env.settings.migrate) progress.line(`  4. run the new release's migrations on ${env.targets[0]?.name}`);
+    progress.line(
+      `  5. in ${batches} batch(es) of ${env.settings.batch}: switch current, run "${env.settings.restart_command}", ` +
+        `wait up to ${env.settings.health_timeout_ms} ms for ${env.settings.health_url} to report the release; ` +
+        'on failure put that host back and stop',
+    );
+    progress.line(`  6. keep the last ${env.settings.keep_releases} releases, record the deploy, unlock`);
+    return 0;
+  }
+  const name = releaseName(commit);
+  progress.line(`Deploying ${commit.slice(0, 12)} to ${env.name} (${hostsLine(env)}) as release ${name}`);
+  // The lock comes first, as the build takes a while: a second deploy is refused at once, not after its build.
+  const owner = lockOwner('deploy', name);
+  await lockAll(env, owner, o.breakLock, progress);
+  try {
+    const t0 = performance.now();
+    const release = buildRelease(o.repo, commit, name, (line) => progress.line(`  [build] ${line}`));
+    progress.line(`  [build] ${release.dir}: ok (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    try {
+      await ship(env, release, progress);
+      if (env.settings.migrate) await migrate(env, release, progress);
+      const outcome = await rollOut(env, 'deploy', () => release.name, commit, progress);
+      if (!outcome.ok) {
+        progress.line(`Deploy of ${release.name} to ${env.name} FAILED on ${outcome.host}: ${outcome.reason}`);
+        if (outcome.logTail) progress.line(`The tail of ${outcome.host}'s log:\n${indent(outcome.logTail)}`);
+        progress.line('Hosts after it were not touched. Fix the cause and deploy again, or roll back.');
+        return 1;
+      }
+      await prune(env, progress);
+    } finally {
+      release.cleanup();
+    }
+  } finally {
+    await unlockAll(env, owner);
+  }
+  progress.line(`Deployed ${name} to ${hostsLine(env)} in ${progress.total()}.`);
+  return 0;
+}
+
+async function rollback(o: Options, progress: Progress): Promise<number> {
+  const { env } = o;
+  const previous = new Map<string, string>();
+  for (const target of env.targets) {
+    const r = await remote(target, env.settings, 'previous');
+    if (r.code !== 0) throw new HostError(target.name, 'finding the previous release', r);
+    previous.set(target.name, r.stdout.trim());
+  }
+  const plan = env.targets.map((t) => `${t.name} -> ${previous.get(t.name)}`).join(', ');
+  if (o.dryRun) {
+    progress.line(
+      `Plan for rolling back ${env.name} (dry run; nothing is changed): ${plan}, health-gated, one batch at a time.`,
+    );
+    return 0;
+  }
+  progress.line(`Rolling back ${env.name}: ${plan}`);
+  const owner = lockOwner('rollback', [...new Set(previous.values())].join(','));
+  await lockAll(env, owner, o.breakLock, progress);
+  try {
+    const outcome = await rollOut(env, 'rollback', (t) => previous.get(t.name) as string, undefined, progress);
+    if (!outcome.ok) {
+      progress.line(`Rollback of ${env.name} FAILED on ${outcome.host}: ${outcome.reason}`);
+      if (outcome.logTail) progress.line(`The tail of ${outcome.host}'s log:\n${indent(outcome.logTail)}`);
+      return 1;
+    }
+  } finally {
+    await unlockAll(env, owner);
+  }
+  progress.line(`Rolled back ${env.name} in ${progress.total()}.`);
+  return 0;
+}
+
+interface HostStatus {
+  current: string | null;
+  releases: string[];
+  lock: string | null;
+  records: { at?: string; action?: string; release?: string; by?: string; outcome?: string; reason?: string }[];
+  health: { http?: number; status?: string; release?: string; error?: string };
+}
+
+async function status(o: Options, progress: Progress): Promise<number> {
+  const { env } = o;
+  let unreachable = 0;
+  const results = await Promise.all(
+    env.targets.map((t) => remote(t, env.settings, 'status', [env.settings.health_url])),
+  );
+  env.targets.forEach((target, i) => {
+    const r = results[i] as Awaited<ReturnType<typeof remote>>;
+    if (r.code !== 0) {
+      unreachable += 1;
+      progress.line(`${target.name}: unreachable or not set up (${(r.stderr || r.stdout).trim()})`);
+      return;
+    }
+    const s = JSON.parse(r.stdout) as HostStatus;
+    const h = s.health;
+    const health = h.error ? `no answer (${h.error})` : `HTTP ${h.http}, ${h.status}, serving ${h.release}`;
+    progress.line(`${target.name}:`);
+    progress.line(`  current:  ${s.current ?? 'none'}`);
+    progress.line(`  health:   ${health}`);
+    progress.line(`  releases: ${s.releases.join(', ') || 'none'}`);
+    if (s.lock) progress.line(`  LOCKED by ${s.lock}`);
+    for (const rec of s.records) {
+      progress.line(
+        `  ${rec.at} ${rec.action} ${rec.release} by ${rec.by}: ${rec.outcome}` +
+          (rec.reason ? ` (${rec.reason.slice(0, 120)})` : ''),
+      );
+    }
+  });
+  return unreachable ? 1 : 0;
+}
+
+async function setup(o: Options, progress: Progress): Promise<number> {
+  const { env } = o;
+  const envName = env.settings.env ?? (['dev', 'test', 'prod'].includes(env.name) ? env.name : 'prod');
+  if (o.dryRun) {
+    progress.line(
+      `Plan for setting up ${hostsLine(env)} (dry run): create ${env.settings.deploy_to}/{releases,shared}, ` +
+        `write shared/config.ts for ${envName} unless one exists${o.units ? ', install and enable the systemd units' : ''}.`,
+    );
+    return 0;
+  }
+  // What a new host needs from here: the documented config to start from, and the unit templates.
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-setup-'));
+  try {
+    fs.copyFileSync(path.join(o.repo, 'config.example.ts'), path.join(files, 'config.example.ts'));
+    fs.cpSync(path.join(__dirname, 'systemd'), path.join(files, 'systemd'), { recursive: true });
+    for (const target of env.targets) {
+      const dir = `${env.settings.deploy_to}/shared/setup`;
+      await progress.step(target.name, 'directories', () =>
+        must(target, 'setup', remote(target, env.settings, 'setup-dirs')),
+      );
+      await progress.step(target.name, 'upload setup files', async () => {
+        const sent = await upload(target, env.settings, files, dir);
+        if (sent.code !== 0) throw new HostError(target.name, 'upload of the setup files', sent);
+        return sent;
+      });
+      await progress.step(
+        target.name,
+        'shared/config.ts',
+        () => must(target, 'setup', remote(target, env.settings, 'setup', [envName])),
+        (r) => `(${r.stdout.trim()})`,
+      );
+      if (o.units) {
+        await progress.step(target.name, 'systemd units', () =>
+          must(target, 'install-units', remote(target, env.settings, 'install-units', [env.settings.service_user])),
+        );
+      }
+    }
+  } finally {
+    fs.rmSync(files, { recursive: true, force: true });
+  }
+  progress.line(`Set up ${hostsLine(env)} in ${progress.total()}. Edit each host's shared/config.ts, then deploy.`);
+  return 0;
+}
+
+async function must(
+  target: { name: string },
+  step: string,
+  running: ReturnType<typeof remote>,
+): ReturnType<typeof remote> {
+  const result = await running;
+  if (result.code !== 0) throw new HostError(target.name, step, result);
+  return result;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
+
+async function main(): Promise<number> {
+  const progress = new Progress();
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { command, options } = parsed;
+  try {
+    switch (command) {
+      case 'deploy':
+        return await deploy(options, progress);
+      case 'rollback':
+        return await rollback(options, progress);
+      case 'status':
+        return await status(options, progress);
+      case 'setup':
+        return await setup(options, progress);
+      case 'unlock':
+        await unlockAll(options.env, 'any');
+        progress.line(`Removed the deploy lock of ${hostsLine(options.env)} (${whoAmI()}).`);
+        return 0;
+    }
+  } catch (err) {
+    if (err instanceof LockedError) {
+      process.stderr.write(`${err.message}\n`);
+      return 75;
+    }
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);

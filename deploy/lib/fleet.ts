@@ -1,0 +1,209 @@
+import type { Release } from './build';
+import { whoAmI } from './build';
+import { Progress } from './progress';
+import { parseHost, remote, upload, type RunResult, type Target } from './ssh';
+import type { EnvironmentSettings } from './settings';
+
+/** A step that failed on a host: what, where, and the host's words. */
+export class HostError extends Error {
+  constructor(
+    readonly host: string,
+    readonly step: string,
+    readonly result: RunResult,
+  ) {
+    super(`${step} failed on ${host} (exit ${result.code}): ${(result.stderr || result.stdout).trim()}`);
+  }
+}
+
+/** Refused because another deploy holds the lock of a host. */
+export class LockedError extends Error {}
+
+async function must(target: Target, step: string, running: Promise<RunResult>): Promise<RunResult> {
+  const result = await running;
+  if (result.code !== 0) throw new HostError(target.name, step, result);
+  return result;
+}
+
+export interface Environment {
+  name: string;
+  settings: EnvironmentSettings;
+  targets: Target[];
+}
+
+export function environment(name: string, settings: EnvironmentSettings, hostList?: string[]): Environment {
+  return { name, settings, targets: (hostList ?? settings.hosts).map(parseHost) };
+}
+
+/** Takes the deploy lock on every host (in order), or none: a refusal releases what was taken. */
+export async function lockAll(env: Environment, owner: string, breakLock: boolean, progress: Progress): Promise<void> {
+  const taken: Target[] = [];
+  for (const target of env.targets) {
+    const result = await remote(target, env.settings, 'lock', [owner, breakLock ? 'yes' : 'no']);
+    if (result.stdout.trim()) progress.line(`  [${target.name}] ${result.stdout.trim()}`);
+    if (result.code === 75) {
+      await unlockAll({ ...env, targets: taken }, owner);
+      const holder = result.stderr.trim().replace(/^locked by: /, '');
+      throw new LockedError(
+        `Another deploy holds the lock of ${target.name}: ${holder}. Wait for it to finish; if it died, ` +
+          `break the lock with --break-lock (or: npm run deploy -- ${env.name} unlock).`,
+      );
+    }
+    if (result.code !== 0) {
+      await unlockAll({ ...env, targets: taken }, owner);
+      throw new HostError(target.name, 'lock', result);
+    }
+    taken.push(target);
+  }
+}
+
+export async function unlockAll(env: Environment, owner: string): Promise<void> {
+  await Promise.all(env.targets.map((t) => remote(t, env.settings, 'unlock', [owner])));
+}
+
+export function lockOwner(action: string, release: string): string {
+  return `${whoAmI()} pid ${process.pid} since ${new Date().toISOString()} (${action} ${release})`;
+}
+
+function record(env: Environment, target: Target, entry: Record<string, unknown>): Promise<RunResult> {
+  const line = JSON.stringify({ at: new Date().toISOString(), by: whoAmI(), ...entry });
+  return remote(target, env.settings, 'record', [line]);
+}
+
+/** Uploads and installs the release on every host at once (nothing switches yet). */
+export async function ship(env: Environment, release: Release, progress: Progress): Promise<void> {
+  const { settings } = env;
+  await Promise.all(
+    env.targets.map(async (target) => {
+      const prepared = await progress.step(target.name, 'prepare', () =>
+        must(target, 'prepare', remote(target, settings, 'prepare', [release.name])),
+      );
+      const current = prepared.stdout.trim();
+      const dir = `${settings.deploy_to}/releases/${release.name}`;
+      // Files unchanged since the running release become hard links to it instead of copies.
+      await progress.step(target.name, 'upload', async () => {
+        const result = await upload(target, settings, release.dir, dir, current ? `../${current}` : undefined);
+        if (result.code !== 0) throw new HostError(target.name, 'upload (rsync)', result);
+        return result;
+      });
+      await progress.step(
+        target.name,
+        'install',
+        () =>
+          must(
+            target,
+            'install',
+            remote(target, settings, 'install', [release.name, settings.npm_cache, ...settings.npm_flags]),
+          ),
+        (r) => (r.stdout.includes('reused') ? '(dependencies reused: same lock)' : '(npm ci --omit=dev)'),
+      );
+    }),
+  );
+}
+
+export async function migrate(env: Environment, release: Release, progress: Progress): Promise<void> {
+  const first = env.targets[0] as Target;
+  await progress.step(
+    first.name,
+    'migrate',
+    () => must(first, 'migrate', remote(first, env.settings, 'migrate', [release.name])),
+    (r) => `(${r.stdout.trim().split('\n').pop() ?? ''})`,
+  );
+}
+
+export interface SwitchOutcome {
+  ok: boolean;
+  host?: string;
+  reason?: string;
+  logTail?: string;
+}
+
+/**
+ * Switches hosts batch by batch to `releaseOf(host)`, each health-gated. A
+ * host that fails goes back to the release it ran, is restarted and checked,
+ * and no further host is touched.
+ */
+export async function rollOut(
+  env: Environment,
+  action: 'deploy' | 'rollback',
+  releaseOf: (target: Target) => string,
+  commit: string | undefined,
+  progress: Progress,
+): Promise<SwitchOutcome> {
+  const { settings } = env;
+  for (let i = 0; i < env.targets.length; i += settings.batch) {
+    const batch = env.targets.slice(i, i + settings.batch);
+    const outcomes = await Promise.all(
+      batch.map((target) => switchHost(env, target, action, releaseOf(target), commit, progress)),
+    );
+    const failed = outcomes.find((o) => !o.ok);
+    if (failed) return failed;
+  }
+  return { ok: true };
+}
+
+async function switchHost(
+  env: Environment,
+  target: Target,
+  action: 'deploy' | 'rollback',
+  release: string,
+  commit: string | undefined,
+  progress: Progress,
+): Promise<SwitchOutcome> {
+  const { settings } = env;
+  const status = await remote(target, settings, 'status', [settings.health_url]);
+  const from =
+    status.code === 0 ? ((JSON.parse(status.stdout) as { current: string | null }).current ?? undefined) : undefined;
+  const gate = async (to: string): Promise<RunResult> => {
+    await progress.step(target.name, `switch to ${to} and restart`, () =>
+      must(target, 'switch and restart', remote(target, settings, 'activate', [to, settings.restart_command])),
+    );
+    return progress.step(
+      target.name,
+      `health of ${to}`,
+      () =>
+        must(
+          target,
+          'health',
+          remote(target, settings, 'health', [to, settings.health_url, String(settings.health_timeout_ms)]),
+        ),
+      (r) => `(${r.stdout.trim()})`,
+    );
+  };
+  try {
+    await gate(release);
+    await record(env, target, { action, release, commit, from: from ?? null, outcome: 'ok' });
+    return { ok: true };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    const tail = (await remote(target, settings, 'logs', [settings.log_command])).stdout.trim();
+    if (!from) {
+      await record(env, target, { action, release, commit, from: null, outcome: 'failed', reason });
+      return { ok: false, host: target.name, reason: `${reason} (no earlier release to go back to)`, logTail: tail };
+    }
+    progress.line(`  [${target.name}] going back to ${from}`);
+    let back = 'and is healthy on it again';
+    try {
+      await gate(from);
+    } catch (backErr) {
+      back = `but it is NOT healthy on it either: ${backErr instanceof Error ? backErr.message : String(backErr)}`;
+    }
+    await record(env, target, { action, release, commit, from, outcome: 'rolled_back', reason });
+    return { ok: false, host: target.name, reason: `${reason}; the host went back to ${from} ${back}`, logTail: tail };
+  }
+}
+
+export async function prune(env: Environment, progress: Progress): Promise<void> {
+  await Promise.all(
+    env.targets.map((target) =>
+      progress.step(
+        target.name,
+        `keep the last ${env.settings.keep_releases} releases`,
+        () => must(target, 'prune', remote(target, env.settings, 'prune', [String(env.settings.keep_releases)])),
+        (r) => {
+          const removed = r.stdout.trim().split('\n').filter(Boolean).length;
+          return removed ? `(removed ${removed})` : '';
+        },
+      ),
+    ),
+  );
+}
