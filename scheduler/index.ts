@@ -22,7 +22,8 @@ export function processScheduledJobs(queues: Queues, scheduler: Scheduler<JobDep
   queues.process(SCHEDULED_JOBS, concurrency, async (payload) => {
     const outcome = await scheduler.runNow(payload.name, new Date(payload.scheduled_at));
     // Failing makes Bull retry with backoff, and keeps the job in the failed set after the last try.
-    if (outcome === 'failed' || outcome === 'timeout') throw new Error(`job ${payload.name} ended ${outcome}`);
+    if (outcome === 'failed' || outcome === 'timeout' || outcome === 'unavailable')
+      throw new Error(`job ${payload.name} ended ${outcome}`);
     return outcome;
   });
 }

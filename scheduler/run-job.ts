@@ -1,8 +1,8 @@
 /**
  * `npm run job -- NAME`: runs one timed job once, now, with the same
  * no-overlap lock, logging and metrics as a scheduled tick. Exit 0 when it
- * ran and succeeded, 1 when it failed or timed out, 75 when another run of
- * it holds the lock.
+ * ran and succeeded, 1 when it failed or timed out, 69 when a dependency it
+ * needs does not answer (EX_UNAVAILABLE), 75 when another run of it holds the lock.
  */
 import { logger } from '../src/core/log';
 import { buildDomains, closeDomains } from '../src/domains';
@@ -27,6 +27,7 @@ async function main(): Promise<number> {
     const outcome = await scheduler.runNow(name).finally(() => closeDomains(domains, 1000));
     process.stdout.write(`${name}: ${outcome}\n`);
     if (outcome === 'skipped_overlap') return 75;
+    if (outcome === 'unavailable') return 69;
     return outcome === 'ok' ? 0 : 1;
   } finally {
     await closeScriptContext(ctx);

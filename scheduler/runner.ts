@@ -25,7 +25,24 @@ export interface JobSetting<D> {
   run: (deps: D, run: JobRun) => Promise<unknown>;
 }
 
-export type Outcome = 'ok' | 'failed' | 'timeout' | 'skipped_tick_taken' | 'skipped_overlap' | 'queued';
+export type Outcome = 'ok' | 'failed' | 'timeout' | 'unavailable' | 'skipped_tick_taken' | 'skipped_overlap' | 'queued';
+
+/**
+ * Thrown by a job that could not do its work because a dependency it needs
+ * does not answer (zeus not running on a developer's machine, say), where
+ * the dependency's client has already said so once. The run is recorded as
+ * `unavailable` (a statsd timing and a debug line) instead of a failure
+ * logged with its stack on every tick; the next tick tries again.
+ */
+export class DependencyUnavailable extends Error {
+  constructor(
+    readonly dependency: string,
+    cause: unknown,
+  ) {
+    super(`${dependency} does not answer`, { cause });
+    this.name = 'DependencyUnavailable';
+  }
+}
 
 /** Hands a `queue` job's tick to Bull; the key makes one job per tick. */
 export type EnqueueTick = (name: string, key: string, scheduledAt: Date) => Promise<void>;
@@ -171,9 +188,14 @@ export class Scheduler<D> {
           result = first.r;
         }
       } catch (err) {
-        outcome = 'failed';
-        const error = err instanceof Error ? err : new Error(String(err));
-        logger.error('job failed', { job: job.name, error: error.message, stack: error.stack });
+        if (err instanceof DependencyUnavailable) {
+          outcome = 'unavailable';
+          result = { dependency: err.dependency };
+        } else {
+          outcome = 'failed';
+          const error = err instanceof Error ? err : new Error(String(err));
+          logger.error('job failed', { job: job.name, error: error.message, stack: error.stack });
+        }
       } finally {
         clearTimeout(timer);
       }
@@ -190,7 +212,11 @@ export class Scheduler<D> {
   private record(job: JobSetting<D>, outcome: Outcome, ms: number, result?: unknown): Outcome {
     statsd.timing(`job.${job.name}.${outcome}`, ms);
     const level =
-      outcome === 'failed' || outcome === 'timeout' ? 'error' : outcome.startsWith('skipped') ? 'debug' : 'info';
+      outcome === 'failed' || outcome === 'timeout'
+        ? 'error'
+        : outcome.startsWith('skipped') || outcome === 'unavailable'
+          ? 'debug'
+          : 'info';
     logger.log(level, 'job run', {
       job: job.name,
       outcome,

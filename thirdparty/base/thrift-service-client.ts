@@ -49,6 +49,8 @@ export interface ThriftServiceOptions {
   /** A reply frame longer than this drops the connection; default 16 MB. */
   maxFrameBytes?: number;
   metrics?: MetricsSink;
+  /** Said once when the service stops answering, e.g. how to start a stub of it in development. */
+  unreachableHint?: string;
 }
 
 export interface CallOptions {
@@ -96,6 +98,12 @@ export class ThriftServiceClient<C> {
   private readonly serviceMetric: string;
   private readonly methodMetrics = new Map<string, string>();
   private closed = false;
+  /**
+   * Set while the service does not answer (every call since `since` timed
+   * out, was refused or was cut short by the open breaker): the first such
+   * failure is logged, the rest only counted, until a call gets an answer.
+   */
+  private unreachable: { since: number; calls: number; breakerOpenSaid: boolean } | undefined;
 
   constructor(clientClass: GeneratedClientClass<C>, options: ThriftServiceOptions) {
     this.options = options;
@@ -160,6 +168,7 @@ export class ThriftServiceClient<C> {
         if (this.closed) throw unavailableError(this.options.service, new Error('The client was closed.'));
         const result = (await this.breaker.fire(attempt)) as T;
         this.record(method, 'ok', started);
+        this.answered();
         return result;
       } catch (raw) {
         const err = this.asCallError(raw);
@@ -169,11 +178,13 @@ export class ThriftServiceClient<C> {
         }
         const backoff = this.options.retryBackoffMs * 2 ** (attempts - 1);
         this.metrics.increment(`${this.metricBase(method)}.retry`);
-        logger.debug(`Retrying ${this.options.service}.${method} in ${backoff} ms: ${err.message}`, {
-          service: this.options.service,
-          method,
-          attempt: attempts,
-        });
+        // While the service is known to be down, its retries are counted, not logged.
+        if (this.unreachable === undefined)
+          logger.debug(`Retrying ${this.options.service}.${method} in ${backoff} ms: ${err.message}`, {
+            service: this.options.service,
+            method,
+            attempt: attempts,
+          });
         await new Promise((resolve) => setTimeout(resolve, backoff));
       }
     }
@@ -193,12 +204,34 @@ export class ThriftServiceClient<C> {
     return raw instanceof Error ? raw : new Error(String(raw));
   }
 
+  /** A call got an answer (a result or a remote error): if the service was down, say once that it is back. */
+  private answered(): void {
+    const down = this.unreachable;
+    if (down === undefined) return;
+    this.unreachable = undefined;
+    const { service, host, port } = this.options;
+    logger.info(`${service} answers again at ${host}:${port}.`, {
+      service,
+      down_for_ms: Date.now() - down.since,
+      failed_calls: down.calls,
+    });
+  }
+
   private finishFailed(method: string, err: Error, attempts: number, started: number): void {
     const outcome = outcomeOf(err);
     this.record(method, outcome, started);
     this.metrics.increment(`${this.serviceMetric}.errors.${outcome}`);
-    // Fast failures are counted, not logged one by one: the breaker logs when it opens.
-    if (outcome === 'circuit_open') return;
+    if (outcome === 'remote_error') this.answered();
+    if (outcome === 'timeout' || outcome === 'unavailable' || outcome === 'circuit_open') {
+      if (this.unreachable !== undefined) {
+        // Known to be down and said so: a caller that keeps trying (a timed job) writes no line per call.
+        this.unreachable.calls += 1;
+        return;
+      }
+      // Fast failures are counted, not logged one by one: the breaker logs when it opens.
+      if (outcome === 'circuit_open') return;
+      this.unreachable = { since: Date.now(), calls: 1, breakerOpenSaid: false };
+    }
     const fields = {
       service: this.options.service,
       method,
@@ -212,6 +245,13 @@ export class ThriftServiceClient<C> {
         ...fields,
         stack: cause.stack,
       });
+    } else if (this.unreachable !== undefined) {
+      const { service, host, port, unreachableHint } = this.options;
+      logger.warn(
+        `${service} does not answer at ${host}:${port} (${service}.${method} failed after ${attempts} attempt(s): ${err.message})` +
+          `${unreachableHint ? ` ${unreachableHint}` : ''} Further failures are counted, not logged, until it answers again.`,
+        fields,
+      );
     } else {
       logger.warn(
         `The call ${this.options.service}.${method} failed after ${attempts} attempt(s): ${err.message}`,
@@ -241,22 +281,30 @@ export class ThriftServiceClient<C> {
     const { service } = this.options;
     const base = `${this.serviceMetric}.breaker`;
     const resetMs = this.options.breaker.resetMs;
+    // During an outage already logged, the breaker's first opening is said once; its later cycles
+    // (a probe that fails reopens it) and the closing (answered() says the service is back) are debug lines.
     this.breaker.on('open', () => {
       this.metrics.increment(`${base}.open`);
-      logger.warn(
+      const down = this.unreachable;
+      const level = down?.breakerOpenSaid ? 'debug' : 'warn';
+      if (down) down.breakerOpenSaid = true;
+      logger.log(
+        level,
         `${service} is failing: calls to it now fail fast, and in ${resetMs} ms one call will probe whether it is back.`,
-        {
-          service,
-        },
+        { service },
       );
     });
     this.breaker.on('halfOpen', () => {
       this.metrics.increment(`${base}.half_open`);
-      logger.info(`Probing whether ${service} is back with the next call.`, { service });
+      logger.log(this.unreachable ? 'debug' : 'info', `Probing whether ${service} is back with the next call.`, {
+        service,
+      });
     });
     this.breaker.on('close', () => {
       this.metrics.increment(`${base}.close`);
-      logger.info(`${service} answered the probe; calls to it resume.`, { service });
+      logger.log(this.unreachable ? 'debug' : 'info', `${service} answered the probe; calls to it resume.`, {
+        service,
+      });
     });
     this.breaker.on('reject', () => this.metrics.increment(`${base}.rejected`));
   }

@@ -15,6 +15,9 @@ export interface ZeusClientOptions {
 /** The service name in metrics (`thirdparty.zeus.*`), logs and error messages. */
 export const ZEUS_SERVICE = 'zeus';
 
+/** Said once, in development, when zeus stops answering. */
+export const ZEUS_STUB_HINT = 'In development, start the stub zeus in another terminal: make zeus-stub.';
+
 /** Reads an order, turning anything unreadable into a ReplyDataError (a remote error, 703). */
 function readOrder(order: Order): ZeusOrder {
   try {
@@ -38,7 +41,7 @@ export class ZeusClient implements ZeusApi {
   private readonly rpc: ThriftServiceClient<Client>;
   private readonly caller: string;
 
-  constructor(config: Pick<Config, 'zeus' | 'service_name'>, options: ZeusClientOptions = {}) {
+  constructor(config: Pick<Config, 'zeus' | 'service_name' | 'env'>, options: ZeusClientOptions = {}) {
     const zeus = config.zeus;
     this.caller = config.service_name;
     this.rpc = new ThriftServiceClient(Client, {
@@ -56,6 +59,8 @@ export class ZeusClient implements ZeusApi {
         resetMs: zeus.breaker_reset_ms,
       },
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      // On a developer's machine zeus is usually the stub, and not running is the usual reason it does not answer.
+      ...(config.env === 'dev' ? { unreachableHint: ZEUS_STUB_HINT } : {}),
     });
   }
 
