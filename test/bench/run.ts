@@ -20,7 +20,10 @@ import { StatsdSink } from './statsd-sink';
  * BENCH_WARMUP seconds of warm-up before each (2), BENCH_CONNECTIONS (16),
  * BENCH_ROUNDS (5; the order of tandem and bare alternates per round, and
  * the ratios are the median of the rounds'),
- * BENCH_ONLY (run the scenarios whose name contains it).
+ * BENCH_ONLY (run the scenarios whose name contains it). BENCH_QUICK=1
+ * (`make bench QUICK=1`) changes the defaults to one round of 1 s warm-up +
+ * 2 s, about a minute in all: a look at the figures, not a measurement to
+ * compare (a single round on a shared machine moves with whatever else runs).
  */
 
 interface Options {
@@ -38,14 +41,27 @@ function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+/** BENCH_QUICK set to anything but '', 0 or false. */
+function quick(): boolean {
+  const raw = (process.env.BENCH_QUICK ?? '').trim().toLowerCase();
+  return raw !== '' && raw !== '0' && raw !== 'false';
+}
+
 function readOptions(): Options {
+  const fast = quick();
   return {
-    durationSec: numberFromEnv('BENCH_DURATION', 5),
-    warmupSec: numberFromEnv('BENCH_WARMUP', 2),
+    durationSec: numberFromEnv('BENCH_DURATION', fast ? 2 : 5),
+    warmupSec: numberFromEnv('BENCH_WARMUP', fast ? 1 : 2),
     connections: Math.round(numberFromEnv('BENCH_CONNECTIONS', 16)),
-    rounds: Math.round(numberFromEnv('BENCH_ROUNDS', 5)),
+    rounds: Math.round(numberFromEnv('BENCH_ROUNDS', fast ? 1 : 5)),
     only: process.env.BENCH_ONLY || undefined,
   };
+}
+
+/** Seconds as "7 min 10 s" or "40 s". */
+function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}` : `${s} s`;
 }
 
 let currentLoader: ChildProcess | undefined;
@@ -148,9 +164,19 @@ async function countAccessLines(file: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  const started = performance.now();
   const options = readOptions();
   const scenarios = SCENARIOS.filter((s) => !options.only || s.name.includes(options.only));
   if (scenarios.length === 0) throw new Error(`No scenario name contains "${options.only}".`);
+  // Said before anything starts, so that whoever typed `make bench` knows whether to wait or come back.
+  const measuredSec = scenarios.length * 2 * options.rounds * (options.warmupSec + options.durationSec);
+  process.stderr.write(
+    `make bench takes about ${duration(measuredSec + 20)}: ${scenarios.length} scenarios x 2 sides x ${options.rounds} round(s) x ` +
+      `${options.warmupSec + options.durationSec} s, plus starting the servers.` +
+      (quick()
+        ? ' Quick mode: one short round, for a look, not for comparing.\n'
+        : ' `make bench QUICK=1` takes about a minute.\n'),
+  );
 
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
   const sink = new StatsdSink();
@@ -204,6 +230,7 @@ async function main(): Promise<void> {
       `tandem wrote ${await countAccessLines(path.join(tmpDir, 'tandem.log'))} access log lines and sent ` +
         `${sink.lines} statsd lines during the run (both are on while it is measured).\n`,
     );
+    process.stdout.write(`The benchmark took ${duration((performance.now() - started) / 1000)}.\n`);
   } finally {
     await stopAll();
   }
