@@ -29,6 +29,12 @@ const config: ConfigInput = {
     body_limit: '1mb',
     /** Deepest nesting accepted in a JSON body. Default 32. */
     json_max_depth: 32,
+    /**
+     * Ceiling of one HTTP request in ms, authentication included: past it the caller gets 503 with
+     * code 103 and Retry-After, whatever is still waiting. Keep it above mysql.query_timeout_ms plus
+     * redis.command_timeout_ms. 0: no ceiling. Default 10000.
+     */
+    request_timeout_ms: 10000,
     /** Idle keep-alive timeout in ms; keep it above your load balancer's. Default 65000. */
     keep_alive_timeout_ms: 65000,
     /** Take the client address from X-Forwarded-For; only behind a proxy you run. Default false. */
@@ -48,6 +54,13 @@ const config: ConfigInput = {
      * every request. Default 2000.
      */
     session_cache_ms: 2000,
+    /**
+     * While Redis is unreachable, a session read from it within this many ms keeps working, so a
+     * short Redis outage logs nobody out. New logins and logouts need Redis and answer 503 meanwhile;
+     * a revocation made during the outage, or lost in it, takes effect when Redis is back.
+     * 0 turns the fallback off. Default 60000.
+     */
+    session_outage_grace_ms: 60000,
     /** Failed logins for one username before it is paused for the window. Default 5. */
     login_max_failures_per_user: 5,
     /** Failed logins from one client address before it is paused for the window. Default 20. */
@@ -126,6 +139,14 @@ const config: ConfigInput = {
     pool_idle_ms: 10000,
     /** Longest wait in ms for a pooled connection before the request fails. Default 5000. */
     pool_acquire_ms: 5000,
+    /**
+     * Longest wait in ms for one query, and for a new connection's handshake (at most 3000): a frozen
+     * server (a stopped process, a black-holed host) costs a request this much, then 503 with code 201,
+     * and the connection is dropped. 0 waits forever. Default 5000.
+     */
+    query_timeout_ms: 5000,
+    /** How long in ms a replica that failed is left out; its reads go to the others or the primary. Default 30000. */
+    replica_out_ms: 30000,
   },
 
   redis: {

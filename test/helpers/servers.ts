@@ -26,6 +26,12 @@ export interface RedisServer {
   kill: () => Promise<void>;
   /** Starts it again on the same port, empty. */
   restart: () => Promise<void>;
+  /** Freezes the process (SIGSTOP): its port still accepts connections and nothing answers. */
+  freeze: () => void;
+  /** Lets a frozen process run again (SIGCONT). */
+  thaw: () => void;
+  /** The process id of the running server. */
+  pid: () => number | undefined;
 }
 
 /** A redis-server of this test's own on a free port, without persistence. */
@@ -78,6 +84,9 @@ export async function startRedisServer(): Promise<RedisServer> {
       if (child) await end(child, 'SIGKILL');
     },
     restart: start,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
+    pid: () => child?.pid,
   };
 }
 

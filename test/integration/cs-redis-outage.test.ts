@@ -61,7 +61,8 @@ beforeAll(async () => {
   sessionRedis = createRedis(testConfig({ redis: { key_prefix: `${prefix}sessions:` } }), 'sessions');
   await sessionRedis.connect();
   const sessions = new SessionStore(sessionRedis, 3600);
-  production = await startTestApp(overrides);
+  // The session outage fallback is off here: auth-session-outage.test.ts covers it.
+  production = await startTestApp({ ...overrides, auth: { session_outage_grace_ms: 0 } });
   splitSessions = await startTestApp(overrides, sessionsOn(sessions));
   logs = captureLogs();
 
@@ -140,8 +141,9 @@ describe('when the cache Redis stops and comes back', () => {
     expect(stats.body.data).toEqual(await countsInMysql(production));
     expect(list.status).toBe(200);
     expect(list.body.data.items.map((e) => e.id)).toEqual([event.id]);
-    await logs.find((l) => l.message === 'cache unavailable; reading from the source');
-    await logs.find((l) => l.message === 'cs stats cache unavailable; counting in MySQL');
+    // One line for the outage, whichever client or cache saw it first (core/log/outage).
+    await logs.find((l) => l.message === 'redis is down; what needs it answers 503 until it is back');
+    expect(logs.lines.filter((l) => l.message === 'cache unavailable; reading from the source')).toEqual([]);
     await counted('cs.cache.error');
     await counted('cs.stats.cache_error');
   });
@@ -175,10 +177,11 @@ describe('when the cache Redis stops and comes back', () => {
     expect((await cs.events.list({ phone: '555-0142' }, 1, 10)).items.map((e) => e.id)).toEqual([event.id]);
   });
 
-  it('when Redis is down and sessions live in it (the production wiring), then an authenticated request is a 500 with code 300 and no internals', async () => {
+  it('when Redis is down and sessions live in it (the production wiring, no outage grace), then an authenticated request is a 503 with code 300, Retry-After and no internals', async () => {
     const res = await call(production, 'GET', `/api/cs/events/${event.id}`, agent);
 
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
     expect(res.body).toMatchObject({ code: 300, msg: 'The cache failed to answer; try again shortly.', data: null });
     expect(Object.keys(res.body).sort()).toEqual(['code', 'data', 'msg', 'request_id']);
     expect(JSON.stringify(res.body)).not.toMatch(/stack|ECONNREFUSED|writeable/i);

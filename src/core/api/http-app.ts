@@ -1,12 +1,14 @@
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isPromiseLike } from '../async/promise';
-import { asTandemError, type TandemError, UserError } from '../../exception';
+import { asTandemError, ServerError, type TandemError, UserError } from '../../exception';
 import { newContext, type RequestContext, requestIdFrom, roundedMs, runWithContext, elapsedMs } from '../ctx';
 import { logAccess, logger } from '../log';
 import { metricSegment, prom, statsd } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
-import { httpStatusOf } from '../response/http-status';
+import { httpStatusOf, retryAfterOf } from '../response/http-status';
+import { dependencyOfCode, outages } from '../log/outage';
+import { ThrottledWarning } from '../log/throttled-warning';
 import { type Route, validateInput } from './route';
 
 export interface HttpAppOptions {
@@ -15,6 +17,12 @@ export interface HttpAppOptions {
   jsonMaxDepth: number;
   trustProxy: boolean;
   accessLog: boolean;
+  /**
+   * The ceiling of one request, authentication included (http.request_timeout_ms):
+   * past it the caller gets 503 REQUEST_DEADLINE with Retry-After, whatever is
+   * still waiting. 0 or absent: no ceiling.
+   */
+  requestTimeoutMs?: number;
   /** True once the process is draining for shutdown: responses then close their connection. */
   isDraining: () => boolean;
   /**
@@ -65,6 +73,8 @@ type Answer = (res: Response, status: number, body: unknown, requestId: string, 
  */
 function answerWith(fixed: readonly string[], isDraining: () => boolean): Answer {
   return (res, status, body, requestId, extra) => {
+    // Already answered (the request's deadline passed first): the late result is dropped.
+    if (res.headersSent) return;
     const payload = JSON.stringify(body);
     const headers = [
       'X-Request-Id',
@@ -195,11 +205,25 @@ function errorFromExpress(err: unknown, limit: string): TandemError {
   return asTandemError(err);
 }
 
+/** Requests past http.request_timeout_ms: counted each, logged once a minute (a stuck dependency stalls many). */
+const deadlineWarning = new ThrottledWarning(
+  'requests are passing their deadline (http.request_timeout_ms) and answered 503; a dependency is slow or frozen',
+  'http.deadline_exceeded',
+);
+
 /** Answers with the error envelope; unknown errors are logged with their stack and counted. */
 function sendError(answer: Answer, res: Response, err: TandemError, ctx: RequestContext): void {
   const status = httpStatusOf(err);
   prom.errorsTotal.inc({ protocol: 'http', kind: err.kind });
-  if (err.kind === 'DevError' || status >= 500) {
+  const dependency = err.kind === 'ServerError' ? dependencyOfCode(err.code) : undefined;
+  if (res.headersSent) {
+    // Failed after its deadline's 503 went out: counted there already.
+  } else if (err.errorName === 'REQUEST_DEADLINE') {
+    deadlineWarning.warn({ request_id: ctx.requestId });
+  } else if (dependency) {
+    // Counted, and logged once per outage: a line per request would flood the log while it lasts.
+    outages.requestFailed(dependency, err.cause ?? err);
+  } else if (err.kind === 'DevError' || status >= 500) {
     const cause = err.cause instanceof Error ? err.cause : err;
     logger.error('request failed', {
       request_id: ctx.requestId,
@@ -210,10 +234,11 @@ function sendError(answer: Answer, res: Response, err: TandemError, ctx: Request
     });
   }
   if (res.headersSent) {
-    res.destroy();
+    // A stream that failed midway is cut; an answer already complete (a deadline's 503) is left to finish.
+    if (!res.writableEnded) res.destroy();
     return;
   }
-  const retryAfter = err.params.retry_after;
+  const retryAfter = retryAfterOf(err, status);
   const extra = retryAfter === undefined ? undefined : ['Retry-After', String(retryAfter)];
   answer(res, status, errorEnvelope(err, ctx.requestId), ctx.requestId, extra);
 }
@@ -301,12 +326,21 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     runWithContext(ctx, () => runBefore(0, req, res, next));
   });
 
+  const deadlineMs = options.requestTimeoutMs ?? 0;
   for (const route of options.routes) {
     const authorize = route.permission !== 'public' ? options.authorize : undefined;
     const method = route.method.toUpperCase();
     const metrics = new RouteMetricsSet(method, route.path);
     app[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
       const ctx = req.tandem as RequestContext;
+      if (deadlineMs > 0) {
+        const timer = setTimeout(() => {
+          if (res.headersSent) return;
+          const err = new ServerError('REQUEST_DEADLINE', { params: { timeout_ms: deadlineMs } });
+          runWithContext(ctx, () => sendError(answer, res, err, ctx));
+        }, deadlineMs);
+        res.once('close', () => clearTimeout(timer));
+      }
       // Express also routes HEAD to a GET route: that request keeps its own method's metrics.
       if (req.method === method) req.tandemMetrics = metrics;
       try {

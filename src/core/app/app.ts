@@ -79,6 +79,31 @@ async function closeHttp(server: http.Server, deadlineMs: number): Promise<void>
   clearInterval(sweep);
 }
 
+/** Kept of server.shutdown_timeout_ms for closing connections once requests have drained. */
+const CLOSE_RESERVE_MS = 500;
+
+/** Waits for `work` at most `ms`; past that, says what is left behind and moves on (the process is exiting). */
+async function withinDeadline(work: Promise<unknown>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+    timer.unref();
+  });
+  const outcome = await Promise.race([
+    work.then(
+      () => 'done' as const,
+      () => 'done' as const,
+    ),
+    late,
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    logger.warn(`${what} did not finish by the shutdown deadline; stopping without waiting for them`, {
+      waited_ms: ms,
+    });
+  }
+}
+
 async function connectDependencies(resources: Resources): Promise<void> {
   const { sequelize, redis, health } = resources;
   health.add({ name: 'mysql', required: true, check: async () => void (await sequelize.query('SELECT 1')) });
@@ -127,6 +152,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     routes,
     bodyLimit: config.http.body_limit,
     jsonMaxDepth: config.http.json_max_depth,
+    requestTimeoutMs: config.http.request_timeout_ms,
     trustProxy: config.http.trust_proxy,
     accessLog: config.log.access,
     isDraining,
@@ -186,11 +212,22 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
       }
       const deadline = config.server.shutdown_timeout_ms;
       logger.info('stopping: finishing in-flight requests and calls', { deadline_ms: deadline });
+      // The deadline holds whatever is stuck (a frozen MySQL under a request, a QUIT Redis never
+      // answers): every step gets what is left of it, and the last part is kept for closing connections.
+      const endBy = Date.now() + deadline;
+      const closeReserve = Math.min(CLOSE_RESERVE_MS, deadline / 4);
+      const left = (reserve = 0): number => Math.max(0, endBy - reserve - Date.now());
       stopGauges();
-      for (const stopService of stopServices.reverse()) await stopService();
-      await Promise.all([closeHttp(httpServer, deadline), thriftServer.close(deadline)]);
+      await withinDeadline(
+        (async () => {
+          for (const stopService of stopServices.reverse()) await stopService();
+        })(),
+        left(closeReserve),
+        'background services',
+      );
+      await Promise.all([closeHttp(httpServer, left(closeReserve)), thriftServer.close(left(closeReserve))]);
       // Queues, clients and stores close only now: the requests that just drained were using them.
-      await closeResources();
+      await withinDeadline(closeResources(), left(), 'closing connections and stores');
       logger.info('stopped');
       await statsd.close();
       await flushLogger();

@@ -8,12 +8,24 @@ export interface SessionCacheOptions {
   ttlMs: number;
   /** Sessions kept in memory at most; the oldest is dropped first. */
   maxEntries: number;
+  /**
+   * How long after it was last read from Redis a session is still accepted
+   * while Redis cannot be reached (auth.session_outage_grace_ms); 0 turns
+   * the outage fallback off.
+   */
+  outageGraceMs?: number;
 }
 
 interface Entry {
   session: Session;
-  /** Date.now() after which the entry is not served. */
+  /** Date.now() after which the entry is not served in normal operation. */
   until: number;
+  /** The subscription the entry was cached under: one made before the channel dropped is not served normally. */
+  generation: number;
+  /** When it was last read from Redis: the outage fallback serves it for the grace after that. */
+  validatedAt: number;
+  /** The session's own end (login + TTL): never served past it. */
+  expiresAt: number;
 }
 
 /** What a revocation publishes: one session by its digest, or every session of a staff member. */
@@ -22,6 +34,8 @@ type Invalidation = { digest: string } | { staffId: number };
 const warning = new ThrottledWarning(
   'the session invalidation channel is down; sessions are read from Redis on every request until it is back',
   'auth.session_cache.channel_down',
+  undefined,
+  'redis',
 );
 
 /**
@@ -41,10 +55,21 @@ const warning = new ThrottledWarning(
  * - Entries live `ttlMs` at most and never past the session's own expiry:
  *   a revocation that bypasses tandem (a key deleted by hand) or a message
  *   lost on a half-open connection is served at most that long.
+ *
+ * Outage fallback: when Redis cannot be read, a session read from it within
+ * `outageGraceMs` is still accepted (`lastKnown`), so a short Redis outage
+ * does not log out everyone who is working. The trade-off: a revocation made
+ * by hand in Redis just before the outage, or one whose message was lost,
+ * is honoured when Redis is back rather than at once; revocations through
+ * tandem cannot be made during the outage at all (they need Redis and fail
+ * with 503). Entries kept for the fallback are never served in normal
+ * operation once the channel has dropped (a generation counter): they may
+ * have missed a revocation.
  */
 export class SessionCache {
   private readonly entries = new Map<string, Entry>();
   private epoch = 0;
+  private generation = 0;
   private subscriber: Redis | undefined;
   private subscribed = false;
   private closed = false;
@@ -97,17 +122,39 @@ export class SessionCache {
     if (!this.subscribed) return undefined;
     const entry = this.entries.get(digest);
     if (!entry) return undefined;
-    if (entry.until > now) return entry.session;
-    this.entries.delete(digest);
+    if (entry.until > now && entry.generation === this.generation) return entry.session;
+    if (!this.keptForOutage(entry, now)) this.entries.delete(digest);
     return undefined;
   }
 
-  /** Caches a session read from Redis, unless an invalidation arrived since `epoch`. */
-  store(digest: string, session: Session, epoch: number, expiresAt: number): void {
-    if (!this.subscribed || epoch !== this.epoch) return;
-    const until = Math.min(Date.now() + this.options.ttlMs, expiresAt);
+  /** Redis no longer holds this session (expired or revoked): it must not outlive it here. */
+  forget(digest: string): void {
     this.entries.delete(digest);
-    this.entries.set(digest, { session, until });
+  }
+
+  /** A session read from Redis within the outage grace, for when Redis cannot be read now. */
+  lastKnown(digest: string, now: number): Session | undefined {
+    const entry = this.entries.get(digest);
+    return entry && this.keptForOutage(entry, now) ? entry.session : undefined;
+  }
+
+  private keptForOutage(entry: Entry, now: number): boolean {
+    const grace = this.options.outageGraceMs ?? 0;
+    return grace > 0 && now - entry.validatedAt <= grace && now < entry.expiresAt;
+  }
+
+  /**
+   * Caches a session read from Redis, unless an invalidation arrived since
+   * `epoch`: served normally until `until` (when subscribed), and kept for
+   * the outage fallback until `expiresAt` at most.
+   */
+  store(digest: string, session: Session, epoch: number, until: number, expiresAt: number = until): void {
+    if (epoch !== this.epoch) return;
+    const now = Date.now();
+    const servable = this.subscribed ? Math.min(now + this.options.ttlMs, until) : 0;
+    if (servable === 0 && !(this.options.outageGraceMs ?? 0)) return;
+    this.entries.delete(digest);
+    this.entries.set(digest, { session, until: servable, generation: this.generation, validatedAt: now, expiresAt });
     if (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
@@ -138,16 +185,18 @@ export class SessionCache {
     }
   }
 
+  /** The channel dropped: nothing cached so far is served normally again (it may have missed a revocation). */
   private forgetAll(): void {
     this.subscribed = false;
     this.epoch += 1;
-    this.entries.clear();
+    this.generation += 1;
   }
 
   /** Stops listening and forgets everything. */
   async close(): Promise<void> {
     this.closed = true;
     this.forgetAll();
+    this.entries.clear();
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (!subscriber) return;

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServerError } from '../../exception';
-import { logger } from '../log';
+import { outages } from '../log/outage';
+import { statsd } from '../monitor';
 import { SessionCache, type SessionCacheOptions } from './session-cache';
 
 export interface Session {
@@ -98,12 +99,21 @@ export class SessionStore {
     // A cached entry ends before the session's next re-check is due (see remember): no check here.
     const cached = this.cache.get(digest, Date.now());
     if (cached) return cached;
-    const session = await this.read(digest);
-    if (!session || !this.recheck) return session;
-    const checkedAt = Date.parse(session.checked_at ?? session.created_at);
-    // A NaN (unreadable time) fails this test too, so it is rechecked.
-    if (Date.now() - checkedAt < this.recheck.everySeconds * 1000) return session;
-    return this.reconfirm(this.recheck, digest, session);
+    try {
+      const session = await this.read(digest);
+      if (!session || !this.recheck) return session;
+      const checkedAt = Date.parse(session.checked_at ?? session.created_at);
+      // A NaN (unreadable time) fails this test too, so it is rechecked.
+      if (Date.now() - checkedAt < this.recheck.everySeconds * 1000) return session;
+      return await this.reconfirm(this.recheck, digest, session);
+    } catch (err) {
+      // Redis is unreachable: a session seen within the outage grace keeps working (see SessionCache).
+      const known = this.cache.lastKnown(digest, Date.now());
+      if (!known) throw err;
+      statsd.increment('auth.session.served_in_outage');
+      outages.down('redis', err instanceof ServerError && err.cause !== undefined ? err.cause : err);
+      return known;
+    }
   }
 
   /** Reads a session from Redis, and keeps it in this process's cache when that is on. */
@@ -116,7 +126,10 @@ export class SessionStore {
     } catch (err) {
       throw this.unavailable(err);
     }
-    if (raw === null) return undefined;
+    if (raw === null) {
+      this.cache.forget(digest);
+      return undefined;
+    }
     const session = JSON.parse(raw) as Session;
     this.remember(digest, session, epoch);
     return session;
@@ -134,7 +147,7 @@ export class SessionStore {
       : Infinity;
     // An unreadable time (NaN) is not cached: every request then reads and re-checks it.
     if (Number.isFinite(expiresAt) && !Number.isNaN(recheckAt)) {
-      this.cache.store(digest, session, epoch, Math.min(expiresAt, recheckAt));
+      this.cache.store(digest, session, epoch, Math.min(expiresAt, recheckAt), expiresAt);
     }
   }
 
@@ -144,10 +157,8 @@ export class SessionStore {
       roles = await recheck.currentRoles(session.staff_id);
     } catch (err) {
       // The database is down: keep serving this session and try again on its next request.
-      logger.warn('could not re-check the account of a session; trying again on its next request', {
-        staff_id: session.staff_id,
-        error: err instanceof Error ? err.message : String(err),
-      });
+      // Noted once per outage, not per request: every session due for its check would log here.
+      outages.down('mysql', err);
       return session;
     }
     if (roles === undefined) {

@@ -32,6 +32,14 @@ export const configSchema = z
         .default('1mb')
         .describe('Largest accepted request body, e.g. 100kb or 1mb.'),
       json_max_depth: z.number().int().min(1).default(32).describe('Deepest nesting accepted in a JSON body.'),
+      request_timeout_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(10000)
+        .describe(
+          'Ceiling of one HTTP request, authentication included: past it the caller gets 503 (code 103) with Retry-After. 0: none.',
+        ),
       keep_alive_timeout_ms: z
         .number()
         .int()
@@ -62,6 +70,15 @@ export const configSchema = z
         .default(2000)
         .describe(
           'How long a session read from Redis is reused from memory; revocations reach every process at once over Redis pub/sub, this bounds a lost one. 0 reads Redis on every request.',
+        ),
+      session_outage_grace_ms: z
+        .number()
+        .int()
+        .min(0)
+        .max(15 * 60_000)
+        .default(60_000)
+        .describe(
+          'While Redis is unreachable, a session read from it within this long keeps working (revocations wait for Redis); 0 fails every request that needs a session.',
         ),
       login_max_failures_per_user: z
         .number()
@@ -152,6 +169,18 @@ export const configSchema = z
         .min(0)
         .default(5000)
         .describe('Longest wait for a pooled connection before the request fails.'),
+      query_timeout_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(5000)
+        .describe('Longest wait for one query (and for a connection handshake); 0 waits forever.'),
+      replica_out_ms: z
+        .number()
+        .int()
+        .min(100)
+        .default(30000)
+        .describe('How long a replica that failed is left out before reads try it again.'),
     }),
     redis: section({
       url: z.string().default('redis://127.0.0.1:6379/0').describe('Redis URL.'),

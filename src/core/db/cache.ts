@@ -23,7 +23,12 @@ export class Cache {
     private readonly redis: Redis,
     private readonly metric = 'cache',
   ) {
-    this.failure = new ThrottledWarning('cache unavailable; reading from the source', `${metric}.error`);
+    this.failure = new ThrottledWarning(
+      'cache unavailable; reading from the source',
+      `${metric}.error`,
+      undefined,
+      'redis',
+    );
   }
 
   private onError(op: string, key: string, err: unknown): void {

@@ -1,18 +1,71 @@
 import { ConnectionAcquireTimeoutError, ConnectionError, DatabaseError, TimeoutError } from 'sequelize';
 import { registerErrorClassifier, ServerError } from '../../exception';
 
+/** mysql2's code for a query that outlived its `timeout` (mysql.query_timeout_ms). */
+export const QUERY_TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
+
+/** Driver codes that mean the server could not be reached or the connection died, not that the SQL was wrong. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+]);
+
+interface DriverError {
+  code?: unknown;
+  fatal?: unknown;
+  message?: unknown;
+}
+
+/** The mysql2 error under a Sequelize one, or the error itself when it is a raw mysql2 error. */
+function driverErrorOf(err: unknown): DriverError | undefined {
+  if (err instanceof DatabaseError) return (err.original ?? err.parent) as DriverError | undefined;
+  if (err instanceof Error && ('fatal' in err || 'sqlState' in err || 'errno' in err)) return err as DriverError;
+  return undefined;
+}
+
 /**
- * MySQL and Redis failures as ServerError: a pool that could not hand out a
- * connection in time is DATABASE_TIMEOUT (503), any other driver failure
- * DATABASE_ERROR (500); a Redis command failure CACHE_ERROR. The driver's
- * message stays in the cause, for the log only.
+ * Whether a MySQL failure says the server is out of reach (refused, gone
+ * away, frozen past the deadline) rather than that a statement was wrong.
+ * The replica fallback (mysql.ts) retries only these.
+ */
+export function isMysqlUnavailable(err: unknown): boolean {
+  if (err instanceof ConnectionError || err instanceof TimeoutError) return true;
+  const driver = driverErrorOf(err);
+  if (!driver) return false;
+  const code = typeof driver.code === 'string' ? driver.code : '';
+  if (code === QUERY_TIMEOUT_CODE || UNREACHABLE_CODES.has(code)) return true;
+  if (driver.fatal === true) return true;
+  // A raw connection error from a pooled connection that is already closed.
+  return typeof driver.message === 'string' && /closed state|Connection lost/i.test(driver.message);
+}
+
+/**
+ * MySQL and Redis failures as ServerError, so a caller gets 503 and a code
+ * naming the dependency, never an internal error (500, code 1):
+ * - no pooled connection in time, or a query past mysql.query_timeout_ms:
+ *   DATABASE_TIMEOUT (201, 503);
+ * - the server refused, went away, or the connection died: DATABASE_UNAVAILABLE (202, 503);
+ * - any other statement failure: DATABASE_ERROR (200, 500): a bug or a
+ *   schema problem, which a retry does not fix;
+ * - a Redis command failure: CACHE_ERROR (300, 503).
+ * The driver's message stays in the cause, for the log only.
  */
 registerErrorClassifier((err) => {
   if (err instanceof ConnectionAcquireTimeoutError || err instanceof TimeoutError) {
     return new ServerError('DATABASE_TIMEOUT', { cause: err });
   }
-  if (err instanceof ConnectionError || err instanceof DatabaseError)
-    return new ServerError('DATABASE_ERROR', { cause: err });
+  const driver = driverErrorOf(err);
+  if (driver?.code === QUERY_TIMEOUT_CODE) return new ServerError('DATABASE_TIMEOUT', { cause: err });
+  if (isMysqlUnavailable(err)) return new ServerError('DATABASE_UNAVAILABLE', { cause: err });
+  if (err instanceof DatabaseError) return new ServerError('DATABASE_ERROR', { cause: err });
   return undefined;
 });
 
@@ -21,7 +74,10 @@ const REDIS_ERRORS = new Set(['ReplyError', 'MaxRetriesPerRequestError', 'AbortE
 registerErrorClassifier((err) => {
   // An AbortController's abort (e.g. a job's timeout) is a DOMException named AbortError too: not Redis.
   if (!(err instanceof Error) || err instanceof DOMException) return undefined;
-  const offline = /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out/.test(err.message);
+  const offline =
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|Redis is unreachable/.test(
+      err.message,
+    );
   if (REDIS_ERRORS.has(err.name) || offline) return new ServerError('CACHE_ERROR', { cause: err });
   return undefined;
 });

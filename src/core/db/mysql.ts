@@ -2,7 +2,8 @@ import { type Options, QueryTypes, Sequelize, type Transaction } from 'sequelize
 import type { Config } from '../config';
 import { logger } from '../log';
 import { statsd } from '../monitor';
-import './errors';
+import { isMysqlUnavailable } from './errors';
+import { guardMysql, mysqlAnswered, ReplicaSet } from './mysql-guard';
 
 interface QueryLogOptions {
   type?: string;
@@ -48,15 +49,23 @@ export function createSequelize(config: Config): Sequelize {
     benchmark: true,
     logging: (sql: string, timing?: number, queryOptions?: QueryLogOptions) => {
       const ms = timing ?? 0;
+      // Called for queries that succeeded only: MySQL answers, so an outage (if any) is over.
+      mysqlAnswered();
       const pool = poolOf(queryOptions, hasReplicas);
       statsd.timing(`mysql.query.${pool}`, ms);
       if (ms >= config.log.slow_query_ms) logger.warn('slow query', { duration_ms: ms, pool, sql: maskSql(sql) });
     },
     pool: { max: mysql.pool_max, min: mysql.pool_min, idle: mysql.pool_idle_ms, acquire: mysql.pool_acquire_ms },
-    dialectOptions: { connectTimeout: 3000, supportBigNumbers: true, bigNumberStrings: true },
+    dialectOptions: {
+      // A frozen server accepts the TCP connection and never greets: the handshake has the query deadline too.
+      connectTimeout: mysql.query_timeout_ms > 0 ? Math.min(3000, mysql.query_timeout_ms) : 3000,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    },
     timezone: '+00:00',
     define: { underscored: true, freezeTableName: true },
   };
+  const replicas = hasReplicas ? new ReplicaSet(mysql.replicas.map(parseHostPort), mysql.replica_out_ms) : undefined;
   if (hasReplicas) {
     options.replication = {
       write: { host: mysql.host, port: mysql.port, ...credentials },
@@ -65,7 +74,30 @@ export function createSequelize(config: Config): Sequelize {
   } else {
     Object.assign(options, { host: mysql.host, port: mysql.port, ...credentials });
   }
-  return new Sequelize(options);
+  const sequelize = new Sequelize(options);
+  guardMysql(sequelize, { queryTimeoutMs: mysql.query_timeout_ms, replicas });
+  if (hasReplicas) retryReplicaReadsOnPrimary(sequelize);
+  return sequelize;
+}
+
+/**
+ * A read sent to a replica that turns out to be unreachable (refused, gone,
+ * past its deadline) is tried once more on the primary: the replica is
+ * already out (mysql-guard), and the caller gets its answer instead of a 503.
+ */
+function retryReplicaReadsOnPrimary(sequelize: Sequelize): void {
+  const query = sequelize.query.bind(sequelize) as (sql: unknown, options?: QueryLogOptions) => Promise<unknown>;
+  const retrying = async (sql: unknown, options?: QueryLogOptions): Promise<unknown> => {
+    try {
+      return await query(sql, options);
+    } catch (err) {
+      if (poolOf(options, true) !== 'replica' || !isMysqlUnavailable(err)) throw err;
+      statsd.increment('mysql.replica.retried_on_primary');
+      return query(sql, { ...options, useMaster: true });
+    }
+  };
+  // Model methods call sequelize.query on the instance, so this covers them too.
+  sequelize.query = retrying as typeof sequelize.query;
 }
 
 /**

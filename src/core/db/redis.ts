@@ -1,16 +1,31 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config';
-import { logger } from '../log';
+import { outages } from '../log/outage';
 
 /**
  * A Redis client for cache, locks, counters and sessions. Commands fail fast
  * while Redis is unreachable (no offline queue) so that cached reads can fall
  * through to MySQL instead of waiting; the client reconnects by itself.
+ *
+ * Deadlines hold against a frozen Redis (a stopped process, a black-holed
+ * host), where the connection stays open and nothing answers: a command
+ * waits at most `redis.command_timeout_ms`, and the same silence on the
+ * socket (ioredis' socketTimeout) drops the connection, which fails at once
+ * every command queued behind the first instead of each waiting its own
+ * timeout, and makes the next commands fail fast until a reconnection is
+ * ready. Reconnection is retried every half second at most, so the service
+ * is back within about that of Redis.
+ *
+ * Outages are told once through the outage log (core/log/outage), whichever
+ * of the process's clients sees them first.
  */
 export function createRedis(config: Config, name = 'main'): Redis {
+  const timeout = config.redis.command_timeout_ms;
   const client = new Redis(config.redis.url, {
     keyPrefix: config.redis.key_prefix,
-    commandTimeout: config.redis.command_timeout_ms,
+    commandTimeout: timeout,
+    socketTimeout: timeout,
+    connectTimeout: Math.max(timeout, 1000),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     lazyConnect: true,
@@ -18,18 +33,10 @@ export function createRedis(config: Config, name = 'main'): Redis {
     // Commands issued in the same tick go out in one write: under concurrency a request's session
     // and cache reads share syscalls with other requests' (ioredis' documented auto-pipelining).
     enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    retryStrategy: (times) => Math.min(times * 100, 500),
   });
-  let warned = false;
-  client.on('error', (err: Error) => {
-    if (warned) return;
-    warned = true;
-    logger.warn('redis connection failed; retrying in the background', { client: name, error: err.message });
-  });
-  client.on('ready', () => {
-    if (warned) logger.info('redis connection is back', { client: name });
-    warned = false;
-  });
+  client.on('error', (err: Error) => outages.down('redis', err));
+  client.on('ready', () => outages.up('redis'));
   return client;
 }
 

@@ -30,6 +30,32 @@ function isSecret(key: string): boolean {
   return secret;
 }
 
+/**
+ * A copy of a logged object or array with every secret key redacted, at any
+ * depth (the caller's object is left as it was). Only plain objects and
+ * arrays are walked: an Error is formatted by its own rule, and a Date or a
+ * Buffer has no keys of ours. A cycle is cut where it closes.
+ */
+function redactNested(value: unknown, seen: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return '[circular]';
+  if (Array.isArray(value)) {
+    seen.add(value);
+    const copy = value.map((item) => redactNested(item, seen));
+    seen.delete(value);
+    return copy;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  seen.add(value);
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    copy[key] = isSecret(key) ? '[redacted]' : redactNested(item, seen);
+  }
+  seen.delete(value);
+  return copy;
+}
+
 /** Lines logged within this many milliseconds go to their destination in one write. */
 const BATCH_MS = 10;
 /** A batch that fills this many bytes is written at once. */
@@ -84,6 +110,7 @@ function buildFormat(service: string): winston.Logform.Format {
     }
     for (const key of Object.keys(entry)) {
       if (isSecret(key)) entry[key] = '[redacted]';
+      else if (typeof entry[key] === 'object' && entry[key] !== null) entry[key] = redactNested(entry[key], new Set());
     }
     const info = errors.transform(entry, errors.options) as Entry;
     info.timestamp = isoNow();

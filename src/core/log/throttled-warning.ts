@@ -1,5 +1,6 @@
 import { logger } from '.';
 import { statsd } from '../monitor';
+import { type Dependency, outages } from './outage';
 
 /**
  * A warning for a failure that may repeat on every request (a cache or
@@ -14,11 +15,17 @@ export class ThrottledWarning {
     private readonly message: string,
     private readonly metric?: string,
     private readonly intervalMs = 60_000,
+    /** A failure of this dependency: noted in the outage log (one line per outage) instead of a line of its own. */
+    private readonly dependency?: Dependency,
   ) {}
 
   /** Counts this occurrence; logs it with `fields` unless one was logged within the interval. */
   warn(fields: Record<string, unknown>): void {
     if (this.metric) statsd.increment(this.metric);
+    if (this.dependency) {
+      outages.down(this.dependency, fields.error ?? this.message);
+      return;
+    }
     const now = Date.now();
     if (now - this.lastLog < this.intervalMs) return;
     this.lastLog = now;

@@ -1,4 +1,4 @@
-import type { ErrorName, TandemError } from '../../exception';
+import { classOfCode, ERROR_CODES, type ErrorName, type TandemError } from '../../exception';
 
 /**
  * HTTP status of an error: per class by default, per code where the class
@@ -26,7 +26,11 @@ const BY_CODE: Partial<Record<ErrorName, number>> = {
   SERVICE_UNAVAILABLE: 503,
   SHUTTING_DOWN: 503,
   OVERLOADED: 503,
+  REQUEST_DEADLINE: 503,
   DATABASE_TIMEOUT: 503,
+  DATABASE_UNAVAILABLE: 503,
+  CACHE_ERROR: 503,
+  DOCUMENT_STORE_ERROR: 503,
   THIRD_PARTY_TIMEOUT: 504,
   THIRD_PARTY_UNAVAILABLE: 503,
   THIRD_PARTY_CIRCUIT_OPEN: 503,
@@ -39,4 +43,24 @@ export function registerHttpStatus(entries: Partial<Record<ErrorName, number>>):
 
 export function httpStatusOf(err: TandemError): number {
   return BY_CODE[err.errorName] ?? BY_CLASS[err.kind];
+}
+
+/** The HTTP status an error of this name is answered with, for the OpenAPI document. */
+export function httpStatusOfName(name: ErrorName): number {
+  return BY_CODE[name] ?? BY_CLASS[classOfCode(ERROR_CODES[name].code)];
+}
+
+/** Seconds a caller should wait before retrying an answer of this status, when it is worth retrying at all. */
+const RETRY_AFTER_503_SECONDS = 1;
+
+/**
+ * The Retry-After of an error answer: the error's own `retry_after` (a rate
+ * limit), else one second for any 503 (a dependency down, a deadline, a
+ * drain): short, because the service is back within a second of its
+ * dependency, and a caller that backs off further is free to.
+ */
+export function retryAfterOf(err: TandemError, status: number): number | string | undefined {
+  const own = err.params.retry_after;
+  if (own !== undefined) return own;
+  return status === 503 ? RETRY_AFTER_503_SECONDS : undefined;
 }

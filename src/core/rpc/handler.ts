@@ -3,6 +3,7 @@ import { isPromiseLike } from '../async/promise';
 import { asTandemError, type TandemError } from '../../exception';
 import { elapsedMs, newContext, type RequestContext, roundedMs, runWithContext } from '../ctx';
 import { logAccess, logger } from '../log';
+import { dependencyOfCode, outages } from '../log/outage';
 import { prom, statsd } from '../monitor';
 import { processingConnection } from './connection-state';
 import type { InFlight } from './in-flight';
@@ -83,7 +84,10 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
     const answerFor = (raw: unknown): { answer: Error; outcome: string; code: number } => {
       const err = asTandemError(raw);
       prom.errorsTotal.inc({ protocol: 'thrift', kind: err.kind });
-      if (err.kind === 'DevError' || err.kind === 'ServerError') {
+      const dependency = err.kind === 'ServerError' ? dependencyOfCode(err.code) : undefined;
+      if (dependency) {
+        outages.requestFailed(dependency, err.cause ?? err);
+      } else if (err.kind === 'DevError' || err.kind === 'ServerError') {
         const cause = err.cause instanceof Error ? err.cause : err;
         logger.error('thrift call failed', {
           method,

@@ -38,7 +38,7 @@ export function createStaffDomain(
         return account && !account.disabled ? account.roles : undefined;
       },
     },
-    { ttlMs: auth.session_cache_ms, maxEntries: SESSION_CACHE_ENTRIES },
+    { ttlMs: auth.session_cache_ms, maxEntries: SESSION_CACHE_ENTRIES, outageGraceMs: auth.session_outage_grace_ms },
   );
   const staff = new StaffService(
     inner,

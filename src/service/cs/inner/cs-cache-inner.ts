@@ -55,6 +55,8 @@ export class CsCacheInner {
   private readonly failure = new ThrottledWarning(
     'cs stats cache unavailable; counting in MySQL',
     'cs.stats.cache_error',
+    undefined,
+    'redis',
   );
 
   constructor(

@@ -1,0 +1,179 @@
+import type { Sequelize } from 'sequelize';
+import { logger } from '../log';
+import { outages } from '../log/outage';
+import { statsd } from '../monitor';
+import { isMysqlUnavailable, QUERY_TIMEOUT_CODE } from './errors';
+
+/**
+ * What Sequelize hands its hooks and pools: a mysql2 connection. Sequelize's
+ * typings do not export it (hooks see `unknown`), so this is the part we use.
+ */
+interface PooledConnection {
+  query: (...args: unknown[]) => unknown;
+  execute: (...args: unknown[]) => unknown;
+  destroy: () => void;
+  /** Which replica this connection is to (index in mysql.replicas); absent for the primary. */
+  tandemReplica?: number;
+}
+
+interface ServerAddress {
+  host?: string;
+  port?: number | string;
+}
+
+/** sequelize-pool's Pool, as far as we use it: its factory (create, validate). */
+interface PoolWithFactory {
+  _factory: { create: () => Promise<PooledConnection>; validate: (c: PooledConnection) => boolean };
+}
+
+/** Sequelize's connection manager, as far as the replica failover needs it. */
+interface ConnectionManagerInternals {
+  _connect: (config: ServerAddress) => Promise<PooledConnection & { queryType?: string }>;
+  config: { replication?: { read: ServerAddress[]; write: ServerAddress } };
+  pool: { read?: PoolWithFactory };
+}
+
+/**
+ * The replicas of this process and which are out: a replica that failed a
+ * connection or a read is left out for `outForMs`, then tried again.
+ */
+export class ReplicaSet {
+  private readonly outUntil: number[];
+  private next = 0;
+
+  constructor(
+    readonly addresses: readonly ServerAddress[],
+    private readonly outForMs: number,
+  ) {
+    this.outUntil = addresses.map(() => 0);
+  }
+
+  indexOf(address: ServerAddress): number {
+    return this.addresses.findIndex((a) => a.host === address.host && Number(a.port) === Number(address.port));
+  }
+
+  isOut(index: number, now = Date.now()): boolean {
+    return (this.outUntil[index] ?? 0) > now;
+  }
+
+  /** Takes a replica out for a while: logged once when it goes out, counted every time. */
+  takeOut(index: number, err: unknown): void {
+    statsd.increment('mysql.replica.failures');
+    const now = Date.now();
+    const wasOut = this.isOut(index, now);
+    this.outUntil[index] = now + this.outForMs;
+    if (!wasOut) {
+      const address = this.addresses[index];
+      logger.warn('a MySQL replica failed; reading from the others or the primary for a while', {
+        replica: `${address?.host ?? '?'}:${address?.port ?? '?'}`,
+        out_for_ms: this.outForMs,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /** The replicas to try, in round-robin order, those in service first. */
+  order(): number[] {
+    const n = this.addresses.length;
+    const start = this.next++ % n;
+    const all = Array.from({ length: n }, (_, i) => (start + i) % n);
+    const now = Date.now();
+    return [...all.filter((i) => !this.isOut(i, now)), ...all.filter((i) => this.isOut(i, now))];
+  }
+}
+
+function timeoutError(ms: number): Error {
+  return Object.assign(new Error(`Query inactivity timeout: no answer within ${ms} ms`), {
+    code: QUERY_TIMEOUT_CODE,
+    fatal: true,
+  });
+}
+
+/**
+ * Gives every query on `connection` a deadline: past `timeoutMs` without an
+ * answer (a frozen server, a black-holed host) the query fails and the
+ * connection is destroyed, so the pool does not hand it out again and the
+ * commands queued on it fail at once. mysql2's own `timeout` option is not
+ * used: it covers `query` only, not `execute` (Sequelize's path for bound
+ * parameters), and leaves the connection in the pool.
+ */
+function guardConnection(connection: PooledConnection, timeoutMs: number, onUnavailable: (err: unknown) => void): void {
+  for (const method of ['query', 'execute'] as const) {
+    const original = connection[method].bind(connection);
+    connection[method] = (...args: unknown[]): unknown => {
+      const last = args.length - 1;
+      const callback = args[last];
+      if (typeof callback !== 'function' || timeoutMs <= 0) return original(...args);
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        const err = timeoutError(timeoutMs);
+        onUnavailable(err);
+        connection.destroy();
+        (callback as (err: Error) => void)(err);
+      }, timeoutMs);
+      args[last] = (err: unknown, ...rest: unknown[]): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err && isMysqlUnavailable(err)) onUnavailable(err);
+        (callback as (...a: unknown[]) => void)(err, ...rest);
+      };
+      return original(...args);
+    };
+  }
+}
+
+/**
+ * Deadlines on every MySQL query (mysql.query_timeout_ms), and, with
+ * replicas, a failover for reads: a replica that cannot be connected to, or
+ * fails a read for being unreachable, is taken out for `replicaOutMs`; new
+ * read connections go to the replicas still in service, or to the primary
+ * when none is; and (see createSequelize) the failed read is retried once
+ * on the primary.
+ */
+export function guardMysql(sequelize: Sequelize, options: { queryTimeoutMs: number; replicas?: ReplicaSet }): void {
+  const { queryTimeoutMs, replicas } = options;
+  sequelize.addHook('afterConnect', (raw: unknown, address: unknown) => {
+    const connection = raw as PooledConnection;
+    const index = replicas ? replicas.indexOf(address as ServerAddress) : -1;
+    if (index >= 0) connection.tandemReplica = index;
+    guardConnection(connection, queryTimeoutMs, (err) => {
+      if (index >= 0) replicas?.takeOut(index, err);
+    });
+  });
+  if (!replicas) return;
+  // Sequelize's internals: the read pool's factory is where a new read connection picks its server.
+  const manager = sequelize.connectionManager as unknown as ConnectionManagerInternals;
+  const readPool = manager.pool.read;
+  const replication = manager.config.replication;
+  if (!readPool || !replication) return;
+  const configs = replication.read;
+  const validate = readPool._factory.validate;
+  readPool._factory.validate = (connection) =>
+    validate(connection) && !(connection.tandemReplica !== undefined && replicas.isOut(connection.tandemReplica));
+  readPool._factory.create = async () => {
+    for (const index of replicas.order()) {
+      if (replicas.isOut(index)) break;
+      const config = configs[index];
+      if (!config) continue;
+      try {
+        const connection = await manager._connect(config);
+        connection.queryType = 'read';
+        return connection;
+      } catch (err) {
+        replicas.takeOut(index, err);
+      }
+    }
+    // No replica in service: read from the primary (its connection still belongs to the read pool).
+    const connection = await manager._connect(replication.write);
+    connection.queryType = 'read';
+    return connection;
+  };
+}
+
+/** Marks MySQL as answering again in the outage log (cheap when it was not down). */
+export function mysqlAnswered(): void {
+  outages.up('mysql');
+}
