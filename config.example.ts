@@ -74,8 +74,28 @@ const config: ConfigInput = {
     host: '127.0.0.1',
     /** Thrift port; 0 picks a free one. Default 9090. */
     port: 9090,
-    /** Largest accepted message in bytes; a larger frame closes its connection. Default 16 MiB. */
+    /**
+     * Largest accepted message in bytes, and so the most one connection holds for a message still
+     * arriving; a larger frame closes its connection. Default 16 MiB.
+     */
     max_frame_bytes: 16 * 1024 * 1024,
+    /**
+     * The most all connections together hold for messages still arriving; a message that would pass
+     * it closes its connection (counted as over_total) instead of waiting. Default 64 MiB.
+     */
+    max_buffered_bytes: 64 * 1024 * 1024,
+    /** How long a message may take to arrive once its first byte is in, in ms; 0 turns it off. Default 10000. */
+    read_timeout_ms: 10000,
+    /**
+     * A connection with no byte either way for this long (ms) is closed; 0 keeps idle connections.
+     * Keep it above the idle time of the callers' connection pools. Default 300000.
+     */
+    idle_timeout_ms: 300000,
+    /**
+     * Open connections at most; one more is closed at once and counted. Keep it under the process's
+     * open-file limit (ulimit -n) less what MySQL, Redis and HTTP need. Default 512.
+     */
+    max_connections: 512,
     /** Client networks allowed to connect, in CIDR form ('10.0.0.0/8'); empty allows all. */
     allowed_networks: [],
   },

@@ -176,7 +176,13 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   const inFlight = new InFlight();
   const thriftServer = new ThriftServer({
     processor: modules.thriftProcessor(resources, inFlight),
-    maxFrameBytes: config.thrift.max_frame_bytes,
+    limits: {
+      maxFrameBytes: config.thrift.max_frame_bytes,
+      maxBufferedBytes: config.thrift.max_buffered_bytes,
+      readTimeoutMs: config.thrift.read_timeout_ms,
+      idleTimeoutMs: config.thrift.idle_timeout_ms,
+      maxConnections: config.thrift.max_connections,
+    },
     allowedNetworks: config.thrift.allowed_networks,
     inFlight,
   });

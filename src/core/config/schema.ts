@@ -107,7 +107,35 @@ export const configSchema = z
         .int()
         .min(1024)
         .default(16 * 1024 * 1024)
-        .describe('Largest accepted Thrift message; a larger one closes its connection.'),
+        .describe(
+          'Largest accepted Thrift message, and so the most one connection holds for a message still arriving; a larger one closes its connection.',
+        ),
+      max_buffered_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(64 * 1024 * 1024)
+        .describe(
+          'The most all Thrift connections together hold for messages still arriving; a message that would pass it closes its connection and is counted.',
+        ),
+      read_timeout_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(10_000)
+        .describe('How long a Thrift message may take to arrive once its first byte is in; 0 turns the deadline off.'),
+      idle_timeout_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(300_000)
+        .describe('A Thrift connection with no byte either way for this long is closed; 0 keeps idle connections.'),
+      max_connections: z
+        .number()
+        .int()
+        .min(1)
+        .default(512)
+        .describe('Open Thrift connections at most; one more is closed at once and counted.'),
       allowed_networks: z
         .array(z.string())
         .refine(

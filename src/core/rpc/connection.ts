@@ -3,6 +3,8 @@ import thrift from 'thrift';
 import { BinaryWriter } from './binary-writer';
 import type { ThriftConnectionState } from '../ctx';
 import { runWithConnection } from './connection-state';
+import { type ByteBudget, type ThriftLimits } from './limits';
+import { MessageScanner } from './message-scanner';
 import { Outbox } from './outbox';
 
 /** What the generated `Processor` classes have in common. */
@@ -10,12 +12,18 @@ export interface ThriftProcessor {
   process(input: thrift.TProtocol, output: thrift.TProtocol): void;
 }
 
-export type RejectReason = 'garbage' | 'oversize' | 'malformed' | 'not_allowed';
+export type RejectReason =
+  | 'garbage'
+  | 'oversize'
+  | 'malformed'
+  | 'protocol'
+  | 'not_allowed'
+  | 'too_many_connections'
+  | 'over_total'
+  | 'read_timeout'
+  | 'idle_timeout';
 
 type ProtocolClass = new (trans: thrift.TTransport) => thrift.TProtocol;
-
-// The typings do not declare it, but the library exports it.
-const { InputBufferUnderrunError } = thrift as unknown as { InputBufferUnderrunError: new () => Error };
 
 const BINARY_MARK = 0x80;
 const BINARY_VERSION = 0x01;
@@ -51,28 +59,43 @@ export function detectFraming(head: Buffer): Framing | 'pending' | 'garbage' {
 
 export interface ConnectionHooks {
   processor: ThriftProcessor;
-  maxFrameBytes: number;
+  limits: ThriftLimits;
+  budget: ByteBudget;
   onReject: (reason: RejectReason, detail: string) => void;
 }
+
+/** Message types in the version word (binary) or the second byte (compact). */
+const CALL = 1;
+const ONEWAY = 4;
 
 /**
  * One client connection: detects its framing, cuts the byte stream into
  * messages and hands each complete message to the processor exactly once.
  *
- * Unlike the bare library's server, a framed message is processed once from
- * its own frame, so no InputBufferUnderrunError is thrown (and no stack
- * captured) after every message. Any fault of the client (garbage, an
- * oversize frame, a message the protocol cannot read) closes this
- * connection only.
+ * A framed message is processed once from its own frame; an unframed one is
+ * followed chunk by chunk by a MessageScanner and decoded once when whole,
+ * so receiving a message costs time linear in its size either way. What a
+ * connection holds for a message still arriving is bounded per connection
+ * (the largest message), across connections (a ByteBudget) and in time (a
+ * read deadline). Any fault of the client (garbage, an oversize frame, a
+ * message type other than CALL or ONEWAY, a message the protocol cannot read)
+ * closes this connection only.
  */
 export class ThriftConnection {
   private framing: Framing | undefined;
+  /** Bytes of a message still arriving (or, before detection, the first bytes). */
   private chunks: Buffer[] = [];
   private buffered = 0;
-  /** Bytes the framed message being received needs in all; until then, chunks are only queued. */
+  /** Bytes the framed message being received needs in all, length prefix included; 0 between messages. */
   private needed = 0;
+  /** Bytes taken from the budget for the message being received. */
+  private reserved = 0;
+  private scanner: MessageScanner | undefined;
+  private readTimer: NodeJS.Timeout | undefined;
   /** The protocol replies are written to; each message starts with nothing pending in it. */
   private output: thrift.TProtocol | undefined;
+  /** Where replies to ONEWAY messages go: nowhere. */
+  private discard: thrift.TProtocol | undefined;
   private Protocol: ProtocolClass | undefined;
   private closed = false;
   private readonly state: ThriftConnectionState;
@@ -88,11 +111,12 @@ export class ThriftConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // A reset or a client gone mid-frame ends up here: drop this connection quietly.
     socket.on('error', () => this.destroy());
-    socket.on('close', () => {
-      this.closed = true;
-      this.chunks = [];
-      this.outbox.drop();
-    });
+    socket.on('close', () => this.release());
+    const idle = hooks.limits.idleTimeoutMs;
+    if (idle > 0) {
+      socket.setTimeout(idle);
+      socket.on('timeout', () => this.reject('idle_timeout', `no byte either way for ${idle} ms`));
+    }
   }
 
   private reject(reason: RejectReason, detail: string): void {
@@ -103,10 +127,15 @@ export class ThriftConnection {
     this.destroy();
   }
 
-  destroy(): void {
+  /** Forgets the message being received and gives its bytes back to the budget. */
+  private release(): void {
     this.closed = true;
-    this.chunks = [];
+    this.clearMessage();
     this.outbox.drop();
+  }
+
+  destroy(): void {
+    this.release();
     this.socket.destroy();
   }
 
@@ -116,46 +145,64 @@ export class ThriftConnection {
     this.socket.end();
   }
 
-  private take(): Buffer {
-    const all = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.buffered);
+  private clearMessage(): void {
     this.chunks = [];
     this.buffered = 0;
-    return all;
+    this.needed = 0;
+    if (this.reserved > 0) this.hooks.budget.give(this.reserved);
+    this.reserved = 0;
+    if (this.readTimer) clearTimeout(this.readTimer);
+    this.readTimer = undefined;
   }
 
-  private keep(rest: Buffer): void {
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered = rest.length;
+  /** A message has begun and is not whole: it must be whole within the read deadline. */
+  private startReadDeadline(): void {
+    const ms = this.hooks.limits.readTimeoutMs;
+    if (this.readTimer || ms <= 0) return;
+    this.readTimer = setTimeout(() => {
+      this.readTimer = undefined;
+      this.reject('read_timeout', `a message begun ${ms} ms ago is still not whole (${this.buffered} bytes in)`);
+    }, ms);
+  }
+
+  /** Takes `bytes` more from the budget for the message being received; closes the connection if they do not fit. */
+  private reserve(bytes: number): boolean {
+    if (this.hooks.budget.take(bytes)) {
+      this.reserved += bytes;
+      return true;
+    }
+    const { budget } = this.hooks;
+    this.reject(
+      'over_total',
+      `${bytes} bytes more would pass thrift.max_buffered_bytes (${budget.inUse} of ${budget.max} in use)`,
+    );
+    return false;
   }
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    // A large frame arrives in many chunks: join them once it is whole, not again on every chunk.
-    if (this.buffered < this.needed) return;
     if (!this.framing) {
-      const head = this.take();
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      const head = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
       const found = detectFraming(head);
-      this.keep(head);
-      if (found === 'pending') return;
+      if (found === 'pending') {
+        this.startReadDeadline();
+        return;
+      }
+      this.clearMessage();
       if (found === 'garbage') return this.reject('garbage', `first bytes ${head.subarray(0, 8).toString('hex')}`);
       this.setup(found);
+      chunk = head;
     }
-    if (this.framing?.framed) this.drainFramed();
-    else this.drainUnframed();
+    if (this.framing?.framed) this.onFramed(chunk);
+    else this.onUnframed(chunk);
   }
 
-  private setup(framing: Framing): void {
-    this.framing = framing;
-    this.Protocol = framing.protocol === 'binary' ? thrift.TBinaryProtocol : thrift.TCompactProtocol;
-    const write = (buf: Buffer): void => {
-      if (!this.closed) this.outbox.push(buf);
-    };
+  private makeOutput(framing: Framing, write: (buf: Buffer) => void): thrift.TProtocol {
     if (framing.protocol === 'binary') {
       // Replies in the binary protocol, the common case, are encoded without the library's per-value buffers.
-      this.output = new BinaryWriter(framing.framed, write) as unknown as thrift.TProtocol;
-      return;
+      return new BinaryWriter(framing.framed, write) as unknown as thrift.TProtocol;
     }
     const Transport = framing.framed ? thrift.TFramedTransport : thrift.TBufferedTransport;
     // The typings miss the constructor's (buffer, onFlush) form.
@@ -167,7 +214,7 @@ export class ThriftConnection {
       outBuffers: Buffer[];
       outCount: number;
     };
-    const protocol = new this.Protocol(transport);
+    const protocol = new thrift.TCompactProtocol(transport);
     const begin = protocol.writeMessageBegin.bind(protocol);
     // The library's transports keep what a reply that failed half-way wrote, and would send it in front
     // of the next message: each message starts afresh, as BinaryWriter's do.
@@ -176,65 +223,119 @@ export class ThriftConnection {
       transport.outCount = 0;
       begin(name, type, seqid);
     };
-    this.output = protocol;
+    return protocol;
   }
 
-  private process(transport: thrift.TTransport): void {
+  private setup(framing: Framing): void {
+    this.framing = framing;
+    this.Protocol = framing.protocol === 'binary' ? thrift.TBinaryProtocol : thrift.TCompactProtocol;
+    if (!framing.framed) this.scanner = new MessageScanner(framing.protocol === 'compact');
+    this.output = this.makeOutput(framing, (buf) => {
+      if (!this.closed) this.outbox.push(buf);
+    });
+  }
+
+  /**
+   * Serves one whole message (no length prefix): a CALL is answered, a
+   * ONEWAY is run and not answered, anything else closes the connection.
+   */
+  private serve(message: Buffer, transport: thrift.TTransport): void {
+    const compact = this.framing?.protocol === 'compact';
+    const mark = message[0];
+    const type = compact ? ((message[1] ?? 0) >> 5) & 0x07 : message[3];
+    if (mark !== (compact ? COMPACT_MARK : BINARY_MARK) || (!compact && message[1] !== BINARY_VERSION)) {
+      return this.reject('garbage', `a message starting ${message.subarray(0, 4).toString('hex')}`);
+    }
+    if (type !== CALL && type !== ONEWAY) {
+      return this.reject('protocol', `message type ${type}; only CALL (1) and ONEWAY (4) are served`);
+    }
+    let output = this.output as thrift.TProtocol;
+    if (type === ONEWAY) {
+      this.discard ??= this.makeOutput(this.framing as Framing, () => undefined);
+      output = this.discard;
+    }
     const Protocol = this.Protocol as ProtocolClass;
-    runWithConnection(this.state, () =>
-      this.hooks.processor.process(new Protocol(transport), this.output as thrift.TProtocol),
-    );
-  }
-
-  private drainFramed(): void {
-    const max = this.hooks.maxFrameBytes;
-    while (!this.closed && this.buffered >= 4) {
-      const all = this.take();
-      const size = all.readInt32BE(0);
-      if (size <= 0 || size > max) {
-        return this.reject(size <= 0 ? 'garbage' : 'oversize', `frame of ${size} bytes, limit ${max}`);
-      }
-      if (all.length < 4 + size) {
-        this.keep(all);
-        this.needed = 4 + size;
-        return;
-      }
-      this.needed = 0;
-      const frame = all.subarray(4, 4 + size);
-      this.keep(all.subarray(4 + size));
-      const FramedCtor = thrift.TFramedTransport as unknown as new (buffer: Buffer) => thrift.TTransport;
-      try {
-        this.process(new FramedCtor(frame));
-      } catch (err) {
-        return this.reject('malformed', (err as Error).message);
-      }
+    try {
+      runWithConnection(this.state, () => this.hooks.processor.process(new Protocol(transport), output));
+    } catch (err) {
+      this.reject('malformed', (err as Error).message);
     }
   }
 
-  private drainUnframed(): void {
-    const max = this.hooks.maxFrameBytes;
-    while (!this.closed && this.buffered > 0) {
-      const all = this.take();
-      if (all.length > max) return this.reject('oversize', `unframed message over ${max} bytes`);
+  private onFramed(chunk: Buffer): void {
+    let buf = chunk;
+    if (this.needed > 0 || this.buffered > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      // A large frame arrives in many chunks: join them once it is whole, not again on every chunk.
+      if (this.buffered < Math.max(this.needed, 4)) return;
+      buf = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
+      this.clearMessage();
+    }
+    const max = this.hooks.limits.maxFrameBytes;
+    const FramedCtor = thrift.TFramedTransport as unknown as new (buffer: Buffer) => thrift.TTransport;
+    let at = 0;
+    while (!this.closed && at < buf.length) {
+      const left = buf.length - at;
+      if (left < 4) return this.hold(buf.subarray(at), 4);
+      const size = buf.readInt32BE(at);
+      if (size <= 0 || size > max) {
+        return this.reject(size <= 0 ? 'garbage' : 'oversize', `frame of ${size} bytes, limit ${max}`);
+      }
+      if (left < 4 + size) {
+        if (!this.reserve(4 + size)) return;
+        return this.hold(buf.subarray(at), 4 + size);
+      }
+      const frame = buf.subarray(at + 4, at + 4 + size);
+      at += 4 + size;
+      this.serve(frame, new FramedCtor(frame));
+    }
+  }
+
+  /** Keeps the start of a framed message until `needed` bytes are in, within the read deadline. */
+  private hold(part: Buffer, needed: number): void {
+    this.chunks = [part];
+    this.buffered = part.length;
+    this.needed = needed;
+    this.startReadDeadline();
+  }
+
+  private onUnframed(chunk: Buffer): void {
+    const scanner = this.scanner as MessageScanner;
+    const max = this.hooks.limits.maxFrameBytes;
+    let at = 0;
+    while (!this.closed && at < chunk.length) {
+      let end: number;
+      try {
+        end = scanner.feed(chunk, at);
+      } catch (err) {
+        return this.reject('malformed', (err as Error).message);
+      }
+      if (end < 0) {
+        if (scanner.claimed > max) return this.reject('oversize', `unframed message over ${max} bytes`);
+        const rest = at === 0 ? chunk : chunk.subarray(at);
+        if (!this.reserve(rest.length)) return;
+        this.chunks.push(rest);
+        this.buffered += rest.length;
+        if (this.buffered > max) return this.reject('oversize', `unframed message over ${max} bytes`);
+        this.startReadDeadline();
+        return;
+      }
+      const tail = chunk.subarray(at, end);
+      const message = this.buffered === 0 ? tail : Buffer.concat([...this.chunks, tail], this.buffered + tail.length);
+      this.clearMessage();
+      scanner.reset();
+      at = end;
+      if (message.length > max) return this.reject('oversize', `unframed message over ${max} bytes`);
       const transport = new thrift.TBufferedTransport() as unknown as {
         inBuf: Buffer;
         readCursor: number;
         writeCursor: number;
       };
-      transport.inBuf = all;
+      transport.inBuf = message;
       transport.readCursor = 0;
-      transport.writeCursor = all.length;
-      try {
-        this.process(transport as unknown as thrift.TTransport);
-      } catch (err) {
-        if (err instanceof InputBufferUnderrunError) {
-          // Not a whole message yet: wait for more bytes.
-          this.keep(all);
-          return;
-        }
-        return this.reject('malformed', (err as Error).message);
-      }
-      this.keep(all.subarray(transport.readCursor));
+      transport.writeCursor = message.length;
+      this.serve(message, transport as unknown as thrift.TTransport);
     }
   }
 }

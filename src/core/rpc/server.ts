@@ -4,10 +4,11 @@ import { logger } from '../log';
 import { prom, statsd } from '../monitor';
 import { type RejectReason, ThriftConnection, type ThriftProcessor } from './connection';
 import type { InFlight } from './in-flight';
+import { ByteBudget, type ThriftLimits, thriftNow } from './limits';
 
 export interface ThriftServerOptions {
   processor: ThriftProcessor;
-  maxFrameBytes: number;
+  limits: ThriftLimits;
   /** CIDR networks allowed to connect; empty allows every address. */
   allowedNetworks: readonly string[];
   inFlight: InFlight;
@@ -41,9 +42,11 @@ export class ThriftServer {
   private readonly server: net.Server;
   private readonly connections = new Set<ThriftConnection>();
   private readonly allowList: net.BlockList | undefined;
+  private readonly budget: ByteBudget;
 
   constructor(private readonly options: ThriftServerOptions) {
     this.allowList = buildAllowList(options.allowedNetworks);
+    this.budget = new ByteBudget(options.limits.maxBufferedBytes);
     this.server = net.createServer((socket) => this.onConnection(socket));
     this.server.on('error', (err) => logger.error('thrift server error', { error: err.message }));
   }
@@ -51,7 +54,9 @@ export class ThriftServer {
   private onReject(reason: RejectReason, detail: string, remote: string | undefined): void {
     statsd.increment(`thrift.rejected.${reason}`);
     prom.thriftRejected.inc({ reason });
-    logger.warn('thrift connection closed', { reason, detail, remote });
+    // An idle client is no fault: its close is counted, and logged below warn.
+    const level = reason === 'idle_timeout' ? 'info' : 'warn';
+    logger.log(level, 'thrift connection closed', { reason, detail, remote });
   }
 
   private onConnection(socket: net.Socket): void {
@@ -61,13 +66,29 @@ export class ThriftServer {
       socket.destroy();
       return;
     }
+    const { limits } = this.options;
+    if (this.connections.size >= limits.maxConnections) {
+      // Closed at once rather than queued: a client told no can try another instance.
+      this.onReject(
+        'too_many_connections',
+        `${this.connections.size} open, thrift.max_connections is ${limits.maxConnections}`,
+        remote,
+      );
+      socket.destroy();
+      return;
+    }
     const connection = new ThriftConnection(socket, {
       processor: this.options.processor,
-      maxFrameBytes: this.options.maxFrameBytes,
+      limits,
+      budget: this.budget,
       onReject: (reason, detail) => this.onReject(reason, detail, remote),
     });
     this.connections.add(connection);
-    socket.once('close', () => this.connections.delete(connection));
+    thriftNow.connections = this.connections.size;
+    socket.once('close', () => {
+      this.connections.delete(connection);
+      thriftNow.connections = this.connections.size;
+    });
   }
 
   listen(port: number, host: string): Promise<net.AddressInfo> {
