@@ -37,8 +37,20 @@ const config: ConfigInput = {
     request_timeout_ms: 10000,
     /** Idle keep-alive timeout in ms; keep it above your load balancer's. Default 65000. */
     keep_alive_timeout_ms: 65000,
-    /** Take the client address from X-Forwarded-For; only behind a proxy you run. Default false. */
+    /**
+     * Which X-Forwarded-For entry is the client, counted from the right as Express's `trust proxy`
+     * does: the number of proxies in front of tandem (1 for one load balancer), or the networks of
+     * those proxies (['10.0.0.0/8']). false (or 0) uses the socket's address. The leftmost entry,
+     * which the client writes itself, is never believed unless every hop is a trusted proxy.
+     * Default false. Env: TANDEM_HTTP_TRUST_PROXY=1 or =10.0.0.0/8,192.168.0.0/16.
+     */
     trust_proxy: false,
+    /** A request's headers and body must have arrived within this many ms, else 408 and closed. Default 30000. */
+    body_timeout_ms: 30000,
+    /** A request's headers must have arrived within this many ms (at most body_timeout_ms). Default 10000. */
+    headers_timeout_ms: 10000,
+    /** Serve the API pages /docs and /openapi.json. Default true; turn off where nobody should browse the API. */
+    docs: true,
     /** Browser origins allowed to call the API (CORS), e.g. 'https://backoffice.example.com'; empty allows none. */
     cors_origins: [],
   },
@@ -67,6 +79,19 @@ const config: ConfigInput = {
     login_max_failures_per_address: 20,
     /** The window over which failed logins are counted, in seconds. Default 900. */
     login_window_seconds: 900,
+  },
+
+  metrics: {
+    /**
+     * Serve GET /metrics on a port of its own (0 picks a free one), bound to metrics.host, instead
+     * of on the HTTP port; Prometheus scrapes it there, and the public port has no /metrics.
+     * Default null (on the HTTP port).
+     */
+    port: null,
+    /** Address the metrics port binds, when it has one. Default 127.0.0.1. */
+    host: '127.0.0.1',
+    /** Client networks (CIDR) allowed to read /metrics, e.g. ['10.0.0.0/8']; others get 403. Empty allows all. */
+    allowed_networks: [],
   },
 
   thrift: {

@@ -57,6 +57,14 @@ export const ERROR_CODES = {
   INTEGER_OUT_OF_RANGE: { code: 1005, message: 'The field {field} is beyond the safe integer range.' },
   UNSUPPORTED_MEDIA_TYPE: { code: 1006, message: 'Send the body as application/json.' },
   METHOD_NOT_ALLOWED: { code: 1007, message: 'The method {method} is not allowed on {path}.' },
+  BODY_UNREADABLE: {
+    code: 1010,
+    message: 'The request body could not be read as its Content-Encoding ({encoding}) says; send it again whole.',
+  },
+  UNSUPPORTED_CONTENT_ENCODING: {
+    code: 1011,
+    message: 'The Content-Encoding {encoding} is not supported; send the body as identity, gzip, deflate or br.',
+  },
 
   // User: customer-service events (1100–1199).
   CS_EVENT_NOT_FOUND: { code: 1100, message: 'Customer-service event {id} was not found.' },

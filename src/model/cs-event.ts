@@ -24,6 +24,8 @@ export interface CsEventRow extends Model<InferAttributes<CsEventRow>, InferCrea
   compensation: string;
   content: string;
   request_key: string | null;
+  /** Who the request key belongs to (`staff:7`, `service:order`); '' for rows from before keys had owners. */
+  request_scope: CreationOptional<string>;
   created_at: CreationOptional<Date>;
   updated_at: CreationOptional<Date>;
   deleted_at: CreationOptional<Date | null>;
@@ -79,6 +81,7 @@ export function defineCsModels(sequelize: Sequelize): CsModels {
     compensation: { type: DataTypes.DECIMAL(12, 2), allowNull: false },
     content: { type: DataTypes.TEXT, allowNull: false },
     request_key: { type: DataTypes.STRING(64), allowNull: true },
+    request_scope: { type: DataTypes.STRING(100), allowNull: false, defaultValue: '' },
   });
   const CsCategory = defineEntity<CsCategoryRow>(sequelize, 'cs_event_category', {
     parent_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false },

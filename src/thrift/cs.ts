@@ -1,5 +1,6 @@
 import type Int64 from 'node-int64';
 import { fieldErrors, validationFailed } from '../core/api/route';
+import { currentContext } from '../core/ctx';
 import { decimalToI64, i64ToDecimal, i64ToNumber, numberToI64 } from '../core/rpc';
 import { enumCodec } from './enum-codec';
 import type { CsDomain } from '../service/cs';
@@ -70,6 +71,19 @@ function decodeCreate(req: CreateCsEventRequest): { creatorId: number; input: Ne
   };
 }
 
+/**
+ * The owner of a Thrift caller's request keys: the service name it gave
+ * (hello, or a THeader), else its peer address, so that one caller's key
+ * never finds another caller's event.
+ */
+function callingServiceScope(): string {
+  const ctx = currentContext();
+  const name = ctx?.caller ?? ctx?.connection?.caller;
+  // request_scope holds 100 characters.
+  if (name) return `service:${name}`.slice(0, 100);
+  return `peer:${ctx?.connection?.peer ?? ctx?.clientAddress ?? 'unknown'}`;
+}
+
 function toPage(page: Page<DomainEvent>): CsEventPage {
   return new CsEventPage({
     items: page.items.map(toIdl),
@@ -84,8 +98,8 @@ export function csThriftMethods(cs: CsDomain) {
   return {
     create_cs_event: async (request: CreateCsEventRequest): Promise<CsEvent> => {
       const { creatorId, input } = decodeCreate(request);
-      // A sibling service acts as the system or on behalf of the staff member it names.
-      return toIdl(await cs.events.create({ id: creatorId, admin: false }, input));
+      // A sibling service acts as the system or on behalf of the staff member it names; its request keys are its own.
+      return toIdl(await cs.events.create({ id: creatorId, admin: false, keyScope: callingServiceScope() }, input));
     },
     get_cs_event: async (id: Int64): Promise<CsEvent> => toIdl(await cs.events.get(i64ToNumber(id, 'id'))),
     list_cs_events_by_user: async (userId: Int64, page: number, pageSize: number): Promise<CsEventPage> => {

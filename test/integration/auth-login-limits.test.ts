@@ -24,7 +24,7 @@ beforeAll(async () => {
   app = await startTestApp({
     mysql: { database: db.database },
     redis: { key_prefix: freshRedisPrefix() },
-    http: { trust_proxy: true },
+    http: { trust_proxy: 1 },
     auth: {
       login_max_failures_per_user: PER_USER,
       login_max_failures_per_address: PER_ADDRESS,

@@ -35,6 +35,7 @@ export function authRoutes(staff: StaffService): Route[] {
       body: loginBody,
       response: z.object({ token: z.string(), expires_in: z.number(), staff: profile }),
       errors: ['AUTH_BAD_CREDENTIALS', 'AUTH_RATE_LIMITED', 'AUTH_ACCOUNT_DISABLED'],
+      noStore: true,
       handler: ({ body, ctx }) => staff.login(body.username, body.password, ctx.clientAddress ?? 'unknown'),
     }),
     defineRoute({
@@ -57,6 +58,7 @@ export function authRoutes(staff: StaffService): Route[] {
       tags,
       permission: 'authenticated',
       response: profile,
+      noStore: true,
       handler: ({ ctx }) => {
         if (!ctx.staff) throw new AuthError('AUTH_REQUIRED');
         return staff.me(ctx.staff.id);

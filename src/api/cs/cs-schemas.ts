@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { decimalId, decimalInt, MAX_PAGE } from '../ids';
 import { CS_MAX_PRIORITY, CS_SOURCES, CS_STATUSES, CS_USER_TYPES, MAX_PAGE_SIZE } from '../../service/cs/cs-types';
 
-const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const id = decimalId;
 /** A calendar day that exists: 2024-02-30 matches the pattern but is refused. */
 const date = z
   .string()
@@ -86,7 +87,7 @@ export const listQuery = z.strictObject({
   status: statusList.optional().describe('One status or several, comma-separated.'),
   category_id: id.optional().describe('Matches the category and everything below it.'),
   user_type: z.enum(CS_USER_TYPES).optional(),
-  priority: z.coerce.number().int().min(0).max(CS_MAX_PRIORITY).optional(),
+  priority: decimalInt(0, CS_MAX_PRIORITY).optional(),
   source: z.enum(CS_SOURCES).optional(),
   phone: z.string().max(32).optional(),
   handler: z
@@ -99,8 +100,8 @@ export const listQuery = z.strictObject({
     .optional(),
   created_from: date.optional().describe('First day, inclusive (UTC).'),
   created_to: date.optional().describe('Last day, inclusive: the whole day counts (UTC).'),
-  page: z.coerce.number().int().min(1).default(1),
-  page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+  page: decimalInt(1, MAX_PAGE).default(1),
+  page_size: decimalInt(1, MAX_PAGE_SIZE).default(20),
 });
 
 export const recordSchema = z.object({

@@ -6,10 +6,11 @@ import { RULE_NAMES } from '../../service/risk/risk-rules';
 import { REPORT_STATUSES, RISK_STATUSES } from '../../service/risk/risk-types';
 import { MAX_PAGE_SIZE } from '../../service/cs/cs-types';
 import { actorOf } from '../actor';
+import { decimalInt, decimalU64, MAX_PAGE } from '../ids';
 
 registerHttpStatus({ RISK_ORDER_NOT_FOUND: 404, RISK_ALREADY_REVIEWED: 409 });
 
-const orderId = z.object({ order_id: z.string().regex(/^\d{1,20}$/, 'expected an order id of digits') });
+const orderId = z.object({ order_id: decimalU64 });
 
 const flaggedSchema = z.object({
   order_id: z.string(),
@@ -48,8 +49,8 @@ export function riskRoutes(risk: RiskDomain): Route[] {
       query: z.strictObject({
         status: z.enum(RISK_STATUSES).optional(),
         rule: z.enum(RULE_NAMES as [string, ...string[]]).optional(),
-        page: z.coerce.number().int().min(1).default(1),
-        page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
+        page: decimalInt(1, MAX_PAGE).default(1),
+        page_size: decimalInt(1, MAX_PAGE_SIZE).default(20),
       }),
       response: z.object({ items: z.array(flaggedSchema), total: z.number(), page: z.number(), page_size: z.number() }),
       handler: async ({ query }) => {

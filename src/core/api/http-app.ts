@@ -1,7 +1,7 @@
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isPromiseLike } from '../async/promise';
-import { asTandemError, ServerError, type TandemError, UserError } from '../../exception';
+import { asTandemError, ServerError, TandemError, UserError } from '../../exception';
 import { newContext, type RequestContext, requestIdFrom, roundedMs, runWithContext, elapsedMs } from '../ctx';
 import { logAccess, logger } from '../log';
 import { metricSegment, prom, statsd } from '../monitor';
@@ -15,7 +15,12 @@ export interface HttpAppOptions {
   routes: Route[];
   bodyLimit: string;
   jsonMaxDepth: number;
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For entry is the client, as Express's `trust proxy`:
+   * a number of proxy hops or the proxies' networks, counted from the right;
+   * false (or 0) takes the socket's address.
+   */
+  trustProxy: false | number | readonly string[];
   accessLog: boolean;
   /**
    * The ceiling of one request, authentication included (http.request_timeout_ms):
@@ -60,6 +65,8 @@ declare module 'express-serve-static-core' {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** For answers that carry a secret (a session token) or a person's data: no cache may keep them. */
+const NO_STORE: readonly string[] = ['Cache-Control', 'no-store'];
 
 /** Writes an envelope: the body and every header of the answer. */
 type Answer = (res: Response, status: number, body: unknown, requestId: string, extra?: readonly string[]) => void;
@@ -195,12 +202,30 @@ function onResponseDone(req: Request, res: Response, ctx: RequestContext, access
   }
 }
 
-function errorFromExpress(err: unknown, limit: string): TandemError {
-  const type = (err as { type?: unknown } | null)?.type;
+/** The Content-Encoding a request declared, short enough to repeat in a message. */
+function contentEncodingOf(req: Request): string {
+  return (req.headers['content-encoding'] ?? 'identity').slice(0, 32);
+}
+
+/**
+ * Our error for what the body parser (body-parser, raw-body, zlib) failed
+ * with. Any other error it raises with a 4xx status (http-errors) is the
+ * client's body that could not be read, never ours: a corrupt gzip stream is
+ * a zlib error that body-parser passes on with status 400 and no type.
+ */
+function errorFromExpress(err: unknown, limit: string, req: Request): TandemError {
+  if (err instanceof TandemError) return err;
+  const parserError = err as { type?: unknown; status?: unknown } | null;
+  const type = parserError?.type;
   if (type === 'entity.parse.failed') return new UserError('MALFORMED_JSON', { cause: err });
   if (type === 'entity.too.large') return new UserError('BODY_TOO_LARGE', { params: { limit }, cause: err });
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return new UserError('UNSUPPORTED_MEDIA_TYPE', { cause: err });
+  if (type === 'encoding.unsupported') {
+    return new UserError('UNSUPPORTED_CONTENT_ENCODING', { params: { encoding: contentEncodingOf(req) }, cause: err });
+  }
+  if (type === 'charset.unsupported') return new UserError('UNSUPPORTED_MEDIA_TYPE', { cause: err });
+  const status = parserError?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new UserError('BODY_UNREADABLE', { params: { encoding: contentEncodingOf(req) }, cause: err });
   }
   return asTandemError(err);
 }
@@ -260,10 +285,13 @@ function respond(
   const query: unknown = route.query ? req.query : undefined;
   const input = validateInput(route, { params: req.params, query, body: req.body as unknown });
   const data = route.handler({ ...input, ctx });
+  const extra = route.noStore ? NO_STORE : undefined;
   if (isPromiseLike(data)) {
-    return Promise.resolve(data).then((value) => answer(res, route.status, okEnvelope(value ?? null), ctx.requestId));
+    return Promise.resolve(data).then((value) =>
+      answer(res, route.status, okEnvelope(value ?? null), ctx.requestId, extra),
+    );
   }
-  answer(res, route.status, okEnvelope(data ?? null), ctx.requestId);
+  answer(res, route.status, okEnvelope(data ?? null), ctx.requestId, extra);
   return undefined;
 }
 
@@ -276,26 +304,33 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.set('trust proxy', options.trustProxy);
+  const trustProxy = options.trustProxy === 0 ? false : options.trustProxy;
+  // A number or a list of networks makes Express (proxy-addr) walk X-Forwarded-For from the right.
+  app.set('trust proxy', Array.isArray(trustProxy) ? [...(trustProxy as readonly string[])] : trustProxy);
 
   const json = express.json({ limit: options.bodyLimit, strict: true });
-  const parseBody = (req: Request, res: Response, next: NextFunction): void => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return next();
-    json(req, res, (err?: unknown) => {
-      if (err) return next(err);
-      if (depthExceeds(req.body, options.jsonMaxDepth)) {
-        return next(
-          new UserError('BAD_REQUEST', {
-            params: { reason: `JSON nested deeper than ${options.jsonMaxDepth} levels.` },
-          }),
-        );
-      }
-      next();
+  /**
+   * Reads and parses the JSON body of a route that declares one. It runs
+   * after the route's auth check: a stranger's body is never parsed (Node
+   * discards it unread once the 401 is sent).
+   */
+  const readBody = (req: Request, res: Response): Promise<void> =>
+    new Promise((resolve, reject) => {
+      json(req, res, (err?: unknown) => {
+        if (err) return reject(errorFromExpress(err, options.bodyLimit, req));
+        if (depthExceeds(req.body, options.jsonMaxDepth)) {
+          return reject(
+            new UserError('BAD_REQUEST', {
+              params: { reason: `JSON nested deeper than ${options.jsonMaxDepth} levels.` },
+            }),
+          );
+        }
+        resolve();
+      });
     });
-  };
-  // Security headers, CORS and the JSON body run inside the entry middleware rather than as router
-  // layers of their own: every layer costs each request a pass through Express's router.
-  const before: express.RequestHandler[] = [...(options.before ?? []), parseBody];
+  // Security headers and CORS run inside the entry middleware rather than as router layers of
+  // their own: every layer costs each request a pass through Express's router.
+  const before: express.RequestHandler[] = [...(options.before ?? [])];
   const runBefore = (i: number, req: Request, res: Response, next: NextFunction): void => {
     const step = before[i];
     if (!step) return next();
@@ -317,7 +352,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       requestIdFrom(req.headers['x-request-id'] as string | undefined, req.headers.traceparent as string | undefined),
     );
     // Without a trusted proxy req.ip is the socket's address; reading it directly skips proxy-addr.
-    ctx.clientAddress = options.trustProxy ? req.ip : req.socket.remoteAddress;
+    ctx.clientAddress = trustProxy === false ? req.socket.remoteAddress : req.ip;
     req.tandem = ctx;
     // No route answers OPTIONS: it is a CORS preflight that the CORS middleware answers, or a 404.
     if (req.method === 'OPTIONS') setOtherHeaders(req, res, ctx);
@@ -330,6 +365,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   for (const route of options.routes) {
     const authorize = route.permission !== 'public' ? options.authorize : undefined;
     const method = route.method.toUpperCase();
+    const hasBody = route.body !== undefined && method !== 'GET' && method !== 'DELETE';
     const metrics = new RouteMetricsSet(method, route.path);
     app[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
       const ctx = req.tandem as RequestContext;
@@ -346,6 +382,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       try {
         if (authorize) {
           authorize(route, req, ctx)
+            .then(() => (hasBody ? readBody(req, res) : undefined))
+            .then(() => respond(answer, route, req, res, ctx))
+            .catch(next);
+          return;
+        }
+        if (hasBody) {
+          readBody(req, res)
             .then(() => respond(answer, route, req, res, ctx))
             .catch(next);
           return;
@@ -371,7 +414,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const ctx = req.tandem ?? newContext('http');
-    sendError(answer, res, errorFromExpress(err, options.bodyLimit), ctx);
+    sendError(answer, res, errorFromExpress(err, options.bodyLimit, req), ctx);
   });
 
   return app;
@@ -417,9 +460,35 @@ function constructorWithPrototype<T>(base: T, prototype: object): T | undefined 
  * and again. Born with the right prototype, Express's call changes nothing:
  * under 100 bytes promoted per scavenge, and 40% less allocated per request.
  */
-export function createHttpServer(app: express.Express): http.Server {
+export function createHttpServer(app: express.Express, deadlines?: RequestDeadlines): http.Server {
   const IncomingMessage = constructorWithPrototype(http.IncomingMessage, app.request);
   const ServerResponse = constructorWithPrototype(http.ServerResponse, app.response);
-  if (!IncomingMessage || !ServerResponse) return http.createServer(app);
-  return http.createServer({ IncomingMessage, ServerResponse }, app);
+  const timing = deadlines ? serverTiming(deadlines) : {};
+  if (!IncomingMessage || !ServerResponse) return http.createServer(timing, app);
+  return http.createServer({ IncomingMessage, ServerResponse, ...timing }, app);
+}
+
+/** How long a client may take to send a request. */
+export interface RequestDeadlines {
+  /** The headers must have arrived within this. */
+  headersMs: number;
+  /** The whole request, body included, must have arrived within this. */
+  requestMs: number;
+}
+
+/**
+ * Node's own deadlines: past them it answers 408 and closes the connection
+ * (a slow or stalled sender holds a socket and a parser, nothing more).
+ * Node checks them on a sweep, every 30 s by default, which would stretch a
+ * 10 s deadline to 40 s: the sweep runs every second here, or more often for
+ * deadlines under 4 s. headersTimeout may not exceed requestTimeout.
+ */
+function serverTiming(d: RequestDeadlines): http.ServerOptions {
+  const requestTimeout = d.requestMs;
+  const headersTimeout = Math.min(d.headersMs, d.requestMs);
+  return {
+    requestTimeout,
+    headersTimeout,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
+  };
 }

@@ -39,6 +39,8 @@ export interface RouteSpec<P, Q, B, R> {
   status?: 200 | 201;
   /** Error codes this route may answer with, for the OpenAPI document. */
   errors?: string[];
+  /** The answer carries a secret or a person's data: `Cache-Control: no-store`. */
+  noStore?: boolean;
   handler: (input: HandlerInput<P, Q, B>) => Promise<R> | R;
 }
 
@@ -55,6 +57,7 @@ export interface Route {
   response: z.ZodType | undefined;
   status: 200 | 201;
   errors: string[];
+  noStore: boolean;
   handler: (input: HandlerInput<unknown, unknown, unknown>) => unknown;
 }
 
@@ -74,6 +77,7 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
     response: spec.response,
     status: spec.status ?? 200,
     errors: spec.errors ?? [],
+    noStore: spec.noStore ?? false,
     handler: spec.handler as Route['handler'],
   };
 }

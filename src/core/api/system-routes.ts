@@ -1,6 +1,7 @@
 import type express from 'express';
 import { z } from 'zod';
-import { ServerError } from '../../exception';
+import { AuthError, ServerError } from '../../exception';
+import { buildAllowList, isAllowed } from '../config/cidr';
 import type { HealthRegistry, HealthReport } from '../app/health';
 import { prom } from '../monitor';
 import { metricsText } from '../monitor/cluster-metrics';
@@ -45,9 +46,19 @@ export class HealthFailure extends ServerError {
   }
 }
 
-/** GET /metrics in the Prometheus text format. */
-export function mountMetrics(app: express.Express): void {
-  app.get('/metrics', (_req, res, next) => {
+/**
+ * GET /metrics in the Prometheus text format, for clients in
+ * `allowedNetworks` only (all when empty); others get 403. The client is the
+ * request's resolved address (http.trust_proxy applied), so a public proxy in
+ * an allowed network does not open it to the proxy's own clients.
+ */
+export function mountMetrics(app: express.Express, allowedNetworks: readonly string[] = []): void {
+  const allowList = buildAllowList(allowedNetworks);
+  app.get('/metrics', (req, res, next) => {
+    if (!isAllowed(allowList, req.tandem?.clientAddress ?? req.socket.remoteAddress)) {
+      next(new AuthError('AUTH_CLIENT_NOT_ALLOWED'));
+      return;
+    }
     metricsText()
       .then((text) => {
         res.setHeader('Content-Type', prom.registry.contentType);

@@ -34,7 +34,7 @@ export interface AppModules {
   prepare?: (resources: Resources) => Promise<() => Promise<void>>;
   routes: (resources: Resources) => Route[];
   thriftProcessor: (resources: Resources, inFlight: InFlight) => ThriftProcessor;
-  /** Extra docs or raw endpoints (OpenAPI). */
+  /** The API docs pages (OpenAPI, /docs); mounted unless http.docs is off. */
   raw?: (app: express.Express, routes: Route[]) => void;
   /** The auth check of non-public routes (core/auth). */
   authorize?: (resources: Resources) => HttpAppOptions['authorize'];
@@ -47,6 +47,8 @@ export interface AppModules {
 export interface RunningApp {
   resources: Resources;
   http: AddressInfo;
+  /** The metrics port, when metrics.port gives /metrics one of its own. */
+  metrics?: AddressInfo | undefined;
   thrift: AddressInfo;
   /** Stops in reverse order of start; resolves when everything is closed. */
   stop: () => Promise<void>;
@@ -159,11 +161,13 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     authorize: modules.authorize?.(resources),
     ...security,
     raw: (expressApp) => {
-      mountMetrics(expressApp);
-      modules.raw?.(expressApp, routes);
+      if (config.metrics.port === null) mountMetrics(expressApp, config.metrics.allowed_networks);
+      // The docs pages are the only raw endpoints the modules add; http.docs turns them off.
+      if (config.http.docs) modules.raw?.(expressApp, routes);
     },
   });
-  const httpServer = createHttpServer(app);
+  const deadlines = { headersMs: config.http.headers_timeout_ms, requestMs: config.http.body_timeout_ms };
+  const httpServer = createHttpServer(app, deadlines);
   httpServer.keepAliveTimeout = config.http.keep_alive_timeout_ms;
   let httpAddress: AddressInfo;
   try {
@@ -171,6 +175,28 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   } catch (err) {
     await closeResources();
     throw err;
+  }
+
+  let metricsServer: http.Server | undefined;
+  let metricsAddress: AddressInfo | undefined;
+  if (config.metrics.port !== null) {
+    const metricsApp = createHttpApp({
+      routes: [],
+      bodyLimit: '1kb',
+      jsonMaxDepth: 1,
+      trustProxy: false,
+      accessLog: false,
+      isDraining,
+      raw: (expressApp) => mountMetrics(expressApp, config.metrics.allowed_networks),
+    });
+    metricsServer = createHttpServer(metricsApp, deadlines);
+    try {
+      metricsAddress = await listenHttp(metricsServer, config.metrics.port, config.metrics.host);
+    } catch (err) {
+      await closeHttp(httpServer, 0);
+      await closeResources();
+      throw err;
+    }
   }
 
   const inFlight = new InFlight();
@@ -191,6 +217,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     thriftAddress = await thriftServer.listen(config.thrift.port, config.thrift.host);
   } catch (err) {
     await closeHttp(httpServer, 0);
+    if (metricsServer) await closeHttp(metricsServer, 0);
     await closeResources();
     throw err;
   }
@@ -231,7 +258,11 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
         left(closeReserve),
         'background services',
       );
-      await Promise.all([closeHttp(httpServer, left(closeReserve)), thriftServer.close(left(closeReserve))]);
+      await Promise.all([
+        closeHttp(httpServer, left(closeReserve)),
+        thriftServer.close(left(closeReserve)),
+        metricsServer ? closeHttp(metricsServer, left(closeReserve)) : undefined,
+      ]);
       // Queues, clients and stores close only now: the requests that just drained were using them.
       await withinDeadline(closeResources(), left(), 'closing connections and stores');
       logger.info('stopped');
@@ -241,5 +272,5 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     return stopping;
   };
 
-  return { resources, http: httpAddress, thrift: thriftAddress, stop };
+  return { resources, http: httpAddress, thrift: thriftAddress, metrics: metricsAddress, stop };
 }

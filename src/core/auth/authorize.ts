@@ -5,11 +5,11 @@ import type { RequestContext } from '../ctx';
 import { permissionsOf } from './permissions';
 import type { SessionStore } from './sessions';
 
-/** The bearer token of a request, if it sent one. */
+/** The bearer token of a request, if it sent one; the scheme name is case-insensitive (RFC 9110 §11.1). */
 function bearerToken(req: Request): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
-  const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header);
+  const match = /^Bearer +([A-Za-z0-9_-]{20,200})$/i.exec(header);
   return match?.[1];
 }
 

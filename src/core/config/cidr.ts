@@ -21,3 +21,23 @@ export function parseCidr(cidr: string): Cidr | undefined {
   if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return undefined;
   return { address, prefix: Number(bits), type };
 }
+
+/** The allow-list of client networks (Thrift's, /metrics'); undefined allows every address. Throws on a malformed CIDR. */
+export function buildAllowList(networks: readonly string[]): net.BlockList | undefined {
+  if (networks.length === 0) return undefined;
+  const list = new net.BlockList();
+  for (const cidr of networks) {
+    const network = parseCidr(cidr);
+    if (!network) throw new Error(`"${cidr}" is not an IP network in CIDR form`);
+    list.addSubnet(network.address, network.prefix, network.type);
+  }
+  return list;
+}
+
+/** Whether an address is on the list; an IPv4-mapped IPv6 address (::ffff:10.0.0.1) counts as IPv4. */
+export function isAllowed(list: net.BlockList | undefined, remote: string | undefined): boolean {
+  if (!list) return true;
+  if (!remote) return false;
+  const v4 = remote.startsWith('::ffff:') ? remote.slice(7) : remote;
+  return net.isIPv4(v4) ? list.check(v4, 'ipv4') : list.check(remote, 'ipv6');
+}

@@ -19,6 +19,18 @@ function section<T extends z.ZodRawShape>(shape: T) {
 }
 const host = z.string().min(1);
 
+/** `TANDEM_HTTP_TRUST_PROXY` as text: `false`, a number of hops, or networks separated by commas. */
+function trustProxyFromText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text === 'false') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
 export const configSchema = z
   .object({
     env: z.enum(['dev', 'test', 'prod']).default('dev').describe('Which environment this is.'),
@@ -47,9 +59,43 @@ export const configSchema = z
         .default(65000)
         .describe('Idle keep-alive connection timeout; above a load balancer idle timeout.'),
       trust_proxy: z
-        .boolean()
+        .preprocess(
+          trustProxyFromText,
+          z.union(
+            [
+              z.literal(false),
+              z.number().int().min(0).max(10),
+              z
+                .array(z.string())
+                .min(1)
+                .refine((networks) => networks.every((cidr) => parseCidr(cidr) !== undefined)),
+            ],
+            {
+              error:
+                'expected false, the number of proxies in front (e.g. 1), or their networks in CIDR form (true is refused: it would believe the address the client writes)',
+            },
+          ),
+        )
         .default(false)
-        .describe('Take the client address from X-Forwarded-For (behind a proxy only).'),
+        .describe(
+          'Which X-Forwarded-For entry is the client: the number of proxies in front of tandem (1 for one load balancer), or the networks of those proxies; counted from the right. false (or 0) uses the socket address.',
+        ),
+      body_timeout_ms: z
+        .number()
+        .int()
+        .min(1000)
+        .default(30_000)
+        .describe('A request (headers and body) must have arrived within this; a slower one gets 408 and is closed.'),
+      headers_timeout_ms: z
+        .number()
+        .int()
+        .min(1000)
+        .default(10_000)
+        .describe('The request headers must have arrived within this (capped at body_timeout_ms).'),
+      docs: z
+        .boolean()
+        .default(true)
+        .describe('Serve the API pages /docs and /openapi.json (turn off in prod if you like).'),
       cors_origins: z
         .array(z.string())
         .default([])
@@ -98,6 +144,21 @@ export const configSchema = z
         .min(1)
         .default(900)
         .describe('The window over which failed logins are counted, in seconds.'),
+    }),
+    metrics: section({
+      port: port
+        .nullable()
+        .default(null)
+        .describe('Serve GET /metrics on this port of its own (0 picks a free one); null serves it on the HTTP port.'),
+      host: host.default('127.0.0.1').describe('Address the metrics port binds, when it has one.'),
+      allowed_networks: z
+        .array(z.string())
+        .refine(
+          (networks) => networks.every((cidr) => parseCidr(cidr) !== undefined),
+          'each entry must be an IP network in CIDR form, e.g. 10.0.0.0/8',
+        )
+        .default([])
+        .describe('Client networks (CIDR) allowed to read /metrics; empty allows all.'),
     }),
     thrift: section({
       host: host.default('127.0.0.1').describe('Address the Thrift server binds.'),

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { parseCidr } from '../config/cidr';
+import { buildAllowList, isAllowed } from '../config/cidr';
 import { logger } from '../log';
 import { prom, statsd } from '../monitor';
 import { type RejectReason, ThriftConnection, type ThriftProcessor } from './connection';
@@ -12,25 +12,6 @@ export interface ThriftServerOptions {
   /** CIDR networks allowed to connect; empty allows every address. */
   allowedNetworks: readonly string[];
   inFlight: InFlight;
-}
-
-/** Builds the allow-list of client networks; throws on a malformed CIDR. */
-function buildAllowList(networks: readonly string[]): net.BlockList | undefined {
-  if (networks.length === 0) return undefined;
-  const list = new net.BlockList();
-  for (const cidr of networks) {
-    const network = parseCidr(cidr);
-    if (!network) throw new Error(`"${cidr}" is not an IP network in CIDR form`);
-    list.addSubnet(network.address, network.prefix, network.type);
-  }
-  return list;
-}
-
-function isAllowed(list: net.BlockList | undefined, remote: string | undefined): boolean {
-  if (!list) return true;
-  if (!remote) return false;
-  const v4 = remote.startsWith('::ffff:') ? remote.slice(7) : remote;
-  return net.isIPv4(v4) ? list.check(v4, 'ipv4') : list.check(remote, 'ipv6');
 }
 
 /**

@@ -3,6 +3,7 @@ import * as m0001 from './0001-cs-events';
 import * as m0002 from './0002-staff';
 import * as m0003 from './0003-cs-daily-report';
 import * as m0004 from './0004-risk-flagged-order';
+import * as m0005 from './0005-cs-request-scope';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export const migrations: Migration[] = [
   { name: '0002-staff', ...m0002 },
   { name: '0003-cs-daily-report', ...m0003 },
   { name: '0004-risk-flagged-order', ...m0004 },
+  { name: '0005-cs-request-scope', ...m0005 },
 ];

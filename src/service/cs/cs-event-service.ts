@@ -14,7 +14,7 @@ import type {
   Page,
   HandlerDirectory,
 } from './cs-types';
-import { CS_STATUSES } from './cs-types';
+import { CS_STATUSES, keyScopeOf } from './cs-types';
 import type { CsCacheInner } from './inner/cs-cache-inner';
 import type { CsEventInner, EventColumns, NewRecord } from './inner/cs-event-inner';
 
@@ -51,10 +51,16 @@ export class CsEventService {
     }
   }
 
-  /** Creates an event and its first record together; the handler defaults to the creator. */
+  /**
+   * Creates an event and its first record together; the handler defaults to
+   * the creator. A request key is the actor's own (keyScopeOf): a repeat by
+   * the same owner returns the first event, and another owner's same key
+   * makes a new one.
+   */
   async create(actor: Actor, input: NewCsEvent): Promise<CsEvent> {
+    const scope = keyScopeOf(actor);
     if (input.request_key) {
-      const existing = await this.events.findByRequestKey(input.request_key);
+      const existing = await this.events.findByRequestKey(scope, input.request_key);
       if (existing) return existing;
     }
     if (input.category_id !== null) await this.categories.assertUsable(input.category_id);
@@ -68,7 +74,7 @@ export class CsEventService {
     } catch (err) {
       // Two creates with one request key raced: the loser returns the winner's event.
       if (err instanceof UserError && err.errorName === 'CS_REQUEST_KEY_CONFLICT' && input.request_key) {
-        const existing = await this.events.findByRequestKey(input.request_key, undefined, true);
+        const existing = await this.events.findByRequestKey(scope, input.request_key, undefined, true);
         if (existing) return existing;
       }
       throw err;
@@ -105,6 +111,7 @@ export class CsEventService {
       status: 'pending',
       creator_id: actor.id,
       handler_id: handler,
+      request_scope: keyScopeOf(actor),
     });
     await this.events.insertRecord(tx, {
       event_id: created.id,

@@ -64,6 +64,17 @@ export interface Actor {
   id: number;
   /** May change any event and delete (cs_event.admin). */
   admin: boolean;
+  /**
+   * Who owns the request keys this actor sends (`service:order`,
+   * `system:risk`); `staff:<id>` when absent. One owner's key never finds
+   * another owner's event.
+   */
+  keyScope?: string | undefined;
+}
+
+/** The owner of an actor's request keys. */
+export function keyScopeOf(actor: Actor): string {
+  return actor.keyScope ?? `staff:${actor.id}`;
 }
 
 export interface NewCsEvent {

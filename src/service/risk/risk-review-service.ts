@@ -11,6 +11,8 @@ import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from './risk-types';
 
 const FRAUD_CATEGORY = 'fraud';
 const RECONCILE_BATCH = 100;
+/** The owner of the fraud events' request keys: the review and a later reconcile (by any actor) find one event. */
+const RISK_KEY_SCOPE = 'system:risk';
 
 /**
  * Order ids are decimal integers, so '007' and '7' name one order. Every key
@@ -78,8 +80,8 @@ export class RiskReviewService {
       if (verdict !== 'fraud') return { cs_event_id: null };
       const input = this.eventInput(order, categoryId, note);
       const event = tx
-        ? await this.cs.events.createWithin(tx as Transaction, actor, input)
-        : await this.cs.events.create(actor, input);
+        ? await this.cs.events.createWithin(tx as Transaction, { ...actor, keyScope: RISK_KEY_SCOPE }, input)
+        : await this.cs.events.create({ ...actor, keyScope: RISK_KEY_SCOPE }, input);
       return { cs_event_id: event.id };
     });
     if (!judged) {
@@ -131,7 +133,7 @@ export class RiskReviewService {
         if (order.cs_event_id === null) {
           categoryId ??= await this.cs.categories.ensureTopLevel(FRAUD_CATEGORY);
           const event = await this.cs.events.create(
-            { id: order.reviewer_id ?? 0, admin: false },
+            { id: order.reviewer_id ?? 0, admin: false, keyScope: RISK_KEY_SCOPE },
             this.eventInput(order, categoryId, order.note ?? ''),
           );
           await this.store.setEvent(order.order_id, event.id);

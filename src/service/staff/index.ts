@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
-import { FailureLimiter } from '../../core/auth/rate-limit';
+import { AttemptLimiter } from '../../core/auth/rate-limit';
 import { DEFAULT_RECHECK_SECONDS, SessionStore } from '../../core/auth/sessions';
 import type { Config } from '../../core/config';
 import { defineStaffModel } from '../../model/staff';
@@ -43,8 +43,8 @@ export function createStaffDomain(
   const staff = new StaffService(
     inner,
     sessions,
-    new FailureLimiter(redis, 'login-fail:user', auth.login_max_failures_per_user, auth.login_window_seconds),
-    new FailureLimiter(redis, 'login-fail:addr', auth.login_max_failures_per_address, auth.login_window_seconds),
+    new AttemptLimiter(redis, 'login-attempts:user', auth.login_max_failures_per_user, auth.login_window_seconds),
+    new AttemptLimiter(redis, 'login-attempts:addr', auth.login_max_failures_per_address, auth.login_window_seconds),
   );
   return { staff, sessions };
 }

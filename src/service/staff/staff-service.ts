@@ -1,9 +1,10 @@
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../core/auth/password';
 import { isRole, permissionsOf } from '../../core/auth/permissions';
-import type { FailureLimiter } from '../../core/auth/rate-limit';
+import type { AttemptLimiter } from '../../core/auth/rate-limit';
 import type { SessionStore } from '../../core/auth/sessions';
 import { AuthError, UserError } from '../../exception';
 import type { StaffInner } from './inner/staff-inner';
+import { addressKeyOf, userKeyOf } from './login-keys';
 
 /** A staff member as callers see them: no hash. */
 export interface StaffProfile {
@@ -20,17 +21,24 @@ export interface LoginResult {
   staff: StaffProfile;
 }
 
+function rateLimited(retryAfterSeconds: number): AuthError {
+  return new AuthError('AUTH_RATE_LIMITED', { params: { retry_after: retryAfterSeconds } });
+}
+
 /**
- * Staff accounts and their sessions: login with rate limits on failures per
- * username and per client address, logout, and disabling (which ends every
- * session of the account).
+ * Staff accounts and their sessions: login with limits on attempts per
+ * account and per client address, logout, disabling (which ends every
+ * session of the account), and a password reset (which ends them too, and
+ * lifts the account's lock).
  */
 export class StaffService {
   constructor(
     private readonly staff: StaffInner,
     private readonly sessions: SessionStore,
-    private readonly perUser: FailureLimiter,
-    private readonly perAddress: FailureLimiter,
+    /** Attempts per account (or per folded username when it names none); cleared by a success. */
+    private readonly perUser: AttemptLimiter,
+    /** Attempts per client address; a success takes its own attempt back. */
+    private readonly perAddress: AttemptLimiter,
   ) {}
 
   private static profile(a: {
@@ -43,19 +51,26 @@ export class StaffService {
     return { id: a.id, username: a.username, display_name: a.display_name, roles: a.roles, disabled: a.disabled };
   }
 
+  /**
+   * Every attempt is counted before its password is checked, per address and
+   * then per account, each in one atomic step: of any number of concurrent
+   * attempts, at most the limit are checked. The account is found first so
+   * that every spelling the database matches (case, accents, width) counts
+   * under its id.
+   */
   async login(username: string, password: string, address: string): Promise<LoginResult> {
-    const userKey = username.toLowerCase();
-    const wait = Math.max(await this.perUser.blockedFor(userKey), await this.perAddress.blockedFor(address));
-    if (wait > 0) throw new AuthError('AUTH_RATE_LIMITED', { params: { retry_after: wait } });
+    const addressKey = addressKeyOf(address);
+    const byAddress = await this.perAddress.attempt(addressKey);
+    if (!byAddress.allowed) throw rateLimited(byAddress.retryAfterSeconds);
     const account = await this.staff.findByUsername(username);
+    const userKey = userKeyOf(username, account?.id);
+    const byUser = await this.perUser.attempt(userKey);
+    if (!byUser.allowed) throw rateLimited(byUser.retryAfterSeconds);
     // An unknown user costs the same scrypt as a wrong password: no timing tells them apart.
     const ok = await verifyPassword(password, account?.password_hash ?? DUMMY_HASH);
-    if (!account || !ok) {
-      await Promise.all([this.perUser.fail(userKey), this.perAddress.fail(address)]);
-      throw new AuthError('AUTH_BAD_CREDENTIALS');
-    }
+    if (!account || !ok) throw new AuthError('AUTH_BAD_CREDENTIALS');
     if (account.disabled) throw new AuthError('AUTH_ACCOUNT_DISABLED');
-    await this.perUser.reset(userKey);
+    await Promise.all([this.perUser.clear(userKey), this.perAddress.forgive(addressKey)]);
     const session = await this.sessions.create({
       staff_id: account.id,
       username: account.username,
@@ -100,11 +115,37 @@ export class StaffService {
     const display_name = input.display_name ?? existing?.display_name ?? input.username;
     if (existing) {
       await this.staff.update(existing.id, { password_hash, roles: input.roles, display_name });
+      // A new password is a fresh start: whoever held a session (or guessed) with the old one is out.
+      await Promise.all([
+        this.sessions.revokeAll(existing.id),
+        this.perUser.clear(userKeyOf(input.username, existing.id)),
+      ]);
       return StaffService.profile({ ...existing, roles: input.roles, display_name });
     }
     const account = { username: input.username, display_name, roles: input.roles, disabled: false };
     const id = await this.staff.insert({ ...account, password_hash });
     return StaffService.profile({ id, ...account });
+  }
+
+  /**
+   * Lifts the lock of a client address (an office behind one NAT that a
+   * mistyping colleague locked out). The address as logged or as the
+   * operator knows it; an IPv6 address lifts its whole /64.
+   */
+  async unlockAddress(address: string): Promise<{ key: string; wasLockedFor: number }> {
+    const key = addressKeyOf(address);
+    const wasLockedFor = await this.perAddress.lockedFor(key);
+    await this.perAddress.clear(key);
+    return { key, wasLockedFor };
+  }
+
+  /** Lifts the lock of a username without changing its password; false when no account has that name. */
+  async unlockUsername(username: string): Promise<{ found: boolean; wasLockedFor: number }> {
+    const account = await this.staff.findByUsername(username);
+    const key = userKeyOf(username, account?.id);
+    const wasLockedFor = await this.perUser.lockedFor(key);
+    await this.perUser.clear(key);
+    return { found: account !== undefined, wasLockedFor };
   }
 
   /** Whether events may be handed to this staff member: exists, enabled, and allowed cs_event.write. */

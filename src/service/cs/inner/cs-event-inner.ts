@@ -88,7 +88,7 @@ export class CsEventInner {
 
   async insertEvent(
     tx: Transaction,
-    row: NewCsEvent & { status: CsStatus; creator_id: number; handler_id: number },
+    row: NewCsEvent & { status: CsStatus; creator_id: number; handler_id: number; request_scope: string },
   ): Promise<CsEvent> {
     let created: CsEventRow;
     try {
@@ -107,6 +107,7 @@ export class CsEventInner {
           compensation: row.compensation.toFixed(2),
           content: row.content,
           request_key: row.request_key ?? null,
+          request_scope: row.request_scope,
         },
         { transaction: tx },
       );
@@ -141,8 +142,9 @@ export class CsEventInner {
     return row ? toEvent(row) : undefined;
   }
 
-  async findByRequestKey(key: string, tx?: Transaction, primary = false): Promise<CsEvent | undefined> {
-    const base = { where: { request_key: key }, raw: true, transaction: tx ?? null };
+  /** The live event created with this key by this scope's owner (see CsEventService.create). */
+  async findByRequestKey(scope: string, key: string, tx?: Transaction, primary = false): Promise<CsEvent | undefined> {
+    const base = { where: { request_scope: scope, request_key: key }, raw: true, transaction: tx ?? null };
     const row = await this.models.CsEvent.findOne(primary ? readYourWrites(base) : base);
     return row ? toEvent(row) : undefined;
   }
