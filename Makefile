@@ -20,6 +20,7 @@ develop: ## install dependencies, create config.ts, make sure MariaDB and Redis 
 build: ## compile TypeScript to dist/ (only when a source changed since the last build)
 	npx tsc --build tsconfig.build.json
 	mkdir -p dist/$(THRIFT_OUT) && cp $(THRIFT_OUT)/*.js dist/$(THRIFT_OUT)/
+	cp thrift/*.thrift dist/thrift/
 
 server: build ## serve HTTP and Thrift (and the scheduler)
 	$(NODE_RUN) dist/src/main.js

@@ -3,7 +3,8 @@ import { createAuthorize } from './core/auth/authorize';
 import { mountOpenApi } from './core/api/openapi';
 import { httpSecurity } from './core/api/security';
 import { DevError } from './exception';
-import { wrapHandler } from './core/rpc';
+import path from 'node:path';
+import { checkArguments, readIdl, wrapHandler } from './core/rpc';
 import { authRoutes } from './api/auth/auth-routes';
 import { csRoutes } from './api/cs/cs-routes';
 import { riskRoutes } from './api/risk/risk-routes';
@@ -12,6 +13,8 @@ import { Processor as TandemProcessor } from '../thrift/gen-nodejs/Tandem';
 import { toIdlException } from './thrift/errors';
 import { createTandemHandler } from './thrift/tandem-handler';
 import { createScheduler } from '../scheduler';
+
+const TANDEM_IDL = path.join(__dirname, '..', 'thrift', 'tandem.thrift');
 
 const built = new WeakMap<Resources, Domains>();
 
@@ -43,7 +46,8 @@ export function appModules(): AppModules {
     thriftProcessor: (resources, inFlight) => {
       const d = domainsOf(resources);
       return new TandemProcessor(
-        wrapHandler(createTandemHandler(d.cs, d.risk), {
+        // The IDL sits beside the generated code in the source tree and in dist/ (make build copies it).
+        wrapHandler(checkArguments(createTandemHandler(d.cs, d.risk), readIdl(TANDEM_IDL)), {
           toIdlException,
           inFlight,
           accessLog: resources.config.log.access,

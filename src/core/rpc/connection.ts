@@ -6,6 +6,7 @@ import { runWithConnection } from './connection-state';
 import { type ByteBudget, type ThriftLimits } from './limits';
 import { MessageScanner } from './message-scanner';
 import { Outbox } from './outbox';
+import { TrackingBinaryProtocol, TrackingCompactProtocol } from './tracking-protocol';
 
 /** What the generated `Processor` classes have in common. */
 export interface ThriftProcessor {
@@ -228,7 +229,8 @@ export class ThriftConnection {
 
   private setup(framing: Framing): void {
     this.framing = framing;
-    this.Protocol = framing.protocol === 'binary' ? thrift.TBinaryProtocol : thrift.TCompactProtocol;
+    // Requests are read by protocols that note the fields the generated code skipped (checkArguments names them).
+    this.Protocol = framing.protocol === 'binary' ? TrackingBinaryProtocol : TrackingCompactProtocol;
     if (!framing.framed) this.scanner = new MessageScanner(framing.protocol === 'compact');
     this.output = this.makeOutput(framing, (buf) => {
       if (!this.closed) this.outbox.push(buf);

@@ -4,3 +4,5 @@ export { wrapHandler } from './handler';
 export { decimalToI64, i64ToDecimal, i64ToNumber, i64ToSafeNumber, numberToI64 } from './int64';
 export { detectFraming, type ThriftProcessor } from './connection';
 export { setConnectionCaller } from './connection-state';
+export { checkArguments } from './arguments';
+export { readIdl } from './idl';

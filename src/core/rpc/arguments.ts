@@ -1,0 +1,94 @@
+import type { FieldError } from '../../exception';
+import { validationFailed } from '../api/route';
+import type { Idl, IdlField } from './idl';
+import { skippedInThisMessage } from './tracking-protocol';
+
+const CONTAINER = /^(?:list|set)<(.+)>$/;
+
+/** The fields of the struct a value of `type` holds (a list or set of structs holds its element's). */
+function fieldsOf(idl: Idl, type: string): IdlField[] | undefined {
+  const element = CONTAINER.exec(type);
+  return idl.structs.get(element ? (element[1] as string) : type);
+}
+
+/** The dotted name of a field path (argument id first), or undefined when an id is not in the IDL. */
+function nameOf(idl: Idl, args: IdlField[], path: readonly number[]): (IdlField & { dotted: string }) | undefined {
+  let fields: IdlField[] | undefined = args;
+  let dotted = '';
+  let field: IdlField | undefined;
+  for (const id of path) {
+    field = fields?.find((f) => f.id === id);
+    if (!field) return undefined;
+    dotted = dotted ? `${dotted}.${field.name}` : field.name;
+    fields = fieldsOf(idl, field.type);
+  }
+  return field ? { ...field, dotted } : undefined;
+}
+
+/** Required fields left unset in `value` (a struct of `type`), one level down per nested struct. */
+function missingIn(idl: Idl, type: string, value: unknown, prefix: string, out: FieldError[], depth: number): void {
+  const fields = idl.structs.get(type);
+  if (!fields || value === null || typeof value !== 'object' || depth > 8) return;
+  const record = value as Record<string, unknown>;
+  for (const field of fields) {
+    const v = record[field.name];
+    if (v === null || v === undefined) {
+      if (field.required) out.push({ field: `${prefix}.${field.name}`, message: `required ${field.type} is missing` });
+    } else {
+      missingIn(idl, field.type, v, `${prefix}.${field.name}`, out, depth + 1);
+    }
+  }
+}
+
+/** What is wrong with one call's decoded arguments, by the IDL: every bad field at once. */
+export function argumentErrors(idl: Idl, method: string, values: readonly unknown[]): FieldError[] {
+  const declared = idl.methods.get(method);
+  if (!declared) return [];
+  const errors: FieldError[] = [];
+  const wrong = new Set<string>();
+  for (const skip of skippedInThisMessage()) {
+    const field = nameOf(idl, declared.args, skip.path);
+    // An id the IDL does not know is a newer caller's field: skipped, as Thrift intends.
+    if (!field) continue;
+    wrong.add(field.dotted);
+    errors.push({ field: field.dotted, message: `expected ${field.type}` });
+  }
+  declared.args.forEach((arg, i) => {
+    const value = values[i];
+    if (value === null || value === undefined) {
+      if (!wrong.has(arg.name)) errors.push({ field: arg.name, message: `required ${arg.type} is missing` });
+      return;
+    }
+    const missing: FieldError[] = [];
+    missingIn(idl, arg.type, value, arg.name, missing, 0);
+    for (const m of missing) if (!wrong.has(m.field)) errors.push(m);
+  });
+  return errors;
+}
+
+/**
+ * Wraps each method of a handler so that arguments missing, or sent with a
+ * type other than the IDL's, are refused before the method runs: a
+ * UserError VALIDATION_FAILED (1001) naming each bad field, for every method
+ * in one place. Wrap it inside wrapHandler, which answers that error as the
+ * IDL's UserException. The wrapper keeps each method's arity (the generated
+ * processor reads it).
+ */
+export function checkArguments<H extends object>(impl: H, idl: Idl): H {
+  const target = impl as unknown as Record<string, unknown>;
+  const checked: Record<string, unknown> = {};
+  for (const name of Object.keys(target)) {
+    const fn = target[name];
+    if (typeof fn !== 'function') continue;
+    const method = fn as (...args: unknown[]) => unknown;
+    const wrapped = (...args: unknown[]): unknown => {
+      const errors = argumentErrors(idl, name, args);
+      if (errors.length > 0) throw validationFailed(errors);
+      return method.apply(impl, args);
+    };
+    Object.defineProperty(wrapped, 'length', { value: method.length });
+    Object.defineProperty(wrapped, 'name', { value: name });
+    checked[name] = wrapped;
+  }
+  return checked as H;
+}

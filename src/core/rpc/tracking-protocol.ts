@@ -1,0 +1,79 @@
+import thrift from 'thrift';
+
+type ProtocolClass = new (trans: thrift.TTransport) => thrift.TProtocol;
+
+/** A field the generated code skipped: the ids from the argument struct down to it. */
+export interface SkippedField {
+  path: number[];
+  /** The type it arrived with (thrift.Thrift.Type). */
+  wireType: number;
+}
+
+let decoding: Tracking | undefined;
+
+interface Tracking {
+  skipped: SkippedField[];
+}
+
+/**
+ * The fields the generated code skipped while decoding the message being
+ * processed now (set during the synchronous part of `process()`, when the
+ * handler is called). The generated readers skip a field whose type does not
+ * match the IDL as silently as an unknown one; this is how a wrong type is
+ * told apart and named.
+ */
+export function skippedInThisMessage(): readonly SkippedField[] {
+  return decoding?.skipped ?? [];
+}
+
+/**
+ * `Base` (TBinaryProtocol or TCompactProtocol) for reading requests, noting
+ * which struct fields the generated code skipped, by their path of field ids.
+ */
+function tracking(Base: ProtocolClass): ProtocolClass {
+  return class extends (Base as unknown as new (
+    trans: thrift.TTransport,
+  ) => thrift.TProtocol & Record<string, unknown>) {
+    readonly skipped: SkippedField[] = [];
+    private depth = 0;
+    private readonly ids: number[] = [];
+    private skipping = false;
+
+    override readMessageBegin(): thrift.TMessage {
+      // The handler, called while this message is processed, asks which fields were skipped.
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      decoding = this;
+      return super.readMessageBegin();
+    }
+
+    override readStructBegin(): thrift.TStruct {
+      this.depth += 1;
+      return super.readStructBegin();
+    }
+
+    override readStructEnd(): void {
+      this.depth -= 1;
+      super.readStructEnd();
+    }
+
+    override readFieldBegin(): thrift.TField {
+      const field = super.readFieldBegin();
+      this.ids[this.depth] = field.fid;
+      return field;
+    }
+
+    override skip(type: thrift.Thrift.Type): void {
+      if (this.skipping) return super.skip(type);
+      this.skipped.push({ path: this.ids.slice(1, this.depth + 1), wireType: type });
+      this.skipping = true;
+      try {
+        super.skip(type);
+      } finally {
+        this.skipping = false;
+      }
+    }
+  };
+}
+
+export const TrackingBinaryProtocol = tracking(thrift.TBinaryProtocol);
+export const TrackingCompactProtocol = tracking(thrift.TCompactProtocol);
