@@ -11,22 +11,34 @@
  *
  * Roles: cs_agent, cs_admin, risk_reviewer, admin (see src/core/auth/permissions.ts).
  */
+import { parseArgs } from 'node:util';
 import { createStaffDomain } from '../src/service/staff';
-import { parseFlags, type ScriptContext } from './script-context';
+import type { ScriptContext } from './script-context';
+
+const OPTIONS = {
+  username: { type: 'string' },
+  password: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  roles: { type: 'string' },
+  name: { type: 'string' },
+  disable: { type: 'boolean' },
+  enable: { type: 'boolean' },
+} as const;
 
 export default async function createStaff(ctx: ScriptContext, args: string[]): Promise<void> {
-  const flags = parseFlags(args);
+  // strict: an unknown or misspelled flag is an error naming it, not silently ignored.
+  const { values: flags } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
   const username = flags.username;
   if (!username) throw new Error('Give --username NAME.');
   const { staff } = createStaffDomain(ctx.sequelize, ctx.redis, ctx.config.auth);
-  if (flags.disable === 'true' || flags.enable === 'true') {
-    const disabled = flags.disable === 'true';
+  if (flags.disable || flags.enable) {
+    const disabled = flags.disable === true;
     const changed = await staff.setDisabledByUsername(username, disabled);
     if (!changed) throw new Error(`There is no staff member named ${username}; check the name or create them first.`);
     process.stdout.write(`${username} is now ${disabled ? 'disabled; their sessions have ended' : 'enabled'}.\n`);
     return;
   }
-  const password = flags['password-stdin'] === 'true' ? await readStdin() : flags.password;
+  const password = flags['password-stdin'] ? await readStdin() : flags.password;
   if (!password) throw new Error('Give --password PASSWORD or --password-stdin (at least 8 characters).');
   const roles = (flags.roles ?? '')
     .split(',')

@@ -145,3 +145,11 @@ it('when the script disables a username that does not exist, then it exits 1 and
   expect(run.stderr).toContain('There is no staff member named nobody-here');
   expect(run.stdout).not.toContain('is now disabled');
 });
+
+it('when a flag is misspelled, then the script exits 1 naming it and creates nobody', async () => {
+  const run = await createStaff(['--username', 'di', '--pasword', password, '--roles', 'cs_agent']);
+
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain("Unknown option '--pasword'");
+  expect((await login('di', password)).status).toBe(401);
+});
