@@ -11,11 +11,43 @@
  * see or replay, and a retried job keeps the retry settings it was enqueued
  * with, so nothing here depends on the queue's definition.
  */
+import { parseArgs } from 'node:util';
 import { defineQueue, Queues, type QueueDef } from '../src/core/async';
 import { queueDefs } from '../src/domains';
-import type { ScriptContext } from './script-context';
+import { type ScriptContext, UsageError } from './script-context';
 
-const COMMANDS = ['failed', 'retry', 'counts'];
+/** Each command with the positional arguments it takes after its name. */
+const COMMANDS: Record<string, string[]> = { failed: ['QUEUE'], retry: ['QUEUE', 'ID'], counts: ['QUEUE'] };
+
+function usage(queues: string[]): string {
+  return [
+    'Usage: npm run jobs -- COMMAND QUEUE [ID]',
+    '  failed QUEUE      failed jobs with their error, newest first',
+    '  retry QUEUE ID    put one failed job back in its queue',
+    '  counts QUEUE      jobs per state',
+    `The app's queues: ${queues.join(', ')}.`,
+  ].join('\n');
+}
+
+/** The command and its arguments, or a UsageError saying what is missing. */
+function readArgs(args: string[], queues: string[]): { command: string; queueName: string; id: string | undefined } {
+  let positionals: string[];
+  try {
+    ({ positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true }));
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${usage(queues)}`);
+  }
+  const [command, queueName, id] = positionals;
+  const wanted = command === undefined ? undefined : COMMANDS[command];
+  if (!command || !wanted) {
+    const problem = command ? `There is no command ${command}.` : 'Name a command and a queue.';
+    throw new UsageError(`${problem}\n${usage(queues)}`);
+  }
+  if (positionals.length !== wanted.length + 1 || !queueName) {
+    throw new UsageError(`${command} takes ${wanted.join(' ')}.\n${usage(queues)}`);
+  }
+  return { command, queueName, id };
+}
 
 /** A stand-in definition for reading a queue the app does not declare; it is never used to add jobs. */
 function undeclared(name: string): QueueDef<unknown> {
@@ -23,12 +55,9 @@ function undeclared(name: string): QueueDef<unknown> {
 }
 
 export default async function jobs(ctx: ScriptContext, args: string[]): Promise<void> {
-  const [command, queueName, id] = args;
   const defs = queueDefs(ctx.config);
   const names = defs.map((q) => q.name);
-  if (!command || !queueName || !COMMANDS.includes(command)) {
-    throw new Error(`Use: npm run jobs -- failed|retry|counts QUEUE [ID]; the app's queues: ${names.join(', ')}.`);
-  }
+  const { command, queueName, id } = readArgs(args, names);
   if (!names.includes(queueName)) {
     process.stderr.write(
       `Warning: ${queueName} is not one of the app's queues (${names.join(', ')}); reading it anyway. If it is a typo, nothing will be found.\n`,
@@ -46,8 +75,8 @@ export default async function jobs(ctx: ScriptContext, args: string[]): Promise<
         );
       }
     } else if (command === 'retry') {
-      if (!id) throw new Error('Give the job id: npm run jobs -- retry QUEUE ID (see npm run jobs -- failed QUEUE).');
-      await queues.retry(queueName, id);
+      // readArgs made sure retry has its ID.
+      await queues.retry(queueName, id as string);
       process.stdout.write(`Job ${id} is back in ${queueName}.\n`);
     } else {
       process.stdout.write(`${JSON.stringify(await queues.queue(queueName).getJobCounts())}\n`);

@@ -5,12 +5,13 @@
  *   npm run script -- scripts/create_staff.ts --username ana --password ... --roles cs_agent
  *
  * A script module exports `default async function (ctx: ScriptContext, args: string[])`.
- * Exit status: 0 when it resolves, 1 when it throws (its message is printed), 78 for bad config.
+ * Exit status: 0 when it resolves, 1 when it throws (its message is printed), 64 when it throws a
+ * UsageError (missing or wrong arguments: its message alone), 78 for bad config.
  */
 import path from 'node:path';
 import { newContext, runWithContext } from '../src/core/ctx';
 import { logger } from '../src/core/log';
-import { closeScriptContext, openScriptContext, type ScriptMain } from './script-context';
+import { closeScriptContext, openScriptContext, type ScriptMain, UsageError } from './script-context';
 
 async function main(): Promise<number> {
   const [file, ...args] = process.argv.slice(2);
@@ -31,6 +32,10 @@ async function main(): Promise<number> {
     await runWithContext(newContext('script', undefined, path.basename(file)), () => run(ctx, args));
     return 0;
   } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 64;
+    }
     process.stderr.write(`${file} failed: ${err instanceof Error ? err.message : String(err)}\n`);
     logger.error('script failed', {
       script: file,
