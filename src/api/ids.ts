@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const DECIMAL = /^[1-9][0-9]*$/;
+// abort: a value that is not digits gets this one message, and the range checks never see it (BigInt('1e3') throws).
 const DECIMAL_MESSAGE = 'expected a positive decimal integer: digits only, no sign, exponent, spaces or leading zero';
 const U64_MAX = 18446744073709551615n;
 
@@ -11,21 +12,21 @@ const U64_MAX = 18446744073709551615n;
  */
 export const decimalId = z
   .string()
-  .regex(DECIMAL, DECIMAL_MESSAGE)
+  .regex(DECIMAL, { error: DECIMAL_MESSAGE, abort: true })
   .refine((s) => s.length <= 16 && Number(s) <= Number.MAX_SAFE_INTEGER, 'beyond the largest id (2^53 - 1)')
   .transform(Number);
 
 /** A 64-bit unsigned id (an order id) in a path or query string, kept as its decimal string. */
 export const decimalU64 = z
   .string()
-  .regex(DECIMAL, DECIMAL_MESSAGE)
+  .regex(DECIMAL, { error: DECIMAL_MESSAGE, abort: true })
   .refine((s) => s.length <= 20 && BigInt(s) <= U64_MAX, 'beyond 64 bits (2^64 - 1)');
 
 /** A whole number from `min` to `max` in a query string (a page, a priority), digits only. */
 export function decimalInt(min: number, max: number) {
   return z
     .string()
-    .regex(/^(0|[1-9][0-9]{0,8})$/, 'expected a decimal integer: digits only')
+    .regex(/^(0|[1-9][0-9]{0,8})$/, { error: 'expected a decimal integer: digits only', abort: true })
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 }

@@ -144,7 +144,13 @@ describe('spellings the database takes for one username', () => {
 
   it('when wrong passwords come for spellings of a name that has no account, then they count as one name', async () => {
     const base = `ghost${Date.now() % 100000}`;
-    const spellings = [base, base.toUpperCase(), base.replace('o', 'ó'), base.replace('g', 'ｇ'), base.replace('s', 'ś')];
+    const spellings = [
+      base,
+      base.toUpperCase(),
+      base.replace('o', 'ó'),
+      base.replace('g', 'ｇ'),
+      base.replace('s', 'ś'),
+    ];
     const statuses: number[] = [];
     let address = 0;
     for (const spelling of spellings) {

@@ -6,7 +6,7 @@ import { newContext, type RequestContext, requestIdFrom, roundedMs, runWithConte
 import { logAccess, logger } from '../log';
 import { metricSegment, prom, statsd } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
-import { httpStatusOf, retryAfterOf } from '../response/http-status';
+import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http-status';
 import { dependencyOfCode, outages } from '../log/outage';
 import { ThrottledWarning } from '../log/throttled-warning';
 import { type Route, validateInput } from './route';
@@ -63,6 +63,8 @@ declare module 'express-serve-static-core' {
     tandemMetrics?: RouteMetricsSet;
   }
 }
+
+registerHttpStatus({ UNSUPPORTED_CONTENT_ENCODING: 415 });
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** For answers that carry a secret (a session token) or a person's data: no cache may keep them. */
