@@ -63,10 +63,16 @@ start() {
     return 0
   fi
   mkdir -p "$D/shared/log"
-  # Its own session, no terminal and no inherited descriptors: the ssh session that started it can end.
-  (cd "$D/current" && NODE_ENV=production setsid node --enable-source-maps "$script" \
-    </dev/null >>"$D/shared/log/$1.log" 2>&1 & echo $! >"$D/shared/$1.pid")
-  echo "started $1 (pid $(cat "$D/shared/$1.pid")) from $(readlink "$D/current")"
+  rm -f "$D/shared/$1.pid"
+  # Its own session, and none of this shell's descriptors (the ssh session that started it can end):
+  # the shell writes its own pid, then becomes node.
+  NODE_ENV=production setsid bash -c 'echo $$ >"$1"; cd "$2" && exec node --enable-source-maps "$3"' \
+    service "$D/shared/$1.pid" "$D/current" "$script" </dev/null >>"$D/shared/log/$1.log" 2>&1 &
+  for _ in $(seq 50); do
+    [[ -s $D/shared/$1.pid ]] && break
+    sleep 0.1
+  done
+  echo "started $1 (pid $(cat "$D/shared/$1.pid" 2>/dev/null || echo unknown)) from $(readlink "$D/current")"
 }
 
 for service in "${services[@]}"; do
