@@ -284,3 +284,15 @@ say "Applying migrations to the configured database."
 npm run --silent migrate -- up
 
 say "MariaDB and Redis are ready."
+
+# --- Test clients --------------------------------------------------------------
+# The THeader test talks to the Thrift port with a real Python Apache Thrift
+# client (THeaderProtocol). Installed where it can be (Debian, as root); else
+# that test says why it skips.
+if ! /usr/bin/python3 -c 'import thrift.protocol.THeaderProtocol' 2>/dev/null; then
+  if is_debian && is_root; then
+    apt_install python3-thrift
+  else
+    say "python3-thrift is not installed (apt-get install python3-thrift); the Thrift THeader test will skip."
+  fi
+fi

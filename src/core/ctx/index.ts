@@ -15,6 +15,8 @@ export interface StaffIdentity {
 export interface ThriftConnectionState {
   readonly peer: string | undefined;
   caller: string | undefined;
+  /** The request id the message being processed brought in its THeader headers (set while it is processed). */
+  requestId?: string | undefined;
 }
 
 /** What every log line, metric and outgoing call of one request can see. */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import thrift from 'thrift';
 import { BinaryWriter } from './binary-writer';
-import type { ThriftConnectionState } from '../ctx';
+import { currentRequestId, requestIdFrom, type ThriftConnectionState } from '../ctx';
 import { runWithConnection } from './connection-state';
 import { type ByteBudget, type ThriftLimits } from './limits';
 import { MessageScanner } from './message-scanner';
@@ -34,7 +34,13 @@ const COMPACT_MARK = 0x82;
 export interface Framing {
   framed: boolean;
   protocol: 'binary' | 'compact';
+  /** Apache Thrift's header transport (THeader): each frame names its protocol and carries headers. */
+  header?: true;
 }
+
+/** The second word of a THeader frame, after its length. */
+const HEADER_MAGIC_HI = 0x0f;
+const HEADER_MAGIC_LO = 0xff;
 
 /**
  * Decides framing and protocol from the first bytes of a connection:
@@ -53,9 +59,54 @@ export function detectFraming(head: Buffer): Framing | 'pending' | 'garbage' {
   if (first === COMPACT_MARK) return { framed: false, protocol: 'compact' };
   if (head.length < 5) return 'pending';
   const mark = head[4];
+  if (mark === HEADER_MAGIC_HI) {
+    if (head.length < 6) return 'pending';
+    return head[5] === HEADER_MAGIC_LO ? { framed: true, protocol: 'binary', header: true } : 'garbage';
+  }
   if (mark === BINARY_MARK) return { framed: true, protocol: 'binary' };
   if (mark === COMPACT_MARK) return { framed: true, protocol: 'compact' };
   return 'garbage';
+}
+
+/** What the library's THeaderTransport (the base of its transports) offers; the typings do not declare it. */
+interface HeaderTransport {
+  inBuf: Buffer;
+  readCursor: number;
+  writeCursor: number;
+  readHeaders(): Record<string, string>;
+  getProtocolId(): number;
+  setProtocolId(id: number): void;
+  getSeqId(): number;
+  setSeqId(id: number): void;
+  setWriteHeader(key: string, value: string): void;
+}
+
+const SUBPROTOCOL_BINARY = 0;
+const SUBPROTOCOL_COMPACT = 2;
+const THeaderProtocol = (thrift as unknown as { THeaderProtocol: new (trans: thrift.TTransport) => thrift.TProtocol })
+  .THeaderProtocol;
+
+/** The header a reply carries the call's request id in. */
+export const REQUEST_ID_HEADER = 'request-id';
+const REQUEST_ID_HEADERS = ['request-id', 'request_id', 'x-request-id'];
+const SERVICE_HEADERS = ['service-name', 'service_name', 'client-name', 'client_name', 'caller'];
+const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The caller's request id (its own, or a traceparent's trace id; undefined for none usable) and service name. */
+function callerHeaders(headers: Record<string, string>): {
+  requestId: string | undefined;
+  service: string | undefined;
+} {
+  let id: string | undefined;
+  let traceparent: string | undefined;
+  let service: string | undefined;
+  for (const [key, value] of Object.entries(headers)) {
+    const k = key.toLowerCase();
+    if (REQUEST_ID_HEADERS.includes(k)) id = value;
+    else if (k === 'traceparent') traceparent = value;
+    else if (SERVICE_HEADERS.includes(k) && SERVICE_NAME.test(value)) service = value;
+  }
+  return { requestId: id || traceparent ? requestIdFrom(id, traceparent) : undefined, service };
 }
 
 export interface ConnectionHooks {
@@ -241,8 +292,12 @@ export class ThriftConnection {
    * Serves one whole message (no length prefix): a CALL is answered, a
    * ONEWAY is run and not answered, anything else closes the connection.
    */
-  private serve(message: Buffer, transport: thrift.TTransport): void {
-    const compact = this.framing?.protocol === 'compact';
+  private serve(
+    message: Buffer,
+    transport: thrift.TTransport,
+    compact = this.framing?.protocol === 'compact',
+    replyTo?: () => thrift.TProtocol,
+  ): void {
     const mark = message[0];
     const type = compact ? ((message[1] ?? 0) >> 5) & 0x07 : message[3];
     if (mark !== (compact ? COMPACT_MARK : BINARY_MARK) || (!compact && message[1] !== BINARY_VERSION)) {
@@ -253,15 +308,76 @@ export class ThriftConnection {
     }
     let output = this.output as thrift.TProtocol;
     if (type === ONEWAY) {
-      this.discard ??= this.makeOutput(this.framing as Framing, () => undefined);
+      this.discard ??= this.makeOutput({ framed: true, protocol: compact ? 'compact' : 'binary' }, () => undefined);
       output = this.discard;
+    } else if (replyTo) {
+      output = replyTo();
     }
-    const Protocol = this.Protocol as ProtocolClass;
+    const Protocol = compact ? TrackingCompactProtocol : TrackingBinaryProtocol;
     try {
       runWithConnection(this.state, () => this.hooks.processor.process(new Protocol(transport), output));
     } catch (err) {
       this.reject('malformed', (err as Error).message);
     }
+  }
+
+  /**
+   * Serves one THeader frame (length prefix included): its headers name the
+   * caller's request id and service, its protocol id the protocol of the
+   * message inside; the reply goes back as a THeader frame in that protocol,
+   * with the call's request id in its headers. The library's THeaderTransport
+   * reads the headers and writes the reply's.
+   */
+  private serveHeader(whole: Buffer): void {
+    const transport = new thrift.TBufferedTransport() as unknown as HeaderTransport;
+    transport.inBuf = whole;
+    transport.readCursor = 0;
+    transport.writeCursor = whole.length;
+    let headers: Record<string, string>;
+    try {
+      headers = transport.readHeaders();
+    } catch (err) {
+      return this.reject('malformed', `THeader: ${(err as Error).message}`);
+    }
+    const protocolId = transport.getProtocolId();
+    if (protocolId !== SUBPROTOCOL_BINARY && protocolId !== SUBPROTOCOL_COMPACT) {
+      return this.reject('protocol', `THeader protocol id ${protocolId}; binary (0) and compact (2) are served`);
+    }
+    const call = callerHeaders(headers);
+    if (call.service) this.state.caller = call.service;
+    this.state.requestId = call.requestId;
+    try {
+      this.serve(
+        whole.subarray(transport.readCursor),
+        transport as unknown as thrift.TTransport,
+        protocolId === SUBPROTOCOL_COMPACT,
+        () => this.headerOutput(protocolId, transport.getSeqId(), call.requestId),
+      );
+    } finally {
+      this.state.requestId = undefined;
+    }
+  }
+
+  /** The output of one THeader reply: the caller's protocol, its frame's seqid, the request id in the headers. */
+  private headerOutput(protocolId: number, frameSeqid: number, incoming: string | undefined): thrift.TProtocol {
+    const TransportCtor = thrift.TBufferedTransport as unknown as new (
+      buffer: Buffer | undefined,
+      onFlush: (buf: Buffer) => void,
+    ) => HeaderTransport;
+    const transport = new TransportCtor(undefined, (buf) => {
+      if (!this.closed) this.outbox.push(buf);
+    });
+    transport.setProtocolId(protocolId);
+    transport.setSeqId(frameSeqid);
+    const protocol = new THeaderProtocol(transport as unknown as thrift.TTransport);
+    const flush = protocol.flush.bind(protocol);
+    protocol.flush = () => {
+      // Flushed in the call's context: its request id is the caller's, or the one generated for it.
+      const id = currentRequestId() ?? incoming;
+      if (id) transport.setWriteHeader(REQUEST_ID_HEADER, id);
+      flush();
+    };
+    return protocol;
   }
 
   private onFramed(chunk: Buffer): void {
@@ -287,6 +403,12 @@ export class ThriftConnection {
       if (left < 4 + size) {
         if (!this.reserve(4 + size)) return;
         return this.hold(buf.subarray(at), 4 + size);
+      }
+      if (this.framing?.header) {
+        const whole = buf.subarray(at, at + 4 + size);
+        at += 4 + size;
+        this.serveHeader(whole);
+        continue;
       }
       const frame = buf.subarray(at + 4, at + 4 + size);
       at += 4 + size;

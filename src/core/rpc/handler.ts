@@ -180,7 +180,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
 
     const run = (args: unknown[], reply: Reply): void => {
       const connection = processingConnection();
-      const ctx = newContext('thrift', undefined, connection?.caller);
+      const ctx = newContext('thrift', connection?.requestId, connection?.caller);
       ctx.clientAddress = connection?.peer;
       ctx.connection = connection;
       runWithContext(ctx, () => invoke(ctx, args, reply));
