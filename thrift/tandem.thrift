@@ -129,7 +129,7 @@ struct RiskVerdict {
 
 /**
  * Every method but ping may raise the four exceptions; each carries a
- * stable business code (see the README's error-code table) and a message.
+ * stable business code (see docs/http.md, Error codes) and a message.
  */
 service Tandem {
   /** Liveness: always "pong". */
