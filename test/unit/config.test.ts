@@ -59,10 +59,53 @@ describe('buildConfig', () => {
     expect(config.service_name).toBe('tandem-canary');
   });
 
-  it('when a variable is not a TANDEM_ key of the schema, then it is ignored', () => {
-    const config = buildConfig(undefined, { TANDEM_HTTP_PROT: '1', HTTP_PORT: '1' });
+  it('when a TANDEM_ variable is misspelled in dev, then it is not applied and one warning names the nearest key', () => {
+    const warnings: string[] = [];
+
+    const config = buildConfig(undefined, { TANDEM_HTTP_PROT: '1', HTTP_PORT: '1' }, (line) => warnings.push(line));
 
     expect(config.http.port).toBe(8000);
+    expect(warnings).toEqual([
+      'Environment variable TANDEM_HTTP_PROT is not a configuration key; did you mean TANDEM_HTTP_PORT (http.port)?',
+    ]);
+  });
+
+  it('when a TANDEM_ variable is misspelled and env is prod, then the start is refused with the same sentence', () => {
+    const lines = errorLines({ env: 'prod' }, { TANDEM_MYSQL_HSOT: 'db1' });
+
+    expect(lines).toEqual([
+      'Environment variable TANDEM_MYSQL_HSOT is not a configuration key; did you mean TANDEM_MYSQL_HOST (mysql.host)?',
+      'Unknown TANDEM_* variables are refused when env is prod.',
+    ]);
+  });
+
+  it('when the configuration is invalid too, then the misspelled variable is reported with the bad keys', () => {
+    const lines = errorLines(undefined, { TANDEM_HTTP_PORT: 'abc', TANDEM_THRIFT_PROT: '9091' });
+
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('did you mean TANDEM_THRIFT_PORT (thrift.port)?');
+  });
+
+  it('when a TANDEM_ variable is nothing like a key, then the warning points at config.example.ts instead of guessing', () => {
+    const warnings: string[] = [];
+
+    buildConfig(undefined, { TANDEM_COLOUR_SCHEME: 'dark' }, (line) => warnings.push(line));
+
+    expect(warnings).toEqual([
+      "Environment variable TANDEM_COLOUR_SCHEME is not a configuration key; each key's variable is listed in config.example.ts.",
+    ]);
+  });
+
+  it('when TANDEM_ variables read outside the schema are set, then no warning is given', () => {
+    const warnings: string[] = [];
+
+    buildConfig(
+      undefined,
+      { TANDEM_CONFIG_FILE: 'x.ts', TANDEM_CACHE_DIR: '/tmp', TANDEM_TEST_ANYTHING: '1', TANDEM_HTTP_PORT: '1' },
+      (line) => warnings.push(line),
+    );
+
+    expect(warnings).toEqual([]);
   });
 
   it('when several keys are bad, then each is reported on its own line naming the key and its variable', () => {

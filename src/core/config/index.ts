@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { buildConfig, ConfigError, readConfigFile } from './load';
 import type { Config } from './schema';
 
@@ -9,7 +10,8 @@ export { buildConfig, ConfigError, configLeaves } from './load';
  * variables. The one place that reads `process.env`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return buildConfig(readConfigFile(env), env);
+  // Cluster workers load the same configuration as their primary, which has already warned.
+  return buildConfig(readConfigFile(env), env, cluster.isWorker ? () => undefined : undefined);
 }
 
 /**

@@ -114,6 +114,62 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** `TANDEM_*` variables read outside the configuration schema. */
+const OTHER_VARIABLES = new Set(['TANDEM_CONFIG_FILE', 'TANDEM_CACHE_DIR']);
+/** Left to the test suite's fixtures. */
+const TEST_PREFIX = 'TANDEM_TEST_';
+
+/**
+ * Edits (insert, delete, substitute, swap two neighbours) between two names:
+ * a swap counts once, so TANDEM_HTTP_PROT is one edit from TANDEM_HTTP_PORT.
+ */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => rows[i]?.[j] ?? Infinity;
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      (rows[i] as number[])[j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/**
+ * One line per `TANDEM_*` variable that names no configuration key (a typo
+ * would otherwise be ignored without a word), with the nearest valid name
+ * when one is close.
+ */
+export function unknownVariableLines(env: NodeJS.ProcessEnv, leaves: Leaf[] = configLeaves()): string[] {
+  const known = new Map(leaves.map((leaf) => [leaf.env, leaf.path.join('.')]));
+  const lines: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith(ENV_PREFIX) || known.has(name) || OTHER_VARIABLES.has(name)) continue;
+    if (name.startsWith(TEST_PREFIX)) continue;
+    let nearest: { env: string; key: string; distance: number } | undefined;
+    for (const [candidate, key] of known) {
+      const distance = editDistance(name, candidate);
+      if (!nearest || distance < nearest.distance) nearest = { env: candidate, key, distance };
+    }
+    // Close enough to be the same name mistyped: a few edits, fewer for short names.
+    const close = nearest && nearest.distance <= Math.min(3, Math.ceil((name.length - ENV_PREFIX.length) / 3));
+    lines.push(
+      close && nearest
+        ? `Environment variable ${name} is not a configuration key; did you mean ${nearest.env} (${nearest.key})?`
+        : `Environment variable ${name} is not a configuration key; each key's variable is listed in config.example.ts.`,
+    );
+  }
+  return lines;
+}
+
+function writeWarning(line: string): void {
+  process.stderr.write(`Warning: ${line}\n`);
+}
+
 function describeFound(value: unknown): string {
   if (value === undefined) return 'nothing';
   return JSON.stringify(value);
@@ -121,9 +177,15 @@ function describeFound(value: unknown): string {
 
 /**
  * Builds the configuration from a config file's object and the environment
- * (`TANDEM_*` wins over the file). Reports every bad key at once.
+ * (`TANDEM_*` wins over the file). Reports every bad key at once. A
+ * `TANDEM_*` variable that names no key is refused in prod (a deploy should
+ * not run with a setting silently dropped) and given to `warn` elsewhere.
  */
-export function buildConfig(file: ConfigInput | undefined, env: NodeJS.ProcessEnv): Config {
+export function buildConfig(
+  file: ConfigInput | undefined,
+  env: NodeJS.ProcessEnv,
+  warn: (line: string) => void = writeWarning,
+): Config {
   const merged = structuredClone((file ?? {}) as Record<string, unknown>);
   const fromEnv = new Map<string, string>();
   const leaves = configLeaves();
@@ -134,7 +196,14 @@ export function buildConfig(file: ConfigInput | undefined, env: NodeJS.ProcessEn
     fromEnv.set(leaf.path.join('.'), leaf.env);
   }
   const result = configSchema.safeParse(merged);
-  if (result.success) return deepFreeze(result.data);
+  const unknown = unknownVariableLines(env, leaves);
+  if (result.success) {
+    if (unknown.length > 0 && result.data.env === 'prod') {
+      throw new ConfigError([...unknown, 'Unknown TANDEM_* variables are refused when env is prod.']);
+    }
+    unknown.forEach((line) => warn(line));
+    return deepFreeze(result.data);
+  }
 
   const lines = result.error.issues.map((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
@@ -151,7 +220,8 @@ export function buildConfig(file: ConfigInput | undefined, env: NodeJS.ProcessEn
     const problem = issue.message.replace(/^Invalid input: /, '');
     return `Configuration key ${key || '(root)'} from ${source}${envHint} is ${found}, which is invalid: ${problem}.${meaning}`;
   });
-  throw new ConfigError(lines);
+  // A mistyped variable may be why a key is missing or wrong: said with the rest.
+  throw new ConfigError([...lines, ...unknown]);
 }
 
 /** The project root: where package.json is, whether running from src/ or dist/. */
