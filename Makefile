@@ -4,7 +4,7 @@ ENV ?= dev
 THRIFT_OUT := thrift/gen-nodejs
 NODE_RUN := node --enable-source-maps
 
-.PHONY: help develop build server worker config test lint format thrift bench migrate clean zeus-stub
+.PHONY: help develop build server worker config test faults lint format thrift bench migrate clean zeus-stub
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -37,6 +37,10 @@ config: ## write config.ts for ENV=dev|test|prod from config.example.ts
 test: ## the whole test suite, against the real MariaDB and Redis
 	npx tsc --noEmit -p tsconfig.json
 	npx jest --ci
+
+# Starts its own Redis and MariaDB (redis-server, mariadbd) and a real server; about two minutes.
+faults: ## the fault suite: Redis and MariaDB stopped, frozen and restarted under load; prints figures per fault
+	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/faults/run.ts
 
 lint: ## type-check, lint and check formatting
 	npx tsc --noEmit -p tsconfig.json

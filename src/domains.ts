@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { Queues, type QueueDef } from './core/async';
 import type { Config } from './core/config';
-import { logger } from './core/log';
+import { outages } from './core/log/outage';
 import { createCsDomain, type CsDomain } from './service/cs';
 import { createRiskDomain, type RiskDomain } from './service/risk';
 import { riskReportQueue } from './service/risk/risk-queue';
@@ -17,6 +17,8 @@ export interface Domains {
   risk: RiskDomain;
   queues: Queues;
   zeus: ZeusClient;
+  /** Stops retrying the store's start-up (when it had failed). */
+  stopStoreStart: () => void;
 }
 
 /** The app's Bull queues, each defined once from config. */
@@ -41,17 +43,48 @@ export async function buildDomains(config: Config, sequelize: Sequelize, redis: 
   const staff = createStaffDomain(sequelize, redis, config.auth);
   const cs = createCsDomain(sequelize, redis, staff.staff);
   const risk = createRiskDomain(config, sequelize, redis, queues, defs.riskReport, zeus, cs);
-  await risk.store.init().catch((err: Error) => {
-    logger.warn('the suspicious-order store is not ready; risk reads fail until it is', {
-      store: risk.store.kind,
-      error: err.message,
-    });
-  });
-  return { cs, staff, risk, queues, zeus };
+  const stopStoreStart = await startStore(risk.store);
+  return { cs, staff, risk, queues, zeus, stopStoreStart };
+}
+
+/** The first retry of a store that failed to start, doubling up to the most. */
+const STORE_RETRY_FIRST_MS = 500;
+const STORE_RETRY_MOST_MS = 30_000;
+
+/**
+ * Starts the suspicious-order store: one attempt now, then, while it fails,
+ * again in the background with a doubling backoff (0.5 s up to 30 s), so a
+ * MongoDB that is down at start is picked up when it comes back without a
+ * restart. Meanwhile its calls answer 503 (code 400) and the outage log says
+ * it once. Returns how to stop retrying.
+ */
+export async function startStore(store: RiskDomain['store']): Promise<() => void> {
+  const dependency = store.kind === 'mongo' ? 'mongodb' : 'mysql';
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = STORE_RETRY_FIRST_MS;
+  const attempt = async (): Promise<void> => {
+    try {
+      await store.init();
+      outages.up(dependency);
+    } catch (err) {
+      if (stopped) return;
+      outages.down(dependency, err);
+      timer = setTimeout(() => void attempt(), delay);
+      timer.unref();
+      delay = Math.min(delay * 2, STORE_RETRY_MOST_MS);
+    }
+  };
+  await attempt();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }
 
 /** Closes what the domains opened: queue connections, zeus connections, the document store. */
 export async function closeDomains(domains: Domains, queueDeadlineMs: number): Promise<void> {
+  domains.stopStoreStart();
   await Promise.allSettled([
     domains.queues.close(queueDeadlineMs),
     domains.zeus.close(),

@@ -34,6 +34,9 @@ export function appModules(): AppModules {
     prepare: async (resources) => {
       const domains = await buildDomains(resources.config, resources.sequelize, resources.redis);
       built.set(resources, domains);
+      const store = domains.risk.store;
+      // MySQL is checked already; MongoDB, when configured, is not required: only the risk calls need it.
+      if (store.kind === 'mongo') resources.health.add({ name: 'mongodb', required: false, check: () => store.ping() });
       return () => closeDomains(domains, 1000);
     },
     routes: (resources) => {

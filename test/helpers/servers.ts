@@ -104,7 +104,21 @@ export function mariadbBinaries(): { server: string; installDb: string } | undef
 
 export interface MariadbServer {
   port: number;
+  /** Stops the server and removes its data. */
   stop: () => Promise<void>;
+  /** Shuts the server down cleanly (SIGTERM), keeping its data for `start`. */
+  halt: () => Promise<void>;
+  /** Starts a halted server again on the same port and data; resolves once it accepts connections. */
+  start: () => Promise<void>;
+  /** Freezes the process (SIGSTOP): its port still accepts connections and nothing answers. */
+  freeze: () => void;
+  /** Lets a frozen process run again (SIGCONT). */
+  thaw: () => void;
+}
+
+export interface MariadbOptions {
+  /** Extra server options, e.g. a binary log and a server id for replication. */
+  args?: string[];
 }
 
 /** Creates a data directory with mariadb-install-db; returns a free port for the server. */
@@ -129,7 +143,10 @@ async function installMariadb(binaries: { installDb: string }, data: string, use
  * A second, throwaway MariaDB server on a free port, data in a temporary
  * directory, any user admitted (--skip-grant-tables). Loopback only.
  */
-export async function startMariadbServer(binaries: { server: string; installDb: string }): Promise<MariadbServer> {
+export async function startMariadbServer(
+  binaries: { server: string; installDb: string },
+  options: MariadbOptions = {},
+): Promise<MariadbServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-mariadb-'));
   const data = path.join(dir, 'data');
   const user = os.userInfo().username;
@@ -140,32 +157,32 @@ export async function startMariadbServer(binaries: { server: string; installDb: 
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+  const args = options.args ?? ['--skip-log-bin'];
+  let child: ChildProcess | undefined;
   let stderr = '';
-  const child = spawn(
-    binaries.server,
-    [
-      '--no-defaults',
-      `--datadir=${data}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--socket=${path.join(dir, 'mysqld.sock')}`,
-      `--pid-file=${path.join(dir, 'mysqld.pid')}`,
-      `--user=${user}`,
-      '--skip-grant-tables',
-      '--skip-log-bin',
-      '--innodb-buffer-pool-size=16M',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const stop = async (): Promise<void> => {
-    await end(child, 'SIGTERM', 20000);
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
+  const start = async (): Promise<void> => {
+    stderr = '';
+    const proc = spawn(
+      binaries.server,
+      [
+        '--no-defaults',
+        `--datadir=${data}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${path.join(dir, 'mysqld.sock')}`,
+        `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+        `--user=${user}`,
+        '--skip-grant-tables',
+        '--innodb-buffer-pool-size=16M',
+        ...args,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child = proc;
+    proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`mariadbd exited with ${child.exitCode}: ${stderr}`);
+        if (proc.exitCode !== null) throw new Error(`mariadbd exited with ${proc.exitCode}: ${stderr}`);
         try {
           const connection = await within(
             mysql.createConnection({ host: '127.0.0.1', port, user: 'root' }),
@@ -179,11 +196,30 @@ export async function startMariadbServer(binaries: { server: string; installDb: 
         }
       },
       30000,
-      `the second MariaDB server on port ${port} accepting connections`,
+      `the MariaDB server on port ${port} accepting connections`,
     );
+  };
+  const halt = async (): Promise<void> => {
+    if (!child) return;
+    child.kill('SIGCONT');
+    await end(child, 'SIGTERM', 20000);
+  };
+  const stop = async (): Promise<void> => {
+    await halt();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await start();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { port, stop };
+  return {
+    port,
+    stop,
+    halt,
+    start,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
+  };
 }

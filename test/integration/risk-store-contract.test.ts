@@ -137,4 +137,26 @@ describe.each(stores)('the %s flagged-order store', (_name, make) => {
     await h.store.setReportStatus(doc.order_id, 'reported');
     expect((await h.store.unfinished(1000)).map((o) => o.order_id)).not.toContain(doc.order_id);
   });
+
+  it('when more verdicts stay unfinished than one batch, then walking on from the last seen visits every one once', async () => {
+    const docs = Array.from({ length: 5 }, () => flagged());
+    for (const doc of docs) {
+      await h.store.insertIfAbsent(doc);
+      await h.store.judge(doc.order_id, 'fraud', { reviewer_id: 1, note: '' }, () =>
+        Promise.resolve({ cs_event_id: null }),
+      );
+    }
+    const mine = new Set(docs.map((d) => d.order_id));
+    const seen: string[] = [];
+    let after: { reviewed_at: string; order_id: string } | undefined;
+    for (let run = 0; run < 100; run += 1) {
+      const batch = await h.store.unfinished(2, after);
+      seen.push(...batch.map((o) => o.order_id).filter((id) => mine.has(id)));
+      const last = batch.at(-1);
+      if (batch.length < 2 || !last?.reviewed_at) break;
+      after = { reviewed_at: last.reviewed_at, order_id: last.order_id };
+    }
+
+    expect([...seen].sort()).toEqual([...mine].sort());
+  });
 });

@@ -26,8 +26,8 @@ interface DriverError {
 
 /** The mysql2 error under a Sequelize one, or the error itself when it is a raw mysql2 error. */
 function driverErrorOf(err: unknown): DriverError | undefined {
-  if (err instanceof DatabaseError) return (err.original ?? err.parent) as DriverError | undefined;
-  if (err instanceof Error && ('fatal' in err || 'sqlState' in err || 'errno' in err)) return err as DriverError;
+  if (err instanceof DatabaseError) return err.original ?? err.parent;
+  if (err instanceof Error && ('fatal' in err || 'sqlState' in err || 'errno' in err)) return err;
   return undefined;
 }
 

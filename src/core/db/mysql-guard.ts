@@ -97,7 +97,12 @@ function timeoutError(ms: number): Error {
  * used: it covers `query` only, not `execute` (Sequelize's path for bound
  * parameters), and leaves the connection in the pool.
  */
-function guardConnection(connection: PooledConnection, timeoutMs: number, onUnavailable: (err: unknown) => void): void {
+function guardConnection(
+  connection: PooledConnection,
+  timeoutMs: number,
+  onUnavailable: (err: unknown) => void,
+  onAnswer: () => void,
+): void {
   for (const method of ['query', 'execute'] as const) {
     const original = connection[method].bind(connection);
     connection[method] = (...args: unknown[]): unknown => {
@@ -117,7 +122,8 @@ function guardConnection(connection: PooledConnection, timeoutMs: number, onUnav
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (err && isMysqlUnavailable(err)) onUnavailable(err);
+        if (!err) onAnswer();
+        else if (isMysqlUnavailable(err)) onUnavailable(err);
         (callback as (...a: unknown[]) => void)(err, ...rest);
       };
       return original(...args);
@@ -139,9 +145,15 @@ export function guardMysql(sequelize: Sequelize, options: { queryTimeoutMs: numb
     const connection = raw as PooledConnection;
     const index = replicas ? replicas.indexOf(address as ServerAddress) : -1;
     if (index >= 0) connection.tandemReplica = index;
-    guardConnection(connection, queryTimeoutMs, (err) => {
-      if (index >= 0) replicas?.takeOut(index, err);
-    });
+    guardConnection(
+      connection,
+      queryTimeoutMs,
+      (err) => {
+        if (index >= 0) replicas?.takeOut(index, err);
+      },
+      // The outage log's "mysql" is the primary: a replica answering says nothing about it.
+      index >= 0 ? () => undefined : mysqlAnswered,
+    );
   });
   if (!replicas) return;
   // Sequelize's internals: the read pool's factory is where a new read connection picks its server.

@@ -3,7 +3,8 @@ import type { Config } from '../config';
 import { logger } from '../log';
 import { statsd } from '../monitor';
 import { isMysqlUnavailable } from './errors';
-import { guardMysql, mysqlAnswered, ReplicaSet } from './mysql-guard';
+import { outages } from '../log/outage';
+import { guardMysql, ReplicaSet } from './mysql-guard';
 
 interface QueryLogOptions {
   type?: string;
@@ -49,11 +50,11 @@ export function createSequelize(config: Config): Sequelize {
     benchmark: true,
     logging: (sql: string, timing?: number, queryOptions?: QueryLogOptions) => {
       const ms = timing ?? 0;
-      // Called for queries that succeeded only: MySQL answers, so an outage (if any) is over.
-      mysqlAnswered();
       const pool = poolOf(queryOptions, hasReplicas);
       statsd.timing(`mysql.query.${pool}`, ms);
-      if (ms >= config.log.slow_query_ms) logger.warn('slow query', { duration_ms: ms, pool, sql: maskSql(sql) });
+      // Sequelize calls this for failed queries too: during an outage every query is slow, and the outage log says so.
+      if (ms >= config.log.slow_query_ms && !outages.isDown('mysql'))
+        logger.warn('slow query', { duration_ms: ms, pool, sql: maskSql(sql) });
     },
     pool: { max: mysql.pool_max, min: mysql.pool_min, idle: mysql.pool_idle_ms, acquire: mysql.pool_acquire_ms },
     dialectOptions: {

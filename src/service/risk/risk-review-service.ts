@@ -5,11 +5,12 @@ import { UserError } from '../../exception';
 import type { ZeusApi } from '../../../thirdparty/zeus/zeus-types';
 import type { CsDomain } from '../cs';
 import type { Actor } from '../cs/cs-types';
-import type { FlaggedOrderStore } from './inner/flagged-store';
+import type { FlaggedOrderStore, UnfinishedCursor } from './inner/flagged-store';
 import type { RiskReportJob } from './risk-queue';
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from './risk-types';
 
 const FRAUD_CATEGORY = 'fraud';
+/** Verdicts one reconcile run visits at most; `reconcileBatch` in the options overrides it (tests). */
 const RECONCILE_BATCH = 100;
 /** The owner of the fraud events' request keys: the review and a later reconcile (by any actor) find one event. */
 const RISK_KEY_SCOPE = 'system:risk';
@@ -34,6 +35,9 @@ function eventContent(order: FlaggedOrder, note: string): string {
  * verdict and queues a job that reports it to zeus.
  */
 export class RiskReviewService {
+  /** Where the reconcile walk goes on from (this process's own walk; undefined: from the oldest). */
+  private reconcileFrom: UnfinishedCursor | undefined;
+
   constructor(
     private readonly store: FlaggedOrderStore,
     private readonly cs: CsDomain,
@@ -125,7 +129,14 @@ export class RiskReviewService {
    * (its job id does). Run by each scan.
    */
   async reconcile(): Promise<number> {
-    const pending = await this.store.unfinished(RECONCILE_BATCH);
+    const pending = await this.store.unfinished(RECONCILE_BATCH, this.reconcileFrom);
+    // The next run goes on after the last one seen, and starts over once the walk reaches the end:
+    // every unfinished verdict is visited, however many stay unfinished for good.
+    const last = pending.at(-1);
+    this.reconcileFrom =
+      pending.length < RECONCILE_BATCH || !last?.reviewed_at
+        ? undefined
+        : { reviewed_at: last.reviewed_at, order_id: last.order_id };
     // Looked up once per run, and only when an event is missing; a failed lookup is retried by the next order.
     let categoryId: number | undefined;
     for (const order of pending) {

@@ -1,5 +1,11 @@
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from '../risk-types';
 
+/** Where the reconcile walk stopped: the last verdict it visited. */
+export interface UnfinishedCursor {
+  reviewed_at: string;
+  order_id: string;
+}
+
 /** The rest of a fraud verdict's unit of work, run with the store's transaction when it has one. */
 export type VerdictWork = (tx: unknown) => Promise<{ cs_event_id: number | null }>;
 
@@ -9,8 +15,10 @@ export type VerdictWork = (tx: unknown) => Promise<{ cs_event_id: number | null 
  */
 export interface FlaggedOrderStore {
   readonly kind: 'mysql' | 'mongo';
-  /** Creates indexes / checks the table; called once at start. */
+  /** Creates indexes / checks the table; called at start, and again until it succeeds. */
   init(): Promise<void>;
+  /** Answers when the store's server does (GET /health). */
+  ping(): Promise<void>;
   /** Stores the order unless it is already there; true when it was new. */
   insertIfAbsent(doc: FlaggedOrder): Promise<boolean>;
   /** One order; `primary` reads what this process just wrote (not a replica that may lag). */
@@ -31,7 +39,12 @@ export interface FlaggedOrderStore {
   /** Records the cs event of a fraud verdict (the MongoDB path and reconcile). */
   setEvent(orderId: string, csEventId: number): Promise<void>;
   setReportStatus(orderId: string, status: FlaggedOrder['report_status']): Promise<void>;
-  /** Fraud verdicts whose event or report is unfinished, for the reconcile step. */
-  unfinished(limit: number): Promise<FlaggedOrder[]>;
+  /**
+   * Fraud verdicts whose event or report is unfinished, for the reconcile
+   * step, ordered by (reviewed_at, order_id) and starting after `after`:
+   * reconcile walks them all over successive runs instead of always taking
+   * the oldest (which may stay unfinished for good, a report parked as failed).
+   */
+  unfinished(limit: number, after?: UnfinishedCursor): Promise<FlaggedOrder[]>;
   close(): Promise<void>;
 }

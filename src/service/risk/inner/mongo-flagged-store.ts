@@ -1,8 +1,18 @@
-import { type Collection, MongoClient, MongoServerError } from 'mongodb';
+import { type Collection, type Filter, MongoClient, MongoError, MongoServerError } from 'mongodb';
+import { registerErrorClassifier, ServerError } from '../../../exception';
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from '../risk-types';
-import type { FlaggedOrderStore, VerdictWork } from './flagged-store';
+import type { FlaggedOrderStore, UnfinishedCursor, VerdictWork } from './flagged-store';
 
 const DUPLICATE_KEY = 11000;
+
+/**
+ * A MongoDB driver failure (no server selected in time, a dropped
+ * connection, a server error) is the document store failing: 503 with code
+ * 400 for the caller, the driver's message in the log only.
+ */
+registerErrorClassifier((err) =>
+  err instanceof MongoError ? new ServerError('DOCUMENT_STORE_ERROR', { cause: err }) : undefined,
+);
 
 /** Flagged orders in MongoDB (official driver), one document per order, collection `flagged_orders`. */
 export class MongoFlaggedStore implements FlaggedOrderStore {
@@ -14,24 +24,40 @@ export class MongoFlaggedStore implements FlaggedOrderStore {
     url: string,
     private readonly collectionName = 'flagged_orders',
   ) {
-    this.client = new MongoClient(url, { serverSelectionTimeoutMS: 3000, connectTimeoutMS: 3000 });
+    // Deadlines of our own unless the URL sets them: a MongoDB that is down or frozen costs a call 3 s at most.
+    const inUrl = new URLSearchParams(url.split('?')[1] ?? '');
+    const deadlines: Record<string, number> = {};
+    for (const key of ['serverSelectionTimeoutMS', 'connectTimeoutMS', 'socketTimeoutMS']) {
+      if (!inUrl.has(key)) deadlines[key] = 3000;
+    }
+    this.client = new MongoClient(url, deadlines);
   }
 
   private get orders(): Collection<FlaggedOrder> {
-    if (!this.collection) throw new Error('MongoFlaggedStore.init() was not called.');
+    if (!this.collection) {
+      // Start-up is still retrying (domains.ts): the caller gets 503 with the MongoDB code, not an internal error.
+      throw new ServerError('DOCUMENT_STORE_ERROR', { cause: new Error('MongoDB is not connected yet.') });
+    }
     return this.collection;
   }
 
-  /** Connects and creates the indexes (idempotent). */
+  /** Answers when MongoDB does (GET /health); throws while start-up has not connected yet. */
+  async ping(): Promise<void> {
+    if (!this.collection) throw new Error('not connected yet; start-up is retrying');
+    await this.client.db().command({ ping: 1 });
+  }
+
+  /** Connects and creates the indexes (idempotent; called again while it fails, see domains.ts). */
   async init(): Promise<void> {
     await this.client.connect();
-    this.collection = this.client.db().collection<FlaggedOrder>(this.collectionName);
-    await this.collection.createIndexes([
+    const collection = this.client.db().collection<FlaggedOrder>(this.collectionName);
+    await collection.createIndexes([
       { key: { order_id: 1 }, unique: true, name: 'uk_order_id' },
       { key: { status: 1, flagged_at: -1 }, name: 'idx_status_flagged' },
       { key: { rules: 1, flagged_at: -1 }, name: 'idx_rules_flagged' },
       { key: { status: 1, report_status: 1 }, name: 'idx_unfinished' },
     ]);
+    this.collection = collection;
   }
 
   async insertIfAbsent(doc: FlaggedOrder): Promise<boolean> {
@@ -99,10 +125,20 @@ export class MongoFlaggedStore implements FlaggedOrderStore {
     await this.orders.updateOne({ order_id: orderId }, { $set: { report_status: status } });
   }
 
-  async unfinished(limit: number): Promise<FlaggedOrder[]> {
+  async unfinished(limit: number, after?: UnfinishedCursor): Promise<FlaggedOrder[]> {
+    const unfinished: Filter<FlaggedOrder> = {
+      status: 'fraud',
+      $or: [{ cs_event_id: null }, { report_status: 'pending' }],
+    };
+    const past: Filter<FlaggedOrder> | undefined = after && {
+      $or: [
+        { reviewed_at: { $gt: after.reviewed_at } },
+        { reviewed_at: after.reviewed_at, order_id: { $gt: after.order_id } },
+      ],
+    };
     return this.orders
-      .find({ status: 'fraud', $or: [{ cs_event_id: null }, { report_status: 'pending' }] }, { projection: { _id: 0 } })
-      .sort({ reviewed_at: 1 })
+      .find(past ? { $and: [unfinished, past] } : unfinished, { projection: { _id: 0 } })
+      .sort({ reviewed_at: 1, order_id: 1 })
       .limit(limit)
       .toArray();
   }

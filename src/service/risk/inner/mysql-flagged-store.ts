@@ -1,7 +1,7 @@
 import { QueryTypes, type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
 import { readYourWrites } from '../../../core/db/mysql';
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from '../risk-types';
-import type { FlaggedOrderStore, VerdictWork } from './flagged-store';
+import type { FlaggedOrderStore, UnfinishedCursor, VerdictWork } from './flagged-store';
 
 interface Row {
   order_id: string;
@@ -141,13 +141,25 @@ export class MysqlFlaggedStore implements FlaggedOrderStore {
     });
   }
 
-  async unfinished(limit: number): Promise<FlaggedOrder[]> {
+  async unfinished(limit: number, after?: UnfinishedCursor): Promise<FlaggedOrder[]> {
     const rows = await this.sequelize.query<Row>(
       `SELECT * FROM risk_flagged_order WHERE status = 'fraud' AND (cs_event_id IS NULL OR report_status = 'pending')
-        ORDER BY reviewed_at LIMIT :limit`,
-      { replacements: { limit }, type: QueryTypes.SELECT },
+        ${after ? 'AND (reviewed_at, order_id) > (:reviewedAt, :orderId)' : ''}
+        ORDER BY reviewed_at, order_id LIMIT :limit`,
+      {
+        replacements: {
+          limit,
+          reviewedAt: after ? after.reviewed_at.replace('T', ' ').replace('Z', '') : null,
+          orderId: after?.order_id ?? null,
+        },
+        type: QueryTypes.SELECT,
+      },
     );
     return rows.map(toFlagged);
+  }
+
+  async ping(): Promise<void> {
+    await this.sequelize.query('SELECT 1');
   }
 
   close(): Promise<void> {
