@@ -1,156 +1,139 @@
 // ESLint for tandem: typescript-eslint's type-checked rules, the one-way layer
-// imports of STYLE.md ("Shape"), and eslint-config-prettier last so that
-// formatting is Prettier's business only.
+// imports between folders (eslint-plugin-boundaries), and eslint-config-prettier
+// last so that formatting is Prettier's business only.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier/flat';
+import boundaries from 'eslint-plugin-boundaries';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 const TS = '**/*.{ts,mts,cts}';
 
-/** Deepest folder nesting under a layer that the import rules cover. */
-const MAX_DEPTH = 6;
-
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** `../` repeated `n` times, as a regex. */
-const up = (n) => '(\\.\\./)'.repeat(n);
-
 /**
- * A regex for a relative import that reaches `target` (a folder from the
- * project root) from a file whose folder is `depth` levels below `base`.
- * Imports are relative (tsconfig has no path aliases), so the spelling of a
- * forbidden import depends on how deep the importing file sits: the config
- * below is generated per depth.
+ * The folders of the project, as eslint-plugin-boundaries sees them: each
+ * file belongs to the first element whose folder holds it (`domain` is
+ * captured for the service layers).
  */
-function reaches(base, depth, target) {
-  const baseParts = base.split('/');
-  const targetParts = target.split('/');
-  let common = 0;
-  while (common < baseParts.length && baseParts[common] === targetParts[common]) common += 1;
-  const ups = depth + baseParts.length - common;
-  const rest = targetParts.slice(common).join('/');
-  return `^${up(ups)}${escape(rest)}(/|$)`;
-}
+const ELEMENTS = [
+  { type: 'core', pattern: 'src/core' },
+  { type: 'exception', pattern: 'src/exception' },
+  { type: 'model', pattern: 'src/model' },
+  { type: 'inner', pattern: 'src/service/*/inner', capture: ['domain'] },
+  { type: 'service', pattern: 'src/service/*', capture: ['domain'] },
+  { type: 'api', pattern: 'src/api' },
+  { type: 'thrift', pattern: 'src/thrift' },
+  { type: 'utils', pattern: 'src/utils' },
+  { type: 'scheduler', pattern: 'scheduler' },
+  { type: 'thirdparty', pattern: 'thirdparty' },
+  { type: 'scripts', pattern: 'scripts' },
+  { type: 'generated', pattern: 'thrift/gen-nodejs' },
+].map((element) => ({ partialMatch: false, ...element }));
 
-/** A folder of the project, described in messages. */
-const FOLDERS = {
-  'src/api': 'src/api (HTTP adapters)',
-  'src/thrift': 'src/thrift (Thrift adapters)',
-  'src/service': 'src/service (business logic)',
-  'src/model': 'src/model (models)',
-  scheduler: 'scheduler/ (timed jobs)',
-};
+/** src/main.ts, worker.ts, domains.ts, modules.ts: where the layers are wired together. */
+const FILES = [{ category: 'wiring', pattern: 'src/*.ts' }];
 
-function folder(base, depth, target, why) {
-  return { regex: reaches(base, depth, target), message: `${FOLDERS[target]} is off limits here: ${why}` };
-}
-
-function pkg(name, why) {
-  return { regex: `^${escape(name)}(/|$)`, message: `The package ${name} is off limits here: ${why}` };
-}
-
-/** Imports an inner (data access) file must not make: the service layer above it, in any domain. */
-function serviceAbove(depth) {
-  const why = 'inner is data access only and must not call back into the service layer (STYLE.md, Shape).';
-  const domain = up(depth + 1); // from src/service/<domain>/inner/<depth folders> to src/service/<domain>/
-  return [
-    // src/service/<domain>/<file or folder other than inner>, and the domain's index ('..').
-    // The domain's *-types files are allowed: they declare data shapes and hold no behaviour.
-    {
-      regex: `^${domain}(?!inner(/|$)|\\.\\.(/|$)|[\\w-]+-types$)`,
-      message: `A service file is off limits here: ${why}`,
-    },
-    { regex: `^${up(depth)}\\.\\.$`, message: `A service file is off limits here: ${why}` },
-    // Another domain's service files (its inner is fine), src/service's own files and index.
-    {
-      regex: `^${domain}\\.\\./(?!\\.\\.(/|$))[^/]+(/(?!inner(/|$))|$)`,
-      message: `A service file is off limits here: ${why}`,
-    },
-    { regex: `^${domain}\\.\\.$`, message: `A service file is off limits here: ${why}` },
-  ];
-}
-
-/**
- * The layer rules, per folder. Dependencies point one way:
- * api, thrift, scheduler jobs -> service -> inner -> model, core.
- */
-const LAYERS = [
-  {
-    base: 'src/core',
-    patterns: (d) => {
-      const why = 'core holds no business and is imported by the layers, never the other way round.';
-      return [
-        folder('src/core', d, 'src/service', why),
-        folder('src/core', d, 'src/api', why),
-        folder('src/core', d, 'src/thrift', why),
-        folder('src/core', d, 'src/model', why),
-        folder('src/core', d, 'scheduler', why),
-      ];
-    },
-  },
-  {
-    base: 'src/model',
-    patterns: (d) => {
-      const why = 'models sit below the service layer and its adapters.';
-      return [
-        folder('src/model', d, 'src/service', why),
-        folder('src/model', d, 'src/api', why),
-        folder('src/model', d, 'src/thrift', why),
-      ];
-    },
-  },
-  ...['src/api', 'src/thrift'].map((base) => ({
-    base,
-    patterns: (d) => {
-      const why = 'handlers decode input, call a service and encode its result; they never issue a query.';
-      return [
-        {
-          // src/service/<domain>/inner, whatever the depth of the importing file.
-          regex: `^${up(d + 1)}service/[^/]+/inner(/|$)`,
-          message: `src/service/*/inner is off limits here: ${why}`,
-        },
-        folder(base, d, 'src/model', why),
-        pkg('sequelize', why),
-      ];
-    },
-  })),
+const anyOf = (...types) => [
+  { to: { element: { types: { anyOf: types.filter((t) => t !== 'wiring') } } } },
+  ...(types.includes('wiring') ? [{ to: { file: { categories: 'wiring' } } }] : []),
 ];
 
-function serviceRules(d) {
-  const why = 'a service never sees an Express request, a Thrift struct or a queue (STYLE.md, Shape).';
-  return [
-    folder('src/service', d, 'src/api', why),
-    folder('src/service', d, 'src/thrift', why),
-    pkg('express', why),
-    pkg('thrift', why),
-    pkg('bull', why),
-  ];
-}
+/**
+ * The layer rules. Dependencies point one way: api, thrift, scheduler jobs
+ * and scripts -> service -> inner -> model, core. Everything not listed here
+ * is allowed.
+ */
+/** Names the import and the folder; each policy says why. */
+const offLimits = '{{dependency.source}} is off limits in {{from.type}}: ';
 
-function restrict(files, patterns) {
+const LAYER_POLICIES = [
+  {
+    from: { element: { type: 'core' } },
+    disallow: anyOf('service', 'inner', 'api', 'thrift', 'model', 'wiring', 'scheduler', 'thirdparty', 'scripts'),
+    message: offLimits + 'core holds no business and is imported by the layers, never the other way round.',
+  },
+  {
+    from: { element: { type: 'model' } },
+    disallow: anyOf('service', 'inner', 'api', 'thrift', 'wiring', 'scheduler', 'thirdparty', 'scripts'),
+    message: offLimits + 'models sit below the service layer and its adapters.',
+  },
+  {
+    from: { element: { types: { anyOf: ['api', 'thrift'] } } },
+    disallow: anyOf('inner', 'model', 'scheduler', 'scripts'),
+    message: offLimits + 'handlers decode input, call a service and encode its result; they never issue a query.',
+  },
+  {
+    from: { element: { type: 'service' } },
+    disallow: anyOf('api', 'thrift', 'wiring', 'scheduler', 'scripts'),
+    message: offLimits + 'a service never sees an Express request, a Thrift struct or a queue.',
+  },
+  {
+    from: { element: { type: 'inner' } },
+    disallow: anyOf('service', 'api', 'thrift', 'wiring', 'scheduler', 'thirdparty', 'scripts'),
+    message: offLimits + 'inner is data access only and must not call back into the service layer or its adapters.',
+  },
+  {
+    // A domain's *-types files declare data shapes and hold no behaviour: its inner may use them.
+    from: { element: { type: 'inner' } },
+    allow: { to: { element: { type: 'service' }, file: { path: '**/*-types.ts' } } },
+  },
+  {
+    from: { element: { type: 'scheduler' } },
+    disallow: anyOf('inner', 'model', 'api', 'thrift', 'scripts'),
+    message: offLimits + 'a job is an entry point: it calls services as a handler does, and never issues a query.',
+  },
+  {
+    from: { element: { type: 'thirdparty' } },
+    disallow: anyOf('service', 'inner', 'model', 'api', 'thrift', 'wiring', 'scheduler', 'scripts'),
+    message: offLimits + 'a client for a sibling service knows core and the IDL only, not our layers.',
+  },
+  {
+    from: { element: { type: 'scripts' } },
+    disallow: anyOf('inner', 'api', 'thrift'),
+    message:
+      offLimits + 'a script calls services with the app context, as a handler does; it never reaches into data access.',
+  },
+];
+
+/** Packages a layer must not import: no-restricted-imports, since no folder depth is involved. */
+function packages(files, names, why) {
+  const patterns = names.map((name) => ({
+    group: [name, `${name}/*`],
+    message: `The package ${name} is off limits here: ${why}`,
+  }));
   return { files, rules: { 'no-restricted-imports': ['error', { patterns }] } };
 }
 
-/** One config object per layer and depth: `src/core/*.ts`, `src/core/*\/*.ts`, ... */
-function layerImportRules() {
-  const configs = [];
-  for (const layer of LAYERS) {
-    for (let d = 0; d <= MAX_DEPTH; d += 1) {
-      configs.push(restrict([`${layer.base}/${'*/'.repeat(d)}*.{ts,mts,cts}`], layer.patterns(d)));
-    }
-  }
-  for (let d = 0; d <= MAX_DEPTH; d += 1) {
-    configs.push(restrict([`src/service/${'*/'.repeat(d)}*.{ts,mts,cts}`], serviceRules(d)));
-  }
-  // Later objects win for the same rule, so the inner objects carry the service rules too.
-  for (let d = 0; d + 2 <= MAX_DEPTH; d += 1) {
-    configs.push(
-      restrict([`src/service/*/inner/${'*/'.repeat(d)}*.{ts,mts,cts}`], [...serviceRules(d + 2), ...serviceAbove(d)]),
-    );
-  }
-  return configs;
-}
+const layerRules = [
+  {
+    files: [TS],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': ELEMENTS,
+      'boundaries/files': FILES,
+      // Imports are relative and name no extension: resolve them as TypeScript does.
+      'import/resolver': { node: { extensions: ['.ts', '.d.ts', '.js'] } },
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'allow',
+          policies: LAYER_POLICIES,
+        },
+      ],
+    },
+  },
+  packages(
+    ['src/api/**/*.ts', 'src/thrift/**/*.ts', 'scheduler/**/*.ts'],
+    ['sequelize'],
+    'handlers and jobs decode input, call a service and encode its result; they never issue a query.',
+  ),
+  packages(
+    ['src/service/**/*.ts'],
+    ['express', 'thrift', 'bull'],
+    'a service never sees an Express request, a Thrift struct or a queue.',
+  ),
+];
 
 export default defineConfig(
   globalIgnores(['dist/', 'node_modules/', 'thrift/gen-nodejs/', 'test/fixtures/**/gen-nodejs/', 'tmp/', 'coverage/']),
@@ -191,6 +174,6 @@ export default defineConfig(
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
   },
-  ...layerImportRules(),
+  ...layerRules,
   prettier,
 );

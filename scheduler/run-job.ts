@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { logger } from '../src/core/log';
 import { buildDomains, closeDomains } from '../src/domains';
-import { closeScriptContext, openScriptContext } from '../scripts/script-context';
+import { closeScriptContext, openScriptContext } from '../src/core/app/script-context';
 import { createScheduler } from '.';
 import { JOB_SETTINGS } from './settings';
 
