@@ -3,6 +3,7 @@ import type { RunningApp } from '../../src/core/app/app';
 import { createStaffDomain, type StaffService } from '../../src/service/staff';
 import { baseUrl, startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
+import { captureLogs, type LogCapture } from '../helpers/log-capture';
 
 /**
  * Guessing around the login limits, with the documented defaults (5 per
@@ -21,6 +22,7 @@ let db: { database: string; drop: () => Promise<void> };
 let staff: StaffService;
 let prefix: string;
 let counter = 0;
+let logs: LogCapture;
 
 beforeAll(async () => {
   db = await freshDatabase();
@@ -32,6 +34,7 @@ beforeAll(async () => {
     auth: { login_max_failures_per_user: PER_USER, login_max_failures_per_address: PER_ADDRESS },
   });
   staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth).staff;
+  logs = captureLogs();
 });
 
 afterAll(async () => {
@@ -82,6 +85,12 @@ describe('a burst of attempts sent at once', () => {
     expect(counts[401] ?? 0).toBeLessThanOrEqual(PER_USER);
     expect((counts[401] ?? 0) + (counts[429] ?? 0)).toBe(200);
     expect(await login(target.username, target.password, '10.21.0.1')).toBe(429);
+    // One line when the lock began, not one per refused attempt; it names the account by id, never by the name typed.
+    const anyLock = logs.lines.filter((l) => String(l.message).startsWith('login attempts locked for this account'));
+    figure(`log lines for the lock of the burst's account: ${anyLock.length}`);
+    expect(anyLock).toHaveLength(1);
+    expect(anyLock[0]).toMatchObject({ limit: 'account', locked_for_seconds: expect.any(Number) as number });
+    expect(JSON.stringify(anyLock[0])).not.toContain(target.username);
   });
 
   it('when 200 guesses over 200 usernames arrive at once from one address, then at most 20 are checked', async () => {

@@ -2,7 +2,10 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** What one attempt was told: go on, or wait this many seconds. */
-export type AttemptVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type AttemptVerdict =
+  | { allowed: true }
+  /** `first`: this attempt is the first one refused in its window (the lock just began). */
+  | { allowed: false; retryAfterSeconds: number; first: boolean };
 
 /**
  * Counts attempts per key in a fixed window, in Redis, with
@@ -35,7 +38,11 @@ export class AttemptLimiter {
     } catch (rejection) {
       // The library rejects with a RateLimiterRes when over the limit, and with the Redis error otherwise.
       if (rejection instanceof RateLimiterRes) {
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+        return {
+          allowed: false,
+          retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+          first: rejection.consumedPoints === this.limiter.points + 1,
+        };
       }
       throw rejection;
     }

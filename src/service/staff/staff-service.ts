@@ -2,6 +2,7 @@ import { DUMMY_HASH, hashPassword, verifyPassword } from '../../core/auth/passwo
 import { isRole, permissionsOf } from '../../core/auth/permissions';
 import type { AttemptLimiter } from '../../core/auth/rate-limit';
 import type { SessionStore } from '../../core/auth/sessions';
+import { logger } from '../../core/log';
 import { AuthError, UserError } from '../../exception';
 import type { StaffInner } from './inner/staff-inner';
 import { addressKeyOf, userKeyOf } from './login-keys';
@@ -19,6 +20,15 @@ export interface LoginResult {
   token: string;
   expires_in: number;
   staff: StaffProfile;
+}
+
+/** One line when a lock begins (not per refused attempt), saying what to run to lift it. */
+function lockBegan(limit: 'address' | 'account', who: Record<string, unknown>, seconds: number): void {
+  logger.warn(`login attempts locked for this ${limit}; scripts/unlock_login.ts lifts it (docs/security.md)`, {
+    limit,
+    ...who,
+    locked_for_seconds: seconds,
+  });
 }
 
 function rateLimited(retryAfterSeconds: number): AuthError {
@@ -61,11 +71,19 @@ export class StaffService {
   async login(username: string, password: string, address: string): Promise<LoginResult> {
     const addressKey = addressKeyOf(address);
     const byAddress = await this.perAddress.attempt(addressKey);
-    if (!byAddress.allowed) throw rateLimited(byAddress.retryAfterSeconds);
+    if (!byAddress.allowed) {
+      if (byAddress.first) lockBegan('address', { address: addressKey }, byAddress.retryAfterSeconds);
+      throw rateLimited(byAddress.retryAfterSeconds);
+    }
     const account = await this.staff.findByUsername(username);
     const userKey = userKeyOf(username, account?.id);
     const byUser = await this.perUser.attempt(userKey);
-    if (!byUser.allowed) throw rateLimited(byUser.retryAfterSeconds);
+    if (!byUser.allowed) {
+      // Not the name typed: people do type a password into the username field.
+      if (byUser.first)
+        lockBegan('account', { staff_id: account?.id ?? null, address: addressKey }, byUser.retryAfterSeconds);
+      throw rateLimited(byUser.retryAfterSeconds);
+    }
     // An unknown user costs the same scrypt as a wrong password: no timing tells them apart.
     const ok = await verifyPassword(password, account?.password_hash ?? DUMMY_HASH);
     if (!account || !ok) throw new AuthError('AUTH_BAD_CREDENTIALS');
