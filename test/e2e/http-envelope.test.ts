@@ -99,6 +99,41 @@ describe('errors in the envelope', () => {
     expect(msg).toContain('body.priority');
   });
 
+  it('when a JSON route gets a body that is not sent as application/json, then 415 with code 1006, not every field invalid', async () => {
+    const valid = JSON.stringify({ name: 'lamp', priority: 2 });
+    const sent = [
+      { method: 'POST', body: valid, headers: { 'content-type': 'text/plain' } },
+      {
+        method: 'POST',
+        body: 'name=lamp&priority=2',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      // fetch gives a string body text/plain;charset=UTF-8 when no Content-Type is set.
+      { method: 'POST', body: valid },
+    ];
+
+    for (const init of sent) {
+      const res = await call('/probe/things', init);
+
+      expect(res.status).toBe(415);
+      expect(res.body).toMatchObject({ code: 1006, msg: 'Send the body as application/json.', data: null });
+      expect(res.text).not.toContain('body.name');
+    }
+  });
+
+  it('when the JSON content type carries a charset, or the body is empty, then it is not refused as the wrong type', async () => {
+    const withCharset = await call('/probe/things', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'lamp', priority: 2 }),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    const empty = await call('/probe/things', { method: 'POST', headers: { 'content-length': '0' } });
+
+    expect(withCharset.status).toBe(201);
+    expect(empty.status).toBe(400);
+    expect(empty.body).toMatchObject({ code: 1001 });
+  });
+
   it('when a path parameter is invalid, then the field is named as params.<name>', async () => {
     const res = await call('/probe/items/abc');
 

@@ -318,6 +318,11 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
    */
   const readBody = (req: Request, res: Response): Promise<void> =>
     new Promise((resolve, reject) => {
+      // A body sent as something else (a form, text/plain, no Content-Type) would be left unread by
+      // the JSON parser and every field reported missing: say what is wrong instead. An empty body
+      // (is() gives null without one) goes on to validation, which names the missing fields.
+      const empty = req.headers['content-length'] === '0';
+      if (!empty && req.is('application/json') === false) return reject(new UserError('UNSUPPORTED_MEDIA_TYPE'));
       json(req, res, (err?: unknown) => {
         if (err) return reject(errorFromExpress(err, options.bodyLimit, req));
         if (depthExceeds(req.body, options.jsonMaxDepth)) {
