@@ -5,7 +5,7 @@ import path from 'node:path';
  * The README and docs/ as a newcomer reads them: every relative link (and
  * its #anchor) leads somewhere in the repository, every repository path they
  * name in code exists, they cite nothing outside the repository, and the
- * README fits a newcomer's first read.
+ * README fits a newcomer's first read and lists every command.
  */
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -115,6 +115,30 @@ describe('README.md and docs/', () => {
 
   it.each(DOCS)('when %s is read, then it cites no file outside the repository', (file) => {
     expect(read(file)).not.toMatch(/ARCHITECTURE\.md|STYLE\.md|\/work\/shared/);
+  });
+});
+
+describe("the README's command table", () => {
+  const readme = read('README.md');
+  const targets = [...read('Makefile').matchAll(/^([a-z][a-z0-9-]*):.*## /gm)].map((m) => m[1] as string);
+  const scripts = Object.keys((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts).filter(
+    (name) => !['postinstall', 'preinstall', 'prepare'].includes(name),
+  );
+
+  it('when the Makefile and package.json are read, then they have commands to look for', () => {
+    expect(targets).toEqual(expect.arrayContaining(['develop', 'server', 'test']));
+    expect(scripts).toEqual(expect.arrayContaining(['start', 'migrate', 'deploy']));
+  });
+
+  it('when a make target has a help line, then the README lists it', () => {
+    expect(targets.filter((t) => !readme.includes(`\`make ${t}`))).toEqual([]);
+  });
+
+  it('when package.json has a script, then the README lists it', () => {
+    const listed = (name: string): boolean =>
+      readme.includes(`npm run ${name}`) || (['start', 'test'].includes(name) && readme.includes(`npm ${name}`));
+
+    expect(scripts.filter((name) => !listed(name))).toEqual([]);
   });
 });
 
