@@ -14,12 +14,13 @@ import type { ConfigInput } from './schema';
 export function loadTsConfigFile(file: string): ConfigInput {
   const source = fs.readFileSync(file, 'utf8');
   const { code } = transform(source, { transforms: ['typescript', 'imports'], filePath: file });
-  const mod: { exports: { default?: ConfigInput } & ConfigInput } = { exports: {} };
+  const mod: { exports: { default?: unknown } } = { exports: {} };
   // The CommonJS wrapper, as Node runs a module: the file's own require resolves from its directory.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the config file is code by design, like require()
   const run = new Function('exports', 'require', 'module', '__filename', '__dirname', code) as (
     ...args: unknown[]
   ) => void;
   run(mod.exports, createRequire(file), mod, file, path.dirname(file));
-  return mod.exports.default ?? mod.exports;
+  // What the file exports is checked by buildConfig against the schema, like any config file.
+  return (mod.exports.default ?? mod.exports) as ConfigInput;
 }
