@@ -14,6 +14,8 @@ interface PooledConnection {
   destroy: () => void;
   /** Which replica this connection is to (index in mysql.replicas); absent for the primary. */
   tandemReplica?: number;
+  /** A read connection to the primary, opened while every replica was out. */
+  tandemFallback?: boolean;
 }
 
 interface ServerAddress {
@@ -70,6 +72,11 @@ export class ReplicaSet {
         error: err instanceof Error ? err.message : String(err),
       });
     }
+  }
+
+  /** Whether some replica is in service (not out) now. */
+  anyIn(now = Date.now()): boolean {
+    return this.outUntil.some((until) => until <= now);
   }
 
   /** The replicas to try, in round-robin order, those in service first. */
@@ -163,8 +170,12 @@ export function guardMysql(sequelize: Sequelize, options: { queryTimeoutMs: numb
   if (!readPool || !replication) return;
   const configs = replication.read;
   const validate = readPool._factory.validate;
+  // A connection to a replica that is out is dropped when next taken; so is a fallback connection to
+  // the primary once a replica is back, so that reads return to the replicas.
   readPool._factory.validate = (connection) =>
-    validate(connection) && !(connection.tandemReplica !== undefined && replicas.isOut(connection.tandemReplica));
+    validate(connection) &&
+    !(connection.tandemReplica !== undefined && replicas.isOut(connection.tandemReplica)) &&
+    !(connection.tandemFallback === true && replicas.anyIn());
   readPool._factory.create = async () => {
     for (const index of replicas.order()) {
       if (replicas.isOut(index)) break;
@@ -181,6 +192,7 @@ export function guardMysql(sequelize: Sequelize, options: { queryTimeoutMs: numb
     // No replica in service: read from the primary (its connection still belongs to the read pool).
     const connection = await manager._connect(replication.write);
     connection.queryType = 'read';
+    connection.tandemFallback = true;
     return connection;
   };
 }

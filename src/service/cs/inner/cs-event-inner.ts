@@ -216,12 +216,16 @@ export class CsEventInner {
     return (rows as unknown as { id: string | number }[]).map((r) => Number(r.id));
   }
 
-  /** Live events per status, straight from MySQL. */
+  /**
+   * Live events per status, straight from the primary: the counts are cached
+   * and then kept by deltas, so a lagging replica's counts would stay wrong.
+   */
   async countByStatus(): Promise<Record<string, number>> {
     const rows = await this.models.CsEvent.findAll({
       attributes: ['status', [this.sequelize.fn('COUNT', this.sequelize.col('id')), 'n']],
       group: ['status'],
       raw: true,
+      useMaster: true,
     });
     const counts: Record<string, number> = {};
     for (const row of rows as unknown as { status: string; n: string | number }[]) counts[row.status] = Number(row.n);
