@@ -22,5 +22,6 @@ export function loadTsConfigFile(file: string): ConfigInput {
   ) => void;
   run(mod.exports, createRequire(file), mod, file, path.dirname(file));
   // What the file exports is checked by buildConfig against the schema, like any config file.
-  return (mod.exports.default ?? mod.exports) as ConfigInput;
+  const exported: unknown = mod.exports.default ?? mod.exports;
+  return exported as ConfigInput;
 }
