@@ -265,9 +265,10 @@ describe('POST /api/risk/orders/:order_id/review', () => {
   it('when the cs event of a fraud verdict cannot be written, then the verdict is rolled back with it: one unit of work', async () => {
     const h = harness();
     const id = takeOrder();
-    // An event already holding the verdict's request key makes the event insert fail inside the verdict's transaction.
+    // An event already holding the verdict's request key, in the risk review's own key scope, makes
+    // the event insert fail inside the verdict's transaction.
     const squatter = await h.domains.cs.events.create(
-      { id: admin.id, admin: true },
+      { id: admin.id, admin: true, keyScope: 'system:risk' },
       {
         user_id: null,
         user_type: 'others',
@@ -296,16 +297,18 @@ describe('POST /api/risk/orders/:order_id/review', () => {
     expect(await reportJob(h, id)).toBeNull();
   });
 
-  it('when the id is written with leading zeros, then it names the same order, and its report is queued once, even after a scan finishes unfinished verdicts', async () => {
+  it('when the id is written with leading zeros, then 400 naming params.order_id; the plain id is judged, and its report is queued once, even after a scan finishes unfinished verdicts', async () => {
     const h = harness();
     const id = takeOrder();
 
-    const read = await call<FlaggedOrder>(h.app, 'GET', `/api/risk/orders/00${id}`, reviewer);
-    const res = await review(`00${id}`, reviewer, { verdict: 'fraud', note: 'padded id' });
+    const padded = await call<FlaggedOrder>(h.app, 'GET', `/api/risk/orders/00${id}`, reviewer);
+    const paddedReview = await review(`00${id}`, reviewer, { verdict: 'fraud', note: 'padded id' });
+    const res = await review(id, reviewer, { verdict: 'fraud', note: 'padded id' });
     await within(h.domains.risk.scan.run(), 15_000, 'a scan');
 
-    expect(read.status).toBe(200);
-    expect(read.body.data.order_id).toBe(id);
+    expect(padded.status).toBe(400);
+    expect(padded.body.msg).toContain('params.order_id');
+    expect(paddedReview.status).toBe(400);
     expect(res.status).toBe(200);
     expect(res.body.data.order_id).toBe(id);
     expect(await eventsWithKey(h, `risk:${id}`)).toHaveLength(1);

@@ -132,10 +132,13 @@ export class StaffService {
     const existing = await this.staff.findByUsername(input.username);
     const display_name = input.display_name ?? existing?.display_name ?? input.username;
     if (existing) {
+      // The script always takes a password: the same one again is a change of roles or name, not a reset.
+      const newPassword = !(await verifyPassword(input.password, existing.password_hash));
       await this.staff.update(existing.id, { password_hash, roles: input.roles, display_name });
       // A new password is a fresh start: whoever held a session (or guessed) with the old one is out.
+      // Live sessions of an unchanged password stay, and take new roles at their next re-check.
       await Promise.all([
-        this.sessions.revokeAll(existing.id),
+        newPassword ? this.sessions.revokeAll(existing.id) : undefined,
         this.perUser.clear(userKeyOf(input.username, existing.id)),
       ]);
       return StaffService.profile({ ...existing, roles: input.roles, display_name });
