@@ -123,6 +123,27 @@ const config: ConfigInput = {
     max_connections: 512,
     /** Client networks allowed to connect, in CIDR form ('10.0.0.0/8'); empty allows all. */
     allowed_networks: [],
+    /**
+     * TLS on the Thrift port: with key and cert set the port speaks TLS only, still detecting each
+     * connection's transport and protocol inside.
+     */
+    tls: {
+      /** PEM private key file of the port. Default null (no TLS). */
+      key: null,
+      /** PEM certificate (chain) file of the port. Default null (no TLS). */
+      cert: null,
+      /** PEM file of the CAs whose client certificates name callers (by their CN). Default null. */
+      ca: null,
+      /** Mutual TLS: refuse a client without a certificate signed by ca. Default false. */
+      require_client_cert: false,
+    },
+    /**
+     * Which caller may call which methods, e.g. { 'order-service': ['create_cs_event', 'get_cs_event'],
+     * 'risk-service': ['*'] }. A caller is a verified client certificate's CN, else the name it gave
+     * in THeader or hello; ping and hello are always allowed. null (the default) lets any caller
+     * call anything: in production set it, with TLS client certificates or allowed_networks.
+     */
+    callers: null,
   },
 
   server: {

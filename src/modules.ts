@@ -4,7 +4,7 @@ import { mountOpenApi } from './core/api/openapi';
 import { httpSecurity } from './core/api/security';
 import { DevError } from './exception';
 import path from 'node:path';
-import { checkArguments, readIdl, wrapHandler } from './core/rpc';
+import { checkArguments, checkCallers, readIdl, wrapHandler } from './core/rpc';
 import { authRoutes } from './api/auth/auth-routes';
 import { csRoutes } from './api/cs/cs-routes';
 import { riskRoutes } from './api/risk/risk-routes';
@@ -48,9 +48,10 @@ export function appModules(): AppModules {
     raw: (app, routes) => mountOpenApi(app, routes, { title: 'tandem', version: '1.0.0' }),
     thriftProcessor: (resources, inFlight) => {
       const d = domainsOf(resources);
+      const { callers } = resources.config.thrift;
       return new TandemProcessor(
         // The IDL sits beside the generated code in the source tree and in dist/ (make build copies it).
-        wrapHandler(checkArguments(createTandemHandler(d.cs, d.risk), readIdl(TANDEM_IDL)), {
+        wrapHandler(checkCallers(checkArguments(createTandemHandler(d.cs, d.risk), readIdl(TANDEM_IDL)), callers), {
           toIdlException,
           inFlight,
           accessLog: resources.config.log.access,

@@ -47,6 +47,10 @@ export const ERROR_CODES = {
   AUTH_FORBIDDEN: { code: 950, message: 'You are not allowed to do this: it needs the permission {permission}.' },
   AUTH_NOT_HANDLER: { code: 951, message: 'Only the handler of this event or an admin may change it.' },
   AUTH_CLIENT_NOT_ALLOWED: { code: 952, message: 'This client address is not allowed.' },
+  AUTH_CALLER_NOT_ALLOWED: {
+    code: 953,
+    message: '{caller} may not call {method}: thrift.callers does not allow it; ask for it to be added.',
+  },
 
   // User: common (1000–1099).
   BAD_REQUEST: { code: 1000, message: 'The request is invalid: {reason}' },

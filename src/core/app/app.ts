@@ -209,6 +209,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
       idleTimeoutMs: config.thrift.idle_timeout_ms,
       maxConnections: config.thrift.max_connections,
     },
+    tls: config.thrift.tls,
     allowedNetworks: config.thrift.allowed_networks,
     inFlight,
   });

@@ -205,6 +205,32 @@ export const configSchema = z
         )
         .default([])
         .describe('Client networks (CIDR) allowed to connect; empty allows all.'),
+      tls: section({
+        key: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('PEM private key file of the Thrift port; with cert, the port speaks TLS only.'),
+        cert: z.string().min(1).nullable().default(null).describe('PEM certificate (chain) file of the Thrift port.'),
+        ca: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('PEM file of the CAs whose client certificates identify callers; null trusts none.'),
+        require_client_cert: z
+          .boolean()
+          .default(false)
+          .describe('Mutual TLS: refuse a client without a certificate signed by thrift.tls.ca.'),
+      }),
+      callers: z
+        .record(z.string().min(1), z.array(z.string().min(1)))
+        .nullable()
+        .default(null)
+        .describe(
+          'Which caller may call which methods ("*" for all): keys are a TLS client certificate CN, else the name from THeader or hello. null lets anyone call anything.',
+        ),
     }),
     server: section({
       workers: z

@@ -17,6 +17,8 @@ export interface ThriftConnectionState {
   caller: string | undefined;
   /** The request id the message being processed brought in its THeader headers (set while it is processed). */
   requestId?: string | undefined;
+  /** The CN of the connection's TLS client certificate, when one was presented and verified. */
+  certName?: string | undefined;
 }
 
 /** What every log line, metric and outgoing call of one request can see. */

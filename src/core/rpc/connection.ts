@@ -22,7 +22,8 @@ export type RejectReason =
   | 'too_many_connections'
   | 'over_total'
   | 'read_timeout'
-  | 'idle_timeout';
+  | 'idle_timeout'
+  | 'tls';
 
 type ProtocolClass = new (trans: thrift.TTransport) => thrift.TProtocol;
 
@@ -113,6 +114,8 @@ export interface ConnectionHooks {
   processor: ThriftProcessor;
   limits: ThriftLimits;
   budget: ByteBudget;
+  /** The CN of the client's verified TLS certificate, if any. */
+  certName?: string | undefined;
   onReject: (reason: RejectReason, detail: string) => void;
 }
 
@@ -157,7 +160,7 @@ export class ThriftConnection {
     readonly socket: Socket,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.state = { peer: socket.remoteAddress, caller: undefined };
+    this.state = { peer: socket.remoteAddress, caller: undefined, certName: hooks.certName };
     this.outbox = new Outbox(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));

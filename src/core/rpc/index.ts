@@ -5,4 +5,5 @@ export { decimalToI64, i64ToDecimal, i64ToNumber, i64ToSafeNumber, numberToI64 }
 export { detectFraming, type ThriftProcessor } from './connection';
 export { setConnectionCaller } from './connection-state';
 export { checkArguments } from './arguments';
+export { checkCallers } from './callers';
 export { readIdl } from './idl';

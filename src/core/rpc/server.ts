@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { buildAllowList, isAllowed } from '../config/cidr';
 import { logger } from '../log';
 import { prom, statsd } from '../monitor';
@@ -9,9 +11,18 @@ import { ByteBudget, type ThriftLimits, thriftNow } from './limits';
 export interface ThriftServerOptions {
   processor: ThriftProcessor;
   limits: ThriftLimits;
+  /** TLS on the port when key and cert are set (PEM file paths). */
+  tls?: { key: string | null; cert: string | null; ca: string | null; require_client_cert: boolean } | undefined;
   /** CIDR networks allowed to connect; empty allows every address. */
   allowedNetworks: readonly string[];
   inFlight: InFlight;
+}
+
+/** The CN of a TLS client's certificate when the CA verified it; undefined otherwise. */
+function verifiedName(socket: tls.TLSSocket): string | undefined {
+  if (!socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' && cn !== '' ? cn : undefined;
 }
 
 /**
@@ -28,8 +39,28 @@ export class ThriftServer {
   constructor(private readonly options: ThriftServerOptions) {
     this.allowList = buildAllowList(options.allowedNetworks);
     this.budget = new ByteBudget(options.limits.maxBufferedBytes);
-    this.server = net.createServer((socket) => this.onConnection(socket));
+    this.server = this.createServer();
     this.server.on('error', (err) => logger.error('thrift server error', { error: err.message }));
+  }
+
+  private createServer(): net.Server {
+    const options = this.options.tls;
+    if (!options?.key || !options.cert) return net.createServer((socket) => this.onConnection(socket));
+    const server = tls.createServer(
+      {
+        key: fs.readFileSync(options.key),
+        cert: fs.readFileSync(options.cert),
+        ca: options.ca ? fs.readFileSync(options.ca) : undefined,
+        // A certificate is asked of every client, so that one signed by the CA names its caller.
+        requestCert: true,
+        rejectUnauthorized: options.require_client_cert,
+        // A handshake is held no longer than a message may take to arrive.
+        handshakeTimeout: this.options.limits.readTimeoutMs || 120_000,
+      },
+      (socket) => this.onConnection(socket),
+    );
+    server.on('tlsClientError', (err, socket) => this.onReject('tls', err.message, socket.remoteAddress));
+    return server;
   }
 
   private onReject(reason: RejectReason, detail: string, remote: string | undefined): void {
@@ -62,6 +93,7 @@ export class ThriftServer {
       processor: this.options.processor,
       limits,
       budget: this.budget,
+      certName: socket instanceof tls.TLSSocket ? verifiedName(socket) : undefined,
       onReject: (reason, detail) => this.onReject(reason, detail, remote),
     });
     this.connections.add(connection);

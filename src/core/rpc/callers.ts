@@ -1,0 +1,48 @@
+import { AuthError } from '../../exception';
+import { processingConnection } from './connection-state';
+
+/** Methods any caller may call: the health check, and the one that says who the caller is. */
+const ALWAYS_ALLOWED = new Set(['ping', 'hello']);
+
+/**
+ * Wraps each method of a handler so that only the callers `thrift.callers`
+ * names may call it: a caller is its connection's verified TLS client
+ * certificate CN, else the name it gave in THeader or `hello`. A call from
+ * anyone else is an AuthError (AUTH_CALLER_NOT_ALLOWED), answered as the
+ * IDL's AuthException. With no map (null), the handler is returned as it is.
+ * Wrap it inside wrapHandler; the wrapper keeps each method's arity.
+ */
+export function checkCallers<H extends object>(
+  impl: H,
+  callers: Readonly<Record<string, readonly string[]>> | null,
+): H {
+  if (!callers) return impl;
+  const allowed = new Map(Object.entries(callers).map(([name, methods]) => [name, new Set(methods)]));
+  const target = impl as unknown as Record<string, unknown>;
+  const checked: Record<string, unknown> = {};
+  for (const name of Object.keys(target)) {
+    const fn = target[name];
+    if (typeof fn !== 'function') continue;
+    const method = fn as (...args: unknown[]) => unknown;
+    if (ALWAYS_ALLOWED.has(name)) {
+      checked[name] = method.bind(impl);
+      Object.defineProperty(checked[name], 'length', { value: method.length });
+      continue;
+    }
+    const wrapped = (...args: unknown[]): unknown => {
+      const state = processingConnection();
+      const caller = state?.certName ?? state?.caller;
+      const methods = caller === undefined ? undefined : allowed.get(caller);
+      if (!methods || !(methods.has('*') || methods.has(name))) {
+        throw new AuthError('AUTH_CALLER_NOT_ALLOWED', {
+          params: { caller: caller === undefined ? 'A caller that gave no name' : `Caller ${caller}`, method: name },
+        });
+      }
+      return method.apply(impl, args);
+    };
+    Object.defineProperty(wrapped, 'length', { value: method.length });
+    Object.defineProperty(wrapped, 'name', { value: name });
+    checked[name] = wrapped;
+  }
+  return checked as H;
+}
