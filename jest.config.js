@@ -14,6 +14,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(thrift/node_modules/)?uuid/)'],
   setupFiles: ['<rootDir>/test/setup/quiet-logger.ts'],
+  // Every answer a test receives from a tandem server is checked against the OpenAPI document it serves.
+  setupFilesAfterEnv: ['<rootDir>/test/setup/openapi-responses.ts'],
   testTimeout: 30000,
   // Files run in parallel workers; each owns its data (unique ids, own ports).
   maxWorkers: 2,

@@ -1,6 +1,7 @@
 import { startApp, type AppModules, type RunningApp } from '../../src/core/app/app';
 import { buildConfig, type Config, type ConfigInput } from '../../src/core/config';
 import { appModules } from '../../src/modules';
+import { preloadDocument } from './openapi-fetch-check';
 
 /** Deep-merges plain objects; arrays and scalars of `over` win. */
 function merge<T>(base: T, over: unknown): T {
@@ -34,7 +35,9 @@ export async function startTestApp(
   overrides: ConfigInput = {},
   modules: AppModules = appModules(),
 ): Promise<RunningApp> {
-  return startApp(testConfig(overrides), modules);
+  const app = await startApp(testConfig(overrides), modules);
+  await preloadDocument(baseUrl(app));
+  return app;
 }
 
 export function baseUrl(app: RunningApp): string {

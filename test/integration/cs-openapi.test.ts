@@ -53,16 +53,19 @@ describe('GET /openapi.json', () => {
   });
 
   it.each(CS_ROUTES)(
-    'when %s %s is read, then it needs a bearer token and declares its success status %s, its permission and the error envelope',
+    'when %s %s is read, then it needs a bearer token and declares its success status %s, its permission and the error envelope of 401, 403 and 500',
     (method, path, status, permission) => {
       const operation = op(method, path);
 
       expect(operation.security).toEqual([{ bearer: [] }]);
       expect(operation['x-permission']).toBe(permission);
       expect(operation.responses[status]).toBeDefined();
-      expect(operation.responses.default?.content?.['application/json'].schema).toEqual({
-        $ref: '#/components/schemas/ErrorEnvelope',
-      });
+      expect(operation.responses.default).toBeUndefined();
+      for (const error of ['401', '403', '500']) {
+        expect(operation.responses[error]?.content?.['application/json'].schema).toMatchObject({
+          allOf: [{ $ref: '#/components/schemas/ErrorEnvelope' }, { properties: { code: { type: 'integer' } } }],
+        });
+      }
     },
   );
 
@@ -120,9 +123,10 @@ describe('GET /openapi.json', () => {
     const ok = op('get', '/api/cs/events/{id}').responses['200']?.content?.['application/json'].schema as {
       properties: { data: Json };
     };
-    const data = ok.properties.data as { properties: Record<string, Json> };
+    const event = doc.components.schemas.CsEvent as { properties: Record<string, Json> };
 
-    expect(data.properties.order_id).toMatchObject({ type: 'string', nullable: true });
+    expect(ok.properties.data).toEqual({ $ref: '#/components/schemas/CsEvent' });
+    expect(event.properties.order_id).toMatchObject({ type: 'string', nullable: true });
   });
 });
 

@@ -33,6 +33,7 @@ export function authRoutes(staff: StaffService): Route[] {
       tags,
       permission: 'public',
       body: loginBody,
+      example: { username: 'agent.li', password: 'correct horse battery staple' },
       response: z.object({ token: z.string(), expires_in: z.number(), staff: profile }),
       errors: ['AUTH_BAD_CREDENTIALS', 'AUTH_RATE_LIMITED', 'AUTH_ACCOUNT_DISABLED'],
       noStore: true,

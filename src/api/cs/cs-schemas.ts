@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { decimalId, decimalInt, MAX_PAGE } from '../ids';
-import { CS_MAX_PRIORITY, CS_SOURCES, CS_STATUSES, CS_USER_TYPES, MAX_PAGE_SIZE } from '../../service/cs/cs-types';
+import {
+  CS_MAX_PRIORITY,
+  CS_SOURCES,
+  CS_STATUSES,
+  CS_USER_TYPES,
+  type CsStatus,
+  MAX_PAGE_SIZE,
+} from '../../service/cs/cs-types';
 
 const id = decimalId;
 /** A calendar day that exists: 2024-02-30 matches the pattern but is refused. */
@@ -15,23 +22,25 @@ const money = z.number().min(0).max(1e9).multipleOf(0.01);
 
 export const idParams = z.object({ id });
 
-export const csEventSchema = z.object({
-  id: z.number().int(),
-  user_id: z.number().int().nullable(),
-  user_type: z.enum(CS_USER_TYPES),
-  phone: z.string(),
-  order_id: z.string().nullable().describe('A 64-bit id as a decimal string.'),
-  source: z.enum(CS_SOURCES),
-  category_id: z.number().int().nullable(),
-  priority: z.number().int().min(0).max(CS_MAX_PRIORITY),
-  status: z.enum(CS_STATUSES),
-  creator_id: z.number().int(),
-  handler_id: z.number().int(),
-  compensation: z.number(),
-  content: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
+export const csEventSchema = z
+  .object({
+    id: z.number().int(),
+    user_id: z.number().int().nullable(),
+    user_type: z.enum(CS_USER_TYPES),
+    phone: z.string(),
+    order_id: z.string().nullable().describe('A 64-bit id as a decimal string.'),
+    source: z.enum(CS_SOURCES),
+    category_id: z.number().int().nullable(),
+    priority: z.number().int().min(0).max(CS_MAX_PRIORITY),
+    status: z.enum(CS_STATUSES),
+    creator_id: z.number().int(),
+    handler_id: z.number().int(),
+    compensation: z.number(),
+    content: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'CsEvent' });
 
 export const createEventBody = z.strictObject({
   user_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().default(null),
@@ -104,17 +113,19 @@ export const listQuery = z.strictObject({
   page_size: decimalInt(1, MAX_PAGE_SIZE).default(20),
 });
 
-export const recordSchema = z.object({
-  id: z.number().int(),
-  event_id: z.number().int(),
-  actor_id: z.number().int(),
-  action: z.string(),
-  from_status: z.enum(CS_STATUSES).nullable(),
-  to_status: z.enum(CS_STATUSES),
-  handler_id: z.number().int(),
-  content: z.string(),
-  created_at: z.string(),
-});
+export const recordSchema = z
+  .object({
+    id: z.number().int(),
+    event_id: z.number().int(),
+    actor_id: z.number().int(),
+    action: z.string(),
+    from_status: z.enum(CS_STATUSES).nullable(),
+    to_status: z.enum(CS_STATUSES),
+    handler_id: z.number().int(),
+    content: z.string(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'CsEventRecord' });
 
 export const categoryUpsertBody = z.strictObject({
   nodes: z
@@ -139,15 +150,22 @@ export interface CategoryNodeOut {
   children: CategoryNodeOut[];
 }
 
-export const categoryNodeSchema: z.ZodType<CategoryNodeOut> = z.lazy(() =>
-  z.object({
-    id: z.number().int(),
-    parent_id: z.number().int(),
-    level: z.number().int(),
-    name: z.string(),
-    is_valid: z.boolean(),
-    children: z.array(categoryNodeSchema),
-  }),
-);
+// The id is on the lazy schema, the one that refers to itself: the OpenAPI document names it once.
+export const categoryNodeSchema: z.ZodType<CategoryNodeOut> = z
+  .lazy(() =>
+    z.object({
+      id: z.number().int(),
+      parent_id: z.number().int(),
+      level: z.number().int(),
+      name: z.string(),
+      is_valid: z.boolean(),
+      children: z.array(categoryNodeSchema),
+    }),
+  )
+  .meta({ id: 'CsCategoryNode' });
 
-export const statsSchema = z.record(z.enum(CS_STATUSES), z.number().int());
+// An object with one field per status rather than a record keyed by the enum: OpenAPI 3.0 cannot say
+// which keys a record has, so clients would see a map of any string.
+export const statsSchema = z.object(
+  Object.fromEntries(CS_STATUSES.map((status) => [status, z.number().int()])) as Record<CsStatus, z.ZodNumber>,
+);

@@ -78,7 +78,9 @@ export function riskRoutes(risk: RiskDomain): Route[] {
       params: orderId,
       body: z.strictObject({ verdict: z.enum(['fraud', 'legit']), note: z.string().max(2000).default('') }),
       response: flaggedSchema,
-      errors: ['RISK_ORDER_NOT_FOUND', 'RISK_ALREADY_REVIEWED'],
+      // A fraud verdict opens a cs event keyed by the order: a key already taken by another event is its conflict.
+      errors: ['RISK_ORDER_NOT_FOUND', 'RISK_ALREADY_REVIEWED', 'CS_REQUEST_KEY_CONFLICT'],
+      example: { verdict: 'fraud', note: 'Ten orders to one address from new accounts within an hour.' },
       handler: ({ params, body, ctx }) => risk.review.review(actorOf(ctx), params.order_id, body.verdict, body.note),
     }),
   ];

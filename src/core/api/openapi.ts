@@ -1,41 +1,60 @@
 import path from 'node:path';
 import express from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ERROR_CODES, type ErrorName } from '../../exception';
 import { PERMISSIONS } from '../auth/permissions';
+import { type JsonSchema, SchemaComponents } from './openapi-schemas';
 import type { Route } from './route';
+import { errorsByStatus } from './route-errors';
 
-type JsonSchema = Record<string, unknown>;
+const ERROR_ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as JsonSchema;
-  delete json.$schema;
-  return json;
-}
-
+/** The failure envelope every error answer shares; each route narrows `code` (and `data`) per status. */
 const errorEnvelope: JsonSchema = {
   type: 'object',
   required: ['code', 'msg', 'data', 'request_id'],
+  additionalProperties: false,
   properties: {
     code: { type: 'integer', description: 'Business code from the error-code table.' },
     msg: { type: 'string', description: 'A message for a person.' },
-    data: { nullable: true, description: 'null (GET /health puts its report here when not ready).' },
-    request_id: { type: 'string' },
+    data: { description: 'null, except where a route documents otherwise (GET /health puts its report here).' },
+    request_id: { type: 'string', description: 'The X-Request-Id of the answer, to quote when reporting it.' },
   },
 };
+
+/** Only null, as OpenAPI 3.0 says it (3.0 has no type "null"). */
+const NULL_ONLY: JsonSchema = { type: 'object', nullable: true, enum: [null] };
 
 function okEnvelope(data: JsonSchema): JsonSchema {
   return {
     type: 'object',
     required: ['code', 'msg', 'data'],
+    additionalProperties: false,
     properties: { code: { type: 'integer', enum: [0] }, msg: { type: 'string', enum: ['ok'] }, data },
   };
 }
 
+/** `GET /api/cs/events/:id/records` -> `getCsEventsByIdRecords`: the method name a generated client shows. */
+function operationIdOf(route: Route): string {
+  const words = route.path
+    .split('/')
+    .filter((part) => part !== '' && part !== 'api')
+    .map((part) => (part.startsWith(':') ? `By_${part.slice(1)}` : part))
+    .flatMap((part) => part.split(/[^A-Za-z0-9]+/))
+    .filter((word) => word !== '')
+    .map((word) => word[0]?.toUpperCase() + word.slice(1));
+  return route.method + words.join('');
+}
+
 /** Path and query parameters from an object schema's properties. */
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+function parameters(
+  components: SchemaComponents,
+  owner: string,
+  schema: z.ZodType | undefined,
+  where: 'path' | 'query',
+): JsonSchema[] {
   if (!schema) return [];
-  const json = schemaOf(schema, 'input');
+  const json = components.convert(schema, 'input', owner);
   const props = (json.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((json.required ?? []) as string[]);
   return Object.entries(props).map(([name, s]) => ({
@@ -47,71 +66,176 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   }));
 }
 
-function errorDescription(names: string[]): string {
-  const table = ERROR_CODES as Record<string, { code: number; message: string } | undefined>;
-  return names
-    .map((n) => table[n as ErrorName])
-    .filter((e): e is { code: number; message: string } => e !== undefined)
-    .map((e) => `${e.code}: ${e.message}`)
-    .join('\n\n');
+/** The answer of one error status: the envelope with the codes this route answers with there. */
+function errorResponse(names: ErrorName[], data: JsonSchema): JsonSchema {
+  const codes = names.map((name) => ERROR_CODES[name].code).sort((a, b) => a - b);
+  const lines = names
+    .map((name) => ({ name, ...ERROR_CODES[name] }))
+    .sort((a, b) => a.code - b.code)
+    .map((e) => `- \`${e.code}\` ${e.name}: ${e.message}`);
+  return {
+    description: `An error envelope with one of these codes:\n\n${lines.join('\n')}`,
+    content: {
+      'application/json': {
+        schema: {
+          allOf: [
+            { $ref: ERROR_ENVELOPE_REF },
+            {
+              type: 'object',
+              required: ['code', 'data'],
+              properties: { code: { type: 'integer', enum: codes }, data },
+            },
+          ],
+        },
+      },
+    },
+  };
 }
 
-function operation(route: Route): JsonSchema {
+function operation(route: Route, components: SchemaComponents): JsonSchema {
+  const id = route.operationId ?? operationIdOf(route);
+  const owner = id[0]?.toUpperCase() + id.slice(1);
   const secured = route.permission !== 'public';
-  const errors = [...route.errors, ...(route.params || route.query || route.body ? ['VALIDATION_FAILED'] : [])];
-  const authErrors = secured ? ['AUTH_REQUIRED', 'AUTH_INVALID_TOKEN', 'AUTH_FORBIDDEN'] : [];
   const permission =
     route.permission === 'public'
       ? 'Public.'
       : route.permission === 'authenticated'
         ? 'Any logged-in staff member.'
         : `Needs permission \`${route.permission}\` (${PERMISSIONS[route.permission]})`;
+  const errorData = route.errorData ? components.convert(route.errorData, 'output', `${owner}ErrorData`) : NULL_ONLY;
+  const responses: Record<string, JsonSchema> = {
+    [String(route.status)]: {
+      description: 'Success.',
+      content: {
+        'application/json': {
+          schema: okEnvelope(route.response ? components.convert(route.response, 'output', `${owner}Data`) : {}),
+        },
+      },
+    },
+  };
+  for (const [status, names] of errorsByStatus(route)) responses[String(status)] = errorResponse(names, errorData);
+  const body = route.body ? components.convert(route.body, 'input', `${owner}Body`) : undefined;
   return {
+    operationId: id,
     summary: route.summary,
     description: permission,
     tags: route.tags,
     'x-permission': route.permission,
     ...(secured ? { security: [{ bearer: [] }] } : {}),
-    parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-    ...(route.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } } }
+    parameters: [
+      ...parameters(components, `${owner}Params`, route.params, 'path'),
+      ...parameters(components, `${owner}Query`, route.query, 'query'),
+    ],
+    ...(body
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: body, ...(route.example === undefined ? {} : { example: route.example }) },
+            },
+          },
+        }
       : {}),
-    responses: {
-      [String(route.status)]: {
-        description: 'Success.',
-        content: {
-          'application/json': { schema: okEnvelope(route.response ? schemaOf(route.response, 'output') : {}) },
-        },
-      },
-      default: {
-        description: `An error in the envelope. Codes this route may answer with:\n\n${errorDescription([...new Set([...errors, ...authErrors])])}`,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
-      },
-    },
+    responses,
   };
 }
 
-/** The OpenAPI 3 document of the declared routes: the same schemas that validate requests. */
+/** One answer of a page outside the envelope. */
+function rawAnswer(description: string, mediaType: string, schema: JsonSchema): JsonSchema {
+  return { description, content: { [mediaType]: { schema } } };
+}
+
+const INTERNAL_ONLY: ErrorName[] = ['INTERNAL'];
+
+/**
+ * The endpoints served outside the declared routes (core/app mounts
+ * /metrics, mountOpenApi the document and its page with its files), so the
+ * document lists everything a client or gateway can reach.
+ */
+function rawPaths(): Record<string, Record<string, JsonSchema>> {
+  const op = (operationId: string, summary: string, ok: JsonSchema): Record<string, JsonSchema> => ({
+    get: {
+      operationId,
+      summary,
+      tags: ['system'],
+      responses: { '200': ok, '500': errorResponse(INTERNAL_ONLY, NULL_ONLY) },
+    },
+  });
+  return {
+    '/openapi.json': op(
+      'getOpenapiJson',
+      'This document.',
+      rawAnswer('The OpenAPI 3.0 document.', 'application/json', { type: 'object' }),
+    ),
+    '/docs': op(
+      'getDocs',
+      'The document as a browsable page (Swagger UI).',
+      rawAnswer('An HTML page.', 'text/html', { type: 'string' }),
+    ),
+    '/docs/init.js': op(
+      'getDocsInit',
+      "The page's script that points Swagger UI at this document.",
+      rawAnswer('JavaScript.', 'text/javascript', { type: 'string' }),
+    ),
+    '/docs/assets/{file}': {
+      get: {
+        operationId: 'getDocsAsset',
+        summary: "One of the page's Swagger UI files, served from the installed package.",
+        tags: ['system'],
+        parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string', enum: [...DOCS_ASSETS] } }],
+        responses: {
+          '200': {
+            description: 'The file.',
+            content: {
+              'text/css': { schema: { type: 'string' } },
+              'text/javascript': { schema: { type: 'string' } },
+              'application/javascript': { schema: { type: 'string' } },
+            },
+          },
+          '404': errorResponse(['ROUTE_NOT_FOUND'], NULL_ONLY),
+          '500': errorResponse(INTERNAL_ONLY, NULL_ONLY),
+        },
+      },
+    },
+    '/metrics': op(
+      'getMetrics',
+      'Prometheus metrics in the text exposition format.',
+      rawAnswer('Prometheus text format 0.0.4.', 'text/plain', { type: 'string' }),
+    ),
+  };
+}
+
+/**
+ * The OpenAPI 3.0 document of the declared routes, from the same schemas
+ * that validate requests: each route's success answer and every error status
+ * it can answer, with the codes per status, so a client (or the tests,
+ * through test/helpers/openapi-check.ts) can hold each answer to it.
+ */
 export function openApiDocument(routes: Route[], info: { title: string; version: string }): JsonSchema {
+  const components = new SchemaComponents();
+  components.add('ErrorEnvelope', errorEnvelope);
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
     const key = route.path.replace(/:(\w+)/g, '{$1}');
     paths[key] ??= {};
-    paths[key][route.method] = operation(route);
+    paths[key][route.method] = operation(route, components);
   }
   return {
     openapi: '3.0.3',
     info: {
       ...info,
       description:
-        'Every answer is an envelope: {code, msg, data} on success, {code, msg, data: null, request_id} on failure.',
+        'Every answer is an envelope: {code, msg, data} on success, {code, msg, data: null, request_id} on failure. ' +
+        'Each operation lists every status it can answer and, per error status, the business codes it can carry. ' +
+        'A path no route serves answers 404 with code 1003 in the same envelope.',
     },
-    paths,
+    servers: [{ url: '/', description: 'The server that serves this document.' }],
+    paths: { ...paths, ...rawPaths() },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'The token from POST /api/auth/login.' },
       },
-      schemas: { ErrorEnvelope: errorEnvelope },
+      schemas: components.schemas,
     },
   };
 }
@@ -130,9 +254,9 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '
 
 /** GET /openapi.json and a browsable GET /docs (Swagger UI served from node_modules, no CDN). */
 export function mountOpenApi(app: express.Express, routes: Route[], info: { title: string; version: string }): void {
-  let cached: string | undefined;
+  // Built at start: a declaration the document cannot describe stops the app instead of failing the first reader.
+  const cached = JSON.stringify(openApiDocument(routes, info));
   app.get('/openapi.json', (_req, res) => {
-    cached ??= JSON.stringify(openApiDocument(routes, info));
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(cached);
   });

@@ -35,6 +35,17 @@ export interface RouteSpec<P, Q, B, R> {
   body?: z.ZodType<B>;
   /** Describes `data` of the success envelope, for the OpenAPI document. */
   response?: z.ZodType<R>;
+  /** What `data` of this route's error envelopes holds, when not null (GET /health's report). */
+  errorData?: z.ZodType;
+  /** A typical request body, shown in the OpenAPI document; the tests check it against `body`. */
+  example?: unknown;
+  /** The OpenAPI operationId (the method name in generated clients); derived from method and path when absent. */
+  operationId?: string;
+  /**
+   * False for a route that reads no store (GET /ping): its document then
+   * leaves out the codes of a failing database or cache. Default true.
+   */
+  usesDependencies?: boolean;
   /** Success status: 200, or 201 for a create. */
   status?: 200 | 201;
   /** Error codes this route may answer with, for the OpenAPI document. */
@@ -55,6 +66,10 @@ export interface Route {
   query: z.ZodType | undefined;
   body: z.ZodType | undefined;
   response: z.ZodType | undefined;
+  errorData: z.ZodType | undefined;
+  example: unknown;
+  operationId: string | undefined;
+  usesDependencies: boolean;
   status: 200 | 201;
   errors: string[];
   noStore: boolean;
@@ -75,6 +90,10 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
     query: spec.query,
     body: spec.body,
     response: spec.response,
+    errorData: spec.errorData,
+    example: spec.example,
+    operationId: spec.operationId,
+    usesDependencies: spec.usesDependencies ?? true,
     status: spec.status ?? 200,
     errors: spec.errors ?? [],
     noStore: spec.noStore ?? false,

@@ -7,6 +7,19 @@ import { prom } from '../monitor';
 import { metricsText } from '../monitor/cluster-metrics';
 import { defineRoute, type Route } from './route';
 
+/** GET /health's report, as the OpenAPI document describes it (HealthReport in core/app/health.ts). */
+const healthReportSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded', 'down', 'draining']),
+    version: z.string().optional().describe('The commit this release was built from, or "dev".'),
+    release: z.string().optional().describe('The release\'s directory on the host, or "dev".'),
+    checks: z.record(
+      z.string(),
+      z.object({ ok: z.boolean(), required: z.boolean(), ms: z.number(), error: z.string().optional() }),
+    ),
+  })
+  .meta({ id: 'HealthReport' });
+
 /** GET /ping (liveness, no I/O) and GET /health (readiness). */
 export function systemRoutes(health: HealthRegistry, isDraining: () => boolean): Route[] {
   return [
@@ -17,6 +30,7 @@ export function systemRoutes(health: HealthRegistry, isDraining: () => boolean):
       tags: ['system'],
       permission: 'public',
       response: z.literal('pong'),
+      usesDependencies: false,
       handler: () => 'pong' as const,
     }),
     defineRoute({
@@ -26,6 +40,10 @@ export function systemRoutes(health: HealthRegistry, isDraining: () => boolean):
       tags: ['system'],
       permission: 'public',
       errors: ['SERVICE_UNAVAILABLE', 'SHUTTING_DOWN'],
+      response: healthReportSchema,
+      errorData: healthReportSchema,
+      // Its checks' failures are its report, not an error of its own.
+      usesDependencies: false,
       handler: async (): Promise<HealthReport> => {
         const report = await health.report(isDraining());
         if (report.status === 'draining') throw new HealthFailure('SHUTTING_DOWN', report);
