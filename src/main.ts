@@ -1,3 +1,4 @@
+import { ListenError } from './core/app/listen-error';
 import { serve } from './core/app/serve';
 import { loadConfigOrExit } from './core/config';
 import { flushLogger, logger } from './core/log';
@@ -8,6 +9,11 @@ import { appModules } from './modules';
  * `server.workers` processes sharing the two ports through node:cluster.
  */
 serve(loadConfigOrExit(), appModules()).catch(async (err: unknown) => {
+  if (err instanceof ListenError) {
+    // A port in use is a setup mistake, not a fault: one line a person can act on, no stack.
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   logger.error('tandem failed to start', {
     error: err instanceof Error ? err.message : String(err),
     stack: err instanceof Error ? err.stack : undefined,

@@ -15,6 +15,7 @@ import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
 import { InFlight, ThriftServer, type ThriftProcessor } from '../rpc';
 import { HealthRegistry } from './health';
+import { rethrowListenError } from './listen-error';
 
 /** The shared resources of a running process, created at start and closed at stop. */
 export interface Resources {
@@ -171,7 +172,9 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   httpServer.keepAliveTimeout = config.http.keep_alive_timeout_ms;
   let httpAddress: AddressInfo;
   try {
-    httpAddress = await listenHttp(httpServer, config.http.port, config.http.host);
+    httpAddress = await listenHttp(httpServer, config.http.port, config.http.host).catch(
+      rethrowListenError({ name: 'HTTP', section: 'http', ...config.http }),
+    );
   } catch (err) {
     await closeResources();
     throw err;
@@ -191,7 +194,14 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     });
     metricsServer = createHttpServer(metricsApp, deadlines);
     try {
-      metricsAddress = await listenHttp(metricsServer, config.metrics.port, config.metrics.host);
+      metricsAddress = await listenHttp(metricsServer, config.metrics.port, config.metrics.host).catch(
+        rethrowListenError({
+          name: 'metrics',
+          section: 'metrics',
+          host: config.metrics.host,
+          port: config.metrics.port,
+        }),
+      );
     } catch (err) {
       await closeHttp(httpServer, 0);
       await closeResources();
@@ -215,7 +225,9 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   });
   let thriftAddress: AddressInfo;
   try {
-    thriftAddress = await thriftServer.listen(config.thrift.port, config.thrift.host);
+    thriftAddress = await thriftServer
+      .listen(config.thrift.port, config.thrift.host)
+      .catch(rethrowListenError({ name: 'Thrift', section: 'thrift', ...config.thrift }));
   } catch (err) {
     await closeHttp(httpServer, 0);
     if (metricsServer) await closeHttp(metricsServer, 0);

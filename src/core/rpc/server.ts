@@ -40,7 +40,6 @@ export class ThriftServer {
     this.allowList = buildAllowList(options.allowedNetworks);
     this.budget = new ByteBudget(options.limits.maxBufferedBytes);
     this.server = this.createServer();
-    this.server.on('error', (err) => logger.error('thrift server error', { error: err.message }));
   }
 
   private createServer(): net.Server {
@@ -109,6 +108,8 @@ export class ThriftServer {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
+        // Only once listening: a failed listen() is the caller's to report, in one line.
+        this.server.on('error', (err) => logger.error('thrift server error', { error: err.message }));
         resolve(this.server.address() as net.AddressInfo);
       });
     });
