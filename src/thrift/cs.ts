@@ -72,13 +72,14 @@ function decodeCreate(req: CreateCsEventRequest): { creatorId: number; input: Ne
 }
 
 /**
- * The owner of a Thrift caller's request keys: the service name it gave
- * (hello, or a THeader), else its peer address, so that one caller's key
- * never finds another caller's event.
+ * The owner of a Thrift caller's request keys: its verified TLS client
+ * certificate's name, else the service name it gave (hello, or a THeader),
+ * else its peer address, so that one caller's key never finds another
+ * caller's event. The same order as thrift.callers names a caller.
  */
 function callingServiceScope(): string {
   const ctx = currentContext();
-  const name = ctx?.caller ?? ctx?.connection?.caller;
+  const name = ctx?.connection?.certName ?? ctx?.caller ?? ctx?.connection?.caller;
   // request_scope holds 100 characters.
   if (name) return `service:${name}`.slice(0, 100);
   return `peer:${ctx?.connection?.peer ?? ctx?.clientAddress ?? 'unknown'}`;
