@@ -3,6 +3,7 @@ import type { RunningApp } from '../../src/core/app/app';
 import { probeModules } from '../fixtures/probe-app';
 import { baseUrl, startTestApp } from '../helpers/app';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
+import { checkAnswer } from '../helpers/openapi-fetch-check';
 
 /**
  * The ceiling of one HTTP request (http.request_timeout_ms): whatever a
@@ -45,9 +46,13 @@ describe('the per-request ceiling', () => {
         const req = http.get(`${baseUrl(app)}${path}`, { agent }, (res) => {
           let body = '';
           res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body, headers: res.headers, reused: req.reusedSocket }),
-          );
+          res.on('end', () => {
+            const answer = { status: res.statusCode ?? 0, body, headers: res.headers, reused: req.reusedSocket };
+            checkAnswer('GET', `${baseUrl(app)}${path}`, answer.status, res.headers, body).then(
+              () => resolve(answer),
+              reject,
+            );
+          });
         });
         req.on('error', reject);
       });

@@ -124,6 +124,30 @@ async function check(realFetch: Fetch, method: string, url: URL, res: Response):
   counts.checked += 1;
 }
 
+/**
+ * Checks an answer read without fetch (node:http, for a test that needs the
+ * socket or the agent), as the fetch wrapper checks every other one.
+ */
+export async function checkAnswer(
+  method: string,
+  url: string,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+): Promise<void> {
+  if (!unchecked) return;
+  const flat = Object.entries(headers).flatMap(([name, value]): [string, string][] =>
+    value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]],
+  );
+  const noBody = method.toUpperCase() === 'HEAD' || status === 204 || status === 304;
+  await check(
+    unchecked,
+    method.toUpperCase(),
+    new URL(url),
+    new Response(noBody ? null : body, { status, headers: flat }),
+  );
+}
+
 /** Wraps a fetch so that every answer is checked before the caller sees it. */
 export function checkingFetch(realFetch: Fetch): Fetch {
   unchecked = realFetch;

@@ -19,6 +19,12 @@ export const BODY_PARSE_ERRORS: readonly ErrorName[] = [
 /** The methods whose body the parser reads (http-app.ts skips GET, HEAD and DELETE). */
 const BODY_METHODS: ReadonlySet<string> = new Set(['post', 'put', 'patch']);
 
+/**
+ * What any declared route can answer: the internal error any code can end
+ * in, and the per-request ceiling (http.request_timeout_ms, http-app.ts).
+ */
+const EVERY_ROUTE: readonly ErrorName[] = ['INTERNAL', 'REQUEST_DEADLINE'];
+
 /** A route's auth check (core/auth/authorize.ts). */
 const AUTH_ERRORS: readonly ErrorName[] = ['AUTH_REQUIRED', 'AUTH_INVALID_TOKEN'];
 
@@ -37,7 +43,7 @@ function dependencyErrors(): ErrorName[] {
 /**
  * Every error a route can answer with, by name: those it declares, the
  * validation of its input, the body parser's, the auth check's, its
- * dependencies' and the internal error any code can end in.
+ * dependencies', the internal error and the request ceiling's.
  */
 export function errorNamesOf(route: Route): ErrorName[] {
   const names = new Set<string>(route.errors);
@@ -48,7 +54,7 @@ export function errorNamesOf(route: Route): ErrorName[] {
     if (route.permission !== 'authenticated') names.add('AUTH_FORBIDDEN');
   }
   if (route.usesDependencies) for (const name of dependencyErrors()) names.add(name);
-  names.add('INTERNAL');
+  for (const name of EVERY_ROUTE) names.add(name);
   for (const name of names) {
     if (!(name in ERROR_CODES)) {
       throw new DevError('UNDEFINED_ERROR_CODE', { params: { name: `${name} (declared by ${route.path})` } });
