@@ -2,6 +2,7 @@ import Bull from 'bull';
 import type { Config } from '../config';
 import { currentRequestId, newContext, runWithContext } from '../ctx';
 import { logger } from '../log';
+import { outages } from '../log/outage';
 import { statsd } from '../monitor';
 
 /** A named queue and how its jobs are retried. `P` is the payload type. */
@@ -112,7 +113,10 @@ export class Queues {
           removeOnFail: false,
         },
       });
-      queue.on('error', (err: Error) => logger.warn('queue connection error', { queue: name, error: err.message }));
+      // Each of a queue's connections reports every failed reconnection: told once per Redis outage instead.
+      queue.on('error', (err: Error) => outages.down('redis', err));
+      // The queue's command connection (Bull creates it at construction) says when Redis answers again.
+      queue.client.on('ready', () => outages.up('redis'));
       this.queues.set(name, queue);
     }
     return queue;
