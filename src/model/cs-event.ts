@@ -39,6 +39,7 @@ export interface CsEventRecordRow extends Model<
   id: CreationOptional<number>;
   event_id: number;
   actor_id: number;
+  via: CreationOptional<string>;
   action: string;
   from_status: string | null;
   to_status: string;
@@ -95,6 +96,7 @@ export function defineCsModels(sequelize: Sequelize): CsModels {
       id: { type: DataTypes.BIGINT.UNSIGNED, primaryKey: true, autoIncrement: true },
       event_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false },
       actor_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false },
+      via: { type: DataTypes.STRING(100), allowNull: false, defaultValue: '' },
       action: { type: DataTypes.STRING(16), allowNull: false },
       from_status: { type: DataTypes.STRING(16), allowNull: true },
       to_status: { type: DataTypes.STRING(16), allowNull: false },

@@ -85,6 +85,13 @@ function callingServiceScope(): string {
   return `peer:${ctx?.connection?.peer ?? ctx?.clientAddress ?? 'unknown'}`;
 }
 
+/** The calling service as the timeline records it: its name, else its address. */
+function callingService(): string {
+  const ctx = currentContext();
+  const name = ctx?.connection?.certName ?? ctx?.caller ?? ctx?.connection?.caller;
+  return (name ?? `peer:${ctx?.connection?.peer ?? ctx?.clientAddress ?? 'unknown'}`).slice(0, 100);
+}
+
 function toPage(page: Page<DomainEvent>): CsEventPage {
   return new CsEventPage({
     items: page.items.map(toIdl),
@@ -100,7 +107,7 @@ export function csThriftMethods(cs: CsDomain) {
     create_cs_event: async (request: CreateCsEventRequest): Promise<CsEvent> => {
       const { creatorId, input } = decodeCreate(request);
       // A sibling service acts as the system or on behalf of the staff member it names; its request keys are its own.
-      return toIdl(await cs.events.create({ id: creatorId, admin: false, keyScope: callingServiceScope() }, input));
+      return toIdl(await cs.events.create({ id: creatorId, admin: false, keyScope: callingServiceScope(), via: callingService() }, input));
     },
     get_cs_event: async (id: Int64): Promise<CsEvent> => toIdl(await cs.events.get(i64ToNumber(id, 'id'))),
     list_cs_events_by_user: async (userId: Int64, page: number, pageSize: number): Promise<CsEventPage> => {

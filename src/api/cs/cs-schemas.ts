@@ -118,6 +118,7 @@ export const recordSchema = z
     id: z.number().int(),
     event_id: z.number().int(),
     actor_id: z.number().int(),
+    via: z.string().describe('The sibling service the change came through (Thrift); empty for the back office.'),
     action: z.string(),
     from_status: z.enum(CS_STATUSES).nullable(),
     to_status: z.enum(CS_STATUSES),

@@ -81,6 +81,11 @@ export function checkArguments<H extends object>(impl: H, idl: Idl): H {
     const fn = target[name];
     if (typeof fn !== 'function') continue;
     const method = fn as (...args: unknown[]) => unknown;
+    // A method without arguments has nothing to check (a field it skipped is one it does not know).
+    if ((idl.methods.get(name)?.args.length ?? 0) === 0) {
+      checked[name] = method.bind(impl);
+      continue;
+    }
     const wrapped = (...args: unknown[]): unknown => {
       const errors = argumentErrors(idl, name, args);
       if (errors.length > 0) throw validationFailed(errors);

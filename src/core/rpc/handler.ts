@@ -180,7 +180,8 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
 
     const run = (args: unknown[], reply: Reply): void => {
       const connection = processingConnection();
-      const ctx = newContext('thrift', connection?.requestId, connection?.caller);
+      // A verified TLS client certificate names the caller over any name it claimed.
+      const ctx = newContext('thrift', connection?.requestId, connection?.certName ?? connection?.caller);
       ctx.clientAddress = connection?.peer;
       ctx.connection = connection;
       runWithContext(ctx, () => invoke(ctx, args, reply));

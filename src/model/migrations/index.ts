@@ -4,6 +4,7 @@ import * as m0002 from './0002-staff';
 import * as m0003 from './0003-cs-daily-report';
 import * as m0004 from './0004-risk-flagged-order';
 import * as m0005 from './0005-cs-request-scope';
+import * as m0006 from './0006-cs-record-via';
 
 export interface Migration {
   name: string;
@@ -18,4 +19,5 @@ export const migrations: Migration[] = [
   { name: '0003-cs-daily-report', ...m0003 },
   { name: '0004-risk-flagged-order', ...m0004 },
   { name: '0005-cs-request-scope', ...m0005 },
+  { name: '0006-cs-record-via', ...m0006 },
 ];

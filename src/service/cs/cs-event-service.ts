@@ -116,6 +116,7 @@ export class CsEventService {
     await this.events.insertRecord(tx, {
       event_id: created.id,
       actor_id: actor.id,
+      via: actor.via ?? '',
       action: 'create',
       from_status: null,
       to_status: 'pending',
@@ -194,7 +195,7 @@ export class CsEventService {
         from = event.status;
         const { columns, record } = decide(event);
         await this.events.updateEvent(tx, id, columns);
-        await this.events.insertRecord(tx, { ...record, event_id: id, actor_id: actor.id });
+        await this.events.insertRecord(tx, { ...record, event_id: id, actor_id: actor.id, via: actor.via ?? '' });
         return (await this.events.findEvent(id, { tx })) as CsEvent;
       });
     const updated = await this.counted(write, (after) =>
@@ -253,6 +254,7 @@ export class CsEventService {
         await this.events.insertRecord(tx, {
           event_id: id,
           actor_id: actor.id,
+          via: actor.via ?? '',
           action: 'delete',
           from_status: event.status,
           to_status: event.status,

@@ -39,6 +39,8 @@ export interface CsEventRecord {
   id: number;
   event_id: number;
   actor_id: number;
+  /** The sibling service the change came through (a Thrift caller's name); empty for the back office. */
+  via: string;
   action: CsRecordAction;
   from_status: CsStatus | null;
   to_status: CsStatus;
@@ -70,6 +72,8 @@ export interface Actor {
    * another owner's event.
    */
   keyScope?: string | undefined;
+  /** The sibling service acting on this actor's behalf (a Thrift caller's name), recorded on the timeline. */
+  via?: string | undefined;
 }
 
 /** The owner of an actor's request keys. */

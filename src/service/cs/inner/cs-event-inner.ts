@@ -47,6 +47,7 @@ function toRecord(row: RecordRow): CsEventRecord {
     id: num(row.id),
     event_id: num(row.event_id),
     actor_id: num(row.actor_id),
+    via: row.via,
     action: row.action as CsRecordAction,
     from_status: row.from_status as CsStatus | null,
     to_status: row.to_status as CsStatus,
@@ -59,6 +60,7 @@ function toRecord(row: RecordRow): CsEventRecord {
 export interface NewRecord {
   event_id: number;
   actor_id: number;
+  via?: string;
   action: CsRecordAction;
   from_status: CsStatus | null;
   to_status: CsStatus;
