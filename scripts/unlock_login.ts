@@ -4,9 +4,9 @@
  *   npm run script -- scripts/unlock_login.ts --address 203.0.113.9
  *   npm run script -- scripts/unlock_login.ts --username ana
  *
- * --address takes the client address as tandem logged it (the access line's
- * client address, or the 429's log line); an IPv6 address lifts its /64, as
- * that is what the limit counts. --username lifts an account's lock without
+ * --address takes the client address as tandem saw it (the `address` of the
+ * warning "login attempts locked for this address"); an IPv6 address lifts
+ * its /64, as that is what the limit counts. --username lifts an account's lock without
  * changing its password (create_staff.ts with a new password lifts it too,
  * and ends the account's sessions). Both may be given at once.
  */
