@@ -45,7 +45,9 @@ export function appModules(): AppModules {
     },
     authorize: (resources) => createAuthorize(domainsOf(resources).staff.sessions),
     security: (resources) => httpSecurity(resources.config.http.cors_origins),
-    raw: (app, routes) => mountOpenApi(app, routes, { title: 'tandem', version: '1.0.0' }),
+    // The document lists /metrics only where it is served (not when metrics.port gives it a port of its own).
+    raw: (app, routes, config) =>
+      mountOpenApi(app, routes, { title: 'tandem', version: '1.0.0' }, { metrics: config.metrics.port === null }),
     thriftProcessor: (resources, inFlight) => {
       const d = domainsOf(resources);
       const { callers } = resources.config.thrift;

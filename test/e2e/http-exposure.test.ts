@@ -89,6 +89,24 @@ describe('/metrics', () => {
   });
 });
 
+describe('/metrics in the OpenAPI document', () => {
+  async function documentedMetrics(app: RunningApp): Promise<Record<string, unknown> | undefined> {
+    const doc = JSON.parse((await get(`${baseUrl(app)}/openapi.json`)).text) as {
+      paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
+    };
+    return doc.paths['/metrics']?.get?.responses;
+  }
+
+  it('when /metrics is on the HTTP port, then the document lists it with its 403; when it has a port of its own, then not at all', async () => {
+    await withApp({}, async (app) => {
+      expect(Object.keys((await documentedMetrics(app)) ?? {}).sort()).toEqual(['200', '403', '500']);
+    });
+    await withApp({ metrics: { port: 0 } }, async (app) => {
+      expect(await documentedMetrics(app)).toBeUndefined();
+    });
+  });
+});
+
 describe('/docs', () => {
   it('when http.docs is false, then /docs and /openapi.json are 404 and the API still answers', async () => {
     await withApp({ http: { docs: false } }, async (app) => {

@@ -152,7 +152,7 @@ const INTERNAL_ONLY: ErrorName[] = ['INTERNAL'];
  * /metrics, mountOpenApi the document and its page with its files), so the
  * document lists everything a client or gateway can reach.
  */
-function rawPaths(): Record<string, Record<string, JsonSchema>> {
+function rawPaths(options: DocumentOptions): Record<string, Record<string, JsonSchema>> {
   const op = (operationId: string, summary: string, ok: JsonSchema): Record<string, JsonSchema> => ({
     get: {
       operationId,
@@ -197,12 +197,30 @@ function rawPaths(): Record<string, Record<string, JsonSchema>> {
         },
       },
     },
-    '/metrics': op(
-      'getMetrics',
-      'Prometheus metrics in the text exposition format.',
-      rawAnswer('Prometheus text format 0.0.4.', 'text/plain', { type: 'string' }),
-    ),
+    ...(options.metrics ? { '/metrics': metricsPath() } : {}),
   };
+}
+
+/** GET /metrics: a client outside metrics.allowed_networks gets 403 (952). */
+function metricsPath(): Record<string, JsonSchema> {
+  return {
+    get: {
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics in the text exposition format, for the networks in metrics.allowed_networks.',
+      tags: ['system'],
+      responses: {
+        '200': rawAnswer('Prometheus text format 0.0.4.', 'text/plain', { type: 'string' }),
+        '403': errorResponse(['AUTH_CLIENT_NOT_ALLOWED'], NULL_ONLY),
+        '500': errorResponse(INTERNAL_ONLY, NULL_ONLY),
+      },
+    },
+  };
+}
+
+/** What the document says about the endpoints outside the declared routes. */
+export interface DocumentOptions {
+  /** GET /metrics is served on this port (false when metrics.port gives it a port of its own). */
+  metrics: boolean;
 }
 
 /**
@@ -211,7 +229,11 @@ function rawPaths(): Record<string, Record<string, JsonSchema>> {
  * it can answer, with the codes per status, so a client (or the tests,
  * through test/helpers/openapi-check.ts) can hold each answer to it.
  */
-export function openApiDocument(routes: Route[], info: { title: string; version: string }): JsonSchema {
+export function openApiDocument(
+  routes: Route[],
+  info: { title: string; version: string },
+  options: DocumentOptions = { metrics: true },
+): JsonSchema {
   const components = new SchemaComponents();
   components.add('ErrorEnvelope', errorEnvelope);
   const paths: Record<string, Record<string, JsonSchema>> = {};
@@ -230,7 +252,7 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
         'A path no route serves answers 404 with code 1003 in the same envelope.',
     },
     servers: [{ url: '/', description: 'The server that serves this document.' }],
-    paths: { ...paths, ...rawPaths() },
+    paths: { ...paths, ...rawPaths(options) },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'The token from POST /api/auth/login.' },
@@ -253,9 +275,14 @@ const DOCS_PAGE = `<!doctype html>
 const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', persistAuthorization: true });`;
 
 /** GET /openapi.json and a browsable GET /docs (Swagger UI served from node_modules, no CDN). */
-export function mountOpenApi(app: express.Express, routes: Route[], info: { title: string; version: string }): void {
+export function mountOpenApi(
+  app: express.Express,
+  routes: Route[],
+  info: { title: string; version: string },
+  options: DocumentOptions = { metrics: true },
+): void {
   // Built at start: a declaration the document cannot describe stops the app instead of failing the first reader.
-  const cached = JSON.stringify(openApiDocument(routes, info));
+  const cached = JSON.stringify(openApiDocument(routes, info, options));
   app.get('/openapi.json', (_req, res) => {
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(cached);

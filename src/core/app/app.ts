@@ -36,7 +36,7 @@ export interface AppModules {
   routes: (resources: Resources) => Route[];
   thriftProcessor: (resources: Resources, inFlight: InFlight) => ThriftProcessor;
   /** The API docs pages (OpenAPI, /docs); mounted unless http.docs is off. */
-  raw?: (app: express.Express, routes: Route[]) => void;
+  raw?: (app: express.Express, routes: Route[], config: Config) => void;
   /** The auth check of non-public routes (core/auth). */
   authorize?: (resources: Resources) => HttpAppOptions['authorize'];
   /** The security headers of every answer, and the middleware before the routes (CORS). */
@@ -164,7 +164,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     raw: (expressApp) => {
       if (config.metrics.port === null) mountMetrics(expressApp, config.metrics.allowed_networks);
       // The docs pages are the only raw endpoints the modules add; http.docs turns them off.
-      if (config.http.docs) modules.raw?.(expressApp, routes);
+      if (config.http.docs) modules.raw?.(expressApp, routes, config);
     },
   });
   const deadlines = { headersMs: config.http.headers_timeout_ms, requestMs: config.http.body_timeout_ms };
