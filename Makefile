@@ -4,7 +4,7 @@ ENV ?= dev
 THRIFT_OUT := thrift/gen-nodejs
 NODE_RUN := node --enable-source-maps
 
-.PHONY: help develop build server worker config test faults lint format thrift bench migrate clean zeus-stub
+.PHONY: help develop build server worker config test faults fleet lint format thrift bench migrate clean zeus-stub
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -41,6 +41,10 @@ test: ## the whole test suite, against the real MariaDB and Redis
 # Starts its own Redis and MariaDB (redis-server, mariadbd) and a real server; about two minutes.
 faults: ## the fault suite: Redis and MariaDB stopped, frozen and restarted under load; prints figures per fault
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/faults/run.ts
+
+fleet: ## the deploy test: npm run deploy against two test hosts (network namespaces, sshd) over ssh; needs root
+	bash test/fixtures/fleet/install-tools.sh
+	npx jest --ci --testPathIgnorePatterns /node_modules/ --runTestsByPath test/fleet/deploy-fleet.test.ts
 
 lint: ## type-check, lint and check formatting
 	npx tsc --noEmit -p tsconfig.json

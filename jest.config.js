@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The deploy test against two test hosts takes minutes: `make fleet` runs it, once per CI run.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/fleet/'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
     // thrift 0.24 requires uuid 14, which ships ES modules only: plain Node 20

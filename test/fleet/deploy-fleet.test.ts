@@ -1,0 +1,396 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { freshRedisPrefix } from '../helpers/db';
+import { createHost, destroyHost, fleetUnavailable, type TestHost } from '../helpers/fleet';
+import { ROOT } from '../helpers/process';
+import { dropKeys, rawRedis } from '../helpers/redis';
+import { waitFor, within } from '../helpers/wait';
+
+/**
+ * `npm run deploy` end to end: two test hosts (network namespaces with their
+ * own addresses, sshd and deploy root; test/helpers/fleet.ts) reached over
+ * real ssh and rsync, running real releases built from commits of a clone of
+ * this repository, against this machine's MariaDB and Redis.
+ */
+const unavailable = fleetUnavailable();
+if (unavailable) process.stdout.write(`deploy-fleet.test.ts skipped: ${unavailable}\n`);
+const describeFleet = unavailable ? describe.skip : describe;
+
+// Builds, installs and restarts on a machine shared with other work: bounds against hanging, not speed.
+jest.setTimeout(600_000);
+
+const CLI = path.join(ROOT, 'deploy', 'cli.ts');
+const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
+const DRAIN_MS = 1000;
+const C_FAULT = 'a fault the fleet test put in it';
+
+interface Run {
+  code: number | null;
+  out: string;
+}
+
+let dir: string;
+let repo: string;
+let deployTo: string;
+let settingsFile: string;
+let database: string;
+const prefix = freshRedisPrefix();
+const hosts: TestHost[] = [];
+const commits: Record<'A' | 'B' | 'C', string> = { A: '', B: '', C: '' };
+
+function git(...args: string[]): string {
+  return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
+}
+
+/** Starts `npm run deploy -- ARGS` (the CLI through tsx, as the npm script runs it) from the clone. */
+function startCli(args: string[]): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, ['-r', TSX, CLI, ...args, '--settings', settingsFile], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+    // FLEET_DEBUG=FILE follows the commands' output while the test runs (jest prints it only at the end).
+    if (process.env.FLEET_DEBUG) appendFileSync(process.env.FLEET_DEBUG, c);
+  });
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const done = new Promise<Run>((resolve) => child.once('close', (code) => resolve({ code, out })));
+  return { child, done };
+}
+
+async function cli(...args: string[]): Promise<Run> {
+  const started = startCli(args);
+  const run = await within(started.done, 400_000, `npm run deploy -- ${args.join(' ')}`).catch((err: unknown) => {
+    started.child.kill('SIGKILL');
+    throw err;
+  });
+  process.stdout.write(`$ npm run deploy -- ${args.join(' ')}   (exit ${run.code})\n${run.out}\n`);
+  return run;
+}
+
+/** One GET over a fresh connection (so a closed keep-alive socket never counts as a failure). */
+function get(url: string): Promise<{ status: number | string; body: string }> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (err: NodeJS.ErrnoException) => resolve({ status: err.code ?? err.message, body: '' }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: err.code ?? err.message, body: '' }));
+  });
+}
+
+async function releaseOf(host: TestHost): Promise<string | undefined> {
+  const res = await get(`http://${host.address}:8000/health`);
+  if (res.status !== 200) return undefined;
+  return (JSON.parse(res.body) as { data: { release: string } }).data.release;
+}
+
+function records(host: TestHost): { action: string; release: string; outcome: string; reason?: string }[] {
+  const file = path.join(host.root, 'deploys.log');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { action: string; release: string; outcome: string });
+}
+
+const serverPid = (host: TestHost): string => readFileSync(path.join(host.root, 'shared', 'server.pid'), 'utf8').trim();
+const currentOf = (host: TestHost): string =>
+  path.basename(execFileSync('readlink', [path.join(host.root, 'current')], { encoding: 'utf8' }).trim());
+
+function hostConfig(host: TestHost): string {
+  return `import type { ConfigInput } from './current/src/core/config';
+
+// Written by the fleet deploy test for ${host.name}.
+const config: ConfigInput = {
+  env: 'test',
+  http: { host: '0.0.0.0', port: 8000 },
+  thrift: { host: '0.0.0.0', port: 9090 },
+  mysql: { host: '${host.gateway}', port: 3306, database: '${database}' },
+  redis: { url: 'redis://${host.gateway}:6379/0', key_prefix: '${prefix}' },
+  statsd: { enabled: false },
+  log: { level: 'info', access: false },
+  server: { drain_delay_ms: ${DRAIN_MS}, shutdown_timeout_ms: 5000, scheduler: false },
+};
+
+export default config;
+`;
+}
+
+describeFleet('npm run deploy to two hosts over ssh', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tandem-fleet-'));
+    deployTo = path.join(dir, 'deploy-root');
+    database = `tandem_fleet_${prefix.replace(/[^a-z0-9]/g, '').slice(-10)}`;
+    const key = path.join(dir, 'id_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    const publicKey = readFileSync(`${key}.pub`, 'utf8');
+    hosts.push(await createHost('tandem-fleet-1', 1, dir, deployTo, publicKey));
+    hosts.push(await createHost('tandem-fleet-2', 2, dir, deployTo, publicKey));
+    const [h1, h2] = hosts as [TestHost, TestHost];
+
+    // The first host by an alias of an ssh config file, the second as user@address:port.
+    const sshConfig = path.join(dir, 'ssh_config');
+    writeFileSync(
+      sshConfig,
+      [
+        'Host fleet-one',
+        `  HostName ${h1.address}`,
+        'Host *',
+        '  User root',
+        `  IdentityFile ${key}`,
+        '  IdentitiesOnly yes',
+        '  StrictHostKeyChecking no',
+        '  UserKnownHostsFile /dev/null',
+        '  LogLevel ERROR',
+        '  ConnectTimeout 10',
+        '',
+      ].join('\n'),
+    );
+    settingsFile = path.join(dir, 'environments.js');
+    writeFileSync(
+      settingsFile,
+      `module.exports = ${JSON.stringify(
+        {
+          fleet: {
+            hosts: ['fleet-one', `root@${h2.address}:22`],
+            deploy_to: deployTo,
+            ssh_config: sshConfig,
+            env: 'test',
+            health_url: 'http://127.0.0.1:8000/health',
+            health_timeout_ms: 20000,
+            restart_command: 'bash current/deploy/service.sh restart server',
+            log_command: 'tail -n 30 shared/log/server.log',
+            // The hosts reach no registry: npm ci installs from this machine's cache.
+            npm_cache: path.join(os.homedir(), '.npm'),
+            npm_flags: ['--offline'],
+            keep_releases: 3,
+          },
+        },
+        null,
+        2,
+      )};\n`,
+    );
+
+    // Releases A, B and C are commits of a clone; C cannot start.
+    repo = path.join(dir, 'repo');
+    execFileSync('git', ['clone', '-q', '--shared', ROOT, repo]);
+    git('config', 'user.email', 'fleet-test@localhost');
+    git('config', 'user.name', 'fleet test');
+    // The build tools of this checkout (same lock: a clone of HEAD).
+    execFileSync('ln', ['-s', path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules')]);
+    writeFileSync(path.join(repo, '.git', 'info', 'exclude'), 'node_modules\n');
+    commits.A = git('rev-parse', 'HEAD');
+    writeFileSync(path.join(repo, 'RELEASE-NOTE.md'), 'Release B of the fleet test.\n');
+    git('add', 'RELEASE-NOTE.md');
+    git('commit', '-q', '-m', 'B');
+    commits.B = git('rev-parse', 'HEAD');
+    // C's server throws at start. (A C whose configuration the hosts lack would not get this far: the
+    // migrate step reads the configuration too, and stops the deploy before any host switches.)
+    const mainFile = path.join(repo, 'src', 'main.ts');
+    const main = readFileSync(mainFile, 'utf8');
+    const anchor = 'serve(loadConfigOrExit(), appModules())';
+    if (!main.includes(anchor)) throw new Error('src/main.ts no longer looks as this test expects');
+    writeFileSync(
+      mainFile,
+      main.replace(anchor, `Promise.reject(new Error('release C cannot start: ${C_FAULT}')).then(() => ${anchor})`),
+    );
+    git('commit', '-q', '-am', 'C');
+    commits.C = git('rev-parse', 'HEAD');
+
+    // The hosts reach no registry: their npm ci runs --offline from this machine's cache, which this fills
+    // with whatever the lock names and it lacks (from the registry, here, where there is one).
+    const warm = path.join(dir, 'npm-warm');
+    execFileSync('mkdir', ['-p', warm]);
+    for (const file of ['package.json', 'package-lock.json']) {
+      writeFileSync(path.join(warm, file), execFileSync('git', ['-C', repo, 'show', `${commits.A}:${file}`]));
+    }
+    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: warm,
+      stdio: 'ignore',
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const host of hosts) await destroyHost(host);
+    if (database) {
+      const conn = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+      await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await conn.end();
+    }
+    const redis = rawRedis();
+    await dropKeys(redis, prefix);
+    redis.disconnect();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const release = (which: 'A' | 'B' | 'C'): RegExp => new RegExp(`^\\d{8}T\\d{6}Z-${commits[which].slice(0, 12)}$`);
+
+  it('when the hosts are set up, then each has its directories and a config.ts written from config.example.ts', async () => {
+    const run = await cli('fleet', 'setup', '--no-units');
+    expect(run.code).toBe(0);
+    for (const host of hosts) {
+      const written = readFileSync(path.join(host.root, 'shared', 'config.ts'), 'utf8');
+      expect(written).toMatch(/^const env = 'test' as Env;$/m);
+      expect(run.out).toContain(
+        `[${host === hosts[0] ? 'fleet-one' : `root@${host.address}:22`}] shared/config.ts: ok`,
+      );
+      // The test's own settings for this host: its addresses, the test database, a short drain.
+      writeFileSync(path.join(host.root, 'shared', 'config.ts'), hostConfig(host));
+    }
+  });
+
+  it('when release A is deployed, then both hosts serve A, each with a record of it', async () => {
+    git('checkout', '-q', commits.A);
+    const run = await cli('fleet');
+    expect(run.code).toBe(0);
+    for (const host of hosts) {
+      expect(await releaseOf(host)).toMatch(release('A'));
+      expect(records(host)).toEqual([expect.objectContaining({ action: 'deploy', outcome: 'ok' })]);
+    }
+    // Per host and step, with timings.
+    expect(run.out).toMatch(/\[fleet-one\] health of \S+: ok \(\d+\.\d s\) \(HTTP 200/);
+    expect(run.out).toMatch(/\[fleet-one\] migrate: ok/);
+  });
+
+  it('when release B is deployed under a client polling both hosts every 50 ms, then one host always answers and no request to a healthy host fails', async () => {
+    git('checkout', '-q', commits.B);
+    const deploy = startCli(['fleet']);
+    let finished = false;
+    void deploy.done.then(() => (finished = true));
+
+    interface Host {
+      pings: number;
+      failed: number;
+      failedWhileHealthy: string[];
+      health503: number;
+      lastHealth: number | string;
+      downSince?: number;
+      longestDownMs: number;
+    }
+    const stats: Host[] = hosts.map(() => ({
+      pings: 0,
+      failed: 0,
+      failedWhileHealthy: [],
+      health503: 0,
+      lastHealth: 'none yet',
+      longestDownMs: 0,
+    }));
+    let rounds = 0;
+    let roundsWithNoAnswer = 0;
+    let gapStart: number | undefined;
+    let longestGapMs = 0;
+    // Bounded: at most 6000 rounds (5 minutes at 50 ms).
+    while (!finished && rounds < 6000) {
+      const at = Date.now();
+      const answers = await Promise.all(
+        hosts.map(async (host, i) => {
+          const s = stats[i] as Host;
+          const healthyBefore = s.lastHealth === 200;
+          const [ping, health] = await Promise.all([
+            get(`http://${host.address}:8000/ping`),
+            get(`http://${host.address}:8000/health`),
+          ]);
+          s.pings += 1;
+          if (ping.status !== 200) {
+            s.failed += 1;
+            if (healthyBefore) s.failedWhileHealthy.push(`${String(ping.status)} at round ${rounds}`);
+            s.downSince ??= at;
+          } else if (s.downSince !== undefined) {
+            s.longestDownMs = Math.max(s.longestDownMs, at - s.downSince);
+            s.downSince = undefined;
+          }
+          if (health.status === 503) s.health503 += 1;
+          s.lastHealth = health.status;
+          return ping.status === 200;
+        }),
+      );
+      if (answers.some(Boolean)) {
+        if (gapStart !== undefined) longestGapMs = Math.max(longestGapMs, at - gapStart);
+        gapStart = undefined;
+      } else {
+        roundsWithNoAnswer += 1;
+        gapStart ??= at;
+      }
+      rounds += 1;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 50 - (Date.now() - at))));
+    }
+    const run = await deploy.done;
+    process.stdout.write(`$ npm run deploy -- fleet   (release B, exit ${run.code})\n${run.out}\n`);
+    process.stdout.write(
+      `rolling deploy of B under load: ${rounds} rounds of 50 ms; rounds with no host answering: ${roundsWithNoAnswer} (longest gap ${longestGapMs} ms)\n` +
+        stats
+          .map(
+            (s, i) =>
+              `  ${hosts[i]?.name}: ${s.pings} /ping, ${s.failed} failed (${s.failedWhileHealthy.length} while its /health said 200), ` +
+              `/health 503 (draining) ${s.health503} times, longest without an answer ${s.longestDownMs} ms\n`,
+          )
+          .join(''),
+    );
+
+    expect(run.code).toBe(0);
+    expect(roundsWithNoAnswer).toBe(0);
+    for (const s of stats) {
+      expect(s.failedWhileHealthy).toEqual([]);
+      // Each host was restarted: it drained (503) and was down for a while, and the other one carried the load.
+      expect(s.health503).toBeGreaterThan(0);
+      expect(s.failed).toBeGreaterThan(0);
+    }
+    for (const host of hosts) expect(await releaseOf(host)).toMatch(release('B'));
+  });
+
+  it('when release C fails its health check, then the first host goes back to B, the second is not touched, and the exit names the host', async () => {
+    const [h1, h2] = hosts as [TestHost, TestHost];
+    const secondPid = serverPid(h2);
+    const secondRecords = records(h2).length;
+    git('checkout', '-q', commits.C);
+    const run = await cli('fleet');
+
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/FAILED on fleet-one: health failed on fleet-one/);
+    expect(run.out).toContain('not healthy on');
+    // The tail of its log says why.
+    expect(run.out).toContain(`release C cannot start: ${C_FAULT}`);
+    expect(run.out).toMatch(/went back to \S+ and is healthy on it again/);
+    expect(await releaseOf(h1)).toMatch(release('B'));
+    expect(currentOf(h1)).toMatch(release('B'));
+    expect(records(h1).pop()).toMatchObject({ action: 'deploy', outcome: 'rolled_back' });
+    // The second host: same process, same release, no new record.
+    expect(await releaseOf(h2)).toMatch(release('B'));
+    expect(serverPid(h2)).toBe(secondPid);
+    expect(records(h2)).toHaveLength(secondRecords);
+
+    const status = await cli('fleet', 'status');
+    expect(status.code).toBe(0);
+    const currents = [...status.out.matchAll(/current: +(\S+)/g)].map((m) => m[1]);
+    expect(currents).toHaveLength(2);
+    for (const current of currents) expect(current).toMatch(release('B'));
+    expect(status.out.match(/HTTP 200, ok, serving \S+/g)).toHaveLength(2);
+  });
+
+  it('when a rollback runs, then a deploy started meanwhile is refused naming the holder, and the rollback returns both hosts to A', async () => {
+    git('checkout', '-q', commits.B);
+    const rollback = startCli(['fleet', 'rollback']);
+    const lockOwner = path.join(hosts[0]?.root as string, '.deploy.lock', 'owner');
+    await waitFor(() => (existsSync(lockOwner) ? true : undefined), 60000, 'the rollback taking the lock');
+    const second = await cli('fleet');
+    const first = await within(rollback.done, 300_000, 'the rollback');
+    process.stdout.write(`$ npm run deploy -- fleet rollback   (exit ${first.code})\n${first.out}\n`);
+
+    expect(second.code).toBe(75);
+    expect(second.out).toMatch(/Another deploy holds the lock of fleet-one: \S+@\S+ pid \d+ since \S+ \(rollback /);
+    expect(first.code).toBe(0);
+    for (const host of hosts) {
+      expect(await releaseOf(host)).toMatch(release('A'));
+      expect(records(host).pop()).toMatchObject({ action: 'rollback', outcome: 'ok' });
+    }
+  });
+});
