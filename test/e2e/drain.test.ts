@@ -51,9 +51,15 @@ describe('SIGTERM with server.drain_delay_ms', () => {
     const samples: Sample[] = [];
     const signalledAt = Date.now();
     server.child.kill('SIGTERM');
-    // Every 50 ms, both paths, until the process has gone (bounded: 200 rounds).
+    // From the moment the process has taken the signal (a request racing the signal may be answered
+    // before it), every 50 ms, both paths, until the process has gone (bounded: 200 rounds).
+    await server.logged('draining: /health answers 503 while the listeners stay open', 10000);
     let exited = false;
-    void server.exited.then(() => (exited = true));
+    let exitedAt = 0;
+    void server.exited.then(() => {
+      exited = true;
+      exitedAt = Date.now() - signalledAt;
+    });
     for (let round = 0; round < 200 && !exited; round += 1) {
       const at = Date.now() - signalledAt;
       const [health, ping] = await Promise.all([get(`${base}/health`), get(`${base}/ping`)]);
@@ -62,18 +68,20 @@ describe('SIGTERM with server.drain_delay_ms', () => {
     }
     const exit = await within(server.exited, 20000, 'the server exiting');
 
-    const inDelay = samples.filter((s) => s.at < drainMs - 200);
+    // Everything answered before the listener closed: the drain, as long as it lasted on this machine.
+    const refusedAt = samples.find((s) => s.status === 'ECONNREFUSED')?.at ?? exitedAt;
+    const inDelay = samples.filter((s) => s.at < refusedAt);
     const healthy = inDelay.filter((s) => s.path === '/health' && s.status === 200);
     const pings = inDelay.filter((s) => s.path === '/ping');
-    const refusedAt = samples.find((s) => s.status === 'ECONNREFUSED')?.at;
     process.stdout.write(
       `drain: ${pings.length} /ping in the delay, ${pings.filter((s) => s.status !== 200).length} failed; ` +
-        `/health 200 after the signal: ${healthy.length}; first refusal at ${refusedAt ?? 'never'} ms\n`,
+        `/health 200 after the signal: ${healthy.length}; refused or gone at ${refusedAt} ms\n`,
     );
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(pings.length).toBeGreaterThan(5);
+    expect(pings.length).toBeGreaterThanOrEqual(1);
     expect(pings.every((s) => s.status === 200)).toBe(true);
     expect(inDelay.filter((s) => s.path === '/health').every((s) => s.status === 503)).toBe(true);
+    // The listener stays open at least the configured delay (a bound the config promises, not a speed).
     expect(refusedAt).toBeGreaterThanOrEqual(drainMs);
     expect(server.logs.some((l) => l.message === 'draining: /health answers 503 while the listeners stay open')).toBe(
       true,
