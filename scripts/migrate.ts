@@ -3,10 +3,11 @@
  * (`make migrate` runs `up`). Creates the configured database first if it
  * does not exist.
  */
+import { parseArgs } from 'node:util';
 import { ensureDatabase } from '../src/core/db/database';
 import { migrator, type MigrationEvent, type MigrationLog } from '../src/core/db/migrate';
 import { migrations } from '../src/model/migrations';
-import type { ScriptContext } from './script-context';
+import { type ScriptContext, UsageError } from './script-context';
 
 /**
  * One line a person reads per finished migration ("applied 0001-cs-events in 46 ms"), instead of the
@@ -23,8 +24,26 @@ const HUMAN_LOG: MigrationLog = {
   error: (event: MigrationEvent) => process.stderr.write(`migration error: ${JSON.stringify(event)}\n`),
 };
 
+const COMMANDS = ['up', 'down', 'status'];
+
+/** The command, checked before anything touches the database (an unknown one creates nothing). */
+function commandOf(args: string[]): string {
+  const usage = 'Usage: npm run migrate -- [up|down|status] (up when none is given).';
+  let positionals: string[];
+  try {
+    ({ positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true }));
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${usage}`);
+  }
+  const [command = 'up', ...extra] = positionals;
+  if (!COMMANDS.includes(command) || extra.length > 0) {
+    throw new UsageError(`There is no migrate command ${positionals.join(' ')}.\n${usage}`);
+  }
+  return command;
+}
+
 export default async function migrate(ctx: ScriptContext, args: string[]): Promise<void> {
-  const command = args[0] ?? 'up';
+  const command = commandOf(args);
   await ensureDatabase(ctx.config);
   const umzug = migrator(ctx.sequelize, migrations, HUMAN_LOG);
   if (command === 'up') {
@@ -37,13 +56,11 @@ export default async function migrate(ctx: ScriptContext, args: string[]): Promi
   } else if (command === 'down') {
     const reverted = await umzug.down();
     if (!reverted.length) process.stdout.write('Nothing to revert.\n');
-  } else if (command === 'status') {
+  } else {
     const pending = await umzug.pending();
     const executed = await umzug.executed();
     process.stdout.write(
       `Applied: ${executed.map((m) => m.name).join(', ') || 'none'}\nPending: ${pending.map((m) => m.name).join(', ') || 'none'}\n`,
     );
-  } else {
-    throw new Error(`Unknown command "${command}"; use up, down or status.`);
   }
 }

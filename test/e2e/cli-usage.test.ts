@@ -1,3 +1,6 @@
+import { QueryTypes } from 'sequelize';
+import { createSequelize } from '../../src/core/db/mysql';
+import { testConfig } from '../helpers/app';
 import { runCommand } from '../helpers/command';
 import { freshRedisPrefix } from '../helpers/db';
 import { JOB_SETTINGS } from '../../scheduler/settings';
@@ -10,6 +13,19 @@ import { JOB_SETTINGS } from '../../scheduler/settings';
 
 const prefix = freshRedisPrefix();
 const STACK_LINE = /^\s+at .+\(.+:\d+:\d+\)$/m;
+
+async function databaseExists(name: string): Promise<boolean> {
+  const sequelize = createSequelize(testConfig());
+  try {
+    const rows = await sequelize.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', {
+      replacements: [name],
+      type: QueryTypes.SELECT,
+    });
+    return rows.length > 0;
+  } finally {
+    await sequelize.close();
+  }
+}
 
 function count(text: string, part: string): number {
   return text.split(part).length - 1;
@@ -45,4 +61,17 @@ it('when npm run job is given no name, then it prints its usage once and exits 6
   expect(run.code).toBe(64);
   expect(count(run.stderr, 'Usage: npm run job -- NAME')).toBe(1);
   expect(run.stderr).not.toMatch(STACK_LINE);
+});
+
+it('when npm run migrate is given a command it does not have, then it prints its usage once and exits 64 before touching the database', async () => {
+  const run = await runCommand('npm', ['run', 'migrate', '--', 'upp'], {
+    TANDEM_REDIS_KEY_PREFIX: prefix,
+    TANDEM_MYSQL_DATABASE: `tandem_never_${process.pid}`,
+  });
+
+  expect(run.code).toBe(64);
+  expect(count(run.stderr, 'Usage: npm run migrate -- [up|down|status]')).toBe(1);
+  expect(run.stderr).toContain('There is no migrate command upp.');
+  expect(run.stderr).not.toMatch(STACK_LINE);
+  expect(await databaseExists(`tandem_never_${process.pid}`)).toBe(false);
 });
