@@ -4,7 +4,7 @@ ENV ?= dev
 THRIFT_OUT := thrift/gen-nodejs
 NODE_RUN := node --enable-source-maps
 
-.PHONY: help develop build server worker config test faults fleet lint format thrift bench migrate clean zeus-stub
+.PHONY: help develop build server worker config test faults fleet lint format thrift bench bench-abuse migrate clean zeus-stub
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -73,6 +73,11 @@ thrift: ## regenerate the Thrift stubs in thrift/gen-nodejs and test/fixtures/th
 
 bench: build ## benchmarks: the full stack beside bare Express and bare thrift (about 7 min; QUICK=1: about 1 min)
 	BENCH_QUICK=$(QUICK) $(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/run.ts
+
+# The Thrift port under hostile clients: RSS, open files, CPU per message, a normal client's p99
+# during each abuse (about 3 min; docs/operations.md).
+bench-abuse: build
+	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/thrift-abuse.ts
 
 migrate: ## apply database migrations (creates the database if missing)
 	npm run --silent migrate -- up
