@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { waitFor } from './wait';
+import { preloadDocument } from './openapi-fetch-check';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
@@ -63,7 +64,10 @@ export function spawnServer(entry: string, env: Record<string, string> = {}): Se
   const serving = async (): Promise<{ http: number; thrift: number }> => {
     const line = await logged('tandem is serving');
     const port = (address: unknown): number => Number(String(address).split(':').pop());
-    return { http: port(line.http), thrift: port(line.thrift) };
+    const ports = { http: port(line.http), thrift: port(line.thrift) };
+    // Read now, so that answers arriving while the process stops are still checked against it.
+    await preloadDocument(`http://127.0.0.1:${ports.http}`);
+    return ports;
   };
   return { child, logs, stderr: () => stderr, exited, serving, logged };
 }

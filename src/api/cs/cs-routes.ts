@@ -48,7 +48,7 @@ export function csRoutes(cs: CsDomain): Route[] {
       },
       response: csEventSchema,
       status: 201,
-      errors: ['VALIDATION_FAILED', 'CS_CATEGORY_NOT_FOUND'],
+      errors: ['VALIDATION_FAILED', 'CS_CATEGORY_NOT_FOUND', 'CS_HANDLER_INVALID', 'CS_REQUEST_KEY_CONFLICT'],
       handler: ({ body, ctx }) => cs.events.create(actorOf(ctx), body),
     }),
     defineRoute({
@@ -87,7 +87,13 @@ export function csRoutes(cs: CsDomain): Route[] {
       body: patchEventBody,
       example: { priority: 2, content: 'Called back: the user accepts a 5 yuan voucher.' },
       response: csEventSchema,
-      errors: ['CS_EVENT_NOT_FOUND', 'CS_EVENT_DONE', 'AUTH_NOT_HANDLER', 'CS_NOTHING_TO_UPDATE'],
+      errors: [
+        'CS_EVENT_NOT_FOUND',
+        'CS_EVENT_DONE',
+        'AUTH_NOT_HANDLER',
+        'CS_NOTHING_TO_UPDATE',
+        'CS_CATEGORY_NOT_FOUND',
+      ],
       handler: ({ params, body, ctx }) => cs.events.update(actorOf(ctx), params.id, body),
     }),
     defineRoute({
@@ -100,7 +106,14 @@ export function csRoutes(cs: CsDomain): Route[] {
       body: transitionBody,
       example: { to: 'forward', handler_id: 42, note: 'For the logistics team: the rider is theirs.' },
       response: csEventSchema,
-      errors: ['CS_EVENT_NOT_FOUND', 'CS_EVENT_DONE', 'CS_SAME_STATUS', 'AUTH_NOT_HANDLER'],
+      errors: [
+        'CS_EVENT_NOT_FOUND',
+        'CS_EVENT_DONE',
+        'CS_SAME_STATUS',
+        'AUTH_NOT_HANDLER',
+        'CS_FORWARD_NEEDS_HANDLER',
+        'CS_HANDLER_INVALID',
+      ],
       handler: ({ params, body, ctx }) => cs.events.transition(actorOf(ctx), params.id, body),
     }),
     defineRoute({
