@@ -17,7 +17,10 @@ import Ajv, { type ValidateFunction } from 'ajv-draft-04';
 type JsonObject = Record<string, unknown>;
 
 interface Operation {
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> } | undefined>;
+  responses: Record<
+    string,
+    { content?: Record<string, { schema?: unknown }>; headers?: Record<string, { required?: boolean }> } | undefined
+  >;
 }
 
 interface PathEntry {
@@ -35,6 +38,8 @@ export interface Answer {
   contentType: string | null;
   /** The body's text; undefined when there is none to check (HEAD, 204, 304). */
   body: string | undefined;
+  /** The names of the headers the answer carried, lower-cased. */
+  headers?: ReadonlySet<string>;
 }
 
 /** A JSON pointer token (RFC 6901). */
@@ -148,6 +153,10 @@ export class OpenApiResponseCheck {
       const documented = Object.keys(operation.responses).join(', ');
       return [`${where}, a status the document does not list for ${template} (it lists ${documented})`];
     }
+    const missing = Object.entries(response.headers ?? {})
+      .filter(([name, header]) => header.required === true && answer.headers && !answer.headers.has(name.toLowerCase()))
+      .map(([name]) => `${where} without the ${name} header the document requires`);
+    if (missing.length > 0) return missing;
     if (answer.body === undefined) return [];
     const content = response.content ?? {};
     const mediaType = mediaTypeOf(answer.contentType);

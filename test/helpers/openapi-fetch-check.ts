@@ -97,6 +97,7 @@ async function check(realFetch: Fetch, method: string, url: URL, res: Response):
     status: res.status,
     contentType: res.headers.get('content-type'),
     body,
+    headers: new Set([...res.headers.keys()].map((name) => name.toLowerCase())),
   };
   let doc = await documentOf(realFetch, url.origin, false);
   let problems = doc instanceof OpenApiResponseCheck ? doc.violations(answer) : undefined;

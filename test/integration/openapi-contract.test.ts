@@ -158,6 +158,37 @@ describe('GET /openapi.json as a document other tools load', () => {
     expect(ping && codesOf(ping, '503')).toEqual([ERROR_CODES.REQUEST_DEADLINE.code]);
   });
 
+  it('when each answer is read, then it names X-Request-Id, and every 429 and 503 Retry-After, as required headers', () => {
+    const wrong: string[] = [];
+    for (const [method, path, op] of operations()) {
+      for (const [status, response] of Object.entries(op.responses) as [string, { headers?: Json }][]) {
+        const names = Object.keys(response.headers ?? {}).sort();
+        const expected = status === '429' || status === '503' ? ['Retry-After', 'X-Request-Id'] : ['X-Request-Id'];
+        if (JSON.stringify(names) !== JSON.stringify(expected))
+          wrong.push(`${method} ${path} ${status}: ${names.join()}`);
+      }
+    }
+
+    expect(wrong).toEqual([]);
+  });
+
+  it('when an answer lacks a header its status requires, then that is a violation', () => {
+    const check = new OpenApiResponseCheck(doc as unknown as Json);
+    const busy = { code: 103, msg: 'Too slow.', data: null, request_id: 'r' };
+    const answer = {
+      method: 'GET',
+      path: '/ping',
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify(busy),
+    };
+
+    expect(check.violations({ ...answer, headers: new Set(['x-request-id', 'retry-after']) })).toEqual([]);
+    expect(check.violations({ ...answer, headers: new Set(['x-request-id']) })).toEqual([
+      'GET /ping answered 503 without the Retry-After header the document requires',
+    ]);
+  });
+
   it('when each request body is read, then it carries an example that its own schema accepts', () => {
     const check = new OpenApiResponseCheck(doc as unknown as Json);
     const problems = operations()

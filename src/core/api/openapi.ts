@@ -22,6 +22,23 @@ const errorEnvelope: JsonSchema = {
   },
 };
 
+/** Every answer's request id; a 429 or 503 also says when to retry. */
+const REQUEST_ID_HEADER: JsonSchema = {
+  required: true,
+  description: "The request's id: the caller's own X-Request-Id (or traceparent trace id) when it sent one.",
+  schema: { type: 'string' },
+};
+const RETRY_AFTER_HEADER: JsonSchema = {
+  required: true,
+  description: 'Seconds to wait before trying again.',
+  schema: { type: 'integer', minimum: 0 },
+};
+
+function headersOf(status: number): JsonSchema {
+  const retry = status === 429 || status === 503;
+  return { 'X-Request-Id': REQUEST_ID_HEADER, ...(retry ? { 'Retry-After': RETRY_AFTER_HEADER } : {}) };
+}
+
 /** Only null, as OpenAPI 3.0 says it (3.0 has no type "null"). */
 const NULL_ONLY: JsonSchema = { type: 'object', nullable: true, enum: [null] };
 
@@ -67,7 +84,7 @@ function parameters(
 }
 
 /** The answer of one error status: the envelope with the codes this route answers with there. */
-function errorResponse(names: ErrorName[], data: JsonSchema): JsonSchema {
+function errorResponse(status: number, names: ErrorName[], data: JsonSchema): JsonSchema {
   const codes = names.map((name) => ERROR_CODES[name].code).sort((a, b) => a - b);
   const lines = names
     .map((name) => ({ name, ...ERROR_CODES[name] }))
@@ -75,6 +92,7 @@ function errorResponse(names: ErrorName[], data: JsonSchema): JsonSchema {
     .map((e) => `- \`${e.code}\` ${e.name}: ${e.message}`);
   return {
     description: `An error envelope with one of these codes:\n\n${lines.join('\n')}`,
+    headers: headersOf(status),
     content: {
       'application/json': {
         schema: {
@@ -106,6 +124,7 @@ function operation(route: Route, components: SchemaComponents): JsonSchema {
   const responses: Record<string, JsonSchema> = {
     [String(route.status)]: {
       description: 'Success.',
+      headers: headersOf(route.status),
       content: {
         'application/json': {
           schema: okEnvelope(route.response ? components.convert(route.response, 'output', `${owner}Data`) : {}),
@@ -113,7 +132,9 @@ function operation(route: Route, components: SchemaComponents): JsonSchema {
       },
     },
   };
-  for (const [status, names] of errorsByStatus(route)) responses[String(status)] = errorResponse(names, errorData);
+  for (const [status, names] of errorsByStatus(route)) {
+    responses[String(status)] = errorResponse(status, names, errorData);
+  }
   const body = route.body ? components.convert(route.body, 'input', `${owner}Body`) : undefined;
   return {
     operationId: id,
@@ -142,7 +163,7 @@ function operation(route: Route, components: SchemaComponents): JsonSchema {
 
 /** One answer of a page outside the envelope. */
 function rawAnswer(description: string, mediaType: string, schema: JsonSchema): JsonSchema {
-  return { description, content: { [mediaType]: { schema } } };
+  return { description, headers: headersOf(200), content: { [mediaType]: { schema } } };
 }
 
 const INTERNAL_ONLY: ErrorName[] = ['INTERNAL'];
@@ -158,7 +179,7 @@ function rawPaths(options: DocumentOptions): Record<string, Record<string, JsonS
       operationId,
       summary,
       tags: ['system'],
-      responses: { '200': ok, '500': errorResponse(INTERNAL_ONLY, NULL_ONLY) },
+      responses: { '200': ok, '500': errorResponse(500, INTERNAL_ONLY, NULL_ONLY) },
     },
   });
   return {
@@ -186,14 +207,15 @@ function rawPaths(options: DocumentOptions): Record<string, Record<string, JsonS
         responses: {
           '200': {
             description: 'The file.',
+            headers: headersOf(200),
             content: {
               'text/css': { schema: { type: 'string' } },
               'text/javascript': { schema: { type: 'string' } },
               'application/javascript': { schema: { type: 'string' } },
             },
           },
-          '404': errorResponse(['ROUTE_NOT_FOUND'], NULL_ONLY),
-          '500': errorResponse(INTERNAL_ONLY, NULL_ONLY),
+          '404': errorResponse(404, ['ROUTE_NOT_FOUND'], NULL_ONLY),
+          '500': errorResponse(500, INTERNAL_ONLY, NULL_ONLY),
         },
       },
     },
@@ -210,8 +232,8 @@ function metricsPath(): Record<string, JsonSchema> {
       tags: ['system'],
       responses: {
         '200': rawAnswer('Prometheus text format 0.0.4.', 'text/plain', { type: 'string' }),
-        '403': errorResponse(['AUTH_CLIENT_NOT_ALLOWED'], NULL_ONLY),
-        '500': errorResponse(INTERNAL_ONLY, NULL_ONLY),
+        '403': errorResponse(403, ['AUTH_CLIENT_NOT_ALLOWED'], NULL_ONLY),
+        '500': errorResponse(500, INTERNAL_ONLY, NULL_ONLY),
       },
     },
   };
