@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { Queues, type QueueDef } from './core/async';
 import type { Config } from './core/config';
-import { outages } from './core/log/outage';
+import { dependencyOfCode, outages } from './core/log/outage';
+import { ThrottledWarning } from './core/log/throttled-warning';
+import { asTandemError } from './exception';
 import { createCsDomain, type CsDomain } from './service/cs';
 import { createRiskDomain, type RiskDomain } from './service/risk';
 import { riskReportQueue } from './service/risk/risk-queue';
@@ -47,6 +49,11 @@ export async function buildDomains(config: Config, sequelize: Sequelize, redis: 
   return { cs, staff, risk, queues, zeus, stopStoreStart };
 }
 
+const startFailure = new ThrottledWarning(
+  'the suspicious-order store could not start; its calls fail until it does, and start-up is retried',
+  'risk.store.start_failed',
+);
+
 /** The first retry of a store that failed to start, doubling up to the most. */
 const STORE_RETRY_FIRST_MS = 500;
 const STORE_RETRY_MOST_MS = 30_000;
@@ -69,7 +76,9 @@ export async function startStore(store: RiskDomain['store']): Promise<() => void
       outages.up(dependency);
     } catch (err) {
       if (stopped) return;
-      outages.down(dependency, err);
+      // Out of reach: the outage log says it once. Anything else (a missing table) is a fault to see.
+      if (dependencyOfCode(asTandemError(err).code) === dependency) outages.down(dependency, err);
+      else startFailure.warn({ store: store.kind, error: err instanceof Error ? err.message : String(err) });
       timer = setTimeout(() => void attempt(), delay);
       timer.unref();
       delay = Math.min(delay * 2, STORE_RETRY_MOST_MS);

@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import Int64 from 'node-int64';
 import { Redis } from 'ioredis';
 import { ensureDatabase } from '../../src/core/db/database';
 import { migrator } from '../../src/core/db/migrate';
@@ -25,7 +26,9 @@ import { testConfig } from '../helpers/app';
 import { freePort } from '../helpers/ports';
 import { spawnServer, type ServerProcess } from '../helpers/process';
 import { mariadbBinaries, type MariadbServer, startMariadbServer } from '../helpers/servers';
-import { waitFor } from '../helpers/wait';
+import { ServerException } from '../../thrift/gen-nodejs/tandem_types';
+import { tandemClient } from '../helpers/thrift-client';
+import { waitFor, within } from '../helpers/wait';
 
 const OUTAGE_MS = Number(process.env.FAULT_OUTAGE_MS ?? 10_000);
 const REDIS_TIMEOUT_MS = 1000;
@@ -155,6 +158,8 @@ interface Figures {
   doubled: number;
   logLines: number;
   logMessages: string[];
+  /** What a Thrift call answered during the outage: 'ok' or the exception's class and code. */
+  thrift: string;
 }
 
 async function main(): Promise<number> {
@@ -201,7 +206,22 @@ async function main(): Promise<number> {
       TANDEM_LOG_SLOW_QUERY_MS: '5000',
       TANDEM_LOG_ACCESS: 'false',
     });
-    const { http } = await server.serving();
+    const { http, thrift: thriftPort } = await server.serving();
+    /** Reads an event over Thrift: 'ok', or the exception's class and code. */
+    const thriftCall = async (_needs: 'redis' | 'mysql'): Promise<string> => {
+      let connected: Awaited<ReturnType<typeof tandemClient>> | undefined;
+      try {
+        connected = await tandemClient(thriftPort);
+        const { client } = connected;
+        await within(client.list_cs_events_by_user(new Int64(0), 1, 1), 10000, 'a Thrift call');
+        return 'ok';
+      } catch (err) {
+        if (err instanceof ServerException) return `ServerException ${err.code}`;
+        return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      } finally {
+        connected?.close();
+      }
+    };
     const base = `http://127.0.0.1:${http}`;
     const tokens: string[] = [];
     for (const username of names) {
@@ -315,7 +335,11 @@ async function main(): Promise<number> {
       samples = [];
       const logFrom = server?.logs.length ?? 0;
       await inject();
-      await sleep(OUTAGE_MS);
+      const outageStarted = performance.now();
+      await sleep(1000);
+      // A sibling service's view of the same outage, over Thrift.
+      const thriftAnswer = await thriftCall(needs);
+      await sleep(Math.max(0, OUTAGE_MS - (performance.now() - outageStarted)));
       await restore();
       const restoredAt = performance.now();
       const recoveryMs = await recovery(needs, restoredAt);
@@ -349,6 +373,7 @@ async function main(): Promise<number> {
         lost,
         doubled,
         logLines: lines.length,
+        thrift: thriftAnswer,
         logMessages: lines.map((l) => `${String(l.level)}: ${String(l.message)}`),
       };
     };
@@ -365,6 +390,10 @@ async function main(): Promise<number> {
         `  rows written ${r.rowsWritten} vs answered 201 ${r.answered201}: lost ${r.lost}, doubled ${r.doubled}`,
       );
       console.log(`  error+warn log lines: ${r.logLines} ${JSON.stringify(r.logMessages)}`);
+      console.log(`  a Thrift call during the outage: ${r.thrift}`);
+      // Redis down: a Thrift read still answers (cache falls through); MySQL down: ServerException 201/202.
+      const thriftOk = r.fault.startsWith('redis') ? r.thrift === 'ok' : /^ServerException (201|202)$/.test(r.thrift);
+      if (!thriftOk) failures.push(`${r.fault}: a Thrift call answered ${r.thrift}`);
       const readFailures = Object.values(r.failedReads).reduce((a, b) => a + b, 0);
       if (r.fault.startsWith('redis') && readFailures > 0)
         failures.push(`${r.fault}: ${readFailures} reads by recently seen sessions failed`);
@@ -430,6 +459,8 @@ async function main(): Promise<number> {
     );
     await sleep(300);
     const signalled = performance.now();
+    const signalledAt = Date.now();
+    const stopLogFrom = server.logs.length;
     server.child.kill('SIGTERM');
     const exit = await server.exited;
     const exitMs = Math.round(performance.now() - signalled);
@@ -442,6 +473,10 @@ async function main(): Promise<number> {
     console.log(
       `  the stuck requests got: ${JSON.stringify(stuckAnswers.reduce<Record<string, number>>((a, r) => ({ ...a, [`${r.status}/${r.code ?? '-'}`]: (a[`${r.status}/${r.code ?? '-'}`] ?? 0) + 1 }), {}))}`,
     );
+    for (const line of server.logs.slice(stopLogFrom)) {
+      const at = Date.parse(String(line.timestamp)) - signalledAt;
+      console.log(`  +${at} ms ${String(line.level)}: ${String(line.message)}`);
+    }
     if (exitMs > SHUTDOWN_TIMEOUT_MS + MARGIN_MS) failures.push(`shutdown took ${exitMs} ms`);
     if (exit.code !== 0) failures.push(`shutdown exited with ${exit.code ?? exit.signal}`);
   } finally {

@@ -39,7 +39,8 @@ describe('redaction in log lines', () => {
 
 describe('outage log', () => {
   it('maps error codes to the dependency they blame', () => {
-    expect([200, 202, 300, 400, 100, 500, 1].map(dependencyOfCode)).toEqual([
+    expect([200, 201, 202, 300, 400, 100, 500, 1].map(dependencyOfCode)).toEqual([
+      undefined,
       'mysql',
       'mysql',
       'redis',

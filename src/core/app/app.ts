@@ -84,6 +84,8 @@ async function closeHttp(server: http.Server, deadlineMs: number): Promise<void>
 
 /** Kept of server.shutdown_timeout_ms for closing connections once requests have drained. */
 const CLOSE_RESERVE_MS = 500;
+/** Kept of it for the last log line, the metrics and the log flush. */
+const FINAL_RESERVE_MS = 100;
 
 /** Waits for `work` at most `ms`; past that, says what is left behind and moves on (the process is exiting). */
 async function withinDeadline(work: Promise<unknown>, ms: number, what: string): Promise<void> {
@@ -277,7 +279,12 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
         metricsServer ? closeHttp(metricsServer, left(closeReserve)) : undefined,
       ]);
       // Queues, clients and stores close only now: the requests that just drained were using them.
-      await withinDeadline(closeResources(), left(), 'closing connections and stores');
+      // The very end (the last line, metrics and log flushed) is kept out of it too.
+      await withinDeadline(
+        closeResources(),
+        left(Math.min(FINAL_RESERVE_MS, deadline / 10)),
+        'closing connections and stores',
+      );
       logger.info('stopped');
       await statsd.close();
       await flushLogger();

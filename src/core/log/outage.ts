@@ -6,9 +6,14 @@ import { registry } from '../monitor/prometheus';
 /** The dependencies whose outages are logged as one story: down, still down, back. */
 export type Dependency = 'mysql' | 'redis' | 'mongodb';
 
-/** The dependency a ServerError code blames (its block in error_code.ts), if any. */
+/**
+ * The dependency a ServerError code says is out of reach (its block in
+ * error_code.ts), if any. MySQL's 200 (DATABASE_ERROR: a statement the
+ * database rejected, a missing table) is not an outage but a bug, logged
+ * per request with its stack.
+ */
 export function dependencyOfCode(code: number): Dependency | undefined {
-  if (code >= 200 && code < 300) return 'mysql';
+  if (code > 200 && code < 300) return 'mysql';
   if (code >= 300 && code < 400) return 'redis';
   if (code >= 400 && code < 500) return 'mongodb';
   return undefined;
