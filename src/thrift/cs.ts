@@ -107,7 +107,12 @@ export function csThriftMethods(cs: CsDomain) {
     create_cs_event: async (request: CreateCsEventRequest): Promise<CsEvent> => {
       const { creatorId, input } = decodeCreate(request);
       // A sibling service acts as the system or on behalf of the staff member it names; its request keys are its own.
-      return toIdl(await cs.events.create({ id: creatorId, admin: false, keyScope: callingServiceScope(), via: callingService() }, input));
+      return toIdl(
+        await cs.events.create(
+          { id: creatorId, admin: false, keyScope: callingServiceScope(), via: callingService() },
+          input,
+        ),
+      );
     },
     get_cs_event: async (id: Int64): Promise<CsEvent> => toIdl(await cs.events.get(i64ToNumber(id, 'id'))),
     list_cs_events_by_user: async (userId: Int64, page: number, pageSize: number): Promise<CsEventPage> => {
