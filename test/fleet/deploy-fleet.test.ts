@@ -393,4 +393,25 @@ describeFleet('npm run deploy to two hosts over ssh', () => {
       expect(records(host).pop()).toMatchObject({ action: 'rollback', outcome: 'ok' });
     }
   });
+
+  it('when a deploy died holding the lock, then status names the holder and unlock removes it', async () => {
+    const [h1] = hosts as [TestHost];
+    // What a killed deploy leaves: the lock directory with its owner line.
+    execFileSync('mkdir', [path.join(h1.root, '.deploy.lock')]);
+    writeFileSync(
+      path.join(h1.root, '.deploy.lock', 'owner'),
+      'ana@laptop pid 4242 since 2026-01-01T00:00:00Z (deploy X)\n',
+    );
+    const locked = await cli('fleet', 'status');
+    expect(locked.out).toContain('LOCKED by ana@laptop pid 4242');
+    // The lock comes before the build: the deploy is refused at once.
+    const refused = await cli('fleet');
+    expect(refused.code).toBe(75);
+    expect(refused.out).toContain('Another deploy holds the lock of fleet-one: ana@laptop pid 4242');
+
+    const unlocked = await cli('fleet', 'unlock');
+    expect(unlocked.code).toBe(0);
+    expect(existsSync(path.join(h1.root, '.deploy.lock'))).toBe(false);
+    expect((await cli('fleet', 'status')).out).not.toContain('LOCKED');
+  });
 });
