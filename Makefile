@@ -42,7 +42,9 @@ test: ## the whole test suite, against the real MariaDB and Redis
 faults: ## the fault suite: Redis and MariaDB stopped, frozen and restarted under load; prints figures per fault
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/faults/run.ts
 
-fleet: ## the deploy test: npm run deploy against two test hosts (network namespaces, sshd) over ssh; needs root
+# The deploy test (docs/deploy.md), run by .ci/run: npm run deploy against two test hosts (network
+# namespaces with their own sshd) over ssh; needs root, and skips saying why without it.
+fleet:
 	bash test/fixtures/fleet/install-tools.sh
 	npx jest --ci --testPathIgnorePatterns /node_modules/ --runTestsByPath test/fleet/deploy-fleet.test.ts
 
