@@ -272,10 +272,15 @@ export class ThriftConnection {
     const protocol = new thrift.TCompactProtocol(transport);
     const begin = protocol.writeMessageBegin.bind(protocol);
     // The library's transports keep what a reply that failed half-way wrote, and would send it in front
-    // of the next message: each message starts afresh, as BinaryWriter's do.
+    // of the next message: each message starts afresh, as BinaryWriter's do. Its compact protocol also
+    // never forgets the last message's seqid (its writeMessageEnd does nothing), and so printed
+    // "thrift: [WARN] SeqId already set", a line that is not JSON, on stdout for every reply after a
+    // connection's first.
+    const state = protocol as unknown as { _seqid: number | null };
     protocol.writeMessageBegin = (name, type, seqid) => {
       transport.outBuffers = [];
       transport.outCount = 0;
+      state._seqid = null;
       begin(name, type, seqid);
     };
     return protocol;
