@@ -44,7 +44,7 @@ faults: ## the fault suite: Redis and MariaDB stopped, frozen and restarted unde
 
 # The deploy test (docs/deploy.md), run by .ci/run: npm run deploy against two test hosts (network
 # namespaces with their own sshd) over ssh; needs root, and skips saying why without it.
-fleet:
+fleet: ## the deploy test: npm run deploy to two test hosts (network namespaces with sshd); needs root
 	bash test/fixtures/fleet/install-tools.sh
 	npx jest --ci --testPathIgnorePatterns /node_modules/ --runTestsByPath test/fleet/deploy-fleet.test.ts
 
@@ -78,7 +78,7 @@ bench: build ## benchmarks: the full stack beside bare Express and bare thrift (
 
 # The Thrift port under hostile clients: RSS, open files, CPU per message, a normal client's p99
 # during each abuse (about 3 min; docs/operations.md).
-bench-abuse: build
+bench-abuse: build ## the Thrift port under hostile clients: memory, open files, CPU, a normal client's p99 (about 3 min)
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/thrift-abuse.ts
 
 migrate: ## apply database migrations (creates the database if missing)
