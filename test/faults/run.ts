@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import Int64 from 'node-int64';
-import { Redis } from 'ioredis';
 import { ensureDatabase } from '../../src/core/db/database';
 import { migrator } from '../../src/core/db/migrate';
 import { createSequelize } from '../../src/core/db/mysql';
@@ -25,7 +24,7 @@ import { createStaffDomain } from '../../src/service/staff';
 import { testConfig } from '../helpers/app';
 import { freePort } from '../helpers/ports';
 import { spawnServer, type ServerProcess } from '../helpers/process';
-import { mariadbBinaries, type MariadbServer, startMariadbServer } from '../helpers/servers';
+import { mariadbBinaries, type MariadbServer, redisAnswersPing, startMariadbServer } from '../helpers/servers';
 import { ServerException } from '../../thrift/gen-nodejs/tandem_types';
 import { tandemClient } from '../helpers/thrift-client';
 import { waitFor, within } from '../helpers/wait';
@@ -77,26 +76,7 @@ async function startRedis(): Promise<{
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir],
       { stdio: 'ignore' },
     );
-    await waitFor(
-      async () => {
-        const probe = new Redis(port, '127.0.0.1', {
-          lazyConnect: true,
-          maxRetriesPerRequest: 0,
-          retryStrategy: () => null,
-        });
-        probe.on('error', () => undefined);
-        try {
-          await probe.connect();
-          return (await probe.ping()) === 'PONG' ? true : undefined;
-        } catch {
-          return undefined;
-        } finally {
-          probe.disconnect();
-        }
-      },
-      10000,
-      'redis-server answering',
-    );
+    await waitFor(async () => (await redisAnswersPing(port)) || undefined, 10000, 'redis-server answering');
   };
   const stop = async (): Promise<void> => {
     const proc = child;

@@ -19,6 +19,24 @@ async function end(child: ChildProcess, signal: NodeJS.Signals, ms = 10000): Pro
   clearTimeout(timer);
 }
 
+/** Whether a redis-server on 127.0.0.1:`port` answers PING now (one connection, no retry). */
+export async function redisAnswersPing(port: number): Promise<boolean> {
+  const probe = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 export interface RedisServer {
   port: number;
   url: string;
@@ -53,20 +71,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       await waitFor(
         async () => {
           if (proc.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${proc.exitCode}`);
-          const probe = new Redis(port, '127.0.0.1', {
-            lazyConnect: true,
-            maxRetriesPerRequest: 0,
-            retryStrategy: () => null,
-          });
-          probe.on('error', () => undefined);
-          try {
-            await probe.connect();
-            return (await probe.ping()) === 'PONG' ? true : undefined;
-          } catch {
-            return undefined;
-          } finally {
-            probe.disconnect();
-          }
+          return (await redisAnswersPing(port)) || undefined;
         },
         10000,
         `redis-server on port ${port} answering PING`,
