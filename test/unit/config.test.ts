@@ -139,6 +139,22 @@ describe('buildConfig', () => {
     ).toEqual(['10.0.0.0/8', '::1/128', '127.0.0.1']);
   });
 
+  it('when any list of networks (trusted proxies, metrics or Thrift allow-list) holds a malformed one, then its line says CIDR', () => {
+    const env = {
+      TANDEM_HTTP_TRUST_PROXY: '10.0.0.0/8,10.0.0.0/40',
+      TANDEM_METRICS_ALLOWED_NETWORKS: 'not-an-ip',
+      TANDEM_THRIFT_ALLOWED_NETWORKS: '10.0.0.0/40',
+    };
+
+    const lines = errorLines(undefined, env);
+
+    expect(lines).toHaveLength(3);
+    for (const key of ['http.trust_proxy', 'metrics.allowed_networks', 'thrift.allowed_networks']) {
+      const line = lines.find((l) => l.includes(`Configuration key ${key} `));
+      expect(line).toContain('each entry must be an IP network in CIDR form');
+    }
+  });
+
   it('when a key is unknown, then the line names it and points at config.example.ts', () => {
     const file = { http: { prot: 8000 }, colour: 'blue' } as unknown as ConfigInput;
 

@@ -19,6 +19,16 @@ function section<T extends z.ZodRawShape>(shape: T) {
 }
 const host = z.string().min(1);
 
+/** A list of IP networks in CIDR form (allow-lists, trusted proxies). */
+function cidrList() {
+  return z
+    .array(z.string())
+    .refine(
+      (networks) => networks.every((cidr) => parseCidr(cidr) !== undefined),
+      'each entry must be an IP network in CIDR form, e.g. 10.0.0.0/8',
+    );
+}
+
 /** `TANDEM_HTTP_TRUST_PROXY` as text: `false`, a number of hops, or networks separated by commas. */
 function trustProxyFromText(value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -61,20 +71,10 @@ export const configSchema = z
       trust_proxy: z
         .preprocess(
           trustProxyFromText,
-          z.union(
-            [
-              z.literal(false),
-              z.number().int().min(0).max(10),
-              z
-                .array(z.string())
-                .min(1)
-                .refine((networks) => networks.every((cidr) => parseCidr(cidr) !== undefined)),
-            ],
-            {
-              error:
-                'expected false, the number of proxies in front (e.g. 1), or their networks in CIDR form (true is refused: it would believe the address the client writes)',
-            },
-          ),
+          z.union([z.literal(false), z.number().int().min(0).max(10), cidrList().min(1)], {
+            error:
+              'expected false, the number of proxies in front (e.g. 1), or their networks in CIDR form (true is refused: it would believe the address the client writes)',
+          }),
         )
         .default(false)
         .describe(
@@ -151,12 +151,7 @@ export const configSchema = z
         .default(null)
         .describe('Serve GET /metrics on this port of its own (0 picks a free one); null serves it on the HTTP port.'),
       host: host.default('127.0.0.1').describe('Address the metrics port binds, when it has one.'),
-      allowed_networks: z
-        .array(z.string())
-        .refine(
-          (networks) => networks.every((cidr) => parseCidr(cidr) !== undefined),
-          'each entry must be an IP network in CIDR form, e.g. 10.0.0.0/8',
-        )
+      allowed_networks: cidrList()
         .default([])
         .describe('Client networks (CIDR) allowed to read /metrics; empty allows all.'),
     }),
@@ -197,14 +192,7 @@ export const configSchema = z
         .min(1)
         .default(512)
         .describe('Open Thrift connections at most; one more is closed at once and counted.'),
-      allowed_networks: z
-        .array(z.string())
-        .refine(
-          (networks) => networks.every((cidr) => parseCidr(cidr) !== undefined),
-          'each entry must be an IP network in CIDR form, e.g. 10.0.0.0/8',
-        )
-        .default([])
-        .describe('Client networks (CIDR) allowed to connect; empty allows all.'),
+      allowed_networks: cidrList().default([]).describe('Client networks (CIDR) allowed to connect; empty allows all.'),
       tls: section({
         key: z
           .string()
