@@ -1,10 +1,14 @@
+import path from 'node:path';
 import thrift from 'thrift';
 import { UserError } from '../../src/exception';
+import { checkArguments } from '../../src/core/rpc/arguments';
 import { BinaryWriter } from '../../src/core/rpc/binary-writer';
+import { checkCallers } from '../../src/core/rpc/callers';
 import { wrapHandler } from '../../src/core/rpc/handler';
+import { readIdl } from '../../src/core/rpc/idl';
 import { InFlight } from '../../src/core/rpc/in-flight';
 import { toIdlException } from '../../src/thrift/errors';
-import { UserException } from '../../thrift/gen-nodejs/tandem_types';
+import { AuthException, UserException } from '../../thrift/gen-nodejs/tandem_types';
 import { Client as ProbeClient, Processor as ProbeProcessor } from '../fixtures/thrift/gen-nodejs/Probe';
 import { decodeReply, encodeCall, type GeneratedClientClass } from '../helpers/thrift-wire';
 import { waitFor } from '../helpers/wait';
@@ -71,5 +75,41 @@ describe('wrapHandler with the generated processor', () => {
     const { err } = decodeProbeReply('fail', replies[0] as Buffer);
     expect(err).toBeInstanceOf(UserException);
     expect((err as UserException).code).toBe(1000);
+  });
+});
+
+/** A handler written as a class: its methods live on the prototype and read `this`. */
+class ProbeService {
+  private readonly prefix = '>';
+
+  echo(s: string): string {
+    return `${this.prefix}${s}`;
+  }
+
+  fail(kind: string): string {
+    return `${this.prefix}${kind}`;
+  }
+}
+
+describe('checkArguments and checkCallers with a class instance', () => {
+  it('when the handler is a class instance, then checkArguments keeps its prototype methods and their this', () => {
+    const replies: Buffer[] = [];
+    const idl = readIdl(path.join(__dirname, '../fixtures/thrift/probe.thrift'));
+
+    process(checkArguments(new ProbeService(), idl), 'echo', 'hi', replies);
+
+    expect(replies).toHaveLength(1);
+    expect(decodeProbeReply('echo', replies[0] as Buffer)).toEqual({ result: '>hi' });
+  });
+
+  it('when the handler is a class instance, then checkCallers refuses a caller the map does not name', () => {
+    const replies: Buffer[] = [];
+
+    process(checkCallers(new ProbeService(), { 'order-service': ['fail'] }), 'fail', 'user', replies);
+
+    expect(replies).toHaveLength(1);
+    const { err } = decodeProbeReply('fail', replies[0] as Buffer);
+    expect(err).toBeInstanceOf(AuthException);
+    expect((err as AuthException).code).toBe(953);
   });
 });

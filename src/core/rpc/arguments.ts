@@ -1,6 +1,7 @@
 import type { FieldError } from '../../exception';
 import { validationFailed } from '../api/route';
 import type { Idl, IdlField } from './idl';
+import { wrapMethods } from './methods';
 import { skippedInThisMessage } from './tracking-protocol';
 
 const CONTAINER = /^(?:list|set)<(.+)>$/;
@@ -75,25 +76,13 @@ export function argumentErrors(idl: Idl, method: string, values: readonly unknow
  * processor reads it).
  */
 export function checkArguments<H extends object>(impl: H, idl: Idl): H {
-  const target = impl as unknown as Record<string, unknown>;
-  const checked: Record<string, unknown> = {};
-  for (const name of Object.keys(target)) {
-    const fn = target[name];
-    if (typeof fn !== 'function') continue;
-    const method = fn as (...args: unknown[]) => unknown;
+  return wrapMethods(impl, (name, method) => {
     // A method without arguments has nothing to check (a field it skipped is one it does not know).
-    if ((idl.methods.get(name)?.args.length ?? 0) === 0) {
-      checked[name] = method.bind(impl);
-      continue;
-    }
-    const wrapped = (...args: unknown[]): unknown => {
+    if ((idl.methods.get(name)?.args.length ?? 0) === 0) return undefined;
+    return (...args: unknown[]): unknown => {
       const errors = argumentErrors(idl, name, args);
       if (errors.length > 0) throw validationFailed(errors);
       return method.apply(impl, args);
     };
-    Object.defineProperty(wrapped, 'length', { value: method.length });
-    Object.defineProperty(wrapped, 'name', { value: name });
-    checked[name] = wrapped;
-  }
-  return checked as H;
+  });
 }

@@ -1,5 +1,6 @@
 import { AuthError } from '../../exception';
 import { processingConnection } from './connection-state';
+import { wrapMethods } from './methods';
 
 /** Methods any caller may call: the health check, and the one that says who the caller is. */
 const ALWAYS_ALLOWED = new Set(['ping', 'hello']);
@@ -18,18 +19,9 @@ export function checkCallers<H extends object>(
 ): H {
   if (!callers) return impl;
   const allowed = new Map(Object.entries(callers).map(([name, methods]) => [name, new Set(methods)]));
-  const target = impl as unknown as Record<string, unknown>;
-  const checked: Record<string, unknown> = {};
-  for (const name of Object.keys(target)) {
-    const fn = target[name];
-    if (typeof fn !== 'function') continue;
-    const method = fn as (...args: unknown[]) => unknown;
-    if (ALWAYS_ALLOWED.has(name)) {
-      checked[name] = method.bind(impl);
-      Object.defineProperty(checked[name], 'length', { value: method.length });
-      continue;
-    }
-    const wrapped = (...args: unknown[]): unknown => {
+  return wrapMethods(impl, (name, method) => {
+    if (ALWAYS_ALLOWED.has(name)) return undefined;
+    return (...args: unknown[]): unknown => {
       const state = processingConnection();
       const caller = state?.certName ?? state?.caller;
       const methods = caller === undefined ? undefined : allowed.get(caller);
@@ -40,9 +32,5 @@ export function checkCallers<H extends object>(
       }
       return method.apply(impl, args);
     };
-    Object.defineProperty(wrapped, 'length', { value: method.length });
-    Object.defineProperty(wrapped, 'name', { value: name });
-    checked[name] = wrapped;
-  }
-  return checked as H;
+  });
 }

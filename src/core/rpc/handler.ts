@@ -7,6 +7,7 @@ import { dependencyOfCode, outages } from '../log/outage';
 import { prom, statsd } from '../monitor';
 import { processingConnection } from './connection-state';
 import type { InFlight } from './in-flight';
+import { methodNames } from './methods';
 
 export interface WrapOptions {
   /** Turns one of our errors into the IDL exception the caller sees. */
@@ -66,17 +67,7 @@ type Reply = (err: Error | null, result?: unknown) => void;
 export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H {
   const wrapped: Record<string, unknown> = {};
   const target = impl as unknown as Record<string, unknown>;
-  const names = new Set<string>();
-  for (
-    let proto: object | null = impl;
-    proto && proto !== Object.prototype;
-    proto = Object.getPrototypeOf(proto) as object | null
-  ) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      if (name !== 'constructor' && typeof target[name] === 'function') names.add(name);
-    }
-  }
-  for (const method of names) {
+  for (const method of methodNames(impl)) {
     const fn = target[method] as (...args: unknown[]) => unknown;
     const metricsOf = outcomeMetrics(method);
 
