@@ -1,7 +1,7 @@
 import type Int64 from 'node-int64';
 import { fieldErrors, validationFailed } from '../core/api/route';
 import { currentContext } from '../core/ctx';
-import { decimalToI64, i64ToDecimal, i64ToNumber, numberToI64 } from '../core/rpc';
+import { callerName, decimalToI64, i64ToDecimal, i64ToNumber, numberToI64 } from '../core/rpc';
 import { enumCodec } from './enum-codec';
 import type { CsDomain } from '../service/cs';
 import type { CsEvent as DomainEvent, CsSource, CsStatus, CsUserType, NewCsEvent, Page } from '../service/cs/cs-types';
@@ -72,24 +72,18 @@ function decodeCreate(req: CreateCsEventRequest): { creatorId: number; input: Ne
 }
 
 /**
- * The owner of a Thrift caller's request keys: its verified TLS client
- * certificate's name, else the service name it gave (hello, or a THeader),
- * else its peer address, so that one caller's key never finds another
- * caller's event. The same order as thrift.callers names a caller.
+ * The calling service, named the way thrift.callers names a caller: its
+ * verified TLS client certificate's name, else the service name it gave
+ * (hello, or a THeader), else its peer address. `keyScope` owns its request
+ * keys, so that one caller's key never finds another caller's event; `via`
+ * is what the timeline records. Both columns hold 100 characters.
  */
-function callingServiceScope(): string {
+function callingService(): { keyScope: string; via: string } {
   const ctx = currentContext();
-  const name = ctx?.connection?.certName ?? ctx?.caller ?? ctx?.connection?.caller;
-  // request_scope holds 100 characters.
-  if (name) return `service:${name}`.slice(0, 100);
-  return `peer:${ctx?.connection?.peer ?? ctx?.clientAddress ?? 'unknown'}`;
-}
-
-/** The calling service as the timeline records it: its name, else its address. */
-function callingService(): string {
-  const ctx = currentContext();
-  const name = ctx?.connection?.certName ?? ctx?.caller ?? ctx?.connection?.caller;
-  return (name ?? `peer:${ctx?.connection?.peer ?? ctx?.clientAddress ?? 'unknown'}`).slice(0, 100);
+  const name = ctx?.caller ?? callerName(ctx?.connection);
+  if (name) return { keyScope: `service:${name}`.slice(0, 100), via: name.slice(0, 100) };
+  const peer = `peer:${ctx?.connection?.peer ?? ctx?.clientAddress ?? 'unknown'}`.slice(0, 100);
+  return { keyScope: peer, via: peer };
 }
 
 function toPage(page: Page<DomainEvent>): CsEventPage {
@@ -107,12 +101,7 @@ export function csThriftMethods(cs: CsDomain) {
     create_cs_event: async (request: CreateCsEventRequest): Promise<CsEvent> => {
       const { creatorId, input } = decodeCreate(request);
       // A sibling service acts as the system or on behalf of the staff member it names; its request keys are its own.
-      return toIdl(
-        await cs.events.create(
-          { id: creatorId, admin: false, keyScope: callingServiceScope(), via: callingService() },
-          input,
-        ),
-      );
+      return toIdl(await cs.events.create({ id: creatorId, admin: false, ...callingService() }, input));
     },
     get_cs_event: async (id: Int64): Promise<CsEvent> => toIdl(await cs.events.get(i64ToNumber(id, 'id'))),
     list_cs_events_by_user: async (userId: Int64, page: number, pageSize: number): Promise<CsEventPage> => {

@@ -1,5 +1,5 @@
 import { AuthError } from '../../exception';
-import { processingConnection } from './connection-state';
+import { callerName, processingConnection } from './connection-state';
 import { wrapMethods } from './methods';
 
 /** Methods any caller may call: the health check, and the one that says who the caller is. */
@@ -22,8 +22,7 @@ export function checkCallers<H extends object>(
   return wrapMethods(impl, (name, method) => {
     if (ALWAYS_ALLOWED.has(name)) return undefined;
     return (...args: unknown[]): unknown => {
-      const state = processingConnection();
-      const caller = state?.certName ?? state?.caller;
+      const caller = callerName(processingConnection());
       const methods = caller === undefined ? undefined : allowed.get(caller);
       if (!methods || !(methods.has('*') || methods.has(name))) {
         throw new AuthError('AUTH_CALLER_NOT_ALLOWED', {

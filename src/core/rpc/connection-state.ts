@@ -24,6 +24,14 @@ export function processingConnection(): ThriftConnectionState | undefined {
   return processing;
 }
 
+/**
+ * The name a connection's caller goes by: its verified TLS client
+ * certificate's CN over any name it claimed (hello, or a THeader).
+ */
+export function callerName(state: ThriftConnectionState | undefined): string | undefined {
+  return state?.certName ?? state?.caller;
+}
+
 /** Records the calling service's name (from `hello`) for the rest of this connection; works after awaits too. */
 export function setConnectionCaller(name: string): void {
   const state = currentContext()?.connection;

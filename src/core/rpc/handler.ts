@@ -5,7 +5,7 @@ import { elapsedMs, newContext, type RequestContext, roundedMs, runWithContext }
 import { logAccess, logger } from '../log';
 import { dependencyOfCode, outages } from '../log/outage';
 import { prom, statsd } from '../monitor';
-import { processingConnection } from './connection-state';
+import { callerName, processingConnection } from './connection-state';
 import type { InFlight } from './in-flight';
 import { methodNames } from './methods';
 
@@ -171,8 +171,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
 
     const run = (args: unknown[], reply: Reply): void => {
       const connection = processingConnection();
-      // A verified TLS client certificate names the caller over any name it claimed.
-      const ctx = newContext('thrift', connection?.requestId, connection?.certName ?? connection?.caller);
+      const ctx = newContext('thrift', connection?.requestId, callerName(connection));
       ctx.clientAddress = connection?.peer;
       ctx.connection = connection;
       runWithContext(ctx, () => invoke(ctx, args, reply));
