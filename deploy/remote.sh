@@ -151,12 +151,17 @@ case $command in
     ;;
 
   health)
-    # health DEPLOY_TO RELEASE URL TIMEOUT_MS: wait for 200 from URL naming RELEASE; print the last answer.
+    # health DEPLOY_TO RELEASE URL TIMEOUT_MS [RUNNING_COMMAND]: wait for 200 from URL naming RELEASE; print
+    # the last answer. RUNNING_COMMAND (run in DEPLOY_TO) exits non-zero once the server has died: the wait
+    # ends then, rather than after TIMEOUT_MS for a process that will never answer.
     release=${1:?release}
     url=${2:?url}
     timeout_ms=${3:?timeout}
-    exec node -e '
-      const [release, url, timeoutMs] = process.argv.slice(1);
+    running=${4:-}
+    cd "$D"
+    DEPLOY_TO=$D exec node -e '
+      const { spawnSync } = require("node:child_process");
+      const [release, url, timeoutMs, running] = process.argv.slice(1);
       const deadline = Date.now() + Number(timeoutMs);
       let last = "no answer yet";
       (async () => {
@@ -170,12 +175,19 @@ case $command in
           } catch (err) {
             last = `no answer: ${err.cause?.code ?? err.message}`;
           }
+          if (running) {
+            const check = spawnSync("bash", ["-c", running], { stdio: "ignore", timeout: 10000 });
+            if (check.status !== 0) {
+              console.error(`the server is not running on ${release} (${running}: exit ${check.status ?? check.signal}); last: ${last}`);
+              return 1;
+            }
+          }
           await new Promise((r) => setTimeout(r, 300));
         }
         console.error(`not healthy on ${release} within ${timeoutMs} ms; last: ${last}`);
         return 1;
       })().then((code) => process.exit(code));
-    ' "$release" "$url" "$timeout_ms"
+    ' "$release" "$url" "$timeout_ms" "$running"
     ;;
 
   previous)

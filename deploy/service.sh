@@ -3,7 +3,7 @@
 # restart_command (docs/deploy.md):
 #
 #   bash current/deploy/service.sh restart [server] [worker]   (both by default)
-#   bash current/deploy/service.sh stop|start|status [server] [worker]
+#   bash current/deploy/service.sh stop|start|status [server] [worker]   (status exits 3 if one is stopped)
 #
 # Run from DEPLOY_TO (the deploy does). Each service's pid is in
 # shared/<service>.pid and its output goes to shared/log/<service>.log. stop
@@ -75,6 +75,7 @@ start() {
   echo "started $1 (pid $(cat "$D/shared/$1.pid" 2>/dev/null || echo unknown)) from $(readlink "$D/current")"
 }
 
+stopped=no
 for service in "${services[@]}"; do
   entry "$service" >/dev/null
   case $action in
@@ -85,7 +86,12 @@ for service in "${services[@]}"; do
       start "$service"
       ;;
     status)
-      if pid=$(running_pid "$service"); then echo "$service: running (pid $pid)"; else echo "$service: stopped"; fi
+      if pid=$(running_pid "$service"); then
+        echo "$service: running (pid $pid)"
+      else
+        echo "$service: stopped"
+        stopped=yes
+      fi
       ;;
     *)
       echo "unknown action $action (start, stop, restart, status)" >&2
@@ -93,3 +99,5 @@ for service in "${services[@]}"; do
       ;;
   esac
 done
+# status: 3 when a service named is stopped (as LSB's status), so a deploy's running_command can use it.
+[[ $stopped == no ]] || exit 3

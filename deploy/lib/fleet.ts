@@ -141,6 +141,23 @@ export async function rollOut(
   return { ok: true };
 }
 
+/**
+ * What tells the health wait the server has died: running_command, else one
+ * that fits the restart_command (the systemd unit, or service.sh), else none.
+ */
+export function runningCommand(settings: EnvironmentSettings): string {
+  if (settings.running_command !== undefined) return settings.running_command;
+  const restart = settings.restart_command;
+  // is-active is 0 for a running unit only: one that crashed and waits for its restart is "activating".
+  if (/\bsystemctl\b.*\brestart\b.*\btandem-server(\.service)?\b/.test(restart))
+    return 'systemctl is-active --quiet tandem-server.service';
+  // service.sh restart restarts both when it names neither; one naming the worker only says nothing of the server.
+  const serviceSh = /\bdeploy\/service\.sh\s+restart\b(.*)$/.exec(restart);
+  if (serviceSh && (/\bserver\b/.test(serviceSh[1] ?? '') || !/\bworker\b/.test(serviceSh[1] ?? '')))
+    return 'bash current/deploy/service.sh status server';
+  return '';
+}
+
 async function switchHost(
   env: Environment,
   target: Target,
@@ -164,7 +181,12 @@ async function switchHost(
         must(
           target,
           'health',
-          remote(target, settings, 'health', [to, settings.health_url, String(settings.health_timeout_ms)]),
+          remote(target, settings, 'health', [
+            to,
+            settings.health_url,
+            String(settings.health_timeout_ms),
+            runningCommand(settings),
+          ]),
         ),
       (r) => `(${r.stdout.trim()})`,
     );

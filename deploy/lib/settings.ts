@@ -28,6 +28,14 @@ export const environmentSchema = z.strictObject({
     .describe(
       'Run on the host (in deploy_to) after `current` is switched. Without systemd: bash current/deploy/service.sh restart.',
     ),
+  running_command: z
+    .string()
+    .optional()
+    .describe(
+      'Run on the host (in deploy_to) while waiting for health; exits non-zero once the server has died, which ' +
+        'puts the host back at once. Default: systemctl is-active for the default restart_command, service.sh ' +
+        'status for service.sh; empty: no check (the wait lasts health_timeout_ms).',
+    ),
   log_command: z
     .string()
     .min(1)

@@ -356,7 +356,8 @@ describeFleet('npm run deploy to two hosts over ssh', () => {
 
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/FAILED on fleet-one: health failed on fleet-one/);
-    expect(run.out).toContain('not healthy on');
+    // Its process died at start: the wait ends on that (running_command), not after health_timeout_ms.
+    expect(run.out).toContain('the server is not running on');
     // The tail of its log says why.
     expect(run.out).toContain(`release C cannot start: ${C_FAULT}`);
     expect(run.out).toMatch(/went back to \S+ and is healthy on it again/);

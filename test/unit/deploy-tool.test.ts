@@ -1,8 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { releaseName, resolveCommit } from '../../deploy/lib/build';
+import { runningCommand } from '../../deploy/lib/fleet';
 import { environmentSettings } from '../../deploy/lib/settings';
 import { parseHost, shellQuote } from '../../deploy/lib/ssh';
 import { buildConfig } from '../../src/core/config';
@@ -89,5 +92,95 @@ describe('the systemd units', () => {
     const text = unit('tandem-worker.service');
     expect(stopSeconds(text) * 1000).toBeGreaterThan(queue.drain_timeout_ms);
     expect(text).toMatch(/^ExecStart=@NODE@ .*@DEPLOY_TO@\/current\/dist\/src\/worker\.js$/m);
+  });
+});
+
+describe('the health wait after a switch', () => {
+  const deployDir = path.join(__dirname, '..', '..', 'deploy');
+  const release = '20261204T184615Z-abababababab';
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'tandem deploy root '));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  /** deploy/remote.sh run here as ssh would run it on a host (its exit code and output). */
+  const remoteSh = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile('bash', [path.join(deployDir, 'remote.sh'), ...args], { encoding: 'utf8' }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('when the new server has died, then the wait ends at once naming it, not after health_timeout_ms', async () => {
+    // Nothing listens on a port bound and closed again; the running command says the server is gone.
+    const server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    const result = await remoteSh('health', root, release, `http://127.0.0.1:${port}/health`, '600000', 'exit 3');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(`the server is not running on ${release} (exit 3: exit 3); last: no answer`);
+  }, 20_000);
+
+  it('when the server runs and answers with the release, then the wait succeeds (the check runs in deploy_to)', async () => {
+    const server = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ data: { status: 'ok', release } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    writeFileSync(path.join(root, 'marker'), '');
+    try {
+      const url = `http://127.0.0.1:${port}/health`;
+      const result = await remoteSh(
+        'health',
+        root,
+        release,
+        url,
+        '10000',
+        'test -f marker && test "$DEPLOY_TO" = "$PWD"',
+      );
+      expect(result).toMatchObject({ code: 0, stdout: `HTTP 200, status ok, release ${release}\n` });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  }, 20_000);
+
+  it('when service.sh status finds the server stopped, then it exits 3; running, 0', () => {
+    const status = (): number => {
+      try {
+        execFileSync('bash', [path.join(deployDir, 'service.sh'), 'status', 'server'], {
+          env: { ...process.env, DEPLOY_TO: root },
+          stdio: 'ignore',
+        });
+        return 0;
+      } catch (err) {
+        return (err as { status: number }).status;
+      }
+    };
+    rmSync(path.join(root, 'shared'), { recursive: true, force: true });
+    expect(status()).toBe(3);
+    execFileSync('mkdir', ['-p', path.join(root, 'shared')]);
+    writeFileSync(path.join(root, 'shared', 'server.pid'), `${process.pid}\n`);
+    expect(status()).toBe(0);
+  });
+
+  it.each([
+    [{}, 'systemctl is-active --quiet tandem-server.service'],
+    [{ restart_command: 'bash current/deploy/service.sh restart' }, 'bash current/deploy/service.sh status server'],
+    [
+      { restart_command: 'bash current/deploy/service.sh restart server' },
+      'bash current/deploy/service.sh status server',
+    ],
+    [{ restart_command: 'bash current/deploy/service.sh restart worker' }, ''],
+    [{ restart_command: '/usr/local/bin/restart-tandem' }, ''],
+    [
+      { restart_command: 'bash current/deploy/service.sh restart', running_command: 'pgrep -f main.js' },
+      'pgrep -f main.js',
+    ],
+    [{ running_command: '' }, ''],
+  ])('when the settings are %j, then the health wait checks the server with "%s"', (given, expected) => {
+    expect(runningCommand(environmentSettings({ e: { hosts: ['a'], ...given } }, 'e', 'envs.ts'))).toBe(expected);
   });
 });
