@@ -176,17 +176,18 @@ describe('time a message may take, and idle connections', () => {
 
 describe('how many connections', () => {
   let app: RunningApp;
+  let logs: LogCapture;
 
   beforeAll(async () => {
     app = await startTestApp({ thrift: { max_connections: 10, idle_timeout_ms: 0 } });
-    captureLogs();
+    logs = captureLogs();
   });
 
   afterAll(async () => {
     await app.stop();
   });
 
-  it('when 15 clients connect and idle with max_connections 10, then 10 stay open, 5 are closed at once and counted, and a slot freed serves again', async () => {
+  it('when 15 clients connect and idle with max_connections 10, then 10 stay open, 5 are closed at once, counted each and logged once, and a slot freed serves again', async () => {
     const before = await rejected(app, 'too_many_connections');
     const raws: RawConnection[] = [];
     for (let i = 0; i < 15; i += 1) raws.push(await rawConnection(app.thrift.port));
@@ -203,6 +204,11 @@ describe('how many connections', () => {
     );
     expect(closed.filter(Boolean)).toHaveLength(5);
     expect(await metric(app, 'tandem_thrift_connections')).toBe(10);
+    // A flood of refusals is counted each, and logged once (at most a line a minute).
+    const refusedLines = logs.lines.filter(
+      (l) => l.message === 'thrift connection closed' && l.reason === 'too_many_connections',
+    );
+    expect(refusedLines).toHaveLength(1);
 
     const open = raws.filter((_, i) => !closed[i]);
     open[0]?.socket.destroy();

@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { buildAllowList, isAllowed } from '../config/cidr';
 import { logger } from '../log';
+import { ThrottledWarning } from '../log/throttled-warning';
 import { prom, statsd } from '../monitor';
 import { type RejectReason, ThriftConnection, type ThriftProcessor } from './connection';
 import type { InFlight } from './in-flight';
@@ -35,6 +36,7 @@ export class ThriftServer {
   private readonly connections = new Set<ThriftConnection>();
   private readonly allowList: net.BlockList | undefined;
   private readonly budget: ByteBudget;
+  private readonly refusedWarning = new ThrottledWarning('thrift connection closed');
 
   constructor(private readonly options: ThriftServerOptions) {
     this.allowList = buildAllowList(options.allowedNetworks);
@@ -65,6 +67,11 @@ export class ThriftServer {
   private onReject(reason: RejectReason, detail: string, remote: string | undefined): void {
     statsd.increment(`thrift.rejected.${reason}`);
     prom.thriftRejected.inc({ reason });
+    if (reason === 'too_many_connections') {
+      // Refusals come in floods (a client pool opening, a connection storm): each is counted, one line a minute.
+      this.refusedWarning.warn({ reason, detail, remote });
+      return;
+    }
     // An idle client is no fault: its close is counted, and logged below warn.
     const level = reason === 'idle_timeout' ? 'info' : 'warn';
     logger.log(level, 'thrift connection closed', { reason, detail, remote });
