@@ -1,4 +1,4 @@
-import { logger } from '../../src/core/log';
+import { logger, REDACT_CUT, REDACT_MAX_VALUES, redactSecrets } from '../../src/core/log';
 import { dependencyOfCode, OutageLog } from '../../src/core/log/outage';
 import { ThrottledWarning } from '../../src/core/log/throttled-warning';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
@@ -34,6 +34,39 @@ describe('redaction in log lines', () => {
     logger.info('cyclic', { cyclic });
     const line = await logs.find((l) => l.message === 'cyclic');
     expect(line.cyclic).toEqual({ name: 'loop', secret: '[redacted]', self: '[circular]' });
+  });
+});
+
+describe('the cost of redaction', () => {
+  it('when nothing below the top level is secret, then the logged objects are written as they are, not copied', () => {
+    const nested = { a: { b: [1, 2, { c: 'x' }] }, list: [[{ d: 1 }], 'plain'] };
+    expect(redactSecrets(nested)).toBe(nested);
+    const withSecret = { a: { b: { token: 't' } }, other: { e: 1 } };
+    const redacted = redactSecrets(withSecret) as typeof withSecret;
+    expect(redacted).toEqual({ a: { b: { token: '[redacted]' } }, other: { e: 1 } });
+    // Only the path to the secret is copied.
+    expect(redacted.other).toBe(withSecret.other);
+    expect(withSecret.a.b.token).toBe('t');
+  });
+
+  it('when a logged field is huge, then the walk stops at its budget, cuts the rest, and no secret past it is written', async () => {
+    const rows = Array.from({ length: 100_000 }, (_, i) => ({ i }));
+    rows.push({ i: -1, password: 'late-secret' } as { i: number });
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 50_000; i += 1) wide[`k${i}`] = i;
+    wide.token = 'late-token';
+    logger.info('huge', { rows, wide });
+    const line = await logs.find((l) => l.message === 'huge');
+    const text = JSON.stringify(line);
+    expect(text).not.toContain('late-secret');
+    expect(text).not.toContain('late-token');
+    const logged = line.rows as unknown[];
+    // Each row costs two values (the row and its key), so the budget ends within the first 5,000 rows.
+    expect(logged.length).toBeLessThanOrEqual(REDACT_MAX_VALUES / 2 + 1);
+    expect(logged[logged.length - 1]).toBe(REDACT_CUT);
+    // The budget is per line: the second field, met after it was spent, is one cut.
+    expect(line.wide).toEqual({ '[cut]': REDACT_CUT });
+    expect(rows).toHaveLength(100_001);
   });
 });
 

@@ -30,30 +30,76 @@ function isSecret(key: string): boolean {
   return secret;
 }
 
+/** Values (keys and items, at every depth) looked at for secrets in one line's fields; beyond, a value is cut. */
+export const REDACT_MAX_VALUES = 10_000;
+/** What a value stands in for once a line's budget is spent: never a secret unlooked-at. */
+export const REDACT_CUT = `[not logged: the line holds more than ${REDACT_MAX_VALUES} values]`;
+
+interface RedactWalk {
+  seen: Set<object>;
+  /** Values still to be looked at in this line. */
+  budget: number;
+}
+
 /**
- * A copy of a logged object or array with every secret key redacted, at any
- * depth (the caller's object is left as it was). Only plain objects and
- * arrays are walked: an Error is formatted by its own rule, and a Date or a
- * Buffer has no keys of ours. A cycle is cut where it closes.
+ * A logged object or array with every secret key redacted, at any depth,
+ * the caller's object left as it was. Copied only where something changes
+ * (most lines have no secret below their top level, and pay no copy); the
+ * walk is bounded per line by REDACT_MAX_VALUES, past which values are cut
+ * rather than written unchecked. Only plain objects and arrays are walked:
+ * an Error is formatted by its own rule, and a Date or a Buffer has no keys
+ * of ours. A cycle is cut where it closes.
  */
-function redactNested(value: unknown, seen: Set<object>): unknown {
+export function redactSecrets(
+  value: unknown,
+  walk: RedactWalk = { seen: new Set(), budget: REDACT_MAX_VALUES },
+): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (seen.has(value)) return '[circular]';
+  if (walk.seen.has(value)) return '[circular]';
   if (Array.isArray(value)) {
-    seen.add(value);
-    const copy = value.map((item) => redactNested(item, seen));
-    seen.delete(value);
-    return copy;
+    walk.seen.add(value);
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i += 1) {
+      const item: unknown = value[i];
+      const redacted = walk.budget-- > 0 ? redactSecrets(item, walk) : REDACT_CUT;
+      if (redacted !== item) {
+        copy ??= value.slice();
+        copy[i] = redacted;
+      }
+      // Past the budget the rest of the array is one cut, not one per item.
+      if (redacted === REDACT_CUT) {
+        copy = (copy ?? value).slice(0, i + 1);
+        break;
+      }
+    }
+    walk.seen.delete(value);
+    return copy ?? value;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return value;
-  seen.add(value);
-  const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    copy[key] = isSecret(key) ? '[redacted]' : redactNested(item, seen);
+  walk.seen.add(value);
+  const source = value as Record<string, unknown>;
+  const keys = Object.keys(source);
+  let copy: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    if (walk.budget-- <= 0) {
+      // Past the budget the rest of the object is one cut, not one per key.
+      const kept = copy ?? source;
+      copy = {};
+      for (const k of keys.slice(0, i)) copy[k] = kept[k];
+      copy['[cut]'] = REDACT_CUT;
+      break;
+    }
+    const item = source[key];
+    const redacted = isSecret(key) ? '[redacted]' : redactSecrets(item, walk);
+    if (redacted !== item) {
+      copy ??= { ...source };
+      copy[key] = redacted;
+    }
   }
-  seen.delete(value);
-  return copy;
+  walk.seen.delete(value);
+  return copy ?? value;
 }
 
 /** Lines logged within this many milliseconds go to their destination in one write. */
@@ -108,9 +154,13 @@ function buildFormat(service: string): winston.Logform.Format {
       entry.request_id ??= ctx.requestId;
       if (ctx.caller !== undefined) entry.caller ??= ctx.caller;
     }
+    let walk: RedactWalk | undefined;
     for (const key of Object.keys(entry)) {
       if (isSecret(key)) entry[key] = '[redacted]';
-      else if (typeof entry[key] === 'object' && entry[key] !== null) entry[key] = redactNested(entry[key], new Set());
+      else if (typeof entry[key] === 'object' && entry[key] !== null) {
+        walk ??= { seen: new Set(), budget: REDACT_MAX_VALUES };
+        entry[key] = redactSecrets(entry[key], walk);
+      }
     }
     const info = errors.transform(entry, errors.options) as Entry;
     info.timestamp = isoNow();
