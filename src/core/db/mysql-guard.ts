@@ -133,7 +133,15 @@ function guardConnection(
         else if (isMysqlUnavailable(err)) onUnavailable(err);
         (callback as (...a: unknown[]) => void)(err, ...rest);
       };
-      return original(...args);
+      try {
+        return original(...args);
+      } catch (err) {
+        // Refused before it was sent (mysql2 throws for a bind value it cannot send): the deadline has no
+        // query to watch, and left running it would destroy the connection later under someone else's query.
+        settled = true;
+        clearTimeout(timer);
+        throw err;
+      }
     };
   }
 }
