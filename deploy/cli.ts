@@ -21,6 +21,7 @@ import {
   LockedError,
   lockOwner,
   migrate,
+  must,
   prune,
   rollOut,
   ship,
@@ -275,16 +276,6 @@ async function setup(o: Options, progress: Progress): Promise<number> {
   }
   progress.line(`Set up ${hostsLine(env)} in ${progress.total()}. Edit each host's shared/config.ts, then deploy.`);
   return 0;
-}
-
-async function must(
-  target: { name: string },
-  step: string,
-  running: ReturnType<typeof remote>,
-): ReturnType<typeof remote> {
-  const result = await running;
-  if (result.code !== 0) throw new HostError(target.name, step, result);
-  return result;
 }
 
 function indent(text: string): string {

@@ -18,7 +18,8 @@ export class HostError extends Error {
 /** Refused because another deploy holds the lock of a host. */
 export class LockedError extends Error {}
 
-async function must(target: Target, step: string, running: Promise<RunResult>): Promise<RunResult> {
+/** The step's result, or a HostError naming the host and step when it exited non-zero. */
+export async function must(target: { name: string }, step: string, running: Promise<RunResult>): Promise<RunResult> {
   const result = await running;
   if (result.code !== 0) throw new HostError(target.name, step, result);
   return result;
