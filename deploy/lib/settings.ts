@@ -7,7 +7,13 @@ export const environmentSchema = z.strictObject({
     .array(z.string().min(1))
     .min(1)
     .describe('Hosts, as OpenSSH takes them: an alias of ~/.ssh/config, host, user@host or user@host:port.'),
-  deploy_to: z.string().startsWith('/').default('/srv/tandem').describe('Where releases/, shared/ and current live.'),
+  deploy_to: z
+    .string()
+    .startsWith('/')
+    // It is written unquoted into the systemd units (ExecStart splits at spaces) and into sed's replacement.
+    .regex(/^[\w./-]+$/, 'use letters, digits and . _ / - only (the path goes into the systemd units as it is)')
+    .default('/srv/tandem')
+    .describe('Where releases/, shared/ and current live.'),
   keep_releases: z.number().int().min(2).default(5).describe('Releases kept on each host (the current one always).'),
   batch: z.number().int().min(1).default(1).describe('Hosts switched at once; the next batch waits for their health.'),
   health_url: z

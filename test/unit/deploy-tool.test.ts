@@ -37,6 +37,12 @@ describe('deploy settings', () => {
   it('when a key is unknown or the environment missing, then the error names it', () => {
     expect(() => environmentSettings({ prod: { hosts: ['a'], batchh: 2 } }, 'prod', 'envs.ts')).toThrow(/batchh/);
     expect(() => environmentSettings({ prod: { hosts: [] } }, 'prod', 'envs.ts')).toThrow(/prod\.hosts/);
+    // A path the systemd units would split (ExecStart) or sed would misread is refused before any host is touched.
+    for (const deploy_to of ['/srv/my tandem', '/srv/a#b', '/srv/a&b']) {
+      expect(() => environmentSettings({ prod: { hosts: ['a'], deploy_to } }, 'prod', 'envs.ts')).toThrow(
+        /prod\.deploy_to: use letters, digits and \. _ \/ - only/,
+      );
+    }
     expect(() => environmentSettings({ prod: { hosts: ['a'] } }, 'staging', 'envs.ts')).toThrow(
       /no environment "staging" in envs\.ts; it has: prod/,
     );
