@@ -157,7 +157,7 @@ async function deploy(o: Options, progress: Progress): Promise<number> {
       release.cleanup();
     }
   } finally {
-    await unlockAll(env, owner);
+    await unlockAll(env, owner, progress);
   }
   progress.line(`Deployed ${name} to ${hostsLine(env)} in ${progress.total()}.`);
   return 0;
@@ -189,7 +189,7 @@ async function rollback(o: Options, progress: Progress): Promise<number> {
       return 1;
     }
   } finally {
-    await unlockAll(env, owner);
+    await unlockAll(env, owner, progress);
   }
   progress.line(`Rolled back ${env.name} in ${progress.total()}.`);
   return 0;
@@ -306,7 +306,7 @@ async function main(): Promise<number> {
       case 'setup':
         return await setup(options, progress);
       case 'unlock':
-        await unlockAll(options.env, 'any');
+        if (await unlockAll(options.env, 'any', progress)) return 1;
         progress.line(`Removed the deploy lock of ${hostsLine(options.env)} (${whoAmI()}).`);
         return 0;
     }

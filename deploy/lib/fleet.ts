@@ -42,7 +42,7 @@ export async function lockAll(env: Environment, owner: string, breakLock: boolea
     const result = await remote(target, env.settings, 'lock', [owner, breakLock ? 'yes' : 'no']);
     if (result.stdout.trim()) progress.line(`  [${target.name}] ${result.stdout.trim()}`);
     if (result.code === 75) {
-      await unlockAll({ ...env, targets: taken }, owner);
+      await unlockAll({ ...env, targets: taken }, owner, progress);
       const holder = result.stderr.trim().replace(/^locked by: /, '');
       throw new LockedError(
         `Another deploy holds the lock of ${target.name}: ${holder}. Wait for it to finish; if it died, ` +
@@ -50,15 +50,31 @@ export async function lockAll(env: Environment, owner: string, breakLock: boolea
       );
     }
     if (result.code !== 0) {
-      await unlockAll({ ...env, targets: taken }, owner);
+      await unlockAll({ ...env, targets: taken }, owner, progress);
       throw new HostError(target.name, 'lock', result);
     }
     taken.push(target);
   }
 }
 
-export async function unlockAll(env: Environment, owner: string): Promise<void> {
-  await Promise.all(env.targets.map((t) => remote(t, env.settings, 'unlock', [owner])));
+/**
+ * Removes `owner`'s lock on every host. A host that cannot be reached keeps
+ * its lock, which would refuse the next deploy: each is said (with how to
+ * remove it) and counted in the result.
+ */
+export async function unlockAll(env: Environment, owner: string, progress: Progress): Promise<number> {
+  const results = await Promise.all(env.targets.map((t) => remote(t, env.settings, 'unlock', [owner])));
+  let failed = 0;
+  env.targets.forEach((target, i) => {
+    const result = results[i] as RunResult;
+    if (result.code === 0) return;
+    failed += 1;
+    progress.line(
+      `  [${target.name}] the deploy lock could NOT be removed (exit ${result.code}: ` +
+        `${(result.stderr || result.stdout).trim()}); once the host is reachable: npm run deploy -- ${env.name} unlock`,
+    );
+  });
+  return failed;
 }
 
 export function lockOwner(action: string, release: string): string {

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { releaseName, resolveCommit } from '../../deploy/lib/build';
-import { runningCommand } from '../../deploy/lib/fleet';
+import { environment, runningCommand, unlockAll } from '../../deploy/lib/fleet';
+import { Progress } from '../../deploy/lib/progress';
 import { environmentSettings } from '../../deploy/lib/settings';
 import { parseHost, shellQuote } from '../../deploy/lib/ssh';
 import { buildConfig } from '../../src/core/config';
@@ -189,4 +190,22 @@ describe('the health wait after a switch', () => {
   ])('when the settings are %j, then the health wait checks the server with "%s"', (given, expected) => {
     expect(runningCommand(environmentSettings({ e: { hosts: ['a'], ...given } }, 'e', 'envs.ts'))).toBe(expected);
   });
+});
+
+describe('the deploy lock when a host cannot be reached', () => {
+  it('when the lock of a host cannot be removed, then it is said with the way to remove it, and counted', async () => {
+    // Port 1 of this machine refuses at once: ssh fails (255) as for a host that went away during the deploy.
+    const settings = environmentSettings(
+      { fleet: { hosts: ['127.0.0.1:1'], ssh_options: ['-o', 'ConnectTimeout=5', '-o', 'StrictHostKeyChecking=no'] } },
+      'fleet',
+      'envs.ts',
+    );
+    const lines: string[] = [];
+    const failed = await unlockAll(environment('fleet', settings), 'me pid 1', new Progress((l) => lines.push(l)));
+    expect(failed).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^ {2}\[127\.0\.0\.1:1\] the deploy lock could NOT be removed \(exit 255: .*\); once the host is reachable: npm run deploy -- fleet unlock$/,
+    );
+  }, 20_000);
 });
