@@ -176,8 +176,9 @@ case $command in
             last = `no answer: ${err.cause?.code ?? err.message}`;
           }
           if (running) {
-            const check = spawnSync("bash", ["-c", running], { stdio: "ignore", timeout: 10000 });
-            if (check.status !== 0) {
+            // A check that could not run or did not finish (check.error) says nothing either way.
+            const check = spawnSync("bash", ["-c", running], { stdio: "ignore", timeout: 5000 });
+            if (!check.error && check.status !== 0) {
               console.error(`the server is not running on ${release} (${running}: exit ${check.status ?? check.signal}); last: ${last}`);
               return 1;
             }

@@ -130,6 +130,12 @@ describe('the health wait after a switch', () => {
     expect(result.stderr).toMatch(`the server is not running on ${release} (exit 3: exit 3); last: no answer`);
   }, 20_000);
 
+  it('when the check itself hangs, then it says nothing: the wait goes on to its timeout', async () => {
+    const result = await remoteSh('health', root, release, 'http://127.0.0.1:1/health', '1000', 'sleep 60');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(`not healthy on ${release} within 1000 ms; last: no answer`);
+  }, 20_000);
+
   it('when the server runs and answers with the release, then the wait succeeds (the check runs in deploy_to)', async () => {
     const server = http.createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
