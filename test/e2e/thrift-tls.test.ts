@@ -250,3 +250,46 @@ describeTls('with thrift.tls.require_client_cert', () => {
     expect(await rejected(app, 'tls')).toBe(before + 1);
   });
 });
+
+describeTls('with thrift.tls and a frozen client', () => {
+  const READ_TIMEOUT_MS = 400;
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      thrift: {
+        read_timeout_ms: READ_TIMEOUT_MS,
+        tls: { key: server.key, cert: server.cert, ca: ca.cert, require_client_cert: false },
+      },
+    });
+    captureLogs();
+  });
+
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  // A handshake never finished holds no Thrift connection yet, so neither idle_timeout_ms nor
+  // max_connections sees it: the handshake's own deadline (read_timeout_ms) is all that closes it.
+  it.each([
+    ['connects and sends nothing', Buffer.alloc(0)],
+    ['sends the start of a ClientHello and stops', Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])],
+  ])(
+    'when a client %s, then the server closes it after thrift.read_timeout_ms and counts it as tls',
+    async (what, bytes) => {
+      const before = await rejected(app, 'tls');
+      const socket = net.connect(app.thrift.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      const startedAt = Date.now();
+      if (bytes.length > 0) socket.write(bytes);
+
+      await within(new Promise((resolve) => socket.once('close', resolve)), 5000, 'the server closing the connection');
+
+      // The figure, not asserted (tests never assert speed): how long the frozen client was held.
+      process.stderr.write(
+        `thrift-tls.test.ts: a client that ${what} was closed after ${Date.now() - startedAt} ms (read_timeout_ms ${READ_TIMEOUT_MS}).\n`,
+      );
+      expect(await rejected(app, 'tls')).toBe(before + 1);
+    },
+  );
+});

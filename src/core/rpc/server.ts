@@ -60,7 +60,11 @@ export class ThriftServer {
       },
       (socket) => this.onConnection(socket),
     );
-    server.on('tlsClientError', (err, socket) => this.onReject('tls', err.message, socket.remoteAddress));
+    server.on('tlsClientError', (err, socket) => {
+      this.onReject('tls', err.message, socket.remoteAddress);
+      // With a tlsClientError listener Node leaves the socket open (a handshake timeout included): close it here.
+      socket.destroy();
+    });
     return server;
   }
 
