@@ -293,3 +293,26 @@ describeTls('with thrift.tls and a frozen client', () => {
     },
   );
 });
+
+describeTls('with thrift.tls, no read deadline, and a frozen client at shutdown', () => {
+  it('when the app stops while a client has not finished its handshake, then the stop closes it and returns', async () => {
+    // read_timeout_ms 0 leaves the handshake Node's own 120 s: only the shutdown can close this client.
+    const app = await startTestApp({
+      thrift: {
+        read_timeout_ms: 0,
+        tls: { key: server.key, cert: server.cert, ca: ca.cert, require_client_cert: false },
+      },
+    });
+    captureLogs();
+    const socket = net.connect(app.thrift.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+    await within(new Promise((resolve) => socket.once('connect', resolve)), 5000, 'the connection');
+
+    const startedAt = Date.now();
+    await within(app.stop(), 10_000, 'the app stopping');
+    await within(socketClosed, 1000, 'the frozen client being closed');
+
+    process.stderr.write(`thrift-tls.test.ts: the stop with a frozen TLS client took ${Date.now() - startedAt} ms.\n`);
+  });
+});

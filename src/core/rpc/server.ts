@@ -36,12 +36,18 @@ export class ThriftServer {
   private readonly connections = new Set<ThriftConnection>();
   private readonly allowList: net.BlockList | undefined;
   private readonly budget: ByteBudget;
+  /** Every accepted socket, a TLS one still in its handshake included (not yet a connection): closed at shutdown. */
+  private readonly sockets = new Set<net.Socket>();
   private readonly refusedWarning = new ThrottledWarning('thrift connection closed');
 
   constructor(private readonly options: ThriftServerOptions) {
     this.allowList = buildAllowList(options.allowedNetworks);
     this.budget = new ByteBudget(options.limits.maxBufferedBytes);
     this.server = this.createServer();
+    this.server.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
   }
 
   private createServer(): net.Server {
@@ -142,6 +148,8 @@ export class ThriftServer {
     for (const connection of this.connections) connection.end();
     const hard = setTimeout(() => {
       for (const connection of this.connections) connection.destroy();
+      // A TLS client still in its handshake has no connection yet, and would hold close() until its handshake timeout.
+      for (const socket of this.sockets) socket.destroy();
     }, 1000);
     hard.unref();
     await closed;
