@@ -13,7 +13,7 @@ import { createRedis, quitRedis } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
-import { InFlight, ThriftServer, type ThriftProcessor } from '../rpc';
+import { InFlight, routeThriftLibraryLog, ThriftServer, type ThriftProcessor } from '../rpc';
 import { HealthRegistry } from './health';
 import { rethrowListenError } from './listen-error';
 
@@ -134,6 +134,7 @@ async function connectDependencies(resources: Resources): Promise<void> {
  */
 export async function startApp(config: Config, modules: AppModules): Promise<RunningApp> {
   configureLogger({ level: config.log.level, file: config.log.file, service: config.service_name });
+  routeThriftLibraryLog();
   statsd.reconfigure(config.statsd);
 
   const resources: Resources = {

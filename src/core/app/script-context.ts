@@ -5,6 +5,7 @@ import { createSequelize } from '../db/mysql';
 import { createRedis } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
+import { routeThriftLibraryLog } from '../rpc';
 
 /** What a process that is not the server starts with: a script, `npm run job`, the queue worker. */
 export interface ScriptContext {
@@ -23,6 +24,7 @@ export interface ScriptContext {
 export function openScriptContext(role: string): ScriptContext {
   const config = loadConfigOrExit();
   configureLogger({ level: config.log.level, file: config.log.file, service: `${config.service_name}-${role}` });
+  routeThriftLibraryLog();
   statsd.reconfigure(config.statsd);
   return { config, sequelize: createSequelize(config), redis: createRedis(config, role), logger };
 }

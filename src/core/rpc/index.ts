@@ -7,3 +7,4 @@ export { callerName, setConnectionCaller } from './connection-state';
 export { checkArguments } from './arguments';
 export { checkCallers } from './callers';
 export { readIdl } from './idl';
+export { routeThriftLibraryLog } from './library-log';
