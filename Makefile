@@ -10,17 +10,22 @@ help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 develop: ## install dependencies, create config.ts, make sure MariaDB and Redis are up
-	bash deploy/install-dependencies.sh
+	@echo "==> Installing the locked dependencies (npm ci)"
+	@bash deploy/install-dependencies.sh
 	@test -f config.ts || $(MAKE) --no-print-directory config ENV=dev
-	bash deploy/local-services.sh
-	$(MAKE) --no-print-directory build
+	@echo "==> Checking MariaDB and Redis, migrating"
+	@bash deploy/local-services.sh
+	@echo "==> Building"
+	@$(MAKE) --no-print-directory build
+	@echo "Ready: 'make server' serves HTTP on 8000 and Thrift on 9090; 'make test' runs the suite."
 
 # tsc --build compares the sources' times with its record in dist/ and skips an
 # unchanged tree (about 0.4 s instead of a full type check); deleting dist/ deletes the record too.
 build: ## compile TypeScript to dist/ (only when a source changed since the last build)
-	npx tsc --build tsconfig.build.json
-	mkdir -p dist/$(THRIFT_OUT) && cp $(THRIFT_OUT)/*.js dist/$(THRIFT_OUT)/
-	cp thrift/*.thrift dist/thrift/
+	@npx tsc --build tsconfig.build.json
+	@mkdir -p dist/$(THRIFT_OUT) && cp $(THRIFT_OUT)/*.js dist/$(THRIFT_OUT)/
+	@cp thrift/*.thrift dist/thrift/
+	@echo "Built dist/ (tsc --build: only what changed)."
 
 server: build ## serve HTTP and Thrift (and the scheduler)
 	$(NODE_RUN) dist/src/main.js
@@ -31,7 +36,7 @@ worker: build ## run the Bull queue workers
 config: ## write config.ts for ENV=dev|test|prod from config.example.ts
 	@case "$(ENV)" in dev|test|prod) ;; *) echo "ENV must be dev, test or prod, not '$(ENV)'." >&2; exit 2;; esac
 	@if [ -f config.ts ]; then cp config.ts config.ts.bak && echo "Kept the previous config.ts as config.ts.bak."; fi
-	sed -E "s/^const env = '[a-z]+' as Env;/const env = '$(ENV)' as Env;/" config.example.ts > config.ts
+	@sed -E "s/^const env = '[a-z]+' as Env;/const env = '$(ENV)' as Env;/" config.example.ts > config.ts
 	@echo "Wrote config.ts for $(ENV); edit it for this machine (it is git-ignored)."
 
 test: ## the whole test suite, against the real MariaDB and Redis
