@@ -1,5 +1,5 @@
 import type Int64 from 'node-int64';
-import { setConnectionCaller } from '../core/rpc';
+import { isServiceName, SERVICE_NAME_RULE, setConnectionCaller } from '../core/rpc';
 import { UserError } from '../exception';
 import type { CsDomain } from '../service/cs';
 import type { CreateCsEventRequest, CsEvent, CsEventPage, RiskVerdict } from '../../thrift/gen-nodejs/tandem_types';
@@ -26,15 +26,13 @@ export interface TandemHandler {
   get_risk_verdict(orderId: Int64): Promise<RiskVerdict>;
 }
 
-const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-
 export function createTandemHandler(cs: CsDomain, risk: RiskDomain): TandemHandler {
   return {
     ping: () => 'pong',
     hello: (serviceName: string) => {
-      if (!SERVICE_NAME.test(serviceName)) {
+      if (!isServiceName(serviceName)) {
         throw new UserError('BAD_REQUEST', {
-          params: { reason: 'service_name must be 1-64 letters, digits, dots, dashes or underscores.' },
+          params: { reason: SERVICE_NAME_RULE },
         });
       }
       setConnectionCaller(serviceName);

@@ -24,6 +24,20 @@ export function processingConnection(): ThriftConnectionState | undefined {
   return processing;
 }
 
+const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** What a service name may be, in words, for the error a bad one gets. */
+export const SERVICE_NAME_RULE = 'service_name must be 1-64 letters, digits, dots, dashes or underscores.';
+
+/**
+ * Whether `name` may name a calling service (in `hello` or a THeader): one
+ * rule for both, since either name is what thrift.allowed_callers is checked
+ * against and what the logs and metrics carry.
+ */
+export function isServiceName(name: string): boolean {
+  return SERVICE_NAME.test(name);
+}
+
 /**
  * The name a connection's caller goes by: its verified TLS client
  * certificate's CN over any name it claimed (hello, or a THeader).

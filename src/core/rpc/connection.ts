@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import thrift from 'thrift';
 import { BinaryWriter } from './binary-writer';
 import { currentRequestId, requestIdFrom, type ThriftConnectionState } from '../ctx';
-import { runWithConnection } from './connection-state';
+import { isServiceName, runWithConnection } from './connection-state';
 import { type ByteBudget, type ThriftLimits } from './limits';
 import { MessageScanner } from './message-scanner';
 import { Outbox } from './outbox';
@@ -91,7 +91,6 @@ const THeaderProtocol = (thrift as unknown as { THeaderProtocol: new (trans: thr
 export const REQUEST_ID_HEADER = 'request-id';
 const REQUEST_ID_HEADERS = ['request-id', 'request_id', 'x-request-id'];
 const SERVICE_HEADERS = ['service-name', 'service_name', 'client-name', 'client_name', 'caller'];
-const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The caller's request id (its own, or a traceparent's trace id; undefined for none usable) and service name. */
 function callerHeaders(headers: Record<string, string>): {
@@ -105,7 +104,7 @@ function callerHeaders(headers: Record<string, string>): {
     const k = key.toLowerCase();
     if (REQUEST_ID_HEADERS.includes(k)) id = value;
     else if (k === 'traceparent') traceparent = value;
-    else if (SERVICE_HEADERS.includes(k) && SERVICE_NAME.test(value)) service = value;
+    else if (SERVICE_HEADERS.includes(k) && isServiceName(value)) service = value;
   }
   return { requestId: id || traceparent ? requestIdFrom(id, traceparent) : undefined, service };
 }
