@@ -89,6 +89,10 @@ describe('bytes held for messages still arriving', () => {
     expect(held).toBe(4 * (FRAME + 4));
     expect(held).toBeLessThanOrEqual(256 * KIB);
     await logs.find((l) => l.message === 'thrift connection closed' && l.reason === 'over_total');
+    // 4 refused, counted each above, logged once (at most a line a minute per reason).
+    expect(
+      logs.lines.filter((l) => l.message === 'thrift connection closed' && l.reason === 'over_total'),
+    ).toHaveLength(1);
     await expectServed(app);
 
     for (const raw of raws) raw.socket.destroy();

@@ -63,6 +63,24 @@ it('when a client sends an HTTP request to the Thrift port, then only its connec
   await expectOthersStillServed();
 });
 
+it('when 20 clients in a row send bytes that are not Thrift, then all 20 are counted, one line is written, and others are still served', async () => {
+  const N = 20;
+  const before = await rejected('garbage');
+
+  for (let i = 0; i < N; i += 1) {
+    const raw = await rawConnection(app.thrift.port);
+    raw.socket.write('GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await within(raw.closed, 5000, `the server closing garbage connection ${i + 1}`);
+  }
+
+  expect(await rejected('garbage')).toBe(before + N);
+  // One line a minute per reason: the capture began with this file, so whatever garbage came before, one line in all.
+  const lines = logs.lines.filter((l) => l.message === 'thrift connection closed' && l.reason === 'garbage');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]?.level).toBe('warn');
+  await expectOthersStillServed();
+});
+
 it('when a frame announces more than thrift.max_frame_bytes, then its connection is closed before the body arrives', async () => {
   const before = await rejected('oversize');
   const raw = await rawConnection(app.thrift.port);

@@ -55,6 +55,10 @@ it.each([
     expect(answer.length).toBe(0);
     expect(await rejected('protocol')).toBe(before + 1);
     await logs.find((l) => l.message === 'thrift connection closed' && l.reason === 'protocol');
+    // Each type is counted; the lines are at most one a minute per reason, so one for all of these cases.
+    expect(logs.lines.filter((l) => l.message === 'thrift connection closed' && l.reason === 'protocol')).toHaveLength(
+      1,
+    );
   },
 );
 

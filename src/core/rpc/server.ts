@@ -38,7 +38,8 @@ export class ThriftServer {
   private readonly budget: ByteBudget;
   /** Every accepted socket, a TLS one still in its handshake included (not yet a connection): closed at shutdown. */
   private readonly sockets = new Set<net.Socket>();
-  private readonly refusedWarning = new ThrottledWarning('thrift connection closed');
+  /** One throttled line per reason: a flood of one kind of hostile client must not hide the first of another. */
+  private readonly rejectWarnings = new Map<RejectReason, ThrottledWarning>();
 
   constructor(private readonly options: ThriftServerOptions) {
     this.allowList = buildAllowList(options.allowedNetworks);
@@ -77,14 +78,15 @@ export class ThriftServer {
   private onReject(reason: RejectReason, detail: string, remote: string | undefined): void {
     statsd.increment(`thrift.rejected.${reason}`);
     prom.thriftRejected.inc({ reason });
-    if (reason === 'too_many_connections') {
-      // Refusals come in floods (a client pool opening, a connection storm): each is counted, one line a minute.
-      this.refusedWarning.warn({ reason, detail, remote });
-      return;
+    // Rejections come in floods (a scanner, a connection storm, a misconfigured pool): each is counted, one line a minute.
+    let warning = this.rejectWarnings.get(reason);
+    if (!warning) {
+      // An idle client is no fault: its close is logged below warn.
+      const level = reason === 'idle_timeout' ? 'info' : 'warn';
+      warning = new ThrottledWarning('thrift connection closed', undefined, 60_000, undefined, level);
+      this.rejectWarnings.set(reason, warning);
     }
-    // An idle client is no fault: its close is counted, and logged below warn.
-    const level = reason === 'idle_timeout' ? 'info' : 'warn';
-    logger.log(level, 'thrift connection closed', { reason, detail, remote });
+    warning.warn({ reason, detail, remote });
   }
 
   private onConnection(socket: net.Socket): void {
