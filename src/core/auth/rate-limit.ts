@@ -8,6 +8,44 @@ export type AttemptVerdict =
   | { allowed: false; retryAfterSeconds: number; first: boolean };
 
 /**
+ * The library's counting script (rate-limiter-flexible 11, RateLimiterRedis),
+ * run as is for a count (consume), and preceded by a branch of our own for a
+ * take-back (reward: negative points). The library's reward is its count
+ * script with a negative number: on a key that is gone (the window ended) it
+ * creates one at -1, which grants an extra attempt in the next window, and
+ * it can go below zero on a live key too. Here a take-back on an absent key
+ * does nothing (no key is created), never takes the count below zero, and
+ * leaves the key's expiry as it is (giving one to a key that somehow has
+ * none). GET, INCRBY, PTTL, EXPIRE and SET NX EX only: all in Redis 6.
+ * The library defines it on the Redis client under one name (rlflxIncr), so
+ * every RateLimiterRedis on a client must be given this same script.
+ */
+const COUNT_SCRIPT = `
+local points = tonumber(ARGV[1])
+if points < 0 then
+  local current = redis.call('get', KEYS[1])
+  if not current then return {0, -2} end
+  local consumed = tonumber(current)
+  local take = math.min(consumed, -points)
+  if take > 0 then consumed = redis.call('incrby', KEYS[1], -take) end
+  local ttl = redis.call('pttl', KEYS[1])
+  if ttl == -1 then
+    redis.call('expire', KEYS[1], ARGV[2])
+    ttl = 1000 * ARGV[2]
+  end
+  return {consumed, ttl}
+end
+redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
+local consumed = redis.call('incrby', KEYS[1], ARGV[1])
+local ttl = redis.call('pttl', KEYS[1])
+if ttl == -1 then
+  redis.call('expire', KEYS[1], ARGV[2])
+  ttl = 1000 * ARGV[2]
+end
+return {consumed, ttl}
+`;
+
+/**
  * Counts attempts per key in a fixed window, in Redis, with
  * rate-limiter-flexible: one Lua script per attempt both counts it and says
  * whether it is over the limit, so concurrent attempts cannot all read
@@ -27,6 +65,7 @@ export class AttemptLimiter {
       keyPrefix: prefix,
       points: limit,
       duration: windowSeconds,
+      customIncrTtlLuaScript: COUNT_SCRIPT,
     });
   }
 
@@ -48,10 +87,13 @@ export class AttemptLimiter {
     }
   }
 
-  /** Takes back one counted attempt (it succeeded), never below zero. */
+  /**
+   * Takes back one counted attempt (it succeeded), never below zero, in one
+   * script: a read and then a separate reward could take back, after the
+   * window ended in between, a count of the next window or create a key at -1.
+   */
   async forgive(key: string): Promise<void> {
-    const res = await this.limiter.get(key);
-    if (res && res.consumedPoints > 0) await this.limiter.reward(key, 1);
+    await this.limiter.reward(key, 1);
   }
 
   /** Forgets every attempt of `key`: a lock on it is lifted. */
