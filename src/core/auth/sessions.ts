@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServerError } from '../../exception';
+import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
 import { SessionCache, type SessionCacheOptions } from './session-cache';
@@ -36,6 +37,26 @@ const staffKey = (staffId: number): string => `staff-sessions:${staffId}`;
 /** Only a digest of the token is stored, so a leaked Redis dump holds no usable token. */
 function digestOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
+}
+
+/** A stored session value, or undefined when it is not JSON of a session's shape. */
+function parseSession(raw: string): Session | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const valid =
+    typeof v.staff_id === 'number' &&
+    typeof v.username === 'string' &&
+    Array.isArray(v.roles) &&
+    v.roles.every((role) => typeof role === 'string') &&
+    typeof v.created_at === 'string' &&
+    (v.checked_at === undefined || typeof v.checked_at === 'string');
+  return valid ? (value as Session) : undefined;
 }
 
 /** The Redis key (before the key prefix) of a token's session. */
@@ -108,6 +129,9 @@ export class SessionStore {
       return await this.reconfirm(this.recheck, digest, session);
     } catch (err) {
       // Redis is unreachable: a session seen within the outage grace keeps working (see SessionCache).
+      // Only Redis's own failures (wrapped by `unavailable`) are an outage: any other error is a bug,
+      // and serving the last known session would hide it.
+      if (!(err instanceof ServerError && err.errorName === 'CACHE_ERROR')) throw err;
       const known = this.cache.lastKnown(digest, Date.now());
       if (!known) throw err;
       statsd.increment('auth.session.served_in_outage');
@@ -130,9 +154,33 @@ export class SessionStore {
       this.cache.forget(digest);
       return undefined;
     }
-    const session = JSON.parse(raw) as Session;
+    const session = parseSession(raw);
+    if (!session) {
+      await this.dropCorrupt(digest);
+      return undefined;
+    }
     this.remember(digest, session, epoch);
     return session;
+  }
+
+  /**
+   * A value under a session key that is not a session (not JSON, or not its
+   * shape) was not written by this code: a bug or a hand edit, not an outage.
+   * The token gets no session (401), and the key is logged once and deleted,
+   * so the next request with it reads nothing and logs nothing.
+   */
+  private async dropCorrupt(digest: string): Promise<void> {
+    this.cache.forget(digest);
+    statsd.increment('auth.session.corrupt');
+    // The key holds a digest of the token, not the token: it may be logged.
+    logger.error('a session value in Redis is not a session; it is deleted and its token answers 401', {
+      key: sessionKey(digest),
+    });
+    try {
+      await this.redis.del(sessionKey(digest));
+    } catch {
+      // Redis failed just after it answered: the key is tried again (and logged again) on the next request.
+    }
   }
 
   /**
