@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -126,8 +126,18 @@ export interface MariadbOptions {
   args?: string[];
 }
 
-/** Creates a data directory with mariadb-install-db; returns a free port for the server. */
-async function installMariadb(binaries: { installDb: string }, data: string, user: string): Promise<number> {
+/**
+ * Creates a data directory with mariadb-install-db; returns a free port for the server.
+ * Its bootstrap server gets a temporary directory of its own (TMPDIR): in the shared /tmp two
+ * bootstraps at once (a primary and its replica) once collided on a temporary table's file name.
+ */
+async function installMariadb(
+  binaries: { installDb: string },
+  data: string,
+  user: string,
+  tmp: string,
+): Promise<number> {
+  await mkdir(tmp, { recursive: true });
   const installed = await runCommand(
     binaries.installDb,
     [
@@ -137,7 +147,7 @@ async function installMariadb(binaries: { installDb: string }, data: string, use
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
     ],
-    {},
+    { TMPDIR: tmp },
     60000,
   );
   if (installed.code !== 0) throw new Error(`mariadb-install-db failed: ${installed.stderr}`);
@@ -157,7 +167,7 @@ export async function startMariadbServer(
   const user = os.userInfo().username;
   let port: number;
   try {
-    port = await installMariadb(binaries, data, user);
+    port = await installMariadb(binaries, data, user, path.join(dir, 'tmp'));
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
@@ -176,6 +186,7 @@ export async function startMariadbServer(
         '--bind-address=127.0.0.1',
         `--socket=${path.join(dir, 'mysqld.sock')}`,
         `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+        `--tmpdir=${path.join(dir, 'tmp')}`,
         `--user=${user}`,
         '--skip-grant-tables',
         '--innodb-buffer-pool-size=16M',
