@@ -247,6 +247,9 @@ function sendError(answer: Answer, res: Response, err: TandemError, ctx: Request
     // Failed after its deadline's 503 went out: counted there already.
   } else if (err.errorName === 'REQUEST_DEADLINE') {
     deadlineWarning.warn({ request_id: ctx.requestId });
+  } else if (err.errorName === 'SHUTTING_DOWN' || err.errorName === 'SERVICE_UNAVAILABLE') {
+    // /health's planned 503s (draining, a required dependency down): a balancer polls it every few
+    // seconds, and the stop and each outage are logged once where they begin. Counted above.
   } else if (dependency) {
     // Counted, and logged once per outage: a line per request would flood the log while it lasts.
     outages.requestFailed(dependency, err.cause ?? err);
