@@ -1,5 +1,3 @@
-import { execFile, spawnSync } from 'node:child_process';
-import path from 'node:path';
 import Bull from 'bull';
 import type { RunningApp } from '../../src/core/app/app';
 import type { JobEnvelope } from '../../src/core/async';
@@ -9,6 +7,7 @@ import { PROBE_QUEUE, probeModules } from '../fixtures/probe-app';
 import { startTestApp } from '../helpers/app';
 import { freshRedisPrefix } from '../helpers/db';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
+import { itWithPythonThrift, type PythonAnswer, runCallClient } from '../helpers/python-thrift';
 
 /**
  * A sibling's request id, sent by a real Python Apache Thrift client
@@ -22,42 +21,13 @@ import { captureLogs, type LogCapture } from '../helpers/log-capture';
  * job or calls zeus.
  */
 
-const PYTHON = '/usr/bin/python3';
-const CLIENT = path.join(__dirname, '..', 'fixtures', 'python', 'call_client.py');
 /** An order the stub serves: the first fixture (an id beyond 2^53, kept exact as a string). */
 const ORDER_ID = (FIXTURE_ORDERS[0] as { id: string }).id;
 
-/** Why the Python client cannot run here, or undefined when it can. */
-function pythonMissing(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import thrift.protocol.THeaderProtocol'], { encoding: 'utf8' });
-  if (probe.error) return `${PYTHON} cannot be run (${probe.error.message})`;
-  if (probe.status !== 0)
-    return `${PYTHON} has no thrift library with THeaderProtocol (install python3-thrift: bash deploy/local-services.sh does on Debian as root)`;
-  return undefined;
-}
+const withPython = itWithPythonThrift('thrift-header-work.test.ts', 'thrift.protocol.THeaderProtocol');
 
-const missing = pythonMissing();
-if (missing) process.stderr.write(`thrift-header-work.test.ts: skipping the Python THeader tests: ${missing}.\n`);
-const withPython = missing ? it.skip : it;
-
-interface Answer {
-  type: number;
-  seqid: number;
-  success?: string;
-  exception?: { field: number; code: number; message: string };
-  application_exception?: { type: number; message: string };
-  headers: Record<string, string>;
-}
-
-function runClient(port: number, protocol: string, headers: Record<string, string>): Promise<Answer[]> {
-  const args = [CLIENT, String(port), 'header', protocol, `relay:${ORDER_ID}`];
-  for (const [name, value] of Object.entries(headers)) args.push('--header', `${name}=${value}`);
-  return new Promise((resolve, reject) => {
-    execFile(PYTHON, args, { timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`the Python client failed: ${err.message}\n${stderr}`));
-      resolve(JSON.parse(stdout) as Answer[]);
-    });
-  });
+function runClient(port: number, protocol: string, headers: Record<string, string>): Promise<PythonAnswer[]> {
+  return runCallClient(port, 'header', protocol, [`relay:${ORDER_ID}`], headers, 20_000);
 }
 
 let stub: ZeusStub;
@@ -120,7 +90,7 @@ describe.each([
       expect(answer?.exception ?? answer?.application_exception).toBeUndefined();
       const jobId = answer?.success as string;
       expect(jobId).toMatch(/^\d+$/);
-      expect(answer?.headers['request-id']).toBe(requestId);
+      expect(answer?.headers?.['request-id']).toBe(requestId);
 
       // tandem's access line for the call.
       const access = await logs.find(

@@ -1,10 +1,9 @@
-import { execFile, spawnSync } from 'node:child_process';
-import path from 'node:path';
 import thrift from 'thrift';
 import type { RunningApp } from '../../src/core/app/app';
 import { startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
+import { itWithPythonThrift, runCallClient } from '../helpers/python-thrift';
 
 /**
  * Apache Thrift's Python library (Debian's python3-thrift) against the real
@@ -21,46 +20,12 @@ import { captureLogs, type LogCapture } from '../helpers/log-capture';
  * from where it ends.
  */
 
-const PYTHON = '/usr/bin/python3';
-const CLIENT = path.join(__dirname, '..', 'fixtures', 'python', 'call_client.py');
 const PAD_BYTES = 2 * 1024 * 1024;
 
-/** Why the Python client cannot run here, or undefined when it can. */
-function pythonMissing(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import thrift.transport.TTransport, thrift.protocol.TCompactProtocol'], {
-    encoding: 'utf8',
-  });
-  if (probe.error) return `${PYTHON} cannot be run (${probe.error.message})`;
-  if (probe.status !== 0)
-    return `${PYTHON} has no thrift library (install python3-thrift: bash deploy/local-services.sh does on Debian as root)`;
-  return undefined;
-}
-
-const missing = pythonMissing();
-if (missing) process.stderr.write(`thrift-python-clients.test.ts: skipping the Python client tests: ${missing}.\n`);
-const withPython = missing ? it.skip : it;
-
-interface Answer {
-  type: number;
-  seqid: number;
-  success?: string;
-  exception?: { field: number; code: number; message: string };
-  application_exception?: { type: number; message: string };
-}
-
-function runClient(port: number, transport: string, protocol: string, calls: string[]): Promise<Answer[]> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      PYTHON,
-      [CLIENT, String(port), transport, protocol, ...calls],
-      { timeout: 30_000 },
-      (err, stdout, stderr) => {
-        if (err) return reject(new Error(`the Python client failed: ${err.message}\n${stderr}`));
-        resolve(JSON.parse(stdout) as Answer[]);
-      },
-    );
-  });
-}
+const withPython = itWithPythonThrift(
+  'thrift-python-clients.test.ts',
+  'thrift.transport.TTransport, thrift.protocol.TCompactProtocol',
+);
 
 let app: RunningApp;
 let db: { database: string; drop: () => Promise<void> };
@@ -99,7 +64,7 @@ describe.each([
       const before = logs.lines.filter((l) => l.message === 'thrift access').length;
       const printedBefore = libraryLines.length;
 
-      const out = await runClient(app.thrift.port, transport, protocol, [
+      const out = await runCallClient(app.thrift.port, transport, protocol, [
         'ping',
         `get_cs_event:0+${PAD_BYTES}`,
         'ping',
