@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { RunningApp } from '../../src/core/app/app';
 import { baseUrl, startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
-import { ROOT } from '../helpers/process';
+import { type CommandResult, runCommand } from '../helpers/command';
 
 /**
  * A lock a person can lift, with the operators' own scripts run as child
@@ -40,34 +38,15 @@ afterAll(async () => {
   await db.drop();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function script(file: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'script', '--', `scripts/${file}`, ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        TANDEM_CONFIG_FILE: path.join(ROOT, 'test/fixtures/config/process.config.ts'),
-        TANDEM_MYSQL_DATABASE: db.database,
-        TANDEM_REDIS_KEY_PREFIX: prefix,
-        // The scripts count against the same limits as the server, as they do on a host sharing its config.
-        TANDEM_AUTH_LOGIN_MAX_FAILURES_PER_USER: String(PER_USER),
-        TANDEM_AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: String(PER_ADDRESS),
-        TANDEM_AUTH_LOGIN_WINDOW_SECONDS: '3600',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+/** Runs a maintenance script as an operator would, against this test's database and Redis prefix. */
+function script(file: string, args: string[]): Promise<CommandResult> {
+  return runCommand('npm', ['run', '--silent', 'script', '--', `scripts/${file}`, ...args], {
+    TANDEM_MYSQL_DATABASE: db.database,
+    TANDEM_REDIS_KEY_PREFIX: prefix,
+    // The scripts count against the same limits as the server, as they do on a host sharing its config.
+    TANDEM_AUTH_LOGIN_MAX_FAILURES_PER_USER: String(PER_USER),
+    TANDEM_AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: String(PER_ADDRESS),
+    TANDEM_AUTH_LOGIN_WINDOW_SECONDS: '3600',
   });
 }
 
