@@ -97,9 +97,12 @@ export interface RawConnection {
   closed: Promise<Buffer>;
 }
 
-/** A plain TCP connection to 127.0.0.1:port, to send the server any bytes. */
-export async function rawConnection(port: number): Promise<RawConnection> {
-  const socket = net.connect(port, '127.0.0.1');
+/**
+ * A plain TCP connection to 127.0.0.1:port, to send the server any bytes;
+ * from `localAddress` (another loopback address, 127.0.0.2, is another client address) when given.
+ */
+export async function rawConnection(port: number, localAddress?: string): Promise<RawConnection> {
+  const socket = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   socket.on('error', () => undefined);

@@ -16,6 +16,14 @@ interface Tracking {
 }
 
 /**
+ * Skipped fields noted per message. A caller newer than the IDL sends a few
+ * unknown fields, and a wrong type is one field; a message of a million
+ * unknown fields must not cost a million notes (the message's shape limits
+ * bound the skipping itself).
+ */
+export const MAX_NOTED_SKIPS = 32;
+
+/**
  * The fields the generated code skipped while decoding the message being
  * processed now (set during the synchronous part of `process()`, when the
  * handler is called). The generated readers skip a field whose type does not
@@ -63,14 +71,23 @@ function tracking(Base: ProtocolClass): ProtocolClass {
     }
 
     override skip(type: thrift.Thrift.Type): void {
-      if (this.skipping) return super.skip(type);
-      this.skipped.push({ path: this.ids.slice(1, this.depth + 1), wireType: type });
+      if (this.skipping) return this.skipValue(type);
+      if (this.skipped.length < MAX_NOTED_SKIPS) {
+        this.skipped.push({ path: this.ids.slice(1, this.depth + 1), wireType: type });
+      }
       this.skipping = true;
       try {
-        super.skip(type);
+        this.skipValue(type);
       } finally {
         this.skipping = false;
       }
+    }
+
+    private skipValue(type: thrift.Thrift.Type): void {
+      // A skipped string is taken as bytes (a slice of the message): the library's skip decodes it as
+      // UTF-8 only to drop it, which costs time in its length (megabytes in one field).
+      if (type === thrift.Thrift.Type.STRING) this.readBinary();
+      else super.skip(type);
     }
   };
 }
