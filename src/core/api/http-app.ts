@@ -9,6 +9,7 @@ import { errorEnvelope, okEnvelope } from '../response/envelope';
 import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http-status';
 import { dependencyOfCode, outages } from '../log/outage';
 import { ThrottledWarning } from '../log/throttled-warning';
+import { allowedMethods } from './allowed-methods';
 import { type Route, validateInput } from './route';
 
 export interface HttpAppOptions {
@@ -418,8 +419,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   });
   options.raw?.(app);
 
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    next(new UserError('ROUTE_NOT_FOUND', { params: { method: req.method, path: req.path } }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const params = { method: req.method, path: req.path };
+    // A path some route serves, asked with another method: 405 naming the methods it takes.
+    const allow = allowedMethods(app, req.path);
+    if (allow.length === 0) return next(new UserError('ROUTE_NOT_FOUND', { params }));
+    res.setHeader('Allow', allow.join(', '));
+    next(new UserError('METHOD_NOT_ALLOWED', { params }));
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
