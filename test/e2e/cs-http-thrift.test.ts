@@ -269,6 +269,28 @@ describe('Thrift errors', () => {
     expect((err as UserException).message).toContain('987654321');
   });
 
+  it.each([-1, 0])(
+    'when get_cs_event gets the id %i, then UserException 1001 naming id, as HTTP answers 400 (1001) for it',
+    async (id) => {
+      const err = await rejection(thrift.client.get_cs_event(new Int64(id)));
+      const http = await call(app, 'GET', `/api/cs/events/${id}`, agent);
+
+      expect(err).toBeInstanceOf(UserException);
+      expect({ code: (err as UserException).code, message: (err as UserException).message }).toEqual({
+        code: 1001,
+        message: 'Some fields are invalid: id (expected a positive id).',
+      });
+      expect({ status: http.status, code: http.body.code }).toEqual({ status: 400, code: 1001 });
+    },
+  );
+
+  it('when list_cs_events_by_user gets the user id -1, then UserException 1001 naming user_id', async () => {
+    const err = await rejection(thrift.client.list_cs_events_by_user(new Int64(-1), 1, 10));
+
+    expect((err as UserException).code).toBe(1001);
+    expect((err as UserException).message).toContain('user_id');
+  });
+
   it('when get_cs_event gets an id beyond 2^53, then UserException 1005', async () => {
     const err = await rejection(thrift.client.get_cs_event(i64(9007199254740993n)));
 
