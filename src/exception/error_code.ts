@@ -78,7 +78,7 @@ export const ERROR_CODES = {
   CS_CATEGORY_NOT_FOUND: { code: 1104, message: 'Category {id} does not exist or is not valid.' },
   CS_CATEGORY_PARENT: { code: 1105, message: 'Category {name} cannot be placed under {parent}: {reason}' },
   CS_CATEGORY_CONFLICT: { code: 1106, message: 'A category named {name} already exists under the same parent.' },
-  CS_REQUEST_KEY_CONFLICT: { code: 1107, message: 'Request key {key} was already used for another event.' },
+  CS_REQUEST_KEY_CONFLICT: { code: 1107, message: 'Request key {key} was already used for a different request.' },
   CS_HANDLER_INVALID: {
     code: 1109,
     message:

@@ -195,19 +195,27 @@ describe('one event, two front doors', () => {
     expect(u64(idl.order_id)).toBe(MAX_U64);
   });
 
-  it('when create_cs_event is retried with one request_key, then the retry returns the first event and one row exists', async () => {
+  it('when create_cs_event is retried with one request_key, then the retry returns the first event, the key with another request is UserException 1107, and one row exists', async () => {
     const first = await within(
       thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund' })),
       5000,
       'create_cs_event',
     );
     const retry = await within(
-      thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund', content: 'retry' })),
+      thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund' })),
       5000,
       'create_cs_event',
     );
+    const other = await rejection(
+      thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund', content: 'another request' })),
+    );
 
     expect(n(retry.id)).toBe(n(first.id));
+    expect(other).toBeInstanceOf(UserException);
+    expect({ code: (other as UserException).code, message: (other as UserException).message }).toEqual({
+      code: 1107,
+      message: 'Request key order-77-refund was already used for a different request.',
+    });
     const rows = await app.resources.sequelize.query("SELECT id FROM cs_event WHERE request_key = 'order-77-refund'", {
       type: 'SELECT' as never,
     });
