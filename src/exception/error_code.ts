@@ -69,6 +69,11 @@ export const ERROR_CODES = {
     code: 1011,
     message: 'The Content-Encoding {encoding} is not supported; send the body as identity, gzip, deflate or br.',
   },
+  REQUEST_TIMEOUT: {
+    code: 1012,
+    message: 'The request did not arrive within {timeout_ms} ms; send it again, whole and without pauses.',
+  },
+  HEADERS_TOO_LARGE: { code: 1013, message: 'The request headers are larger than the server accepts.' },
 
   // User: customer-service events (1100–1199).
   CS_EVENT_NOT_FOUND: { code: 1100, message: 'Customer-service event {id} was not found.' },
