@@ -9,7 +9,8 @@ import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http
 import { dependencyOfCode, outages } from '../log/outage';
 import { ThrottledWarning } from '../log/throttled-warning';
 import { allowedMethods } from './allowed-methods';
-import { type Route, validateInput } from './route';
+import { illFormedFields, isUtf8, markInvalidUtf8, NOT_UNICODE } from '../text';
+import { type Route, validateInput, validationFailed } from './route';
 
 export interface HttpAppOptions {
   routes: Route[];
@@ -222,6 +223,24 @@ function bytesOf(limit: string): number {
   return Number(match[1]) * (UNITS[match[2] as string] as number);
 }
 
+/**
+ * body-parser's `verify` hook, which sees the body's bytes before they are
+ * decoded: JSON.parse would turn bytes that are not UTF-8 into U+FFFD and
+ * store them as text. A body that is not UTF-8 is refused, naming each field
+ * that held bad bytes (found by parsing it again with those bytes marked).
+ */
+function refuseBytesNotUtf8(_req: unknown, _res: unknown, bytes: Buffer, encoding: string): void {
+  if (encoding !== 'utf-8' || isUtf8(bytes)) return;
+  let marked: unknown;
+  try {
+    marked = JSON.parse(markInvalidUtf8(bytes));
+  } catch (err) {
+    throw new UserError('MALFORMED_JSON', { cause: err });
+  }
+  const fields = illFormedFields(marked, 'body');
+  throw validationFailed(fields.length > 0 ? fields : [{ field: 'body', message: NOT_UNICODE }]);
+}
+
 /** The Content-Encoding a request declared, short enough to repeat in a message. */
 function contentEncodingOf(req: Request): string {
   return (req.headers['content-encoding'] ?? 'identity').slice(0, 32);
@@ -336,7 +355,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   // A number or a list of networks makes Express (proxy-addr) walk X-Forwarded-For from the right.
   app.set('trust proxy', Array.isArray(trustProxy) ? [...(trustProxy as readonly string[])] : trustProxy);
 
-  const json = express.json({ limit: options.bodyLimit, strict: true });
+  const json = express.json({ limit: options.bodyLimit, strict: true, verify: refuseBytesNotUtf8 });
   const bodyTimeoutMs = options.bodyTimeoutMs ?? 0;
   const limitBytes = bytesOf(options.bodyLimit);
   /**
@@ -387,6 +406,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         if (settled) return;
         settled = true;
         if (err) return reject(errorFromExpress(err, options.bodyLimit, req));
+        // A lone surrogate sent escaped (`"\ud800"`) is valid JSON but not text.
+        const illFormed = illFormedFields(req.body, 'body');
+        if (illFormed.length > 0) return reject(validationFailed(illFormed));
         if (depthExceeds(req.body, options.jsonMaxDepth)) {
           return reject(
             new UserError('BAD_REQUEST', {
