@@ -45,9 +45,12 @@ const config: ConfigInput = {
      * Default false. Env: TANDEM_HTTP_TRUST_PROXY=1 or =10.0.0.0/8,192.168.0.0/16.
      */
     trust_proxy: false,
-    /** A request's headers and body must have arrived within this many ms, else 408 and closed. Default 30000. */
+    /**
+     * A request body must have arrived within this many ms from its first byte (and before
+     * request_timeout_ms), else 408 (code 1012) and the connection closed. Default 30000.
+     */
     body_timeout_ms: 30000,
-    /** A request's headers must have arrived within this many ms (at most body_timeout_ms). Default 10000. */
+    /** A request's headers must have arrived within this many ms, else 408 and closed. Default 10000. */
     headers_timeout_ms: 10000,
     /** Serve the API pages /docs and /openapi.json. Default true; turn off where nobody should browse the API. */
     docs: true,

@@ -3,7 +3,7 @@ import express from 'express';
 import type { z } from 'zod';
 import { ERROR_CODES, type ErrorName } from '../../exception';
 import { PERMISSIONS } from '../auth/permissions';
-import { type JsonSchema, SchemaComponents } from './openapi-schemas';
+import { type JsonSchema, NULL_ONLY, SchemaComponents } from './openapi-schemas';
 import type { Route } from './route';
 import { errorsByStatus } from './route-errors';
 
@@ -38,9 +38,6 @@ function headersOf(status: number): JsonSchema {
   const retry = status === 429 || status === 503;
   return { 'X-Request-Id': REQUEST_ID_HEADER, ...(retry ? { 'Retry-After': RETRY_AFTER_HEADER } : {}) };
 }
-
-/** Only null, as OpenAPI 3.0 says it (3.0 has no type "null"). */
-const NULL_ONLY: JsonSchema = { type: 'object', nullable: true, enum: [null] };
 
 function okEnvelope(data: JsonSchema): JsonSchema {
   return {

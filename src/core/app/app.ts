@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
-import { createHttpApp, createHttpServer, type HttpAppOptions } from '../api/http-app';
+import { createHttpApp, type HttpAppOptions } from '../api/http-app';
+import { createHttpServer } from '../api/http-server';
 import type { Route } from '../api/route';
 import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
@@ -159,6 +160,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     bodyLimit: config.http.body_limit,
     jsonMaxDepth: config.http.json_max_depth,
     requestTimeoutMs: config.http.request_timeout_ms,
+    bodyTimeoutMs: config.http.body_timeout_ms,
     trustProxy: config.http.trust_proxy,
     accessLog: config.log.access,
     isDraining,
@@ -170,8 +172,8 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
       if (config.http.docs) modules.raw?.(expressApp, routes, config);
     },
   });
-  const deadlines = { headersMs: config.http.headers_timeout_ms, requestMs: config.http.body_timeout_ms };
-  const httpServer = createHttpServer(app, deadlines);
+  const deadlines = { headersMs: config.http.headers_timeout_ms, bodyMs: config.http.body_timeout_ms };
+  const httpServer = createHttpServer(app, deadlines, security?.headers?.api);
   httpServer.keepAliveTimeout = config.http.keep_alive_timeout_ms;
   let httpAddress: AddressInfo;
   try {

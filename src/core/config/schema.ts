@@ -85,13 +85,15 @@ export const configSchema = z
         .int()
         .min(1000)
         .default(30_000)
-        .describe('A request (headers and body) must have arrived within this; a slower one gets 408 and is closed.'),
+        .describe(
+          'A request body must have arrived within this from its first byte (and before request_timeout_ms); a slower one gets 408 and is closed.',
+        ),
       headers_timeout_ms: z
         .number()
         .int()
         .min(1000)
         .default(10_000)
-        .describe('The request headers must have arrived within this (capped at body_timeout_ms).'),
+        .describe('The request headers must have arrived within this; slower ones get 408 and are closed.'),
       docs: z
         .boolean()
         .default(true)

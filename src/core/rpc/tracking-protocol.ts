@@ -1,4 +1,5 @@
 import thrift from 'thrift';
+import { isUtf8 } from '../text';
 
 type ProtocolClass = new (trans: thrift.TTransport) => thrift.TProtocol;
 
@@ -13,6 +14,7 @@ let decoding: Tracking | undefined;
 
 interface Tracking {
   skipped: SkippedField[];
+  notUtf8: string[];
 }
 
 /**
@@ -35,6 +37,15 @@ export function skippedInThisMessage(): readonly SkippedField[] {
 }
 
 /**
+ * The strings of the message being processed now whose bytes were not
+ * UTF-8, as the library decoded them (with U+FFFD in place of the bad
+ * bytes): argumentErrors finds the fields that hold them and names them.
+ */
+export function notUtf8InThisMessage(): readonly string[] {
+  return decoding?.notUtf8 ?? [];
+}
+
+/**
  * `Base` (TBinaryProtocol or TCompactProtocol) for reading requests, noting
  * which struct fields the generated code skipped, by their path of field ids.
  */
@@ -43,6 +54,7 @@ function tracking(Base: ProtocolClass): ProtocolClass {
     trans: thrift.TTransport,
   ) => thrift.TProtocol & Record<string, unknown>) {
     readonly skipped: SkippedField[] = [];
+    readonly notUtf8: string[] = [];
     private depth = 0;
     private readonly ids: number[] = [];
     private skipping = false;
@@ -68,6 +80,19 @@ function tracking(Base: ProtocolClass): ProtocolClass {
       const field = super.readFieldBegin();
       this.ids[this.depth] = field.fid;
       return field;
+    }
+
+    /**
+     * A string read as its bytes (readBinary makes the same length checks)
+     * and decoded as the library would, noting one whose bytes are not UTF-8:
+     * decoded, U+FFFD would stand in for them and tell nothing apart from a
+     * U+FFFD that was sent.
+     */
+    override readString(): string {
+      const bytes = (this as unknown as thrift.TProtocol).readBinary();
+      const text = bytes.toString('utf8');
+      if (!isUtf8(bytes)) this.notUtf8.push(text);
+      return text;
     }
 
     override skip(type: thrift.Thrift.Type): void {
