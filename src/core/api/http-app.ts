@@ -2,12 +2,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { isPromiseLike } from '../async/promise';
 import { asTandemError, DevError, ServerError, TandemError, UserError } from '../../exception';
 import { newContext, type RequestContext, requestIdFrom, roundedMs, runWithContext, elapsedMs } from '../ctx';
-import { logAccess, logger } from '../log';
+import { logAccess } from '../log';
 import { metricSegment, prom, statsd } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
 import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http-status';
-import { dependencyOfCode, outages } from '../log/outage';
-import { ThrottledWarning } from '../log/throttled-warning';
+import { recordFailure } from '../pipeline';
 import { allowedMethods } from './allowed-methods';
 import { illFormedFields, isUtf8, markInvalidUtf8, NOT_UNICODE } from '../text';
 import { type Route, validateInput, validationFailed } from './route';
@@ -269,42 +268,29 @@ function errorFromExpress(err: unknown, limit: string, req: Request): TandemErro
   return asTandemError(err);
 }
 
-/** Requests past http.request_timeout_ms: counted each, logged once a minute (a stuck dependency stalls many). */
-const deadlineWarning = new ThrottledWarning(
-  'requests are passing their deadline (http.request_timeout_ms) and answered 503; a dependency is slow or frozen',
-  'http.deadline_exceeded',
-);
+/** The route a request matched (`POST /api/cs/events`), or `unmatched`, for the failure's log line. */
+function operationOf(req: Request): string {
+  const template =
+    req.tandemMetrics?.template ??
+    (req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched');
+  return `${req.method} ${template}`;
+}
 
-/** Answers with the error envelope; unknown errors are logged with their stack and counted. */
+/**
+ * Answers with the error envelope. What is logged and counted is the
+ * pipeline's one policy for both doors (recordFailure); an answer that
+ * fails after its headers went out (a deadline's 503 first) is counted and
+ * cut, not answered twice.
+ */
 function sendError(answer: Answer, res: Response, err: TandemError, ctx: RequestContext): void {
-  const status = httpStatusOf(err);
-  prom.errorsTotal.inc({ protocol: 'http', kind: err.kind });
-  const dependency = err.kind === 'ServerError' ? dependencyOfCode(err.code) : undefined;
   if (res.headersSent) {
-    // Failed after its deadline's 503 went out: counted there already.
-  } else if (err.errorName === 'REQUEST_DEADLINE') {
-    deadlineWarning.warn({ request_id: ctx.requestId });
-  } else if (err.errorName === 'SHUTTING_DOWN' || err.errorName === 'SERVICE_UNAVAILABLE') {
-    // /health's planned 503s (draining, a required dependency down): a balancer polls it every few
-    // seconds, and the stop and each outage are logged once where they begin. Counted above.
-  } else if (dependency) {
-    // Counted, and logged once per outage: a line per request would flood the log while it lasts.
-    outages.requestFailed(dependency, err.cause ?? err);
-  } else if (err.kind === 'DevError' || status >= 500) {
-    const cause = err.cause instanceof Error ? err.cause : err;
-    logger.error('request failed', {
-      request_id: ctx.requestId,
-      kind: err.kind,
-      code: err.code,
-      error: cause.message,
-      stack: cause.stack,
-    });
-  }
-  if (res.headersSent) {
+    prom.errorsTotal.inc({ protocol: 'http', kind: err.kind });
     // A stream that failed midway is cut; an answer already complete (a deadline's 503) is left to finish.
     if (!res.writableEnded) res.destroy();
     return;
   }
+  recordFailure(err, { door: 'http', requestId: ctx.requestId, operation: operationOf(res.req) });
+  const status = httpStatusOf(err);
   const retryAfter = retryAfterOf(err, status);
   const extra = retryAfter === undefined ? [] : ['Retry-After', String(retryAfter)];
   // A body refused before its end (too large, too slow) is not read on: Node would otherwise read it
