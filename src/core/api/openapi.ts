@@ -2,7 +2,6 @@ import path from 'node:path';
 import express from 'express';
 import type { z } from 'zod';
 import { ERROR_CODES, type ErrorName } from '../../exception';
-import { PERMISSIONS } from '../auth/permissions';
 import { type JsonSchema, NULL_ONLY, SchemaComponents } from './openapi-schemas';
 import type { Route } from './route';
 import { errorsByStatus } from './route-errors';
@@ -107,7 +106,13 @@ function errorResponse(status: number, names: ErrorName[], data: JsonSchema): Js
   };
 }
 
-function operation(route: Route, components: SchemaComponents): JsonSchema {
+/** ` (what it allows)` for a permission its domain describes. */
+function describedPermission(options: DocumentOptions, permission: string): string {
+  const description = options.describePermission?.(permission);
+  return description ? ` (${description})` : '.';
+}
+
+function operation(route: Route, components: SchemaComponents, options: DocumentOptions): JsonSchema {
   const id = route.operationId ?? operationIdOf(route);
   const owner = id[0]?.toUpperCase() + id.slice(1);
   const secured = route.permission !== 'public';
@@ -116,7 +121,7 @@ function operation(route: Route, components: SchemaComponents): JsonSchema {
       ? 'Public.'
       : route.permission === 'authenticated'
         ? 'Any logged-in staff member.'
-        : `Needs permission \`${route.permission}\` (${PERMISSIONS[route.permission]})`;
+        : `Needs permission \`${route.permission}\`${describedPermission(options, route.permission)}`;
   const errorData = route.errorData ? components.convert(route.errorData, 'output', `${owner}ErrorData`) : NULL_ONLY;
   const responses: Record<string, JsonSchema> = {
     [String(route.status)]: {
@@ -240,6 +245,8 @@ function metricsPath(): Record<string, JsonSchema> {
 export interface DocumentOptions {
   /** GET /metrics is served on this port (false when metrics.port gives it a port of its own). */
   metrics: boolean;
+  /** What a permission allows, for the routes that need it (the domains declare it). */
+  describePermission?: (permission: string) => string | undefined;
 }
 
 /**
@@ -259,7 +266,7 @@ export function openApiDocument(
   for (const route of routes) {
     const key = route.path.replace(/:(\w+)/g, '{$1}');
     paths[key] ??= {};
-    paths[key][route.method] = operation(route, components);
+    paths[key][route.method] = operation(route, components, options);
   }
   return {
     openapi: '3.0.3',

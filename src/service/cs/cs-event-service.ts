@@ -1,3 +1,4 @@
+import { CS_WRITE } from './cs-access';
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import { AuthError, UserError } from '../../exception';
@@ -81,7 +82,7 @@ export class CsEventService {
   /** An event may only be handed to someone who can handle it. */
   private async assertHandler(handlerId: number | undefined, actor: Actor): Promise<void> {
     if (handlerId === undefined || handlerId === actor.id || !this.handlers) return;
-    if (!(await this.handlers.canHandleEvents(handlerId))) {
+    if (!(await this.handlers.holds(handlerId, CS_WRITE))) {
       throw new UserError('CS_HANDLER_INVALID', {
         params: { id: handlerId },
         fields: [{ field: 'handler_id', message: 'not a staff member who can handle events' }],
