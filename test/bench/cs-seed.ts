@@ -31,7 +31,11 @@ async function seed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSe
   const password = randomBytes(12).toString('hex');
   try {
     await redis.connect();
-    await createStaffDomain(sequelize, redis, config.auth, ACCESS).staff.upsert({ username, password, roles: ['cs_agent'] });
+    await createStaffDomain(sequelize, redis, config.auth, ACCESS).staff.upsert({
+      username,
+      password,
+      roles: ['cs_agent'],
+    });
   } finally {
     await sequelize.close();
     redis.disconnect();

@@ -212,9 +212,15 @@ describe('disabling a staff member', () => {
     unreachable.disconnect();
     // The session was not revoked: it lives until a recheck against the database.
     expect(await app.resources.redis.exists(sessionKey(token))).toBe(1);
-    const rechecking = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, ACCESS, {
-      sessionRecheckSeconds: 0,
-    });
+    const rechecking = createStaffDomain(
+      app.resources.sequelize,
+      app.resources.redis,
+      app.resources.config.auth,
+      ACCESS,
+      {
+        sessionRecheckSeconds: 0,
+      },
+    );
     expect(await rechecking.sessions.get(token)).toBeUndefined();
     await rechecking.sessions.close();
     expect(await app.resources.redis.exists(sessionKey(token))).toBe(0);
@@ -254,9 +260,15 @@ describe('disabling a staff member', () => {
     const account = await newAccount(['cs_agent']);
     const { token } = (await login(account.username, account.password)).body.data;
     await staff.upsert({ username: account.username, password: account.password, roles: ['risk_reviewer'] });
-    const rechecking = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, ACCESS, {
-      sessionRecheckSeconds: 0,
-    });
+    const rechecking = createStaffDomain(
+      app.resources.sequelize,
+      app.resources.redis,
+      app.resources.config.auth,
+      ACCESS,
+      {
+        sessionRecheckSeconds: 0,
+      },
+    );
 
     const session = await rechecking.sessions.get(token);
     await rechecking.sessions.close();

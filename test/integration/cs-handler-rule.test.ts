@@ -16,7 +16,12 @@ beforeAll(async () => {
   colleague = await loginAs(app(), ['cs_agent']);
   reviewer = await loginAs(app(), ['risk_reviewer']);
   leaver = await loginAs(app(), ['cs_agent']);
-  const { staff } = createStaffDomain(app().resources.sequelize, app().resources.redis, app().resources.config.auth, ACCESS);
+  const { staff } = createStaffDomain(
+    app().resources.sequelize,
+    app().resources.redis,
+    app().resources.config.auth,
+    ACCESS,
+  );
   await staff.setDisabled(leaver.id, true);
 });
 
