@@ -1,4 +1,4 @@
-import { decimalU64, decimalUpTo } from '../../src/api/ids';
+import { decimalU64, decimalUpTo, U64_MAX } from '../../src/api/ids';
 import { illFormedFields, isUtf8, markInvalidUtf8 } from '../../src/core/text';
 
 /**
@@ -7,8 +7,6 @@ import { illFormedFields, isUtf8, markInvalidUtf8 } from '../../src/core/text';
  * no more and no fewer) and the pattern of decimals up to 2^64 - 1 that the
  * OpenAPI document carries for order ids (it must agree with BigInt).
  */
-
-const U64_MAX = 18446744073709551615n;
 
 describe('decimalUpTo', () => {
   const pattern = new RegExp(decimalUpTo(U64_MAX));
@@ -49,6 +47,17 @@ describe('decimalUpTo', () => {
 
   it('when a number has a leading zero, then the pattern refuses it', () => {
     expect(['01', '007', '0'].map((s) => pattern.test(s))).toEqual([false, false, false]);
+  });
+
+  it('when leading zeros are allowed, then zeros before any value up to 2^64 - 1 pass, and 0 itself, but nothing above', () => {
+    const zeros = new RegExp(decimalUpTo(U64_MAX, { leadingZeros: true }));
+    const wrong = probes().filter((v) => {
+      const want = v <= U64_MAX;
+      return zeros.test(v.toString()) !== want || zeros.test(`00${v.toString()}`) !== want;
+    });
+
+    expect(wrong).toEqual([]);
+    expect(['0', '000', '007'].map((s) => zeros.test(s))).toEqual([true, true, true]);
   });
 });
 
