@@ -3,7 +3,7 @@ import { z } from 'zod';
 const DECIMAL = /^[1-9][0-9]*$/;
 // abort: a value that is not digits gets this one message, and the range checks never see it (BigInt('1e3') throws).
 const DECIMAL_MESSAGE = 'expected a positive decimal integer: digits only, no sign, exponent, spaces or leading zero';
-const U64_MAX = 18446744073709551615n;
+export const U64_MAX = 18446744073709551615n;
 
 /**
  * How the OpenAPI document shows a digits-only parameter: as the integer it
@@ -33,7 +33,7 @@ export const decimalId = z
  * there, anything after). Lets the OpenAPI document say the range of a
  * 64-bit id, which a JSON Schema integer cannot carry exactly.
  */
-export function decimalUpTo(max: bigint): string {
+export function decimalUpTo(max: bigint, options: { leadingZeros?: boolean } = {}): string {
   const digits = max.toString();
   const n = digits.length;
   const shorter = n > 1 ? [`[1-9][0-9]{0,${n - 2}}`] : [];
@@ -48,7 +48,9 @@ export function decimalUpTo(max: bigint): string {
     }
   }
   same.push(digits);
-  return `^(?:${[...shorter, ...same].join('|')})$`;
+  const alternatives = [...shorter, ...same].join('|');
+  // With leading zeros, 0 itself (in any number of zeros) is a value too; a maxLength bounds the length.
+  return options.leadingZeros ? `^(?:0+|0*(?:${alternatives}))$` : `^(?:${alternatives})$`;
 }
 
 /** A 64-bit unsigned id (an order id) in a path or query string, kept as its decimal string. */

@@ -1,3 +1,4 @@
+import thrift from 'thrift';
 import type { CsEvent } from '../../src/service/cs/cs-types';
 import { Client as TandemClient } from '../../thrift/gen-nodejs/Tandem';
 import {
@@ -122,13 +123,14 @@ describe('over HTTP', () => {
 
 describe('over Thrift', () => {
   /** A create_cs_event call whose content's placeholder bytes are replaced with `bad` (same length). */
-  function callWithBadContent(placeholder: string, bad: number[]): Buffer {
+  function callWithBadContent(placeholder: string, bad: number[], compact = false): Buffer {
     const request = new CreateCsEventRequest({
       user_type: CsUserType.USER,
       source: CsSource.PHONE,
       content: `thrift ${placeholder} content`,
     });
-    const frame = encodeCall(TandemClient, 'create_cs_event', [request]);
+    const Protocol = compact ? thrift.TCompactProtocol : undefined;
+    const frame = encodeCall(TandemClient, 'create_cs_event', [request], 0, Protocol);
     const at = frame.indexOf(Buffer.from(placeholder));
     if (at < 0 || placeholder.length !== bad.length)
       throw new Error('the placeholder must be found and as long as the bad bytes');
@@ -168,6 +170,29 @@ describe('over Thrift', () => {
       expect(await rowsWithContent('thrift ')).toBe(0);
     },
   );
+
+  it('when the call comes in the compact protocol with 0xFF in content, then the reply is the same 1001 naming request.content', async () => {
+    const conn = await rawConnection(app().thrift.port);
+    try {
+      conn.socket.write(callWithBadContent('#', [0xff], true));
+      const reply = await within(
+        new Promise<string>((resolve) => {
+          let text = '';
+          conn.socket.on('data', (chunk: Buffer) => {
+            text += chunk.toString('latin1');
+            if (text.includes('lone surrogate')) resolve(text);
+          });
+        }),
+        5000,
+        'the compact reply',
+      );
+
+      expect(reply).toContain('Some fields are invalid: request.content (not valid UTF-8 text');
+      expect(await rowsWithContent('thrift ')).toBe(0);
+    } finally {
+      conn.socket.destroy();
+    }
+  });
 
   it('when create_cs_event content holds U+FFFD encoded right, then the event keeps it', async () => {
     const client = await tandemClient(app().thrift.port);

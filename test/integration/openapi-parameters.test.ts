@@ -140,9 +140,9 @@ function probes(): Probe[] {
 
 function urlOf(p: Probe): string {
   const encoded = encodeURIComponent(p.value);
-  if (p.param.in === 'path') return p.path.replace(`{${p.param.name}}`, encoded);
-  // Any other path parameter gets a valid value; none of the GET routes with a query has one.
-  return `${p.path}?${p.param.name}=${encoded}`;
+  if (p.param.in === 'path') return p.path.replace(`{${p.param.name}}`, encoded).replace(/\{[^}]+\}/g, '1');
+  // A path parameter beside a query one gets 1, which every id of the document allows.
+  return `${p.path.replace(/\{[^}]+\}/g, '1')}?${p.param.name}=${encoded}`;
 }
 
 describe('every documented parameter, held to the document', () => {

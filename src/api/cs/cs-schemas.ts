@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalId, decimalInt, MAX_PAGE } from '../ids';
+import { decimalId, decimalInt, decimalUpTo, MAX_PAGE, U64_MAX } from '../ids';
 import {
   CS_MAX_PRIORITY,
   CS_SOURCES,
@@ -50,7 +50,13 @@ export const createEventBody = z.strictObject({
     .regex(/^[0-9+\-() ]*$/, 'expected a phone number')
     .default(''),
   order_id: z
-    .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+    .union([
+      z
+        .string()
+        .regex(/^\d{1,20}$/)
+        .meta({ pattern: decimalUpTo(U64_MAX, { leadingZeros: true }), maxLength: 20 }),
+      z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    ])
     .transform(String)
     .refine((s) => BigInt(s) <= 18446744073709551615n, 'beyond 64 bits')
     .nullable()

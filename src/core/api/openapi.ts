@@ -275,7 +275,8 @@ export function openApiDocument(
       description:
         'Every answer is an envelope: {code, msg, data} on success, {code, msg, data: null, request_id} on failure. ' +
         'Each operation lists every status it can answer and, per error status, the business codes it can carry. ' +
-        'A path no route serves answers 404 with code 1003 in the same envelope.',
+        'A path no route serves answers 404 with code 1003 in the same envelope; a path served with other methods ' +
+        'answers 405 with code 1007 and an Allow header.',
     },
     servers: [{ url: '/', description: 'The server that serves this document.' }],
     paths: { ...paths, ...rawPaths(options) },
