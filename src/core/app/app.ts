@@ -45,14 +45,23 @@ export interface AppModules {
   services?: ((resources: Resources) => Promise<() => Promise<void>>)[];
 }
 
+export interface StopOptions {
+  /** Whether /health answers 503 for server.drain_delay_ms before the listeners close (default true). */
+  drainDelay?: boolean;
+}
+
 export interface RunningApp {
   resources: Resources;
   http: AddressInfo;
   /** The metrics port, when metrics.port gives /metrics one of its own. */
   metrics?: AddressInfo | undefined;
   thrift: AddressInfo;
-  /** Stops in reverse order of start; resolves when everything is closed. */
-  stop: () => Promise<void>;
+  /**
+   * Stops in reverse order of start; resolves when everything is closed. The
+   * first call decides: `drainDelay: false` skips server.drain_delay_ms, for a
+   * stop asked before the process said it serves (no balancer sends to it yet).
+   */
+  stop: (options?: StopOptions) => Promise<void>;
 }
 
 function listenHttp(server: http.Server, port: number, host: string): Promise<AddressInfo> {
@@ -250,10 +259,10 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   });
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (options: StopOptions = {}): Promise<void> => {
     stopping ??= (async () => {
       draining = true;
-      const drainDelay = config.server.drain_delay_ms;
+      const drainDelay = options.drainDelay === false ? 0 : config.server.drain_delay_ms;
       if (drainDelay > 0) {
         // A balancer only stops sending after it has seen /health fail: until then new requests are still served.
         logger.info('draining: /health answers 503 while the listeners stay open', { drain_delay_ms: drainDelay });
