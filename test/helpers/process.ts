@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { waitFor } from './wait';
 import { preloadDocument } from './openapi-fetch-check';
+import { assertOwnDatabase } from './own-database';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
@@ -27,6 +28,7 @@ export function spawnServer(
   env: Record<string, string> = {},
   options: { detached?: boolean } = {},
 ): ServerProcess {
+  assertOwnDatabase(env.TANDEM_MYSQL_DATABASE, `spawning ${entry}`);
   const child = spawn(process.execPath, ['-r', './node_modules/tsx/dist/cjs/index.cjs', entry], {
     cwd: ROOT,
     // In a process group of its own, a test can tell whether any process it started (workers too) is left.
