@@ -7,7 +7,7 @@ import { createHttpApp, createHttpServer, type HttpAppOptions } from '../api/htt
 import type { Route } from '../api/route';
 import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
-import type { Config } from '../config';
+import { acceptedRisks, type Config } from '../config';
 import { createSequelize } from '../db/mysql';
 import { createRedis, quitRedis } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
@@ -145,6 +145,12 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   configureLogger({ level: config.log.level, file: config.log.file, service: config.service_name });
   routeThriftLibraryLog();
   statsd.reconfigure(config.statsd);
+  const risks = acceptedRisks(config);
+  if (risks.length > 0) {
+    logger.warn('this prod server runs with known-unsafe settings that its configuration accepts (accept_risks)', {
+      accept_risks: risks,
+    });
+  }
 
   const resources: Resources = {
     config,
