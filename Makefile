@@ -38,6 +38,7 @@ config: ## write config.ts for ENV=dev|test|prod from config.example.ts
 	@if [ -f config.ts ]; then cp config.ts config.ts.bak && echo "Kept the previous config.ts as config.ts.bak."; fi
 	@sed -E "s/^const env = '[a-z]+' as Env;/const env = '$(ENV)' as Env;/" config.example.ts > config.ts
 	@echo "Wrote config.ts for $(ENV); edit it for this machine (it is git-ignored)."
+	@if [ "$(ENV)" = prod ]; then echo "Set each value marked CHANGE ME (a start refuses the file until then); 'npm run config -- print' shows what a start would use."; fi
 
 test: ## the whole test suite, against the real MariaDB and Redis
 	npx tsc --noEmit -p tsconfig.json

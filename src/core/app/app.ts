@@ -8,7 +8,7 @@ import { createHttpServer } from '../api/http-server';
 import type { Route } from '../api/route';
 import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
-import type { Config } from '../config';
+import { acceptedRisks, type Config } from '../config';
 import { createSequelize } from '../db/mysql';
 import { createRedis, quitRedis } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
@@ -46,14 +46,23 @@ export interface AppModules {
   services?: ((resources: Resources) => Promise<() => Promise<void>>)[];
 }
 
+export interface StopOptions {
+  /** Whether /health answers 503 for server.drain_delay_ms before the listeners close (default true). */
+  drainDelay?: boolean;
+}
+
 export interface RunningApp {
   resources: Resources;
   http: AddressInfo;
   /** The metrics port, when metrics.port gives /metrics one of its own. */
   metrics?: AddressInfo | undefined;
   thrift: AddressInfo;
-  /** Stops in reverse order of start; resolves when everything is closed. */
-  stop: () => Promise<void>;
+  /**
+   * Stops in reverse order of start; resolves when everything is closed. The
+   * first call decides: `drainDelay: false` skips server.drain_delay_ms, for a
+   * stop asked before the process said it serves (no balancer sends to it yet).
+   */
+  stop: (options?: StopOptions) => Promise<void>;
 }
 
 function listenHttp(server: http.Server, port: number, host: string): Promise<AddressInfo> {
@@ -137,6 +146,12 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   configureLogger({ level: config.log.level, file: config.log.file, service: config.service_name });
   routeThriftLibraryLog();
   statsd.reconfigure(config.statsd);
+  const risks = acceptedRisks(config);
+  if (risks.length > 0) {
+    logger.warn('this prod server runs with known-unsafe settings that its configuration accepts (accept_risks)', {
+      accept_risks: risks,
+    });
+  }
 
   const resources: Resources = {
     config,
@@ -259,10 +274,10 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   });
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (options: StopOptions = {}): Promise<void> => {
     stopping ??= (async () => {
       draining = true;
-      const drainDelay = config.server.drain_delay_ms;
+      const drainDelay = options.drainDelay === false ? 0 : config.server.drain_delay_ms;
       if (drainDelay > 0) {
         // A balancer only stops sending after it has seen /health fail: until then new requests are still served.
         logger.info('draining: /health answers 503 while the listeners stay open', { drain_delay_ms: drainDelay });

@@ -1,4 +1,5 @@
 import { parseCidr } from './cidr';
+import { RISKS } from './safety';
 import { z } from 'zod';
 
 /**
@@ -44,6 +45,12 @@ function trustProxyFromText(value: unknown): unknown {
 export const configSchema = z
   .object({
     env: z.enum(['dev', 'test', 'prod']).default('dev').describe('Which environment this is.'),
+    accept_risks: z
+      .array(z.enum(RISKS))
+      .default([])
+      .describe(
+        'Known-unsafe prod settings to run with anyway: mysql_root, mysql_no_password, metrics_open, thrift_open.',
+      ),
     service_name: z.string().min(1).default('tandem').describe('Name in logs, metrics and outgoing calls.'),
     http: section({
       host: host.default('127.0.0.1').describe('Address the HTTP server binds.'),
