@@ -30,21 +30,23 @@ import {
 } from './lib/fleet';
 import { Progress } from './lib/progress';
 import { environmentSettings, loadEnvironments } from './lib/settings';
-import { remote, upload } from './lib/ssh';
+import { BadHostError, remote, upload } from './lib/ssh';
 
 const USAGE = `usage: npm run deploy -- ENV[:HOST,HOST...] [deploy|rollback|status|setup|unlock] [flags]
 
   deploy     build the commit (HEAD, or --ref), ship it, migrate, switch hosts one batch at a time,
              each only once its /health reports the new release (the default command)
-  rollback   switch every host back to its previous release, health-gated the same way
-  status     per host: current release, kept releases, health, lock, last deploys
+  rollback   undo the last deploy: the hosts it switched go back to the release they ran before it,
+             health-gated the same way; hosts it did not switch stay (--to RELEASE: every host to RELEASE)
+  status     per host: release, health, kept releases, lock, last deploys; whether the fleet is split
   setup      prepare new hosts: directories, shared/config.ts from config.example.ts, systemd units
   unlock     remove the deploy lock of every host (a deploy that died left it)
 
 flags:
   --dry-run        print the plan and change nothing
-  --ref REF        deploy this commit, branch or tag instead of HEAD
-  --allow-dirty    build even though the work tree has uncommitted changes (they are not shipped)
+  --ref REF        deploy: this commit, branch or tag instead of HEAD
+  --to RELEASE     rollback: switch the hosts to this kept release (its name, or its commit's first digits)
+  --allow-dirty    deploy: build even though the work tree has uncommitted changes (they are not shipped)
   --break-lock     take the lock even if another deploy holds it (when that one is known dead)
   --settings FILE  the environments file (default deploy/environments.ts)
   --no-units       setup: skip the systemd units (hosts without systemd)`;
@@ -52,12 +54,22 @@ flags:
 const COMMANDS = ['deploy', 'rollback', 'status', 'setup', 'unlock'] as const;
 type Command = (typeof COMMANDS)[number];
 
+/** The command line, its settings or the work tree cannot be used as given: exit 2, nothing has run. */
 class UsageError extends Error {}
+
+/** Flags that mean something to one command only: given to another, they are a usage error, not ignored. */
+const ONLY_FOR: Record<string, Command> = {
+  ref: 'deploy',
+  'allow-dirty': 'deploy',
+  to: 'rollback',
+  'no-units': 'setup',
+};
 
 interface Options {
   env: Environment;
   dryRun: boolean;
   ref: string;
+  to?: string;
   allowDirty: boolean;
   breakLock: boolean;
   units: boolean;
@@ -70,7 +82,8 @@ function parse(argv: string[]): { command: Command; options: Options } {
     allowPositionals: true,
     options: {
       'dry-run': { type: 'boolean', default: false },
-      ref: { type: 'string', default: 'HEAD' },
+      ref: { type: 'string' },
+      to: { type: 'string' },
       'allow-dirty': { type: 'boolean', default: false },
       'break-lock': { type: 'boolean', default: false },
       settings: { type: 'string' },
@@ -82,25 +95,46 @@ function parse(argv: string[]): { command: Command; options: Options } {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const command = (positionals.find((p) => (COMMANDS as readonly string[]).includes(p)) ?? 'deploy') as Command;
+  const commands = positionals.filter((p) => (COMMANDS as readonly string[]).includes(p)) as Command[];
+  if (commands.length > 1) throw new UsageError(`Name one command, not ${commands.join(' and ')}.`);
+  const command = commands[0] ?? 'deploy';
+  for (const [flag, only] of Object.entries(ONLY_FOR)) {
+    const given = (values as Record<string, unknown>)[flag];
+    if (given !== undefined && given !== false && command !== only) {
+      throw new UsageError(`--${flag} is a flag of ${only}, not of ${command}.`);
+    }
+  }
   const targets = positionals.filter((p) => !(COMMANDS as readonly string[]).includes(p));
-  if (targets.length !== 1) throw new UsageError('Name one environment, e.g. dev or dev:host1,host2.');
+  if (targets.length !== 1) {
+    throw new UsageError(
+      targets.length === 0
+        ? 'Name one environment, e.g. dev or dev:host1,host2.'
+        : `Name one environment, not ${targets.map((t) => `"${t}"`).join(' and ')} (hosts go after "ENV:", comma-separated).`,
+    );
+  }
   const [name, hostList] = (targets[0] as string).split(/:(.*)/s) as [string, string | undefined];
   const repo = repoRoot(process.cwd());
   const file = path.resolve(values.settings ?? path.join(__dirname, 'environments.ts'));
   const settings = environmentSettings(loadEnvironments(file), name, file);
-  const hosts = hostList
-    ?.split(',')
-    .map((h) => h.trim())
-    .filter(Boolean);
-  if (hostList !== undefined && hosts?.length === 0)
-    throw new UsageError(`List hosts after "${name}:", comma-separated.`);
+  const hosts = hostList?.split(',').map((h) => h.trim());
+  if (hosts && hosts.some((h) => h === '')) {
+    throw new UsageError(`List hosts after "${name}:", comma-separated, with no empty entry ("${hostList}").`);
+  }
+  let env: Environment;
+  try {
+    env = environment(name, settings, hosts);
+  } catch (err) {
+    // A host of the command line, or of the environments file: refused before anything runs.
+    if (err instanceof BadHostError) throw new UsageError(`${err.message} (${hosts ? 'command line' : file})`);
+    throw err;
+  }
   return {
     command,
     options: {
-      env: environment(name, settings, hosts),
+      env,
       dryRun: values['dry-run'],
-      ref: values.ref,
+      ref: values.ref ?? 'HEAD',
+      to: values.to,
       allowDirty: values['allow-dirty'],
       breakLock: values['break-lock'],
       units: !values['no-units'],
@@ -115,7 +149,13 @@ function hostsLine(env: Environment): string {
 
 async function deploy(o: Options, progress: Progress): Promise<number> {
   const { env } = o;
-  const commit = resolveCommit(o.repo, o.ref, o.allowDirty);
+  let commit: string;
+  try {
+    commit = resolveCommit(o.repo, o.ref, o.allowDirty);
+  } catch (err) {
+    // An unknown --ref, or a work tree with changes: nothing has run yet.
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   const batches = Math.ceil(env.targets.length / env.settings.batch);
   if (o.dryRun) {
     progress.line(`Plan for ${env.name} (dry run; nothing is changed):`);
