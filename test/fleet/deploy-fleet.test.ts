@@ -371,15 +371,23 @@ describeFleet('npm run deploy to two hosts over ssh', () => {
 
     const status = await cli('fleet', 'status');
     expect(status.code).toBe(0);
-    const currents = [...status.out.matchAll(/current: +(\S+)/g)].map((m) => m[1]);
+    const currents = [...status.out.matchAll(/^ {2}release: +(\S+)/gm)].map((m) => m[1]);
     expect(currents).toHaveLength(2);
     for (const current of currents) expect(current).toMatch(release('B'));
     expect(status.out.match(/HTTP 200, ok, serving \S+/g)).toHaveLength(2);
+    // The last deploy (C) as each host saw it, and the fleet on one release.
+    expect(status.out).toMatch(/last deploy: \S+: rolled back \(/);
+    expect(status.out).toMatch(/last deploy: \S+: not switched \(the deploy stopped at fleet-one\)/);
+    expect(status.out).toMatch(/The reachable hosts are all on \S+\.$/m);
   });
 
-  it('when a rollback runs, then a deploy started meanwhile is refused naming the holder, and the rollback returns both hosts to A', async () => {
+  it('when a rollback --to A runs, then a deploy started meanwhile is refused naming the holder, and the rollback returns both hosts to A', async () => {
     git('checkout', '-q', commits.B);
-    const rollback = startCli(['fleet', 'rollback']);
+    // The last deploy (C) switched no host for good: a plain rollback has nothing to undo, and says so.
+    const nothing = await cli('fleet', 'rollback', '--dry-run');
+    expect(nothing.code).toBe(0);
+    expect(nothing.out).toMatch(/Nothing to do: no host runs \S+ from it any more/);
+    const rollback = startCli(['fleet', 'rollback', '--to', commits.A.slice(0, 9)]);
     const lockOwner = path.join(hosts[0]?.root as string, '.deploy.lock', 'owner');
     await waitFor(() => (existsSync(lockOwner) ? true : undefined), 60000, 'the rollback taking the lock');
     const second = await cli('fleet');

@@ -6,6 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { releaseName, resolveCommit } from '../../deploy/lib/build';
 import { environment, runningCommand, unlockAll } from '../../deploy/lib/fleet';
+import {
+  fleetLine,
+  findRelease,
+  lastDeploy,
+  releaseWords,
+  undoPlan,
+  type DeployRecord,
+  type HostState,
+} from '../../deploy/lib/history';
 import { Progress } from '../../deploy/lib/progress';
 import { environmentSettings } from '../../deploy/lib/settings';
 import { BadHostError, parseHost, shellQuote } from '../../deploy/lib/ssh';
@@ -318,4 +327,75 @@ describe('the command line, refused before anything runs', () => {
     expect(lines.some((l) => / -o BatchMode=yes -- h1 bash -s -- status /.test(l))).toBe(true);
     expect(lines.some((l) => / -p 2222 -o BatchMode=yes -- deploy@h2 bash -s -- status /.test(l))).toBe(true);
   }, 30_000);
+});
+
+describe('what rollback undoes, and whether the fleet is split', () => {
+  const settings = environmentSettings({ fleet: { hosts: ['h1', 'h2'] } }, 'fleet', 'envs.ts');
+  const env = environment('fleet', settings);
+  const [A, B, C] = ['20261201T100000Z-aaaaaaaaaaaa', '20261202T100000Z-bbbbbbbbbbbb', '20261203T100000Z-cccccccccccc'];
+  const state = (i: number, current: string | null, records: DeployRecord[], error?: string): HostState => ({
+    target: env.targets[i] as HostState['target'],
+    current,
+    releases: [C, B, A],
+    lock: null,
+    records,
+    health: {},
+    ...(error ? { error } : {}),
+  });
+  const rec = (release: string, from: string | null, outcome: string, at: string): DeployRecord => ({
+    at,
+    action: 'deploy',
+    release,
+    from,
+    outcome,
+  });
+
+  it('when the last deploy switched the first host and never reached the second, then only the first goes back', () => {
+    const states = [
+      state(0, C, [rec(B, A, 'ok', '2026-12-02T10:01'), rec(C, B, 'ok', '2026-12-03T10:01')]),
+      state(1, B, [rec(B, A, 'ok', '2026-12-02T10:02')]),
+    ];
+    const last = lastDeploy(states);
+    expect(last?.release).toBe(C);
+    const plan = undoPlan(states, last as DeployRecord);
+    expect(plan.map((p) => p.to)).toEqual([B, undefined]);
+    expect(plan[1]?.why).toBe(`stays on ${B}: the deploy did not reach it`);
+    expect(fleetLine(env, states)).toEqual([
+      `The fleet is SPLIT across 2 releases: ${C} on h1; ${B} on h2.`,
+      `To put it back together on the release before ${C}: npm run deploy -- fleet rollback (or deploy again once every host is reachable).`,
+    ]);
+  });
+
+  it('when the last deploy failed on the first host and went back, then nothing is undone', () => {
+    const states = [
+      state(0, B, [rec(B, A, 'ok', '2026-12-02T10:01'), rec(C, B, 'rolled_back', '2026-12-03T10:01')]),
+      state(1, B, [rec(B, A, 'ok', '2026-12-02T10:02'), rec(C, B, 'not_switched', '2026-12-03T10:02')]),
+    ];
+    const plan = undoPlan(states, lastDeploy(states) as DeployRecord);
+    expect(plan.map((p) => p.to)).toEqual([undefined, undefined]);
+    expect(plan[0]?.why).toBe(`stays on ${B}: the deploy rolled back`);
+    expect(fleetLine(env, states)).toEqual([`The reachable hosts are all on ${B}.`]);
+  });
+
+  it('when a host cannot be read, then its release is unknown, never none, and the command to reunite names the others', () => {
+    const states = [
+      state(0, C, [rec(C, B, 'ok', '2026-12-03T10:01')]),
+      state(1, null, [], 'exit 255: ssh: connect to host h2 port 22: Connection refused'),
+    ];
+    expect(releaseWords(states[1] as HostState)).toBe(
+      'unknown (unreachable: exit 255: ssh: connect to host h2 port 22: Connection refused)',
+    );
+    // Without a presumption the reachable hosts agree; with the release h2 ran when the deploy began, it is split.
+    expect(fleetLine(env, states)[0]).toBe(`The reachable hosts are all on ${C} (h2: unreachable, unknown).`);
+    const lines = fleetLine(env, states, undefined, new Map([['h2', B]]));
+    expect(lines[0]).toMatch(`The fleet is SPLIT across 2 releases: ${C} on h1; ${B} on h2 (h2: unreachable, presumed`);
+    expect(lines[1]).toMatch(/npm run deploy -- fleet:h1 rollback/);
+  });
+
+  it('when --to names a release by its commit, then each host finds its kept release, or says it has none', () => {
+    const s = state(0, C, []);
+    expect(findRelease(s, 'bbbbbbb')).toBe(B);
+    expect(findRelease(s, A)).toBe(A);
+    expect(findRelease(s, 'ddddddd')).toEqual({ error: 'h1 keeps no release ddddddd' });
+  });
 });
