@@ -364,10 +364,15 @@ describeFleet('npm run deploy to two hosts over ssh', () => {
     expect(await releaseOf(h1)).toMatch(release('B'));
     expect(currentOf(h1)).toMatch(release('B'));
     expect(records(h1).pop()).toMatchObject({ action: 'deploy', outcome: 'rolled_back' });
-    // The second host: same process, same release, no new record.
+    // The second host: same process, same release, and a record saying the deploy did not switch it.
     expect(await releaseOf(h2)).toMatch(release('B'));
     expect(serverPid(h2)).toBe(secondPid);
-    expect(records(h2)).toHaveLength(secondRecords);
+    expect(records(h2)).toHaveLength(secondRecords + 1);
+    expect(records(h2).pop()).toMatchObject({
+      action: 'deploy',
+      outcome: 'not_switched',
+      release: expect.stringMatching(release('C')),
+    });
 
     const status = await cli('fleet', 'status');
     expect(status.code).toBe(0);
