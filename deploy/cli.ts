@@ -244,7 +244,9 @@ function outcomeWords(action: string, release: string, h: HostOutcome | undefine
     case 'failed':
       return `switched to ${release} and failed, with no earlier release to go back to`;
     case 'not_switched':
-      return h.reason ? `NOT switched: ${h.reason}` : `not switched (this ${action} stopped before it)`;
+      return h.reason
+        ? 'NOT switched: it could not be reached before its switch'
+        : `not switched (this ${action} stopped before it)`;
     case 'unknown':
       return 'the connection was lost during its switch: whether it was switched is NOT known';
   }

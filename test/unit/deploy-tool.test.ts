@@ -127,7 +127,12 @@ describe('the systemd units', () => {
     expect(text).toMatch(/^KillSignal=SIGTERM$/m);
     expect(text).toMatch(/^Restart=on-failure$/m);
     expect(text).toMatch(/^EnvironmentFile=-@DEPLOY_TO@\/shared\/env$/m);
-    expect(text).toMatch(/^ExecStart=@NODE@ .*@DEPLOY_TO@\/current\/dist\/src\/main\.js$/m);
+    // The reloadable primary keeps the ports; a reload (the deploy's reload-or-restart) waits for its outcome.
+    expect(text).toMatch(
+      /^ExecStart=@NODE@ .*@DEPLOY_TO@\/current\/dist\/src\/primary\.js @DEPLOY_TO@ \/run\/tandem-server$/m,
+    );
+    expect(text).toMatch(/^ExecReload=\/bin\/bash @DEPLOY_TO@\/current\/deploy\/service\.sh reload server$/m);
+    expect(text).toMatch(/^RuntimeDirectory=tandem-server$/m);
   });
 
   it('when the worker is stopped, then systemd waits longer than its running jobs may take', () => {
