@@ -442,4 +442,78 @@ describeFleet('npm run deploy to two hosts over ssh', () => {
     expect(existsSync(path.join(h1.root, '.deploy.lock'))).toBe(false);
     expect((await cli('fleet', 'status')).out).not.toContain('LOCKED');
   });
+  it('when host strings hold shell words, spaces or ssh options, then every command exits 2 naming them and nothing runs', async () => {
+    const marker = path.join(dir, 'pwned');
+    const bad = [
+      [`fleet:fleet-one;touch ${marker}`],
+      [`fleet:fleet-one;touch ${marker}`, '--dry-run'],
+      [`fleet:fleet-one;touch ${marker}`, 'status'],
+      [`fleet:fleet-one,-oProxyCommand=touch ${marker}`, 'rollback', '--dry-run'],
+      [`fleet:-oProxyCommand=touch ${marker}`, 'unlock'],
+      ['fleet:fleet one', 'setup', '--dry-run'],
+      [`fleet:$(touch ${marker})`, 'status'],
+    ];
+    for (const args of bad) {
+      const run = await cli(...args);
+      expect(run.code).toBe(2);
+      expect(run.out).toMatch(/^"[^"]+" is not a host\. Write host, user@host/m);
+    }
+    expect(existsSync(marker)).toBe(false);
+    // No lock was taken on a real host either.
+    expect(existsSync(path.join(hosts[0]?.root as string, '.deploy.lock'))).toBe(false);
+  });
+
+  it('when the second host is lost in the middle of a rollout, then the summary says the fleet is split, and the rollback it prints undoes the deploy on the first host only', async () => {
+    const [h1, h2] = hosts as [TestHost, TestHost];
+    const h2Name = `root@${h2.address}:22`;
+    const before = currentOf(h2);
+    expect(currentOf(h1)).toBe(before);
+    git('checkout', '-q', commits.B);
+    const deploy = startCli(['fleet']);
+    // The second host's sshd goes away once the first host's switch begins (both have the release by then).
+    const lost = waitFor(
+      () => (/\[fleet-one\] switch to /.test(deploy.output()) ? true : undefined),
+      300_000,
+      'the first host starting its switch',
+    ).then(() => h2.sshd.kill('SIGKILL'));
+    const load = await pollDuring([h1, h2], deploy.done);
+    await lost;
+    const run = await deploy.done;
+    process.stdout.write(`$ npm run deploy -- fleet   (B again, second host lost, exit ${run.code})\n${run.out}\n`);
+    say('deploy with the second host lost mid-rollout, under load', load);
+
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(`FAILED on ${h2Name}: ${h2Name} could not be reached before its switch`);
+    expect(run.out).toMatch(new RegExp(`^ {2}fleet-one: (\\S+); switched to \\1 by this deploy$`, 'm'));
+    const second = run.out.split('\n').find((l) => l.startsWith(`  ${h2Name}: `)) ?? '';
+    expect(second).toMatch(/: unknown \(unreachable: exit 255: .*\); NOT switched: /);
+    expect(second).toContain(`it ran ${before} when this deploy began`);
+    expect(run.out).not.toMatch(/no earlier release|: none/);
+    expect(run.out).toMatch(/^The fleet is SPLIT across 2 releases: /m);
+    const reunite = /npm run deploy -- (\S+) rollback/.exec(run.out);
+    expect(reunite?.[1]).toBe('fleet:fleet-one');
+    // The second host kept serving its release, untouched, and the first served through its own switch.
+    expect(currentOf(h2)).toBe(before);
+    expect(await releaseOf(h2)).toBe(before);
+    expect(load.hosts.map((s) => s.failed)).toEqual([[], []]);
+
+    // The whole fleet cannot be rolled back while a host is unreadable; the command names the way.
+    const whole = await cli('fleet', 'rollback', '--dry-run');
+    expect(whole.code).toBe(1);
+    expect(whole.out).toContain('To roll back the others alone: npm run deploy -- fleet:fleet-one rollback');
+
+    // The printed command, run as printed, under load: the first host alone goes back to where the second is.
+    const rollback = startCli([reunite?.[1] as string, 'rollback']);
+    const oneHost = await pollDuring([h1], rollback.done);
+    const undone = await rollback.done;
+    process.stdout.write(`$ npm run deploy -- fleet:fleet-one rollback   (exit ${undone.code})\n${undone.out}\n`);
+    say('rollback of one host under load', oneHost);
+    expect(undone.code).toBe(0);
+    expect(undone.out).toMatch(/^ {2}fleet-one: \S+ -> \S+ \(switched by the deploy\)$/m);
+    expect(currentOf(h1)).toBe(before);
+    expect(await releaseOf(h1)).toBe(before);
+    expect(records(h1).pop()).toMatchObject({ action: 'rollback', outcome: 'ok', release: before });
+    expect(oneHost.hosts[0]?.failed).toEqual([]);
+    expect(currentOf(h2)).toBe(before);
+  });
 });
