@@ -13,6 +13,7 @@ import { createStaffDomain, type StaffDomain } from './service/staff';
 import { staffAccess } from './service/staff/staff-access';
 import { csAccess } from './service/cs/cs-access';
 import { riskAccess } from './service/risk/risk-access';
+// make domain: new domains' imports go above this line.
 import { SCHEDULED_JOBS } from '../scheduler/queue';
 import { ZeusClient } from '../thirdparty/zeus/zeus-client';
 
@@ -23,12 +24,18 @@ export interface Domains {
   risk: RiskDomain;
   queues: Queues;
   zeus: ZeusClient;
+  // make domain: new domains' fields go above this line.
   /** Stops retrying the store's start-up (when it had failed). */
   stopStoreStart: () => void;
 }
 
 /** The app's permissions and roles: each domain declares its own. */
-export const ACCESS = new AccessControl([staffAccess, csAccess, riskAccess]);
+export const ACCESS = new AccessControl([
+  staffAccess,
+  csAccess,
+  riskAccess,
+  // make domain: new access declarations go above this line.
+]);
 
 /** The app's Bull queues, each defined once from config. */
 function appQueues(config: Config) {
@@ -52,8 +59,17 @@ export async function buildDomains(config: Config, sequelize: Sequelize, redis: 
   const staff = createStaffDomain(sequelize, redis, config.auth, ACCESS);
   const cs = createCsDomain(sequelize, redis, staff.staff);
   const risk = createRiskDomain(config, sequelize, redis, queues, defs.riskReport, zeus, cs);
+  // make domain: new domains are built above this line.
   const stopStoreStart = await startStore(risk.store);
-  return { cs, staff, risk, queues, zeus, stopStoreStart };
+  return {
+    cs,
+    staff,
+    risk,
+    queues,
+    zeus,
+    // make domain: new domains are returned above this line.
+    stopStoreStart,
+  };
 }
 
 const startFailure = new ThrottledWarning(

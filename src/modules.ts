@@ -9,6 +9,7 @@ import { checkArguments, checkCallers, readIdl, wrapHandler } from './core/rpc';
 import { authRoutes } from './api/auth/auth-routes';
 import { csRoutes } from './api/cs/cs-routes';
 import { riskRoutes } from './api/risk/risk-routes';
+// make domain: new domains' route imports go above this line.
 import { ACCESS, buildDomains, closeDomains, type Domains } from './domains';
 import { Processor as TandemProcessor } from '../thrift/gen-nodejs/Tandem';
 import { toIdlException } from './thrift/errors';
@@ -48,7 +49,12 @@ export function appModules(): AppModules {
     },
     routes: (resources) => {
       const d = domainsOf(resources);
-      return checkPermissions([...authRoutes(d.staff.staff), ...csRoutes(d.cs), ...riskRoutes(d.risk)]);
+      return checkPermissions([
+        ...authRoutes(d.staff.staff),
+        ...csRoutes(d.cs),
+        ...riskRoutes(d.risk),
+        // make domain: new domains' routes go above this line.
+      ]);
     },
     authorize: (resources) => createAuthorize(domainsOf(resources).staff.sessions, ACCESS),
     security: (resources) => httpSecurity(resources.config.http.cors_origins),
@@ -65,7 +71,7 @@ export function appModules(): AppModules {
       const { callers } = resources.config.thrift;
       return new TandemProcessor(
         // The IDL sits beside the generated code in the source tree and in dist/ (make build copies it).
-        wrapHandler(checkCallers(checkArguments(createTandemHandler(d.cs, d.risk), readIdl(TANDEM_IDL)), callers), {
+        wrapHandler(checkCallers(checkArguments(createTandemHandler(d), readIdl(TANDEM_IDL)), callers), {
           toIdlException,
           inFlight,
           accessLog: resources.config.log.access,

@@ -94,6 +94,8 @@ export const ERROR_CODES = {
   // User: risk review (1200–1299).
   RISK_ORDER_NOT_FOUND: { code: 1200, message: 'Order {order_id} has not been flagged as suspicious.' },
   RISK_ALREADY_REVIEWED: { code: 1201, message: 'Order {order_id} was already judged {verdict}.' },
+
+  // make domain: new domains' blocks go above this line.
 } as const satisfies Record<string, { code: number; message: string }>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

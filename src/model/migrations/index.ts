@@ -6,6 +6,7 @@ import * as m0004 from './0004-risk-flagged-order';
 import * as m0005 from './0005-cs-request-scope';
 import * as m0006 from './0006-cs-record-via';
 import * as m0007 from './0007-cs-request-hash';
+// make domain: new migrations' imports go above this line.
 
 export interface Migration {
   name: string;
@@ -22,4 +23,5 @@ export const migrations: Migration[] = [
   { name: '0005-cs-request-scope', ...m0005 },
   { name: '0006-cs-record-via', ...m0006 },
   { name: '0007-cs-request-hash', ...m0007 },
+  // make domain: new migrations go above this line.
 ];
