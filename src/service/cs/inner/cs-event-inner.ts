@@ -1,61 +1,13 @@
-import { Op, type Sequelize, type Transaction, UniqueConstraintError, type WhereOptions } from 'sequelize';
+import { Op, type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
 import { UserError } from '../../../exception';
 import { readYourWrites } from '../../../core/db/mysql';
 import { softDeleteById } from '../../../model/base';
-import type { CsEventRow, CsEventRecordRow, CsModels } from '../../../model/cs-event';
-import type {
-  CsEvent,
-  CsEventFilter,
-  CsEventRecord,
-  CsRecordAction,
-  CsSource,
-  CsStatus,
-  CsUserType,
-  NewCsEvent,
-} from '../cs-types';
+import { CsEventListInner } from './cs-event-list-inner';
+import { type RecordRow, toEvent, toRecord } from './cs-event-rows';
+import type { CsEventRow, CsModels } from '../../../model/cs-event';
+import type { CsEvent, CsEventRecord, CsRecordAction, CsStatus, NewCsEvent } from '../cs-types';
 
-type Plain<T> = Omit<T, keyof import('sequelize').Model>;
-type EventRow = Plain<CsEventRow>;
-type RecordRow = Plain<CsEventRecordRow>;
-
-const num = (v: string | number): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: string | number | null): number | null => (v === null ? null : num(v));
-const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString();
-
-function toEvent(row: EventRow): CsEvent {
-  return {
-    id: num(row.id),
-    user_id: numOrNull(row.user_id),
-    user_type: row.user_type as CsUserType,
-    phone: row.phone,
-    order_id: row.order_id === null ? null : String(row.order_id),
-    source: row.source as CsSource,
-    category_id: numOrNull(row.category_id),
-    priority: num(row.priority),
-    status: row.status as CsStatus,
-    creator_id: num(row.creator_id),
-    handler_id: num(row.handler_id),
-    compensation: Number(row.compensation),
-    content: row.content,
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
-  };
-}
-
-function toRecord(row: RecordRow): CsEventRecord {
-  return {
-    id: num(row.id),
-    event_id: num(row.event_id),
-    actor_id: num(row.actor_id),
-    via: row.via,
-    action: row.action as CsRecordAction,
-    from_status: row.from_status as CsStatus | null,
-    to_status: row.to_status as CsStatus,
-    handler_id: num(row.handler_id),
-    content: row.content,
-    created_at: iso(row.created_at),
-  };
-}
+export { createdRange } from './cs-event-rows';
 
 export interface NewRecord {
   event_id: number;
@@ -79,10 +31,15 @@ export interface EventColumns {
 
 /** Data access for cs_event and cs_event_record: queries only, no business rules. */
 export class CsEventInner {
+  /** The list's keyset reads and bounded counts. */
+  readonly lists: CsEventListInner;
+
   constructor(
     private readonly sequelize: Sequelize,
     private readonly models: CsModels,
-  ) {}
+  ) {
+    this.lists = new CsEventListInner(sequelize);
+  }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.sequelize.transaction(fn);
@@ -165,45 +122,15 @@ export class CsEventInner {
     await this.models.CsEventRecord.create(record, { transaction: tx });
   }
 
-  async listRecords(eventId: number): Promise<CsEventRecord[]> {
+  /** One page of an event's timeline, oldest first, after the record `afterId` (0: from the first). */
+  async listRecords(eventId: number, afterId = 0, limit?: number): Promise<CsEventRecord[]> {
     const rows = await this.models.CsEventRecord.findAll({
-      where: { event_id: eventId },
+      where: { event_id: eventId, ...(afterId > 0 ? { id: { [Op.gt]: afterId } } : {}) },
       order: [['id', 'ASC']],
+      ...(limit === undefined ? {} : { limit }),
       raw: true,
     });
     return (rows as unknown as RecordRow[]).map(toRecord);
-  }
-
-  async listEvents(
-    filter: CsEventFilter & { category_ids?: number[] },
-    page: number,
-    pageSize: number,
-  ): Promise<{ items: CsEvent[]; total: number }> {
-    const where: Record<string | symbol, unknown> = {};
-    if (filter.status?.length) where.status = { [Op.in]: filter.status };
-    if (filter.category_ids) where.category_id = { [Op.in]: filter.category_ids };
-    if (filter.user_type) where.user_type = filter.user_type;
-    if (filter.priority !== undefined) where.priority = filter.priority;
-    if (filter.source) where.source = filter.source;
-    if (filter.phone) where.phone = filter.phone;
-    if (filter.handler_id !== undefined) where.handler_id = filter.handler_id;
-    if (filter.user_id !== undefined) where.user_id = filter.user_id;
-    if (filter.has_compensation !== undefined) where.compensation = filter.has_compensation ? { [Op.gt]: 0 } : 0;
-    const range = createdRange(filter.created_from, filter.created_to);
-    if (range.gte || range.lt) {
-      where.created_at = { ...(range.gte ? { [Op.gte]: range.gte } : {}), ...(range.lt ? { [Op.lt]: range.lt } : {}) };
-    }
-    const { rows, count } = await this.models.CsEvent.findAndCountAll({
-      where: where as WhereOptions,
-      order: [
-        ['updated_at', 'DESC'],
-        ['id', 'DESC'],
-      ],
-      limit: pageSize,
-      offset: (page - 1) * pageSize,
-      raw: true,
-    });
-    return { items: (rows as unknown as EventRow[]).map(toEvent), total: count };
   }
 
   /** Ids of live events not done, below the top priority, and untouched since `cutoff`, oldest first. */
@@ -233,16 +160,4 @@ export class CsEventInner {
     for (const row of rows as unknown as { status: string; n: string | number }[]) counts[row.status] = Number(row.n);
     return counts;
   }
-}
-
-/** The UTC bounds of an inclusive date range: the end date includes its whole day. */
-export function createdRange(from?: string, to?: string): { gte?: Date; lt?: Date } {
-  const range: { gte?: Date; lt?: Date } = {};
-  if (from) range.gte = new Date(`${from}T00:00:00.000Z`);
-  if (to) {
-    const end = new Date(`${to}T00:00:00.000Z`);
-    end.setUTCDate(end.getUTCDate() + 1);
-    range.lt = end;
-  }
-  return range;
 }
