@@ -1,6 +1,10 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { createSequelize } from '../../src/core/db/mysql';
 import { countSql, type CsListFilter, listSql, planList } from '../../src/service/cs/inner/cs-event-list-inner';
+import { defineCsModels } from '../../src/model/cs-event';
+import { CsEventInner } from '../../src/service/cs/inner/cs-event-inner';
+import { CsReportInner } from '../../src/service/cs/inner/cs-report-inner';
+import { MysqlFlaggedStore } from '../../src/service/risk/inner/mysql-flagged-store';
 import { testConfig } from '../helpers/app';
 import { freshDatabase } from '../helpers/db';
 import { fillCsEvents } from '../helpers/cs-bulk';
@@ -135,5 +139,68 @@ describe(`the event list's plans on ${ROWS.toLocaleString('en')} events`, () => 
     expect(many.branchOn).toBeUndefined();
     const few = planList({ category_ids: [1, 2, 3] });
     expect(few).toMatchObject({ index: 'idx_event_category_updated', branchOn: 'category_id' });
+  });
+});
+
+/** The SELECTs a call runs, with their replacements, to EXPLAIN afterwards. */
+async function selectsOf(run: () => Promise<unknown>): Promise<{ sql: string; values: Record<string, unknown> }[]> {
+  const seen: { sql: string; values: Record<string, unknown> }[] = [];
+  const query = sequelize.query.bind(sequelize) as (
+    sql: unknown,
+    options?: { replacements?: unknown },
+  ) => Promise<unknown>;
+  const spy = jest.spyOn(sequelize, 'query').mockImplementation(((
+    sql: unknown,
+    options?: { replacements?: unknown },
+  ) => {
+    if (typeof sql === 'string' && /^\s*SELECT/i.test(sql))
+      seen.push({ sql, values: (options?.replacements ?? {}) as Record<string, unknown> });
+    return query(sql, options);
+  }) as typeof sequelize.query);
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return seen;
+}
+
+describe(`the timed jobs' reads on ${ROWS.toLocaleString('en')} events`, () => {
+  function tableReads(plan: PlanRow[]): PlanRow[] {
+    return plan.filter((r) => r.table === 'cs_event' || r.table === 'risk_flagged_order');
+  }
+
+  it.each([
+    [
+      'stale escalation, a batch after a position',
+      () =>
+        new CsEventInner(sequelize, defineCsModels(sequelize)).findStale(new Date('2024-12-01T00:00:00Z'), 3, 200, {
+          updated_at: '2024-03-01T00:00:00.000Z',
+          id: 5000,
+        }),
+    ],
+    [
+      'the per-status count, chunk by chunk',
+      () => new CsEventInner(sequelize, defineCsModels(sequelize), 50_000).countByStatus(),
+    ],
+    [
+      "the daily report's counts of one day",
+      () =>
+        new CsReportInner(sequelize).countCreated(new Date('2024-06-01T00:00:00Z'), new Date('2024-06-02T00:00:00Z')),
+    ],
+    [
+      "risk reconcile's unfinished verdicts",
+      () =>
+        new MysqlFlaggedStore(sequelize).unfinished(100, { reviewed_at: '2024-06-01T00:00:00.000Z', order_id: '1' }),
+    ],
+  ])('when %s is read, then no table scan and no sort of the table', async (_name, run) => {
+    const selects = await selectsOf(run);
+    expect(selects.length).toBeGreaterThan(0);
+    for (const { sql, values } of selects) {
+      const reads = tableReads(await explain(sql, values));
+      expect(reads.length).toBeGreaterThan(0);
+      const bad = reads.filter((r) => r.type === 'ALL' || r.key === null || /filesort|temporary/i.test(r.Extra ?? ''));
+      expect({ sql, bad }).toEqual({ sql, bad: [] });
+    }
   });
 });

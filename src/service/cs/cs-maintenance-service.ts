@@ -7,6 +7,13 @@ import type { CsReportInner, ReportRow } from './inner/cs-report-inner';
 /** The system actor of timed jobs. */
 const SYSTEM = 0;
 const BATCH = 200;
+/**
+ * Events one escalation run changes at most, and the time it spends at most
+ * (its job's timeout is 50 s): each change is a short transaction, 2-20 ms
+ * on a busy disk.
+ */
+export const ESCALATE_MAX_PER_RUN = 1000;
+export const ESCALATE_BUDGET_MS = 30_000;
 
 /** The UTC instants at which a calendar day starts and ends in a time zone. */
 export function zonedDayBounds(day: string, timeZone: string): { from: Date; to: Date } {
@@ -61,38 +68,57 @@ export class CsMaintenanceService {
    * event, so it is escalated again only after another full period, however
    * often this runs; the staleness is re-checked under the row lock, so
    * overlapping runs cannot escalate one event twice.
+   *
+   * The stale events are walked oldest first in keyset batches of BATCH
+   * (findStale reads a batch of index entries, whatever the table's size),
+   * each event in its own short transaction: no lock is held longer than one
+   * event's change and memory holds one batch. A run escalates at most
+   * `maxPerRun` events, or for ESCALATE_BUDGET_MS, and stops there; the next run goes on with the
+   * oldest still stale, so a backlog drains over a few runs and each run
+   * ends well within its interval.
    */
-  async escalateStale(now: Date, staleMs: number): Promise<{ escalated: number }> {
+  async escalateStale(
+    now: Date,
+    staleMs: number,
+    maxPerRun = ESCALATE_MAX_PER_RUN,
+  ): Promise<{ escalated: number; more: boolean }> {
     const cutoff = new Date(now.getTime() - staleMs);
     let escalated = 0;
+    let after: { updated_at: string; id: number } | undefined;
+    const stopAt = Date.now() + ESCALATE_BUDGET_MS;
     for (;;) {
-      const ids = await this.events.findStaleIds(cutoff, CS_MAX_PRIORITY, BATCH);
-      for (const id of ids) {
-        const done = await this.events.transaction(async (tx) => {
-          const event = await this.events.findEvent(id, { tx, lock: true });
-          const touched = event && new Date(event.updated_at);
-          if (!event || !touched || touched >= cutoff || event.status === 'done' || event.priority >= CS_MAX_PRIORITY)
-            return false;
-          const priority = escalatedPriority(event.priority);
-          await this.events.updateEvent(tx, id, { priority });
-          await this.events.insertRecord(tx, {
-            event_id: id,
-            actor_id: SYSTEM,
-            action: 'escalate',
-            from_status: event.status,
-            to_status: event.status,
-            handler_id: event.handler_id,
-            content: `priority ${event.priority} -> ${priority}: untouched since ${touched.toISOString()}`,
-          });
-          return true;
-        });
-        if (done) {
-          escalated += 1;
-          await this.cache.forgetEvent(id);
-        }
+      const batch = await this.events.findStale(cutoff, CS_MAX_PRIORITY, BATCH, after);
+      for (const { id } of batch) {
+        if (escalated >= maxPerRun || Date.now() >= stopAt) return { escalated, more: true };
+        if (await this.escalateOne(id, cutoff)) escalated += 1;
       }
-      if (ids.length < BATCH) return { escalated };
+      const last = batch.at(-1);
+      if (batch.length < BATCH || !last) return { escalated, more: false };
+      after = last;
     }
+  }
+
+  private async escalateOne(id: number, cutoff: Date): Promise<boolean> {
+    const done = await this.events.transaction(async (tx) => {
+      const event = await this.events.findEvent(id, { tx, lock: true });
+      const touched = event && new Date(event.updated_at);
+      if (!event || !touched || touched >= cutoff || event.status === 'done' || event.priority >= CS_MAX_PRIORITY)
+        return false;
+      const priority = escalatedPriority(event.priority);
+      await this.events.updateEvent(tx, id, { priority });
+      await this.events.insertRecord(tx, {
+        event_id: id,
+        actor_id: SYSTEM,
+        action: 'escalate',
+        from_status: event.status,
+        to_status: event.status,
+        handler_id: event.handler_id,
+        content: `priority ${event.priority} -> ${priority}: untouched since ${touched.toISOString()}`,
+      });
+      return true;
+    });
+    if (done) await this.cache.forgetEvent(id);
+    return done;
   }
 
   /** Writes the per-status and per-category counts of `day` once; false when that day already has a report. */

@@ -163,15 +163,29 @@ export class MysqlFlaggedStore implements FlaggedOrderStore {
     });
   }
 
+  /**
+   * Two ordered reads, each through its own index (migration 0008): fraud
+   * verdicts with no event, and reports still pending; merged without
+   * duplicates (an order may be in both) in (reviewed_at, order_id) order.
+   */
   async unfinished(limit: number, after?: UnfinishedCursor): Promise<FlaggedOrder[]> {
+    const position = after
+      ? 'AND (reviewed_at > :reviewedAt OR (reviewed_at = :reviewedAt AND order_id > :orderId))'
+      : '';
     const rows = await this.sequelize.query<Row>(
-      `SELECT * FROM risk_flagged_order WHERE status = 'fraud' AND (cs_event_id IS NULL OR report_status = 'pending')
-        ${after ? 'AND (reviewed_at, order_id) > (:reviewedAt, :orderId)' : ''}
-        ORDER BY reviewed_at, order_id LIMIT :limit`,
+      `SELECT * FROM (
+         (SELECT * FROM risk_flagged_order FORCE INDEX (idx_risk_status_event_reviewed)
+           WHERE status = 'fraud' AND cs_event_id IS NULL AND reviewed_at IS NOT NULL ${position}
+           ORDER BY reviewed_at, order_id LIMIT :limit)
+         UNION
+         (SELECT * FROM risk_flagged_order FORCE INDEX (idx_risk_report_reviewed)
+           WHERE report_status = 'pending' AND status = 'fraud' AND reviewed_at IS NOT NULL ${position}
+           ORDER BY reviewed_at, order_id LIMIT :limit)
+       ) AS unfinished ORDER BY reviewed_at, order_id LIMIT :limit`,
       {
         replacements: {
           limit,
-          reviewedAt: after ? after.reviewed_at.replace('T', ' ').replace('Z', '') : null,
+          reviewedAt: after ? sqlTime(after.reviewed_at) : null,
           orderId: after?.order_id ?? null,
         },
         type: QueryTypes.SELECT,
