@@ -5,11 +5,10 @@ import type { Sequelize } from 'sequelize';
  * chunks, with the spread a year of a back office has: five statuses
  * (most done), 50 handlers, 4 priorities, 7 sources, 4 reporter types, 30
  * categories, a phone per 10 events, a user per 4, one event in ten
- * compensated, created over a year (from 2024-01-01) and updated up to two
- * days later. Ids follow creation. Also used by make bench-scale.
+ * compensated, created evenly over 2024 (the same spread at any size) and
+ * updated up to two days later. Ids follow creation. Also used by make bench-scale.
  */
 export async function fillCsEvents(sequelize: Sequelize, rows: number, chunk = 200_000): Promise<void> {
-  const perSecond = Math.max(1, Math.floor(rows / (365 * 24 * 3600)));
   for (let from = 1; from <= rows; from += chunk) {
     const to = Math.min(rows, from + chunk - 1);
     await sequelize.query(
@@ -29,8 +28,8 @@ export async function fillCsEvents(sequelize: Sequelize, rows: number, chunk = 2
               1 + (seq * 41) % 50,
               IF(seq % 10 = 0, 5 + seq % 50, 0),
               'The rider was late and the food was cold.',
-              TIMESTAMP('2024-01-01') + INTERVAL (seq DIV ${perSecond}) SECOND + INTERVAL ((seq % 1000) * 1000) MICROSECOND,
-              TIMESTAMP('2024-01-01') + INTERVAL (seq DIV ${perSecond}) SECOND + INTERVAL ((seq * 7) % 172800) SECOND
+              TIMESTAMP('2024-01-01') + INTERVAL FLOOR(seq * 31536000000 / ${rows}) * 1000 MICROSECOND,
+              TIMESTAMP('2024-01-01') + INTERVAL FLOOR(seq * 31536000000 / ${rows}) * 1000 MICROSECOND + INTERVAL ((seq * 7) % 172800) SECOND
          FROM seq_${from}_to_${to}`,
     );
   }
