@@ -255,7 +255,8 @@ const config: ConfigInput = {
     /**
      * Longest wait in ms for one query, and for a new connection's handshake (at most 3000): a frozen
      * server (a stopped process, a black-holed host) costs a request this much, then 503 with code 201,
-     * and the connection is dropped. 0 waits forever. Default 5000.
+     * and the connection is dropped. The server ends a slow statement a little before (max_statement_time):
+     * 503 with code 201 too, one `slow query` line, no outage. 0 waits forever. Default 5000.
      */
     query_timeout_ms: 5000,
     /** How long in ms a replica that failed is left out; its reads go to the others or the primary. Default 30000. */

@@ -103,9 +103,24 @@ struct CreateCsEventRequest {
 
 struct CsEventPage {
   1: list<CsEvent> items,
+  /** Events matching the filters: exact when total_is_exact, else the cap (10000) and there are more. */
   2: i32 total,
+  /** The page asked for; 0 on a page reached by cursor. */
   3: i32 page,
   4: i32 page_size,
+  /** Pass as `cursor` for the next page; absent on the last page. Opaque. */
+  5: optional string next_cursor,
+  /** False when counting stopped at the cap (total is then a lower bound). */
+  6: optional bool total_is_exact,
+}
+
+/** A page of one user's events by cursor (list_cs_events_by_user_cursor). */
+struct CsEventsByUserRequest {
+  1: required i64 user_id,
+  /** The previous page's next_cursor, unchanged; absent for the first page. */
+  2: optional string cursor,
+  /** 1 to 1000; 20 when absent. */
+  3: optional i32 page_size,
 }
 
 /** Where a flagged order stands in review. */
@@ -150,8 +165,21 @@ service Tandem {
   CsEvent get_cs_event(1: i64 id)
     throws (1: UserException user_error, 2: AuthException auth_error, 3: ServerException server_error, 4: ThirdPartyException third_party_error),
 
-  /** Newest update first; page from 1, page_size 1 to 1000. */
+  /**
+   * Newest update first; page from 1 and at most 10000 events deep
+   * (page_size × (page − 1)), page_size 1 to 1000. Deeper: follow
+   * next_cursor with list_cs_events_by_user_cursor.
+   */
   CsEventPage list_cs_events_by_user(1: i64 user_id, 2: i32 page, 3: i32 page_size)
+    throws (1: UserException user_error, 2: AuthException auth_error, 3: ServerException server_error, 4: ThirdPartyException third_party_error),
+
+  /**
+   * The same list by cursor: without `cursor` the first page, with the
+   * previous page's next_cursor the page after it; each page costs the same
+   * at any depth. UserException 1001 naming `cursor` for a cursor from
+   * another user's list.
+   */
+  CsEventPage list_cs_events_by_user_cursor(1: CsEventsByUserRequest request)
     throws (1: UserException user_error, 2: AuthException auth_error, 3: ServerException server_error, 4: ThirdPartyException third_party_error),
 
   /** The review of a flagged order; UserException 1200 when the order was never flagged. */

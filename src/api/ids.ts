@@ -76,3 +76,31 @@ export function decimalInt(min: number, max: number) {
 
 /** The last page a list may ask for: past it an offset would scan a whole table for nothing. */
 export const MAX_PAGE = 1_000_000;
+
+/**
+ * `cursor`: the `next_cursor` of the previous page, unchanged. A cursor
+ * comes from one list with its filters; with other filters it is a 400.
+ */
+export const cursorParam = z
+  .string()
+  .min(1)
+  .max(512)
+  .describe("The previous page's next_cursor, unchanged, with the same filters. Replaces page.");
+
+/**
+ * The answer of a paged list: `total` counts the whole filtered list, exact
+ * when `total_is_exact`, else capped (there are more); `next_cursor` is null
+ * on the last page; `page` is null on a page reached by cursor.
+ */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    total: z.number().describe('Rows matching the filters: exact when total_is_exact, else a lower bound (10000).'),
+    total_is_exact: z
+      .boolean()
+      .describe('False when the list has more rows than total says (counting stopped at 10000).'),
+    page: z.number().nullable().describe('The page number asked for; null on a page reached by cursor.'),
+    page_size: z.number(),
+    next_cursor: z.string().nullable().describe('Pass as cursor= for the next page; null on the last page.'),
+  });
+}

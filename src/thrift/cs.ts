@@ -14,6 +14,7 @@ import {
   CsStatus as IdlStatus,
   CsUserType as IdlUserType,
   type CreateCsEventRequest,
+  type CsEventsByUserRequest,
 } from '../../thrift/gen-nodejs/tandem_types';
 
 const status = enumCodec<CsStatus>(IdlStatus);
@@ -101,8 +102,10 @@ function toPage(page: Page<DomainEvent>): CsEventPage {
   return new CsEventPage({
     items: page.items.map(toIdl),
     total: page.total,
-    page: page.page,
+    page: page.page ?? 0,
     page_size: page.page_size,
+    next_cursor: page.next_cursor ?? undefined,
+    total_is_exact: page.total_is_exact,
   });
 }
 
@@ -120,7 +123,17 @@ export function csThriftMethods(cs: CsDomain) {
         throw validationFailed([{ field: 'page', message: 'expected 1 or more' }]);
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
         throw validationFailed([{ field: 'page_size', message: `expected 1 to ${MAX_PAGE_SIZE}` }]);
-      return toPage(await cs.events.list({ user_id: positiveId(userId, 'user_id') }, page, pageSize));
+      return toPage(await cs.events.list({ user_id: positiveId(userId, 'user_id') }, { page, pageSize }));
+    },
+    list_cs_events_by_user_cursor: async (request: CsEventsByUserRequest): Promise<CsEventPage> => {
+      const pageSize = request.page_size ?? 20;
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+        throw validationFailed([{ field: 'request.page_size', message: `expected 1 to ${MAX_PAGE_SIZE}` }]);
+      const userId = request.user_id as Int64 | null | undefined;
+      if (userId === null || userId === undefined)
+        throw validationFailed([{ field: 'request.user_id', message: 'required' }]);
+      const filter = { user_id: positiveId(userId, 'request.user_id') };
+      return toPage(await cs.events.list(filter, { cursor: request.cursor ?? undefined, pageSize }));
     },
   };
 }

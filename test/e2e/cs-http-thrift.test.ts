@@ -5,6 +5,7 @@ import type { CsEvent, CsEventRecord } from '../../src/service/cs/cs-types';
 import type { Client as TandemClient } from '../../thrift/gen-nodejs/Tandem';
 import {
   CreateCsEventRequest,
+  CsEventsByUserRequest,
   type CsEvent as IdlEvent,
   CsSource,
   CsStatus,
@@ -253,6 +254,48 @@ describe('list_cs_events_by_user', () => {
     expect(page3.items).toEqual([]);
     expect(page3.total).toBe(3);
     expect(page1.items.every((e) => n(e.user_id) === 880003)).toBe(true);
+  });
+
+  it('when the pages are read by cursor, then each next_cursor gives the next page and the last has none', async () => {
+    const user = new Int64(880005);
+    const ids: number[] = [];
+    for (const content of ['a', 'b', 'c']) {
+      const idl = await within(
+        thrift.client.create_cs_event(createRequest({ user_id: user, content })),
+        5000,
+        'create',
+      );
+      ids.push(n(idl.id) as number);
+    }
+    const first = await within(
+      thrift.client.list_cs_events_by_user_cursor(new CsEventsByUserRequest({ user_id: user, page_size: 2 })),
+      5000,
+      'first page',
+    );
+    expect(first.items.map((e) => n(e.id))).toEqual([ids[2], ids[1]]);
+    expect([first.total, first.total_is_exact]).toEqual([3, true]);
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const second = await within(
+      thrift.client.list_cs_events_by_user_cursor(
+        new CsEventsByUserRequest({ user_id: user, page_size: 2, cursor: first.next_cursor }),
+      ),
+      5000,
+      'second page',
+    );
+    expect(second.items.map((e) => n(e.id))).toEqual([ids[0]]);
+    expect(second.next_cursor).toBeNull();
+    // The page-numbered method's pages carry a cursor too, for the same list.
+    const numbered = await within(thrift.client.list_cs_events_by_user(user, 1, 2), 5000, 'numbered');
+    expect(numbered.next_cursor).toBe(first.next_cursor);
+
+    const err = await rejection(
+      thrift.client.list_cs_events_by_user_cursor(
+        new CsEventsByUserRequest({ user_id: new Int64(880003), page_size: 2, cursor: first.next_cursor }),
+      ),
+    );
+    expect(err).toBeInstanceOf(UserException);
+    expect((err as UserException).code).toBe(1001);
+    expect((err as UserException).message).toMatch(/cursor/);
   });
 
   it.each([

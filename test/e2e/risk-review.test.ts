@@ -354,7 +354,9 @@ describe('POST /api/risk/orders/:order_id/review', () => {
     const h = harness();
     for (const status of ['pending', 'fraud', 'legit'] as const) {
       const res = await call<Page>(h.app, 'GET', `/api/risk/orders?status=${status}&page_size=100`, reviewer);
-      const stored = (await h.domains.risk.store.list({}, 1, 100)).items.filter((o) => o.status === status);
+      const stored = (await h.domains.risk.store.list({}, { offset: 0, limit: 100 })).filter(
+        (o) => o.status === status,
+      );
 
       expect(res.status).toBe(200);
       expect(res.body.data.items.map((o) => o.order_id).sort()).toEqual(stored.map((o) => o.order_id).sort());
@@ -370,7 +372,7 @@ describe('Thrift get_risk_verdict', () => {
 
   it('when a sibling reads a pending order, then PENDING with its rules and no event, the id exact beyond 2^53', async () => {
     const h = harness();
-    const pending = (await h.domains.risk.store.list({ status: 'pending' }, 1, 100)).items[0];
+    const pending = (await h.domains.risk.store.list({ status: 'pending' }, { offset: 0, limit: 100 }))[0];
     const id = pending?.order_id ?? '';
 
     const verdict = await within(thrift.client.get_risk_verdict(decimalToI64(id)), 5000, 'get_risk_verdict');
@@ -384,8 +386,8 @@ describe('Thrift get_risk_verdict', () => {
 
   it('when a sibling reads a fraud and a legit order, then FRAUD with its cs event id, LEGIT without', async () => {
     const h = harness();
-    const fraud = (await h.domains.risk.store.list({ status: 'fraud' }, 1, 100)).items[0];
-    const legit = (await h.domains.risk.store.list({ status: 'legit' }, 1, 100)).items[0];
+    const fraud = (await h.domains.risk.store.list({ status: 'fraud' }, { offset: 0, limit: 100 }))[0];
+    const legit = (await h.domains.risk.store.list({ status: 'legit' }, { offset: 0, limit: 100 }))[0];
 
     const f = await within(
       thrift.client.get_risk_verdict(decimalToI64(fraud?.order_id ?? '')),

@@ -124,7 +124,8 @@ export async function forgetScans(h: RiskHarness): Promise<void> {
 
 /** Every flagged order in the store, by order id. */
 export async function allFlagged(h: RiskHarness): Promise<Map<string, FlaggedOrder>> {
-  const { items, total } = await h.domains.risk.store.list({}, 1, 1000);
+  const items = await h.domains.risk.store.list({}, { offset: 0, limit: 1000 });
+  const total = await h.domains.risk.store.count({}, 10_000);
   if (items.length !== total)
     throw new Error(`expected every flagged order on one page, got ${items.length} of ${total}`);
   return new Map(items.map((o) => [o.order_id, o]));

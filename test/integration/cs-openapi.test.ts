@@ -22,6 +22,7 @@ const CS_ROUTES: [string, string, string, string][] = [
   ['delete', '/api/cs/events/{id}', '200', 'cs_event.admin'],
   ['post', '/api/cs/events/{id}/transition', '200', 'cs_event.write'],
   ['get', '/api/cs/events/{id}/records', '200', 'cs_event.read'],
+  ['get', '/api/cs/events/{id}/timeline', '200', 'cs_event.read'],
   ['get', '/api/cs/categories', '200', 'cs_event.read'],
   ['put', '/api/cs/categories', '200', 'cs_event.admin'],
   ['get', '/api/cs/stats', '200', 'cs_event.read'],
@@ -97,6 +98,7 @@ describe('GET /openapi.json', () => {
         'created_from',
         'created_to',
         'page',
+        'cursor',
         'page_size',
       ].sort(),
     );

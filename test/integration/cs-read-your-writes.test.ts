@@ -91,7 +91,7 @@ describeWithReplica('reads after writes with a lagging replica', () => {
   it('when an event was just created, then the replica does not have it and getFresh (primary) returns it', async () => {
     const created = await cs.events.create(actor, body);
 
-    const listed = await cs.events.list({ user_id: 5 }, 1, 1000);
+    const listed = await cs.events.list({ user_id: 5 }, { page: 1, pageSize: 1000 });
     expect(listed.items.map((e) => e.id)).not.toContain(created.id);
     expect(await cs.events.getFresh(created.id)).toEqual(created);
   });
@@ -145,7 +145,7 @@ describeWithReplica('reads after writes with a lagging replica', () => {
     const created = await cs.events.create(actor, body);
 
     const freshPools = await poolsOf(() => cs.events.getFresh(created.id));
-    const listPools = await poolsOf(() => cs.events.list({ user_id: 5 }, 1, 10));
+    const listPools = await poolsOf(() => cs.events.list({ user_id: 5 }, { page: 1, pageSize: 10 }));
 
     expect(freshPools.length).toBeGreaterThan(0);
     expect(new Set(freshPools)).toEqual(new Set(['primary']));

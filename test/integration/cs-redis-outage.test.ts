@@ -175,7 +175,9 @@ describe('when the cache Redis stops and comes back', () => {
 
     expect(await cs.events.get(event.id)).toEqual(event);
     expect(await cs.events.stats()).toEqual(await countsInMysql(production));
-    expect((await cs.events.list({ phone: '555-0142' }, 1, 10)).items.map((e) => e.id)).toEqual([event.id]);
+    expect((await cs.events.list({ phone: '555-0142' }, { page: 1, pageSize: 10 })).items.map((e) => e.id)).toEqual([
+      event.id,
+    ]);
   });
 
   it('when Redis is down and sessions live in it (the production wiring, no outage grace), then an authenticated request is a 503 with code 300, Retry-After and no internals', async () => {

@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { isStatementTimeout } from '../../src/core/db/errors';
 import { createSequelize } from '../../src/core/db/mysql';
 import { testConfig } from '../helpers/app';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
@@ -34,10 +35,29 @@ describe('the MySQL query deadline', () => {
     expect(logs.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 
-  it('when a query outlives the deadline, then it fails with the timeout and the connection is replaced', async () => {
+  it('when no answer comes within the deadline, then it fails with the timeout and the connection is replaced', async () => {
     const before = await connectionId();
-    const late = await sequelize.query(`SELECT SLEEP(${(QUERY_TIMEOUT_MS * 3) / 1000}) AS s`).catch((e: unknown) => e);
+    // The statement lifts the server's own limit for itself: the server stays silent past our deadline,
+    // as a frozen one would.
+    const late = await sequelize
+      .query(`SET STATEMENT max_statement_time = 0 FOR SELECT SLEEP(${(QUERY_TIMEOUT_MS * 3) / 1000}) AS s`)
+      .catch((e: unknown) => e);
     expect(String(late)).toMatch(/Query inactivity timeout: no answer within 300 ms/);
     expect(await connectionId()).not.toBe(before);
+  });
+
+  it('when a query runs past the deadline on a server that answers, then the server ends it first and the connection is kept', async () => {
+    const before = await connectionId();
+    const [[limit]] = (await sequelize.query('SELECT @@max_statement_time AS s')) as [
+      { s: number | string }[],
+      unknown,
+    ];
+    // A little under the deadline (statementLimitMs): 300 - 60 ms.
+    expect(Number(limit?.s)).toBeCloseTo(0.24, 3);
+    const late = await sequelize.query(`SELECT SLEEP(${(QUERY_TIMEOUT_MS * 3) / 1000}) AS s`).catch((e: unknown) => e);
+    expect(isStatementTimeout(late)).toBe(true);
+    expect(String(late)).toMatch(/max_statement_time exceeded/);
+    expect(await connectionId()).toBe(before);
+    expect(logs.lines.filter((l) => /mysql is/.test(String(l.message)))).toEqual([]);
   });
 });

@@ -139,7 +139,7 @@ describeWithServers('reads with a real replica', () => {
 
     await waitFor(async () => ((await replicaHas(created.id)) ? true : undefined), 10000, 'the row on the replica');
     expect(await readServer()).toBe(2);
-    const listed = await cs.events.list({ user_id: 7 }, 1, 100);
+    const listed = await cs.events.list({ user_id: 7 }, { page: 1, pageSize: 100 });
     expect(listed.items.map((e) => e.id)).toContain(created.id);
   });
 
@@ -167,7 +167,7 @@ describeWithServers('reads with a real replica', () => {
     await replica.halt();
     try {
       const servers = [await readServer(), await readServer(), await readServer()];
-      const listed = await cs.events.list({ user_id: 7 }, 1, 100);
+      const listed = await cs.events.list({ user_id: 7 }, { page: 1, pageSize: 100 });
 
       expect(servers).toEqual([1, 1, 1]);
       expect(listed.items.length).toBeGreaterThan(0);

@@ -59,6 +59,18 @@ export async function walkThrough(token: string, id: EventId): Promise<string[]>
   const grandchildren: CategoryNode[] | undefined = first?.children[0]?.children;
   seen.push(String(grandchildren?.length));
 
+  const page = await client.GET('/api/cs/events', { headers, params: { query: { page_size: 20 } } });
+  if (page.data) {
+    const next: string | null = page.data.data.next_cursor;
+    const exact: boolean = page.data.data.total_is_exact;
+    const number: number | null = page.data.data.page;
+    seen.push(String(exact), String(number));
+    if (next) await client.GET('/api/cs/events', { headers, params: { query: { cursor: next } } });
+    // @ts-expect-error: next_cursor is a string or null, never a number.
+    const wrong: number = page.data.data.next_cursor;
+    seen.push(String(wrong));
+  }
+
   const stats = await client.GET('/api/cs/stats', { headers });
   if (stats.data) seen.push(String(stats.data.data.pending + stats.data.data.done));
 

@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { createSequelize } from '../../src/core/db/mysql';
 import type { FlaggedOrderStore } from '../../src/service/risk/inner/flagged-store';
+import type { FlaggedOrder } from '../../src/service/risk/risk-types';
 import { MongoFlaggedStore } from '../../src/service/risk/inner/mongo-flagged-store';
 import { MysqlFlaggedStore } from '../../src/service/risk/inner/mysql-flagged-store';
 import { testConfig } from '../helpers/app';
@@ -83,16 +84,28 @@ describe.each(stores)('the %s flagged-order store', (_name, make) => {
     expect((await h.store.get('18446744073709551615'))?.order_id).toBe('18446744073709551615');
   });
 
-  it('when listing by status and rule, then only matching orders come back, newest first, paginated', async () => {
+  it('when listing by status and rule, then only matching orders come back, newest first, by offset or after a position', async () => {
     const rule = `rule_${flagged().order_id}`;
     const docs = [flagged({ rules: [rule] }), flagged({ rules: [rule, 'x'] }), flagged({ rules: ['x'] })];
     for (const d of docs) await h.store.insertIfAbsent(d);
-    const byRule = await h.store.list({ rule }, 1, 10);
-    expect(byRule.total).toBe(2);
-    expect(byRule.items.map((i) => i.order_id)).toEqual([docs[1]?.order_id, docs[0]?.order_id]);
-    const page2 = await h.store.list({ rule }, 2, 1);
-    expect(page2.items.map((i) => i.order_id)).toEqual([docs[0]?.order_id]);
-    expect(page2.total).toBe(2);
+    const byRule = await h.store.list({ rule }, { offset: 0, limit: 10 });
+    expect(await h.store.count({ rule }, 10)).toBe(2);
+    expect(byRule.map((i) => i.order_id)).toEqual([docs[1]?.order_id, docs[0]?.order_id]);
+    const page2 = await h.store.list({ rule }, { offset: 1, limit: 1 });
+    expect(page2.map((i) => i.order_id)).toEqual([docs[0]?.order_id]);
+    const first = byRule[0] as FlaggedOrder;
+    const after = await h.store.list(
+      { rule },
+      { after: { at: first.flagged_at, id: first.order_id }, offset: 0, limit: 10 },
+    );
+    expect(after.map((i) => i.order_id)).toEqual([docs[0]?.order_id]);
+  });
+
+  it('when more orders match than the cap, then the count stops at the cap plus one', async () => {
+    const rule = `rule_cap_${flagged().order_id}`;
+    for (let i = 0; i < 4; i += 1) await h.store.insertIfAbsent(flagged({ rules: [rule] }));
+    expect(await h.store.count({ rule }, 2)).toBe(3);
+    expect(await h.store.count({ rule }, 10)).toBe(4);
   });
 
   it('when a pending order is judged, then the work runs once and a second judgement changes nothing', async () => {

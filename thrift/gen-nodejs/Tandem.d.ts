@@ -21,6 +21,7 @@ import ThirdPartyException = ttypes.ThirdPartyException
 import CsEvent = ttypes.CsEvent
 import CreateCsEventRequest = ttypes.CreateCsEventRequest
 import CsEventPage = ttypes.CsEventPage
+import CsEventsByUserRequest = ttypes.CsEventsByUserRequest
 import RiskVerdict = ttypes.RiskVerdict
 
 /**
@@ -71,14 +72,34 @@ declare class Client {
     get_cs_event(id: Int64, callback?: (error: ttypes.UserException | ttypes.AuthException | ttypes.ServerException | ttypes.ThirdPartyException, response: CsEvent)=>void): void;
 
     /**
-     * Newest update first; page from 1, page_size 1 to 1000.
+     * Newest update first; page from 1 and at most 10000 events deep
+     * (page_size × (page − 1)), page_size 1 to 1000. Deeper: follow
+     * next_cursor with list_cs_events_by_user_cursor.
      */
     list_cs_events_by_user(user_id: Int64, page: number, page_size: number): Promise<CsEventPage>;
 
     /**
-     * Newest update first; page from 1, page_size 1 to 1000.
+     * Newest update first; page from 1 and at most 10000 events deep
+     * (page_size × (page − 1)), page_size 1 to 1000. Deeper: follow
+     * next_cursor with list_cs_events_by_user_cursor.
      */
     list_cs_events_by_user(user_id: Int64, page: number, page_size: number, callback?: (error: ttypes.UserException | ttypes.AuthException | ttypes.ServerException | ttypes.ThirdPartyException, response: CsEventPage)=>void): void;
+
+    /**
+     * The same list by cursor: without `cursor` the first page, with the
+     * previous page's next_cursor the page after it; each page costs the same
+     * at any depth. UserException 1001 naming `cursor` for a cursor from
+     * another user's list.
+     */
+    list_cs_events_by_user_cursor(request: CsEventsByUserRequest): Promise<CsEventPage>;
+
+    /**
+     * The same list by cursor: without `cursor` the first page, with the
+     * previous page's next_cursor the page after it; each page costs the same
+     * at any depth. UserException 1001 naming `cursor` for a cursor from
+     * another user's list.
+     */
+    list_cs_events_by_user_cursor(request: CsEventsByUserRequest, callback?: (error: ttypes.UserException | ttypes.AuthException | ttypes.ServerException | ttypes.ThirdPartyException, response: CsEventPage)=>void): void;
 
     /**
      * The review of a flagged order; UserException 1200 when the order was never flagged.
@@ -101,5 +122,6 @@ declare class Processor {
     process_create_cs_event(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_get_cs_event(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_list_cs_events_by_user(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+    process_list_cs_events_by_user_cursor(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
     process_get_risk_verdict(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

@@ -789,6 +789,193 @@ const Tandem_list_cs_events_by_user_result = class {
   }
 
 };
+const Tandem_list_cs_events_by_user_cursor_args = class {
+  constructor(args) {
+    this.request = null;
+    if (args) {
+      if (args.request !== undefined && args.request !== null) {
+        this.request = new ttypes.CsEventsByUserRequest(args.request);
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.request = new ttypes.CsEventsByUserRequest();
+          this.request.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 0:
+          input.skip(ftype);
+          break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_list_cs_events_by_user_cursor_args');
+    if (this.request !== null && this.request !== undefined) {
+      output.writeFieldBegin('request', Thrift.Type.STRUCT, 1);
+      this.request.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const Tandem_list_cs_events_by_user_cursor_result = class {
+  constructor(args) {
+    this.success = null;
+    this.user_error = null;
+    this.auth_error = null;
+    this.server_error = null;
+    this.third_party_error = null;
+    if (args instanceof ttypes.UserException) {
+        this.user_error = args;
+        return;
+    }
+    if (args instanceof ttypes.AuthException) {
+        this.auth_error = args;
+        return;
+    }
+    if (args instanceof ttypes.ServerException) {
+        this.server_error = args;
+        return;
+    }
+    if (args instanceof ttypes.ThirdPartyException) {
+        this.third_party_error = args;
+        return;
+    }
+    if (args) {
+      if (args.success !== undefined && args.success !== null) {
+        this.success = new ttypes.CsEventPage(args.success);
+      }
+      if (args.user_error !== undefined && args.user_error !== null) {
+        this.user_error = args.user_error;
+      }
+      if (args.auth_error !== undefined && args.auth_error !== null) {
+        this.auth_error = args.auth_error;
+      }
+      if (args.server_error !== undefined && args.server_error !== null) {
+        this.server_error = args.server_error;
+      }
+      if (args.third_party_error !== undefined && args.third_party_error !== null) {
+        this.third_party_error = args.third_party_error;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 0:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.success = new ttypes.CsEventPage();
+          this.success.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 1:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.user_error = new ttypes.UserException();
+          this.user_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.auth_error = new ttypes.AuthException();
+          this.auth_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.server_error = new ttypes.ServerException();
+          this.server_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 4:
+        if (ftype == Thrift.Type.STRUCT) {
+          this.third_party_error = new ttypes.ThirdPartyException();
+          this.third_party_error.read(input);
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('Tandem_list_cs_events_by_user_cursor_result');
+    if (this.success !== null && this.success !== undefined) {
+      output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+      this.success.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.user_error !== null && this.user_error !== undefined) {
+      output.writeFieldBegin('user_error', Thrift.Type.STRUCT, 1);
+      this.user_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.auth_error !== null && this.auth_error !== undefined) {
+      output.writeFieldBegin('auth_error', Thrift.Type.STRUCT, 2);
+      this.auth_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.server_error !== null && this.server_error !== undefined) {
+      output.writeFieldBegin('server_error', Thrift.Type.STRUCT, 3);
+      this.server_error.write(output);
+      output.writeFieldEnd();
+    }
+    if (this.third_party_error !== null && this.third_party_error !== undefined) {
+      output.writeFieldBegin('third_party_error', Thrift.Type.STRUCT, 4);
+      this.third_party_error.write(output);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
 const Tandem_get_risk_verdict_args = class {
   constructor(args) {
     this.order_id = null;
@@ -1275,6 +1462,69 @@ const TandemClient = exports.Client = class TandemClient {
     return callback('list_cs_events_by_user failed: unknown result');
   }
 
+  list_cs_events_by_user_cursor (request) {
+    this._seqid = this.new_seqid();
+    const self = this;
+    return new Promise((resolve, reject) => {
+      self._reqs[self.seqid()] = (error, result) => {
+        return error ? reject(error) : resolve(result);
+      };
+      self.send_list_cs_events_by_user_cursor(request);
+    });
+  }
+
+  send_list_cs_events_by_user_cursor (request) {
+    const output = new this.pClass(this.output);
+    const params = {
+      request: request
+    };
+    const args = new Tandem_list_cs_events_by_user_cursor_args(params);
+    try {
+      output.writeMessageBegin('list_cs_events_by_user_cursor', Thrift.MessageType.CALL, this.seqid());
+      args.write(output);
+      output.writeMessageEnd();
+      return this.output.flush();
+    }
+    catch (e) {
+      delete this._reqs[this.seqid()];
+      if (typeof output.reset === 'function') {
+        output.reset();
+      }
+      throw e;
+    }
+  }
+
+  recv_list_cs_events_by_user_cursor (input, mtype, rseqid) {
+    const callback = this._reqs[rseqid] || function() {};
+    delete this._reqs[rseqid];
+    if (mtype == Thrift.MessageType.EXCEPTION) {
+      const x = new Thrift.TApplicationException();
+      x.read(input);
+      input.readMessageEnd();
+      return callback(x);
+    }
+    const result = new Tandem_list_cs_events_by_user_cursor_result();
+    result.read(input);
+    input.readMessageEnd();
+
+    if (null !== result.user_error) {
+      return callback(result.user_error);
+    }
+    if (null !== result.auth_error) {
+      return callback(result.auth_error);
+    }
+    if (null !== result.server_error) {
+      return callback(result.server_error);
+    }
+    if (null !== result.third_party_error) {
+      return callback(result.third_party_error);
+    }
+    if (null !== result.success) {
+      return callback(null, result.success);
+    }
+    return callback('list_cs_events_by_user_cursor failed: unknown result');
+  }
+
   get_risk_verdict (order_id) {
     this._seqid = this.new_seqid();
     const self = this;
@@ -1555,6 +1805,48 @@ const TandemProcessor = exports.Processor = class TandemProcessor {
         } else {
           result_obj = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
           output.writeMessageBegin("list_cs_events_by_user", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    }
+  }
+  process_list_cs_events_by_user_cursor (seqid, input, output) {
+    const args = new Tandem_list_cs_events_by_user_cursor_args();
+    args.read(input);
+    input.readMessageEnd();
+    if (this._handler.list_cs_events_by_user_cursor.length === 1) {
+      Promise.resolve(this._handler.list_cs_events_by_user_cursor.bind(this._handler)(
+        args.request
+      )).then(result => {
+        const result_obj = new Tandem_list_cs_events_by_user_cursor_result({success: result});
+        output.writeMessageBegin("list_cs_events_by_user_cursor", Thrift.MessageType.REPLY, seqid);
+        result_obj.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      }).catch(err => {
+        let result;
+        if (err instanceof ttypes.UserException || err instanceof ttypes.AuthException || err instanceof ttypes.ServerException || err instanceof ttypes.ThirdPartyException) {
+          result = new Tandem_list_cs_events_by_user_cursor_result(err);
+          output.writeMessageBegin("list_cs_events_by_user_cursor", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("list_cs_events_by_user_cursor", Thrift.MessageType.EXCEPTION, seqid);
+        }
+        result.write(output);
+        output.writeMessageEnd();
+        output.flush();
+      });
+    } else {
+      this._handler.list_cs_events_by_user_cursor(args.request, (err, result) => {
+        let result_obj;
+        if ((err === null || typeof err === 'undefined') || err instanceof ttypes.UserException || err instanceof ttypes.AuthException || err instanceof ttypes.ServerException || err instanceof ttypes.ThirdPartyException) {
+          result_obj = new Tandem_list_cs_events_by_user_cursor_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+          output.writeMessageBegin("list_cs_events_by_user_cursor", Thrift.MessageType.REPLY, seqid);
+        } else {
+          result_obj = (err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"));
+          output.writeMessageBegin("list_cs_events_by_user_cursor", Thrift.MessageType.EXCEPTION, seqid);
         }
         result_obj.write(output);
         output.writeMessageEnd();

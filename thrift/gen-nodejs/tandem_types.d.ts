@@ -137,8 +137,21 @@ declare class CsEventPage {
     public total: number;
     public page: number;
     public page_size: number;
+    public next_cursor?: string;
+    public total_is_exact?: boolean;
 
-      constructor(args?: { items: CsEvent[]; total: number; page: number; page_size: number; });
+      constructor(args?: { items: CsEvent[]; total: number; page: number; page_size: number; next_cursor?: string; total_is_exact?: boolean; });
+  }
+
+/**
+ * A page of one user's events by cursor (list_cs_events_by_user_cursor).
+ */
+declare class CsEventsByUserRequest {
+    public user_id: Int64;
+    public cursor?: string;
+    public page_size?: number;
+
+      constructor(args?: { user_id: Int64; cursor?: string; page_size?: number; });
   }
 
 declare class RiskVerdict {

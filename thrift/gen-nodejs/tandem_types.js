@@ -835,6 +835,8 @@ const CsEventPage = module.exports.CsEventPage = class {
     this.total = null;
     this.page = null;
     this.page_size = null;
+    this.next_cursor = null;
+    this.total_is_exact = null;
     if (args) {
       if (args.items !== undefined && args.items !== null) {
         this.items = Thrift.copyList(args.items, [ttypes.CsEvent]);
@@ -847,6 +849,12 @@ const CsEventPage = module.exports.CsEventPage = class {
       }
       if (args.page_size !== undefined && args.page_size !== null) {
         this.page_size = args.page_size;
+      }
+      if (args.next_cursor !== undefined && args.next_cursor !== null) {
+        this.next_cursor = args.next_cursor;
+      }
+      if (args.total_is_exact !== undefined && args.total_is_exact !== null) {
+        this.total_is_exact = args.total_is_exact;
       }
     }
   }
@@ -898,6 +906,20 @@ const CsEventPage = module.exports.CsEventPage = class {
           input.skip(ftype);
         }
         break;
+        case 5:
+        if (ftype == Thrift.Type.STRING) {
+          this.next_cursor = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 6:
+        if (ftype == Thrift.Type.BOOL) {
+          this.total_is_exact = input.readBool();
+        } else {
+          input.skip(ftype);
+        }
+        break;
         default:
           input.skip(ftype);
       }
@@ -933,6 +955,99 @@ const CsEventPage = module.exports.CsEventPage = class {
     }
     if (this.page_size !== null && this.page_size !== undefined) {
       output.writeFieldBegin('page_size', Thrift.Type.I32, 4);
+      output.writeI32(this.page_size);
+      output.writeFieldEnd();
+    }
+    if (this.next_cursor !== null && this.next_cursor !== undefined) {
+      output.writeFieldBegin('next_cursor', Thrift.Type.STRING, 5);
+      output.writeString(this.next_cursor);
+      output.writeFieldEnd();
+    }
+    if (this.total_is_exact !== null && this.total_is_exact !== undefined) {
+      output.writeFieldBegin('total_is_exact', Thrift.Type.BOOL, 6);
+      output.writeBool(this.total_is_exact);
+      output.writeFieldEnd();
+    }
+    output.writeFieldStop();
+    output.writeStructEnd();
+    return;
+  }
+
+};
+const CsEventsByUserRequest = module.exports.CsEventsByUserRequest = class {
+  constructor(args) {
+    this.user_id = null;
+    this.cursor = null;
+    this.page_size = null;
+    if (args) {
+      if (args.user_id !== undefined && args.user_id !== null) {
+        this.user_id = args.user_id;
+      } else {
+        throw new Thrift.TProtocolException(Thrift.TProtocolExceptionType.UNKNOWN, 'Required field user_id is unset!');
+      }
+      if (args.cursor !== undefined && args.cursor !== null) {
+        this.cursor = args.cursor;
+      }
+      if (args.page_size !== undefined && args.page_size !== null) {
+        this.page_size = args.page_size;
+      }
+    }
+  }
+
+  read (input) {
+    input.readStructBegin();
+    while (true) {
+      const ret = input.readFieldBegin();
+      const ftype = ret.ftype;
+      const fid = ret.fid;
+      if (ftype == Thrift.Type.STOP) {
+        break;
+      }
+      switch (fid) {
+        case 1:
+        if (ftype == Thrift.Type.I64) {
+          this.user_id = input.readI64();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 2:
+        if (ftype == Thrift.Type.STRING) {
+          this.cursor = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        case 3:
+        if (ftype == Thrift.Type.I32) {
+          this.page_size = input.readI32();
+        } else {
+          input.skip(ftype);
+        }
+        break;
+        default:
+          input.skip(ftype);
+      }
+      input.readFieldEnd();
+    }
+    input.readStructEnd();
+    return;
+  }
+
+  write (output) {
+    output.writeStructBegin('CsEventsByUserRequest');
+    if (this.user_id !== null && this.user_id !== undefined) {
+      output.writeFieldBegin('user_id', Thrift.Type.I64, 1);
+      output.writeI64(this.user_id);
+      output.writeFieldEnd();
+    }
+    if (this.cursor !== null && this.cursor !== undefined) {
+      output.writeFieldBegin('cursor', Thrift.Type.STRING, 2);
+      output.writeString(this.cursor);
+      output.writeFieldEnd();
+    }
+    if (this.page_size !== null && this.page_size !== undefined) {
+      output.writeFieldBegin('page_size', Thrift.Type.I32, 3);
       output.writeI32(this.page_size);
       output.writeFieldEnd();
     }

@@ -3,6 +3,7 @@ import { defineRoute, type Route } from '../../core/api/route';
 import { registerHttpStatus } from '../../core/response/http-status';
 import type { CsDomain } from '../../service/cs';
 import { actorOf } from '../actor';
+import { pageSchema } from '../ids';
 import {
   categoryNodeSchema,
   categoryUpsertBody,
@@ -13,6 +14,7 @@ import {
   patchEventBody,
   recordSchema,
   statsSchema,
+  timelineQuery,
   transitionBody,
 } from './cs-schemas';
 
@@ -54,16 +56,17 @@ export function csRoutes(cs: CsDomain): Route[] {
     defineRoute({
       method: 'get',
       path: '/api/cs/events',
-      summary: 'List events, newest update first, filtered and paginated.',
+      summary:
+        'List events, newest update first (newest created first with created_from/created_to), filtered, by cursor or page.',
       tags,
       permission: 'cs_event.read',
       query: listQuery,
-      response: z.object({ items: z.array(csEventSchema), total: z.number(), page: z.number(), page_size: z.number() }),
+      response: pageSchema(csEventSchema),
       errors: ['VALIDATION_FAILED'],
       handler: ({ query, ctx }) => {
-        const { page, page_size, handler, ...filter } = query;
+        const { page, page_size, cursor, handler, ...filter } = query;
         const handlerId = handler === 'mine' ? actorOf(ctx).id : handler;
-        return cs.events.list({ ...filter, handler_id: handlerId }, page, page_size);
+        return cs.events.list({ ...filter, handler_id: handlerId }, { page, cursor, pageSize: page_size });
       },
     }),
     defineRoute({
@@ -140,6 +143,23 @@ export function csRoutes(cs: CsDomain): Route[] {
       response: z.array(recordSchema),
       errors: ['CS_EVENT_NOT_FOUND'],
       handler: ({ params }) => cs.events.records(params.id),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/cs/events/:id/timeline',
+      summary: 'The timeline of an event, oldest first, a page at a time (next_cursor).',
+      tags,
+      permission: 'cs_event.read',
+      params: idParams,
+      query: timelineQuery,
+      response: z.object({
+        items: z.array(recordSchema),
+        page_size: z.number(),
+        next_cursor: z.string().nullable().describe('Pass as cursor= for the next page; null on the last page.'),
+      }),
+      errors: ['CS_EVENT_NOT_FOUND', 'VALIDATION_FAILED'],
+      handler: ({ params, query }) =>
+        cs.events.timeline(params.id, { cursor: query.cursor, pageSize: query.page_size }),
     }),
     defineRoute({
       method: 'get',

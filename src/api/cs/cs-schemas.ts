@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decimalId, decimalInt, decimalUpTo, MAX_PAGE, U64_MAX } from '../ids';
+import { cursorParam, decimalId, decimalInt, decimalUpTo, MAX_PAGE, U64_MAX } from '../ids';
 import {
   CS_MAX_PRIORITY,
   CS_SOURCES,
@@ -119,8 +119,16 @@ export const listQuery = z.strictObject({
     .optional(),
   created_from: date.optional().describe('First day, inclusive (UTC).'),
   created_to: date.optional().describe('Last day, inclusive: the whole day counts (UTC).'),
-  page: decimalInt(1, MAX_PAGE).default(1),
+  page: decimalInt(1, MAX_PAGE)
+    .optional()
+    .describe('1 when absent. At most 10000 rows deep (page_size × (page − 1)); deeper pages follow next_cursor.'),
+  cursor: cursorParam.optional(),
   page_size: decimalInt(1, MAX_PAGE_SIZE).default(20),
+});
+
+export const timelineQuery = z.strictObject({
+  cursor: cursorParam.optional(),
+  page_size: decimalInt(1, MAX_PAGE_SIZE).default(100),
 });
 
 export const recordSchema = z

@@ -6,7 +6,7 @@ import { RULE_NAMES } from '../../service/risk/risk-rules';
 import { REPORT_STATUSES, RISK_STATUSES } from '../../service/risk/risk-types';
 import { MAX_PAGE_SIZE } from '../../service/cs/cs-types';
 import { actorOf } from '../actor';
-import { decimalInt, decimalU64, MAX_PAGE } from '../ids';
+import { cursorParam, decimalInt, decimalU64, MAX_PAGE, pageSchema } from '../ids';
 
 registerHttpStatus({ RISK_ORDER_NOT_FOUND: 404, RISK_ALREADY_REVIEWED: 409 });
 
@@ -43,19 +43,25 @@ export function riskRoutes(risk: RiskDomain): Route[] {
     defineRoute({
       method: 'get',
       path: '/api/risk/orders',
-      summary: 'Flagged orders, newest first, filtered by status and rule.',
+      summary: 'Flagged orders, newest first, filtered by status and rule, by cursor or page.',
       tags,
       permission: 'risk.review',
       query: z.strictObject({
         status: z.enum(RISK_STATUSES).optional(),
         rule: z.enum(RULE_NAMES as [string, ...string[]]).optional(),
-        page: decimalInt(1, MAX_PAGE).default(1),
+        page: decimalInt(1, MAX_PAGE)
+          .optional()
+          .describe(
+            '1 when absent. At most 10000 rows deep (page_size × (page − 1)); deeper pages follow next_cursor.',
+          ),
+        cursor: cursorParam.optional(),
         page_size: decimalInt(1, MAX_PAGE_SIZE).default(20),
       }),
-      response: z.object({ items: z.array(flaggedSchema), total: z.number(), page: z.number(), page_size: z.number() }),
-      handler: async ({ query }) => {
-        const { page, page_size, ...filter } = query;
-        return { ...(await risk.review.list(filter, page, page_size)), page, page_size };
+      response: pageSchema(flaggedSchema),
+      errors: ['VALIDATION_FAILED'],
+      handler: ({ query }) => {
+        const { page, page_size, cursor, ...filter } = query;
+        return risk.review.list(filter, { page, cursor, pageSize: page_size });
       },
     }),
     defineRoute({

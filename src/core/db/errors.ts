@@ -1,5 +1,6 @@
 import { ConnectionAcquireTimeoutError, ConnectionError, DatabaseError, TimeoutError } from 'sequelize';
 import { registerErrorClassifier, ServerError } from '../../exception';
+import { outages } from '../log/outage';
 
 /** mysql2's code for a query that outlived its `timeout` (mysql.query_timeout_ms). */
 export const QUERY_TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
@@ -20,6 +21,7 @@ const UNREACHABLE_CODES = new Set([
 
 interface DriverError {
   code?: unknown;
+  errno?: unknown;
   fatal?: unknown;
   message?: unknown;
 }
@@ -29,6 +31,24 @@ function driverErrorOf(err: unknown): DriverError | undefined {
   if (err instanceof DatabaseError) return err.original ?? err.parent;
   if (err instanceof Error && ('fatal' in err || 'sqlState' in err || 'errno' in err)) return err;
   return undefined;
+}
+
+/**
+ * The server's own statement limit (mysql-guard sets it a little under
+ * mysql.query_timeout_ms on each connection): MariaDB's max_statement_time
+ * (errno 1969) or MySQL's max_execution_time (3024). mysql2 gives these no
+ * code, only the errno.
+ */
+const STATEMENT_TIMEOUT_ERRNOS = new Set([1969, 3024]);
+
+/**
+ * Whether the server ended a statement for running past its time limit: a
+ * slow query, on a server that answered and whose connection stays usable,
+ * not an outage.
+ */
+export function isStatementTimeout(err: unknown): boolean {
+  const errno = driverErrorOf(err)?.errno;
+  return typeof errno === 'number' && STATEMENT_TIMEOUT_ERRNOS.has(errno);
 }
 
 /**
@@ -50,8 +70,9 @@ export function isMysqlUnavailable(err: unknown): boolean {
 /**
  * MySQL and Redis failures as ServerError, so a caller gets 503 and a code
  * naming the dependency, never an internal error (500, code 1):
- * - no pooled connection in time, or a query past mysql.query_timeout_ms:
- *   DATABASE_TIMEOUT (201, 503);
+ * - no pooled connection in time, or a query past mysql.query_timeout_ms
+ *   (ended by the server's statement limit, or by our deadline when the
+ *   server does not answer at all): DATABASE_TIMEOUT (201, 503);
  * - the server refused, went away, or the connection died: DATABASE_UNAVAILABLE (202, 503);
  * - any other statement failure: DATABASE_ERROR (200, 500): a bug or a
  *   schema problem, which a retry does not fix;
@@ -63,7 +84,8 @@ registerErrorClassifier((err) => {
     return new ServerError('DATABASE_TIMEOUT', { cause: err });
   }
   const driver = driverErrorOf(err);
-  if (driver?.code === QUERY_TIMEOUT_CODE) return new ServerError('DATABASE_TIMEOUT', { cause: err });
+  if (driver?.code === QUERY_TIMEOUT_CODE || isStatementTimeout(err))
+    return new ServerError('DATABASE_TIMEOUT', { cause: err });
   if (isMysqlUnavailable(err)) return new ServerError('DATABASE_UNAVAILABLE', { cause: err });
   if (err instanceof DatabaseError) return new ServerError('DATABASE_ERROR', { cause: err });
   return undefined;
@@ -81,3 +103,7 @@ registerErrorClassifier((err) => {
   if (REDIS_ERRORS.has(err.name) || offline) return new ServerError('CACHE_ERROR', { cause: err });
   return undefined;
 });
+
+// A statement the server ended at its time limit fails its request with 201, but the server answered:
+// the slow-query line says what ran, and MySQL is not logged as down for everyone else.
+outages.notAnOutage('mysql', isStatementTimeout);

@@ -2,7 +2,7 @@ import type { Sequelize } from 'sequelize';
 import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
-import { isMysqlUnavailable, QUERY_TIMEOUT_CODE } from './errors';
+import { isMysqlUnavailable, isStatementTimeout, QUERY_TIMEOUT_CODE } from './errors';
 
 /**
  * What Sequelize hands its hooks and pools: a mysql2 connection. Sequelize's
@@ -129,7 +129,8 @@ function guardConnection(
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (!err) onAnswer();
+        // A statement the server ended at its limit is an answer: the server is there.
+        if (!err || isStatementTimeout(err)) onAnswer();
         else if (isMysqlUnavailable(err)) onUnavailable(err);
         (callback as (...a: unknown[]) => void)(err, ...rest);
       };
@@ -147,6 +148,32 @@ function guardConnection(
 }
 
 /**
+ * The server's own limit on one statement, a little under our deadline:
+ * a slow query is then ended by the server, which answers with an error
+ * (isStatementTimeout) and keeps the connection, before our deadline would
+ * have to destroy it and call the server unreachable. Our deadline stays
+ * for a server that does not answer at all. MariaDB's max_statement_time
+ * is in seconds; MySQL's max_execution_time (milliseconds, SELECTs only) is
+ * tried when the first is unknown.
+ */
+export function statementLimitMs(queryTimeoutMs: number): number {
+  return queryTimeoutMs <= 0 ? 0 : Math.max(1, queryTimeoutMs - Math.min(500, Math.floor(queryTimeoutMs / 5)));
+}
+
+function limitStatements(connection: PooledConnection, queryTimeoutMs: number): Promise<void> {
+  const ms = statementLimitMs(queryTimeoutMs);
+  if (ms === 0) return Promise.resolve();
+  const run = (sql: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      connection.query(sql, (err: Error | null) => (err ? reject(err) : resolve()));
+    });
+  // A server with neither variable keeps only our deadline, as before.
+  return run(`SET SESSION max_statement_time = ${(ms / 1000).toFixed(3)}`).catch(() =>
+    run(`SET SESSION max_execution_time = ${ms}`).catch(() => undefined),
+  );
+}
+
+/**
  * Deadlines on every MySQL query (mysql.query_timeout_ms), and, with
  * replicas, a failover for reads: a replica that cannot be connected to, or
  * fails a read for being unreachable, is taken out for `replicaOutMs`; new
@@ -156,7 +183,7 @@ function guardConnection(
  */
 export function guardMysql(sequelize: Sequelize, options: { queryTimeoutMs: number; replicas?: ReplicaSet }): void {
   const { queryTimeoutMs, replicas } = options;
-  sequelize.addHook('afterConnect', (raw: unknown, address: unknown) => {
+  sequelize.addHook('afterConnect', async (raw: unknown, address: unknown) => {
     const connection = raw as PooledConnection;
     const index = replicas ? replicas.indexOf(address as ServerAddress) : -1;
     if (index >= 0) connection.tandemReplica = index;
@@ -169,6 +196,8 @@ export function guardMysql(sequelize: Sequelize, options: { queryTimeoutMs: numb
       // The outage log's "mysql" is the primary: a replica answering says nothing about it.
       index >= 0 ? () => undefined : mysqlAnswered,
     );
+    // After the guard: the SET has the deadline too (a server that froze right after the handshake).
+    await limitStatements(connection, queryTimeoutMs);
   });
   if (!replicas) return;
   // Sequelize's internals: the read pool's factory is where a new read connection picks its server.

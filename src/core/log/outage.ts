@@ -42,6 +42,7 @@ interface State {
  */
 export class OutageLog {
   private readonly states = new Map<Dependency, State>();
+  private readonly notOutages = new Map<Dependency, (error: unknown) => boolean>();
 
   constructor(private reminderMs = 30_000) {}
 
@@ -75,10 +76,20 @@ export class OutageLog {
     state.failedSinceLine = 0;
   }
 
+  /**
+   * Failures of a dependency that fail their request but do not mean it is
+   * down (a statement the database ended at its time limit): counted as
+   * failed requests, never logged or noted as an outage.
+   */
+  notAnOutage(dependency: Dependency, matches: (error: unknown) => boolean): void {
+    this.notOutages.set(dependency, matches);
+  }
+
   /** A request or call failed because of the dependency: counted, and the outage noted. */
   requestFailed(dependency: Dependency, error: unknown): void {
     failedRequests.inc({ dependency });
     statsd.increment(`dependency.${dependency}.failed_requests`);
+    if (this.notOutages.get(dependency)?.(error)) return;
     this.down(dependency, error);
     const state = this.states.get(dependency);
     if (state) {

@@ -15,10 +15,13 @@ import type {
   NewCsEvent,
   Page,
   HandlerDirectory,
+  TimelinePage,
 } from './cs-types';
 import { CS_STATUSES, keyScopeOf } from './cs-types';
 import type { CsCacheInner } from './inner/cs-cache-inner';
 import type { CsEventInner, EventColumns, NewRecord } from './inner/cs-event-inner';
+import { type CsListFilter, type ListPlan, planList } from './inner/cs-event-list-inner';
+import { boundedTotal, encodeCursor, listKey, type PageRequest, resolvePage } from '../../core/db/keyset';
 
 function describePatch(patch: CsEventPatch): string {
   return Object.entries(patch)
@@ -308,16 +311,67 @@ export class CsEventService {
     await this.cache.forgetEvent(id);
   }
 
+  /** The whole timeline of an event, oldest first (GET .../records; long timelines page with `timeline`). */
   async records(id: number): Promise<CsEventRecord[]> {
     await this.get(id);
     return this.events.listRecords(id);
   }
 
-  async list(filter: CsEventFilter, page: number, pageSize: number): Promise<Page<CsEvent>> {
+  /**
+   * One page of an event's timeline, oldest first: by the record id, read
+   * from the (event_id, id) index, so the 10,000th record costs what the
+   * first does. Records are only appended, so paging never skips or repeats one.
+   */
+  async timeline(id: number, request: PageRequest): Promise<TimelinePage> {
+    await this.get(id);
+    const key = listKey('timeline', { event_id: id });
+    const at = resolvePage({ ...request, page: undefined }, key);
+    const rows = await this.events.listRecords(id, at.after ? Number(at.after.id) : 0, request.pageSize + 1);
+    const items = rows.slice(0, request.pageSize);
+    const last = items.at(-1);
+    const next =
+      rows.length > request.pageSize && last ? encodeCursor(key, { at: last.created_at, id: String(last.id) }) : null;
+    return { items, page_size: request.pageSize, next_cursor: next };
+  }
+
+  /**
+   * One page of the event list: newest update first, or newest created
+   * first with a creation-date range; by page number (at most MAX_OFFSET
+   * rows deep) or after a cursor. Each page is read in the list's order
+   * from an index that serves its filters (planList), so it costs the same
+   * at any depth and table size. `total` is exact when it is cheap (the
+   * cached per-status counts, or a list of at most TOTAL_CAP rows) and
+   * capped otherwise.
+   */
+  async list(filter: CsEventFilter, request: PageRequest): Promise<Page<CsEvent>> {
     const categoryIds =
       filter.category_id === undefined ? undefined : await this.categories.subtreeIds(filter.category_id);
-    const { items, total } = await this.events.listEvents({ ...filter, category_ids: categoryIds }, page, pageSize);
-    return { items, total, page, page_size: pageSize };
+    const full = { ...filter, category_ids: categoryIds };
+    const plan = planList(full);
+    const key = listKey(plan.sort, filter);
+    const at = resolvePage(request, key);
+    const [rows, total] = await Promise.all([
+      this.events.lists.read(full, plan, { after: at.after, offset: at.offset, limit: request.pageSize + 1 }),
+      this.total(full, plan),
+    ]);
+    const items = rows.slice(0, request.pageSize);
+    const last = items.at(-1);
+    const next =
+      rows.length > request.pageSize && last ? encodeCursor(key, { at: last[plan.sort], id: String(last.id) }) : null;
+    return { items, ...total, page: at.page, page_size: request.pageSize, next_cursor: next };
+  }
+
+  /** Exact from the cached per-status counts when the list filters by status alone (or not at all), else bounded. */
+  private async total(filter: CsListFilter, plan: ListPlan): Promise<{ total: number; total_is_exact: boolean }> {
+    const only = Object.entries(filter).filter(([k, v]) => v !== undefined && k !== 'status');
+    if (only.length === 0) {
+      const cached = await this.cache.getCounts();
+      if ('counts' in cached) {
+        const statuses: readonly CsStatus[] = filter.status?.length ? filter.status : CS_STATUSES;
+        return { total: statuses.reduce((sum: number, s) => sum + (cached.counts[s] ?? 0), 0), total_is_exact: true };
+      }
+    }
+    return boundedTotal(await this.events.lists.count(filter, plan));
   }
 
   /** Live events per status: from Redis, counted in MySQL on a miss or a Redis failure. */

@@ -7,6 +7,15 @@ import type { CsReportInner, ReportRow } from './inner/cs-report-inner';
 /** The system actor of timed jobs. */
 const SYSTEM = 0;
 const BATCH = 200;
+/** Events escalated in one transaction. */
+const TX_EVENTS = 25;
+/**
+ * Events one escalation run changes at most, and the time it spends at most
+ * (its job's timeout is 50 s): each change is a short transaction, 2-20 ms
+ * on a busy disk.
+ */
+export const ESCALATE_MAX_PER_RUN = 1000;
+export const ESCALATE_BUDGET_MS = 30_000;
 
 /** The UTC instants at which a calendar day starts and ends in a time zone. */
 export function zonedDayBounds(day: string, timeZone: string): { from: Date; to: Date } {
@@ -61,38 +70,71 @@ export class CsMaintenanceService {
    * event, so it is escalated again only after another full period, however
    * often this runs; the staleness is re-checked under the row lock, so
    * overlapping runs cannot escalate one event twice.
+   *
+   * The stale events are walked oldest first in keyset batches of BATCH
+   * (findStale reads a batch of index entries, whatever the table's size),
+   * changed TX_EVENTS to a transaction: no lock is held longer than one
+   * group's changes and memory holds one batch. A run escalates at most
+   * `maxPerRun` events, or for ESCALATE_BUDGET_MS, and stops there; the next run goes on with the
+   * oldest still stale, so a backlog drains over a few runs and each run
+   * ends well within its interval.
    */
-  async escalateStale(now: Date, staleMs: number): Promise<{ escalated: number }> {
+  async escalateStale(
+    now: Date,
+    staleMs: number,
+    maxPerRun = ESCALATE_MAX_PER_RUN,
+  ): Promise<{ escalated: number; more: boolean }> {
     const cutoff = new Date(now.getTime() - staleMs);
     let escalated = 0;
+    let after: { updated_at: string; id: number } | undefined;
+    const stopAt = Date.now() + ESCALATE_BUDGET_MS;
     for (;;) {
-      const ids = await this.events.findStaleIds(cutoff, CS_MAX_PRIORITY, BATCH);
-      for (const id of ids) {
-        const done = await this.events.transaction(async (tx) => {
-          const event = await this.events.findEvent(id, { tx, lock: true });
-          const touched = event && new Date(event.updated_at);
-          if (!event || !touched || touched >= cutoff || event.status === 'done' || event.priority >= CS_MAX_PRIORITY)
-            return false;
-          const priority = escalatedPriority(event.priority);
-          await this.events.updateEvent(tx, id, { priority });
-          await this.events.insertRecord(tx, {
-            event_id: id,
-            actor_id: SYSTEM,
-            action: 'escalate',
-            from_status: event.status,
-            to_status: event.status,
-            handler_id: event.handler_id,
-            content: `priority ${event.priority} -> ${priority}: untouched since ${touched.toISOString()}`,
-          });
-          return true;
-        });
-        if (done) {
-          escalated += 1;
-          await this.cache.forgetEvent(id);
-        }
+      const batch = await this.events.findStale(cutoff, CS_MAX_PRIORITY, BATCH, after);
+      for (let i = 0; i < batch.length; i += TX_EVENTS) {
+        const room = maxPerRun - escalated;
+        if (room <= 0 || Date.now() >= stopAt) return { escalated, more: true };
+        escalated += await this.escalateSome(
+          batch.slice(i, i + Math.min(TX_EVENTS, room)).map((e) => e.id),
+          cutoff,
+        );
       }
-      if (ids.length < BATCH) return { escalated };
+      const last = batch.at(-1);
+      if (batch.length < BATCH || !last) return { escalated, more: false };
+      after = last;
     }
+  }
+
+  /**
+   * Escalates up to TX_EVENTS events in one transaction: each is locked and
+   * re-checked, then changed with its record. One commit for the group
+   * instead of one per event (a commit waits for the disk, and the creates
+   * beside the job wait behind it); the locks last one group's changes.
+   */
+  private async escalateSome(ids: number[], cutoff: Date): Promise<number> {
+    const changed = await this.events.transaction(async (tx) => {
+      const done: number[] = [];
+      for (const id of ids) {
+        const event = await this.events.findEvent(id, { tx, lock: true });
+        const touched = event && new Date(event.updated_at);
+        if (!event || !touched || touched >= cutoff || event.status === 'done' || event.priority >= CS_MAX_PRIORITY)
+          continue;
+        const priority = escalatedPriority(event.priority);
+        await this.events.updateEvent(tx, id, { priority });
+        await this.events.insertRecord(tx, {
+          event_id: id,
+          actor_id: SYSTEM,
+          action: 'escalate',
+          from_status: event.status,
+          to_status: event.status,
+          handler_id: event.handler_id,
+          content: `priority ${event.priority} -> ${priority}: untouched since ${touched.toISOString()}`,
+        });
+        done.push(id);
+      }
+      return done;
+    });
+    for (const id of changed) await this.cache.forgetEvent(id);
+    return changed.length;
   }
 
   /** Writes the per-status and per-category counts of `day` once; false when that day already has a report. */

@@ -125,11 +125,25 @@ export interface CsEventFilter {
   created_to?: string | undefined;
 }
 
+/**
+ * One page of a list. `total` counts the whole filtered list: exact when
+ * `total_is_exact`, else the cap (the list has more). `page` is null for a
+ * page reached by cursor; `next_cursor` is null on the last page.
+ */
 export interface Page<T> {
   items: T[];
   total: number;
-  page: number;
+  total_is_exact: boolean;
+  page: number | null;
   page_size: number;
+  next_cursor: string | null;
+}
+
+/** One page of an event's timeline, oldest first; `next_cursor` is null on the last page. */
+export interface TimelinePage {
+  items: CsEventRecord[];
+  page_size: number;
+  next_cursor: string | null;
 }
 
 export const MAX_PAGE_SIZE = 1000;

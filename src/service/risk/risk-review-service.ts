@@ -4,7 +4,8 @@ import { logger } from '../../core/log';
 import { UserError } from '../../exception';
 import type { ZeusApi } from '../../../thirdparty/zeus/zeus-types';
 import type { CsDomain } from '../cs';
-import type { Actor } from '../cs/cs-types';
+import type { Actor, Page } from '../cs/cs-types';
+import { boundedTotal, encodeCursor, listKey, type PageRequest, resolvePage, TOTAL_CAP } from '../../core/db/keyset';
 import type { FlaggedOrderStore, UnfinishedCursor } from './inner/flagged-store';
 import type { RiskReportJob } from './risk-queue';
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from './risk-types';
@@ -53,8 +54,23 @@ export class RiskReviewService {
     return found;
   }
 
-  list(filter: FlaggedFilter, page: number, pageSize: number): Promise<{ items: FlaggedOrder[]; total: number }> {
-    return this.store.list(filter, page, pageSize);
+  /**
+   * One page of flagged orders, newest flagged first: by page number (at
+   * most MAX_OFFSET rows deep) or after a cursor, read in order from an
+   * index; `total` is counted up to TOTAL_CAP.
+   */
+  async list(filter: FlaggedFilter, request: PageRequest): Promise<Page<FlaggedOrder>> {
+    const key = listKey('flagged_at', filter);
+    const at = resolvePage(request, key);
+    const [rows, counted] = await Promise.all([
+      this.store.list(filter, { after: at.after, offset: at.offset, limit: request.pageSize + 1 }),
+      this.store.count(filter, TOTAL_CAP),
+    ]);
+    const items = rows.slice(0, request.pageSize);
+    const last = items.at(-1);
+    const next =
+      rows.length > request.pageSize && last ? encodeCursor(key, { at: last.flagged_at, id: last.order_id }) : null;
+    return { items, ...boundedTotal(counted), page: at.page, page_size: request.pageSize, next_cursor: next };
   }
 
   private eventInput(order: FlaggedOrder, categoryId: number, note: string) {

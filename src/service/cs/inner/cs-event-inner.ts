@@ -1,61 +1,20 @@
-import { Op, type Sequelize, type Transaction, UniqueConstraintError, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
+import { sqlTime } from '../../../core/db/keyset';
 import { UserError } from '../../../exception';
 import { readYourWrites } from '../../../core/db/mysql';
 import { softDeleteById } from '../../../model/base';
-import type { CsEventRow, CsEventRecordRow, CsModels } from '../../../model/cs-event';
-import type {
-  CsEvent,
-  CsEventFilter,
-  CsEventRecord,
-  CsRecordAction,
-  CsSource,
-  CsStatus,
-  CsUserType,
-  NewCsEvent,
-} from '../cs-types';
+import { CsEventListInner } from './cs-event-list-inner';
+import { type RecordRow, toEvent, toRecord } from './cs-event-rows';
+import type { CsEventRow, CsModels } from '../../../model/cs-event';
+import type { CsEvent, CsEventRecord, CsRecordAction, CsStatus, NewCsEvent } from '../cs-types';
+import { CS_STATUSES } from '../cs-types';
 
-type Plain<T> = Omit<T, keyof import('sequelize').Model>;
-type EventRow = Plain<CsEventRow>;
-type RecordRow = Plain<CsEventRecordRow>;
+export { createdRange } from './cs-event-rows';
 
-const num = (v: string | number): number => (typeof v === 'number' ? v : Number(v));
-const numOrNull = (v: string | number | null): number | null => (v === null ? null : num(v));
+/** Index entries one statement of a status count reads at most. */
+const COUNT_CHUNK = 200_000;
+
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString();
-
-function toEvent(row: EventRow): CsEvent {
-  return {
-    id: num(row.id),
-    user_id: numOrNull(row.user_id),
-    user_type: row.user_type as CsUserType,
-    phone: row.phone,
-    order_id: row.order_id === null ? null : String(row.order_id),
-    source: row.source as CsSource,
-    category_id: numOrNull(row.category_id),
-    priority: num(row.priority),
-    status: row.status as CsStatus,
-    creator_id: num(row.creator_id),
-    handler_id: num(row.handler_id),
-    compensation: Number(row.compensation),
-    content: row.content,
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
-  };
-}
-
-function toRecord(row: RecordRow): CsEventRecord {
-  return {
-    id: num(row.id),
-    event_id: num(row.event_id),
-    actor_id: num(row.actor_id),
-    via: row.via,
-    action: row.action as CsRecordAction,
-    from_status: row.from_status as CsStatus | null,
-    to_status: row.to_status as CsStatus,
-    handler_id: num(row.handler_id),
-    content: row.content,
-    created_at: iso(row.created_at),
-  };
-}
 
 export interface NewRecord {
   event_id: number;
@@ -79,10 +38,17 @@ export interface EventColumns {
 
 /** Data access for cs_event and cs_event_record: queries only, no business rules. */
 export class CsEventInner {
+  /** The list's keyset reads and bounded counts. */
+  readonly lists: CsEventListInner;
+
   constructor(
     private readonly sequelize: Sequelize,
     private readonly models: CsModels,
-  ) {}
+    /** Index entries one statement of a status count reads at most (smaller in tests, to walk several chunks). */
+    private readonly countChunk = COUNT_CHUNK,
+  ) {
+    this.lists = new CsEventListInner(sequelize);
+  }
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.sequelize.transaction(fn);
@@ -181,57 +147,49 @@ export class CsEventInner {
     await this.models.CsEventRecord.create(record, { transaction: tx });
   }
 
-  async listRecords(eventId: number): Promise<CsEventRecord[]> {
+  /** One page of an event's timeline, oldest first, after the record `afterId` (0: from the first). */
+  async listRecords(eventId: number, afterId = 0, limit?: number): Promise<CsEventRecord[]> {
     const rows = await this.models.CsEventRecord.findAll({
-      where: { event_id: eventId },
+      where: { event_id: eventId, ...(afterId > 0 ? { id: { [Op.gt]: afterId } } : {}) },
       order: [['id', 'ASC']],
+      ...(limit === undefined ? {} : { limit }),
       raw: true,
     });
     return (rows as unknown as RecordRow[]).map(toRecord);
   }
 
-  async listEvents(
-    filter: CsEventFilter & { category_ids?: number[] },
-    page: number,
-    pageSize: number,
-  ): Promise<{ items: CsEvent[]; total: number }> {
-    const where: Record<string | symbol, unknown> = {};
-    if (filter.status?.length) where.status = { [Op.in]: filter.status };
-    if (filter.category_ids) where.category_id = { [Op.in]: filter.category_ids };
-    if (filter.user_type) where.user_type = filter.user_type;
-    if (filter.priority !== undefined) where.priority = filter.priority;
-    if (filter.source) where.source = filter.source;
-    if (filter.phone) where.phone = filter.phone;
-    if (filter.handler_id !== undefined) where.handler_id = filter.handler_id;
-    if (filter.user_id !== undefined) where.user_id = filter.user_id;
-    if (filter.has_compensation !== undefined) where.compensation = filter.has_compensation ? { [Op.gt]: 0 } : 0;
-    const range = createdRange(filter.created_from, filter.created_to);
-    if (range.gte || range.lt) {
-      where.created_at = { ...(range.gte ? { [Op.gte]: range.gte } : {}), ...(range.lt ? { [Op.lt]: range.lt } : {}) };
+  /**
+   * Live events not done, below the top priority and untouched since
+   * `cutoff`, oldest first by (updated_at, id), after `after`: one ordered
+   * branch per status and priority through (status, priority, updated_at),
+   * so a batch reads a batch of index entries however many events are done.
+   */
+  async findStale(
+    cutoff: Date,
+    maxPriority: number,
+    limit: number,
+    after?: { updated_at: string; id: number },
+  ): Promise<{ id: number; updated_at: string }[]> {
+    const statuses = CS_STATUSES.filter((s) => s !== 'done');
+    const values: Record<string, unknown> = { cutoff, limit };
+    if (after) Object.assign(values, { afterAt: sqlTime(after.updated_at), afterId: after.id });
+    const branches: string[] = [];
+    for (const [i, status] of statuses.entries()) {
+      for (let priority = 0; priority < maxPriority; priority += 1) {
+        values[`s${i}`] = status;
+        branches.push(
+          `(SELECT id, updated_at FROM cs_event FORCE INDEX (idx_event_status_priority_updated)
+             WHERE deleted_id = 0 AND status = :s${i} AND priority = ${priority} AND updated_at < :cutoff
+             ${after ? 'AND (updated_at > :afterAt OR (updated_at = :afterAt AND id > :afterId))' : ''}
+             ORDER BY updated_at, id LIMIT :limit)`,
+        );
+      }
     }
-    const { rows, count } = await this.models.CsEvent.findAndCountAll({
-      where: where as WhereOptions,
-      order: [
-        ['updated_at', 'DESC'],
-        ['id', 'DESC'],
-      ],
-      limit: pageSize,
-      offset: (page - 1) * pageSize,
-      raw: true,
-    });
-    return { items: (rows as unknown as EventRow[]).map(toEvent), total: count };
-  }
-
-  /** Ids of live events not done, below the top priority, and untouched since `cutoff`, oldest first. */
-  async findStaleIds(cutoff: Date, maxPriority: number, limit: number): Promise<number[]> {
-    const rows = await this.models.CsEvent.findAll({
-      attributes: ['id'],
-      where: { status: { [Op.ne]: 'done' }, priority: { [Op.lt]: maxPriority }, updated_at: { [Op.lt]: cutoff } },
-      order: [['updated_at', 'ASC']],
-      limit,
-      raw: true,
-    });
-    return (rows as unknown as { id: string | number }[]).map((r) => Number(r.id));
+    const rows = await this.sequelize.query<{ id: string | number; updated_at: Date | string }>(
+      `SELECT * FROM (${branches.join(' UNION ALL ')}) AS stale ORDER BY updated_at, id LIMIT :limit`,
+      { replacements: values, type: QueryTypes.SELECT },
+    );
+    return rows.map((r) => ({ id: Number(r.id), updated_at: iso(r.updated_at) }));
   }
 
   /**
@@ -239,26 +197,46 @@ export class CsEventInner {
    * and then kept by deltas, so a lagging replica's counts would stay wrong.
    */
   async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.models.CsEvent.findAll({
-      attributes: ['status', [this.sequelize.fn('COUNT', this.sequelize.col('id')), 'n']],
-      group: ['status'],
-      raw: true,
-      useMaster: true,
-    });
     const counts: Record<string, number> = {};
-    for (const row of rows as unknown as { status: string; n: string | number }[]) counts[row.status] = Number(row.n);
+    for (const status of CS_STATUSES) {
+      const n = await this.countStatus(status);
+      if (n > 0) counts[status] = n;
+    }
     return counts;
   }
-}
 
-/** The UTC bounds of an inclusive date range: the end date includes its whole day. */
-export function createdRange(from?: string, to?: string): { gte?: Date; lt?: Date } {
-  const range: { gte?: Date; lt?: Date } = {};
-  if (from) range.gte = new Date(`${from}T00:00:00.000Z`);
-  if (to) {
-    const end = new Date(`${to}T00:00:00.000Z`);
-    end.setUTCDate(end.getUTCDate() + 1);
-    range.lt = end;
+  /**
+   * One status's live events, counted in keyset chunks of COUNT_CHUNK index
+   * entries (idx_event_status_updated, read in order): no statement reads
+   * more than a chunk, so none nears the statement limit at ten million
+   * events, and nothing is held between chunks.
+   */
+  private async countStatus(status: string): Promise<number> {
+    let total = 0;
+    let after: { at: string; id: string } | undefined;
+    const read = <T extends object>(select: string, tail: string): Promise<T[]> =>
+      this.sequelize.query<T>(
+        `SELECT ${select} FROM cs_event FORCE INDEX (idx_event_status_updated)
+          WHERE deleted_id = 0 AND status = :status
+          ${after ? 'AND (updated_at > :afterAt OR (updated_at = :afterAt AND id > :afterId))' : ''} ${tail}`,
+        {
+          replacements: { status, ...(after ? { afterAt: sqlTime(after.at), afterId: after.id } : {}) },
+          type: QueryTypes.SELECT,
+          useMaster: true,
+        },
+      );
+    for (;;) {
+      // The last entry of a full chunk, if there is one: the chunk is then counted whole and the walk goes on after it.
+      const [last] = await read<{ updated_at: Date | string; id: string | number }>(
+        'updated_at, id',
+        `ORDER BY updated_at, id LIMIT 1 OFFSET ${this.countChunk - 1}`,
+      );
+      if (!last) {
+        const [rest] = await read<{ n: string | number }>('COUNT(*) AS n', '');
+        return total + Number(rest?.n ?? 0);
+      }
+      total += this.countChunk;
+      after = { at: iso(last.updated_at), id: String(last.id) };
+    }
   }
-  return range;
 }

@@ -1,4 +1,12 @@
+import type { KeysetPosition } from '../../../core/db/keyset';
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from '../risk-types';
+
+/** One read of the list: `limit` orders after `after` (flagged_at, order_id), or after skipping `offset`. */
+export interface ListRead {
+  after?: KeysetPosition | undefined;
+  offset: number;
+  limit: number;
+}
 
 /** Where the reconcile walk stopped: the last verdict it visited. */
 export interface UnfinishedCursor {
@@ -23,7 +31,10 @@ export interface FlaggedOrderStore {
   insertIfAbsent(doc: FlaggedOrder): Promise<boolean>;
   /** One order; `primary` reads what this process just wrote (not a replica that may lag). */
   get(orderId: string, options?: { primary?: boolean }): Promise<FlaggedOrder | undefined>;
-  list(filter: FlaggedFilter, page: number, pageSize: number): Promise<{ items: FlaggedOrder[]; total: number }>;
+  /** Orders newest flagged first (flagged_at DESC, order_id DESC), read in that order from an index. */
+  list(filter: FlaggedFilter, read: ListRead): Promise<FlaggedOrder[]>;
+  /** How many orders match, counted up to `cap` + 1 at most. */
+  count(filter: FlaggedFilter, cap: number): Promise<number>;
   /**
    * Judges a pending order and runs `work` in the same unit of work: with
    * MySQL one transaction (work gets it), with MongoDB the verdict first and

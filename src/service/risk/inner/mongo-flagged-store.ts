@@ -1,7 +1,7 @@
 import { type Collection, type Filter, MongoClient, MongoError, MongoServerError } from 'mongodb';
 import { registerErrorClassifier, ServerError } from '../../../exception';
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from '../risk-types';
-import type { FlaggedOrderStore, UnfinishedCursor, VerdictWork } from './flagged-store';
+import type { FlaggedOrderStore, ListRead, UnfinishedCursor, VerdictWork } from './flagged-store';
 
 const DUPLICATE_KEY = 11000;
 
@@ -77,20 +77,32 @@ export class MongoFlaggedStore implements FlaggedOrderStore {
     return found ?? undefined;
   }
 
-  async list(filter: FlaggedFilter, page: number, pageSize: number): Promise<{ items: FlaggedOrder[]; total: number }> {
+  private query(filter: FlaggedFilter): Record<string, unknown> {
     const query: Record<string, unknown> = {};
     if (filter.status) query.status = filter.status;
     if (filter.rule) query.rules = filter.rule;
-    const [items, total] = await Promise.all([
-      this.orders
-        .find(query, { projection: { _id: 0 } })
-        .sort({ flagged_at: -1, order_id: -1 })
-        .skip((page - 1) * pageSize)
-        .limit(pageSize)
-        .toArray(),
-      this.orders.countDocuments(query),
-    ]);
-    return { items, total };
+    return query;
+  }
+
+  async list(filter: FlaggedFilter, read: ListRead): Promise<FlaggedOrder[]> {
+    const query = this.query(filter);
+    if (read.after) {
+      // The same order as the sort: flagged_at (an ISO string) then order_id (a decimal string), both descending.
+      query.$or = [
+        { flagged_at: { $lt: read.after.at } },
+        { flagged_at: read.after.at, order_id: { $lt: read.after.id } },
+      ];
+    }
+    return this.orders
+      .find(query, { projection: { _id: 0 } })
+      .sort({ flagged_at: -1, order_id: -1 })
+      .skip(read.offset)
+      .limit(read.limit)
+      .toArray();
+  }
+
+  count(filter: FlaggedFilter, cap: number): Promise<number> {
+    return this.orders.countDocuments(this.query(filter), { limit: cap + 1 });
   }
 
   async judge(

@@ -1,7 +1,8 @@
 import { QueryTypes, type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
 import { readYourWrites } from '../../../core/db/mysql';
 import type { FlaggedFilter, FlaggedOrder, RiskVerdict } from '../risk-types';
-import type { FlaggedOrderStore, UnfinishedCursor, VerdictWork } from './flagged-store';
+import { sqlTime } from '../../../core/db/keyset';
+import type { FlaggedOrderStore, ListRead, UnfinishedCursor, VerdictWork } from './flagged-store';
 
 interface Row {
   order_id: string;
@@ -77,30 +78,51 @@ export class MysqlFlaggedStore implements FlaggedOrderStore {
     return rows[0] ? toFlagged(rows[0]) : undefined;
   }
 
-  async list(filter: FlaggedFilter, page: number, pageSize: number): Promise<{ items: FlaggedOrder[]; total: number }> {
+  private where(filter: FlaggedFilter): { clause: string; replacements: Record<string, unknown> } {
     const where: string[] = [];
-    const replacements: Record<string, unknown> = { limit: pageSize, offset: (page - 1) * pageSize };
+    const replacements: Record<string, unknown> = {};
     if (filter.status) {
       where.push('status = :status');
       replacements.status = filter.status;
     }
     if (filter.rule) {
+      // Not indexable (a list in one column): checked on the rows read in date order; every rule flags a
+      // sizeable share of the orders, so a page reads a few pages of rows.
       where.push('FIND_IN_SET(:rule, rule_names) > 0');
       replacements.rule = filter.rule;
     }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', replacements };
+  }
+
+  /** Through (status, flagged_at) with a status, else (flagged_at); the primary key order_id ends both. */
+  private index(filter: FlaggedFilter): string {
+    return filter.status ? 'idx_risk_status_flagged' : 'idx_risk_flagged';
+  }
+
+  async list(filter: FlaggedFilter, read: ListRead): Promise<FlaggedOrder[]> {
+    const { clause, replacements } = this.where(filter);
+    const terms = clause ? [clause.slice('WHERE '.length)] : [];
+    if (read.after) {
+      terms.push('(flagged_at < :afterAt OR (flagged_at = :afterAt AND order_id < :afterId))');
+      replacements.afterAt = sqlTime(read.after.at);
+      replacements.afterId = read.after.id;
+    }
     const rows = await this.sequelize.query<Row>(
-      `SELECT * FROM risk_flagged_order ${clause} ORDER BY flagged_at DESC, order_id DESC LIMIT :limit OFFSET :offset`,
+      `SELECT * FROM risk_flagged_order FORCE INDEX (${this.index(filter)})
+        ${terms.length ? `WHERE ${terms.join(' AND ')}` : ''}
+        ORDER BY flagged_at DESC, order_id DESC LIMIT :offset, :limit`,
+      { replacements: { ...replacements, offset: read.offset, limit: read.limit }, type: QueryTypes.SELECT },
+    );
+    return rows.map(toFlagged);
+  }
+
+  async count(filter: FlaggedFilter, cap: number): Promise<number> {
+    const { clause, replacements } = this.where(filter);
+    const [row] = await this.sequelize.query<{ n: string | number }>(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM risk_flagged_order FORCE INDEX (${this.index(filter)}) ${clause} LIMIT ${cap + 1}) AS capped`,
       { replacements, type: QueryTypes.SELECT },
     );
-    const [count] = await this.sequelize.query<{ n: string | number }>(
-      `SELECT COUNT(*) AS n FROM risk_flagged_order ${clause}`,
-      {
-        replacements,
-        type: QueryTypes.SELECT,
-      },
-    );
-    return { items: rows.map(toFlagged), total: Number(count?.n ?? 0) };
+    return Number(row?.n ?? 0);
   }
 
   judge(
@@ -141,15 +163,29 @@ export class MysqlFlaggedStore implements FlaggedOrderStore {
     });
   }
 
+  /**
+   * Two ordered reads, each through its own index (migration 0008): fraud
+   * verdicts with no event, and reports still pending; merged without
+   * duplicates (an order may be in both) in (reviewed_at, order_id) order.
+   */
   async unfinished(limit: number, after?: UnfinishedCursor): Promise<FlaggedOrder[]> {
+    const position = after
+      ? 'AND (reviewed_at > :reviewedAt OR (reviewed_at = :reviewedAt AND order_id > :orderId))'
+      : '';
     const rows = await this.sequelize.query<Row>(
-      `SELECT * FROM risk_flagged_order WHERE status = 'fraud' AND (cs_event_id IS NULL OR report_status = 'pending')
-        ${after ? 'AND (reviewed_at, order_id) > (:reviewedAt, :orderId)' : ''}
-        ORDER BY reviewed_at, order_id LIMIT :limit`,
+      `SELECT * FROM (
+         (SELECT * FROM risk_flagged_order FORCE INDEX (idx_risk_status_event_reviewed)
+           WHERE status = 'fraud' AND cs_event_id IS NULL AND reviewed_at IS NOT NULL ${position}
+           ORDER BY reviewed_at, order_id LIMIT :limit)
+         UNION
+         (SELECT * FROM risk_flagged_order FORCE INDEX (idx_risk_report_reviewed)
+           WHERE report_status = 'pending' AND status = 'fraud' AND reviewed_at IS NOT NULL ${position}
+           ORDER BY reviewed_at, order_id LIMIT :limit)
+       ) AS unfinished ORDER BY reviewed_at, order_id LIMIT :limit`,
       {
         replacements: {
           limit,
-          reviewedAt: after ? after.reviewed_at.replace('T', ' ').replace('Z', '') : null,
+          reviewedAt: after ? sqlTime(after.reviewed_at) : null,
           orderId: after?.order_id ?? null,
         },
         type: QueryTypes.SELECT,
