@@ -258,8 +258,15 @@ async function switchHost(
   }
   const from = (JSON.parse(status.stdout) as { current: string | null }).current ?? undefined;
   const gate = async (to: string): Promise<RunResult> => {
-    await progress.step(target.name, `switch to ${to} and restart`, () =>
-      must(target, 'switch and restart', remote(target, settings, 'activate', [to, settings.restart_command])),
+    await progress.step(
+      target.name,
+      `switch to ${to} and restart`,
+      () => must(target, 'switch and restart', remote(target, settings, 'activate', [to, settings.restart_command])),
+      // The restart's own last words, e.g. service.sh's "reloaded server (pid N): RELEASE: 2 worker(s) serving ...".
+      (r) => {
+        const last = r.stdout.trim().split('\n').pop() ?? '';
+        return last && !last.startsWith('current: ') ? `(${last})` : '';
+      },
     );
     return progress.step(
       target.name,
