@@ -1,15 +1,16 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isPromiseLike } from '../async/promise';
-import { asTandemError, DevError, ServerError, TandemError, UserError } from '../../exception';
-import { newContext, type RequestContext, requestIdFrom, roundedMs, runWithContext, elapsedMs } from '../ctx';
-import { logAccess } from '../log';
-import { metricSegment, prom, statsd } from '../monitor';
+import { ServerError, type TandemError, UserError } from '../../exception';
+import { newContext, type RequestContext, requestIdFrom, runWithContext } from '../ctx';
+import { prom } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
 import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http-status';
 import { recordFailure } from '../pipeline';
 import { allowedMethods } from './allowed-methods';
-import { illFormedFields, isUtf8, markInvalidUtf8, NOT_UNICODE } from '../text';
+import { illFormedFields } from '../text';
 import { validationFailed } from '../validation';
+import { bytesOf, depthExceeds, errorFromExpress, refuseBytesNotUtf8 } from './http-body';
+import { onResponseDone, RouteMetricsSet } from './http-metrics';
 import { type Route, validateInput } from './route';
 
 export interface HttpAppOptions {
@@ -114,159 +115,6 @@ function answerWith(fixed: readonly string[], isDraining: () => boolean): Answer
 /** Sets name/value pairs with setHeader, for answers that other code writes. */
 function setHeaders(res: Response, headers: readonly string[]): void {
   for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i] as string, headers[i + 1] as string);
-}
-
-/** Whether JSON nests deeper than `max`; only objects and arrays are queued, never scalars. */
-function depthExceeds(value: unknown, max: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const stack: [object, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [object, number];
-    if (depth > max) return true;
-    for (const key in node) {
-      const child = (node as Record<string, unknown>)[key];
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
-  }
-  return false;
-}
-
-const STATUS_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', 'other'];
-
-/** The statsd name and Prometheus series of one method, route template and status class. */
-interface RouteMetrics {
-  statsdName: string;
-  duration: { observe: (seconds: number) => void };
-}
-
-/**
- * The metrics of one method and route template, one per status class, each
- * built when first used: a request neither rebuilds the statsd name nor
- * re-validates the Prometheus labels. A declared route holds its own set;
- * the others (the raw pages, `unmatched`) are looked up by template.
- */
-class RouteMetricsSet {
-  private readonly byClass: (RouteMetrics | undefined)[] = [];
-
-  constructor(
-    private readonly method: string,
-    readonly template: string,
-  ) {}
-
-  of(status: number): RouteMetrics {
-    const index = Math.min(Math.max(Math.floor(status / 100), 0), STATUS_CLASS.length - 1);
-    let metrics = this.byClass[index];
-    if (!metrics) {
-      const statusClass = STATUS_CLASS[index] as string;
-      metrics = {
-        statsdName: `http.${this.method}.${metricSegment(this.template)}.${statusClass}`,
-        duration: prom.httpDuration.labels(this.method, this.template, statusClass),
-      };
-      this.byClass[index] = metrics;
-    }
-    return metrics;
-  }
-}
-
-/**
- * The sets of the answers no declared route gave. Bounded: templates are
- * the raw pages' routes (or `unmatched`) and methods the few that Node's
- * HTTP parser accepts.
- */
-const otherMetrics = new Map<string, RouteMetricsSet>();
-
-function metricsOfOther(method: string, template: string): RouteMetricsSet {
-  const key = `${method} ${template}`;
-  let set = otherMetrics.get(key);
-  if (!set) {
-    set = new RouteMetricsSet(method, template);
-    otherMetrics.set(key, set);
-  }
-  return set;
-}
-
-/** Records the access line and metrics of one request when its response is done. */
-function onResponseDone(req: Request, res: Response, ctx: RequestContext, accessLog: boolean): void {
-  const ms = elapsedMs(ctx);
-  const status = res.writableFinished ? res.statusCode : 499;
-  let set = req.tandemMetrics;
-  let template: string;
-  if (set) {
-    template = set.template;
-  } else {
-    template = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
-    set = metricsOfOther(req.method, template);
-  }
-  const metrics = set.of(status);
-  statsd.timing(metrics.statsdName, ms);
-  metrics.duration.observe(ms / 1000);
-  prom.inFlightNow.http -= 1;
-  if (accessLog) {
-    logAccess('http access', {
-      request_id: ctx.requestId,
-      caller: ctx.caller,
-      method: req.method,
-      route: template,
-      path: req.path,
-      status,
-      duration_ms: roundedMs(ms),
-    });
-  }
-}
-
-const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
-
-/** http.body_limit in bytes, read as body-parser reads it (`100kb`, `1mb`: units of 1024). */
-function bytesOf(limit: string): number {
-  const match = /^(\d+)(b|kb|mb)$/.exec(limit.toLowerCase());
-  if (!match) throw new DevError('INTERNAL', { cause: new Error(`${limit} is not a body size such as 100kb or 1mb.`) });
-  return Number(match[1]) * (UNITS[match[2] as string] as number);
-}
-
-/**
- * body-parser's `verify` hook, which sees the body's bytes before they are
- * decoded: JSON.parse would turn bytes that are not UTF-8 into U+FFFD and
- * store them as text. A body that is not UTF-8 is refused, naming each field
- * that held bad bytes (found by parsing it again with those bytes marked).
- */
-function refuseBytesNotUtf8(_req: unknown, _res: unknown, bytes: Buffer, encoding: string): void {
-  if (encoding !== 'utf-8' || isUtf8(bytes)) return;
-  let marked: unknown;
-  try {
-    marked = JSON.parse(markInvalidUtf8(bytes));
-  } catch (err) {
-    throw new UserError('MALFORMED_JSON', { cause: err });
-  }
-  const fields = illFormedFields(marked, 'body');
-  throw validationFailed(fields.length > 0 ? fields : [{ field: 'body', message: NOT_UNICODE }]);
-}
-
-/** The Content-Encoding a request declared, short enough to repeat in a message. */
-function contentEncodingOf(req: Request): string {
-  return (req.headers['content-encoding'] ?? 'identity').slice(0, 32);
-}
-
-/**
- * Our error for what the body parser (body-parser, raw-body, zlib) failed
- * with. Any other error it raises with a 4xx status (http-errors) is the
- * client's body that could not be read, never ours: a corrupt gzip stream is
- * a zlib error that body-parser passes on with status 400 and no type.
- */
-function errorFromExpress(err: unknown, limit: string, req: Request): TandemError {
-  if (err instanceof TandemError) return err;
-  const parserError = err as { type?: unknown; status?: unknown } | null;
-  const type = parserError?.type;
-  if (type === 'entity.parse.failed') return new UserError('MALFORMED_JSON', { cause: err });
-  if (type === 'entity.too.large') return new UserError('BODY_TOO_LARGE', { params: { limit }, cause: err });
-  if (type === 'encoding.unsupported') {
-    return new UserError('UNSUPPORTED_CONTENT_ENCODING', { params: { encoding: contentEncodingOf(req) }, cause: err });
-  }
-  if (type === 'charset.unsupported') return new UserError('UNSUPPORTED_MEDIA_TYPE', { cause: err });
-  const status = parserError?.status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new UserError('BODY_UNREADABLE', { params: { encoding: contentEncodingOf(req) }, cause: err });
-  }
-  return asTandemError(err);
 }
 
 /** The route a request matched (`POST /api/cs/events`), or `unmatched`, for the failure's log line. */
