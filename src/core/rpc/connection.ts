@@ -1,8 +1,17 @@
 import type { Socket } from 'node:net';
 import thrift from 'thrift';
-import { BinaryWriter } from './binary-writer';
-import { currentRequestId, requestIdFrom, type ThriftConnectionState } from '../ctx';
-import { isServiceName, runWithConnection } from './connection-state';
+import { currentRequestId, type ThriftConnectionState } from '../ctx';
+import { runWithConnection } from './connection-state';
+import { BINARY_MARK, BINARY_VERSION, COMPACT_MARK, detectFraming, type Framing } from './framing';
+import {
+  callerHeaders,
+  type HeaderTransport,
+  SUBPROTOCOL_BINARY,
+  SUBPROTOCOL_COMPACT,
+  THeaderProtocol,
+  REQUEST_ID_HEADER,
+} from './header';
+import { replyProtocol } from './reply';
 import { type ByteBudget, type ThriftLimits } from './limits';
 import { MessageScanner, ShapeError } from './message-scanner';
 import { Outbox } from './outbox';
@@ -30,88 +39,6 @@ export type RejectReason =
   | 'tls';
 
 type ProtocolClass = new (trans: thrift.TTransport) => thrift.TProtocol;
-
-const BINARY_MARK = 0x80;
-const BINARY_VERSION = 0x01;
-const COMPACT_MARK = 0x82;
-
-/** The transport and protocol a connection speaks, chosen from its first bytes. */
-export interface Framing {
-  framed: boolean;
-  protocol: 'binary' | 'compact';
-  /** Apache Thrift's header transport (THeader): each frame names its protocol and carries headers. */
-  header?: true;
-}
-
-/** The second word of a THeader frame, after its length. */
-const HEADER_MAGIC_HI = 0x0f;
-const HEADER_MAGIC_LO = 0xff;
-
-/**
- * Decides framing and protocol from the first bytes of a connection:
- * unframed binary starts with 0x80 0x01 (strict version word), unframed
- * compact with 0x82, a framed message with a 4-byte length followed by one of
- * those marks. Returns `pending` until enough bytes are in, `garbage` for
- * anything else.
- */
-export function detectFraming(head: Buffer): Framing | 'pending' | 'garbage' {
-  if (head.length === 0) return 'pending';
-  const first = head[0] as number;
-  if (first === BINARY_MARK) {
-    if (head.length < 2) return 'pending';
-    return head[1] === BINARY_VERSION ? { framed: false, protocol: 'binary' } : 'garbage';
-  }
-  if (first === COMPACT_MARK) return { framed: false, protocol: 'compact' };
-  if (head.length < 5) return 'pending';
-  const mark = head[4];
-  if (mark === HEADER_MAGIC_HI) {
-    if (head.length < 6) return 'pending';
-    return head[5] === HEADER_MAGIC_LO ? { framed: true, protocol: 'binary', header: true } : 'garbage';
-  }
-  if (mark === BINARY_MARK) return { framed: true, protocol: 'binary' };
-  if (mark === COMPACT_MARK) return { framed: true, protocol: 'compact' };
-  return 'garbage';
-}
-
-/** What the library's THeaderTransport (the base of its transports) offers; the typings do not declare it. */
-interface HeaderTransport {
-  inBuf: Buffer;
-  readCursor: number;
-  writeCursor: number;
-  readHeaders(): Record<string, string>;
-  getProtocolId(): number;
-  setProtocolId(id: number): void;
-  getSeqId(): number;
-  setSeqId(id: number): void;
-  setWriteHeader(key: string, value: string): void;
-}
-
-const SUBPROTOCOL_BINARY = 0;
-const SUBPROTOCOL_COMPACT = 2;
-const THeaderProtocol = (thrift as unknown as { THeaderProtocol: new (trans: thrift.TTransport) => thrift.TProtocol })
-  .THeaderProtocol;
-
-/** The header a reply carries the call's request id in. */
-export const REQUEST_ID_HEADER = 'request-id';
-const REQUEST_ID_HEADERS = ['request-id', 'request_id', 'x-request-id'];
-const SERVICE_HEADERS = ['service-name', 'service_name', 'client-name', 'client_name', 'caller'];
-
-/** The caller's request id (its own, or a traceparent's trace id; undefined for none usable) and service name. */
-function callerHeaders(headers: Record<string, string>): {
-  requestId: string | undefined;
-  service: string | undefined;
-} {
-  let id: string | undefined;
-  let traceparent: string | undefined;
-  let service: string | undefined;
-  for (const [key, value] of Object.entries(headers)) {
-    const k = key.toLowerCase();
-    if (REQUEST_ID_HEADERS.includes(k)) id = value;
-    else if (k === 'traceparent') traceparent = value;
-    else if (SERVICE_HEADERS.includes(k) && isServiceName(value)) service = value;
-  }
-  return { requestId: id || traceparent ? requestIdFrom(id, traceparent) : undefined, service };
-}
 
 export interface ConnectionHooks {
   processor: ThriftProcessor;
@@ -292,44 +219,12 @@ export class ThriftConnection {
     else this.onUnframed(chunk);
   }
 
-  private makeOutput(framing: Framing, write: (buf: Buffer) => void): thrift.TProtocol {
-    if (framing.protocol === 'binary') {
-      // Replies in the binary protocol, the common case, are encoded without the library's per-value buffers.
-      return new BinaryWriter(framing.framed, write) as unknown as thrift.TProtocol;
-    }
-    const Transport = framing.framed ? thrift.TFramedTransport : thrift.TBufferedTransport;
-    // The typings miss the constructor's (buffer, onFlush) form.
-    const TransportCtor = Transport as unknown as new (
-      buffer: Buffer | undefined,
-      onFlush: (buf: Buffer) => void,
-    ) => thrift.TTransport;
-    const transport = new TransportCtor(undefined, write) as thrift.TTransport & {
-      outBuffers: Buffer[];
-      outCount: number;
-    };
-    const protocol = new thrift.TCompactProtocol(transport);
-    const begin = protocol.writeMessageBegin.bind(protocol);
-    // The library's transports keep what a reply that failed half-way wrote, and would send it in front
-    // of the next message: each message starts afresh, as BinaryWriter's do. Its compact protocol also
-    // never forgets the last message's seqid (its writeMessageEnd does nothing), and so printed
-    // "thrift: [WARN] SeqId already set", a line that is not JSON, on stdout for every reply after a
-    // connection's first.
-    const state = protocol as unknown as { _seqid: number | null };
-    protocol.writeMessageBegin = (name, type, seqid) => {
-      transport.outBuffers = [];
-      transport.outCount = 0;
-      state._seqid = null;
-      begin(name, type, seqid);
-    };
-    return protocol;
-  }
-
   private setup(framing: Framing): void {
     this.framing = framing;
     // Requests are read by protocols that note the fields the generated code skipped (checkArguments names them).
     this.Protocol = framing.protocol === 'binary' ? TrackingBinaryProtocol : TrackingCompactProtocol;
     if (!framing.framed) this.scanner = new MessageScanner(framing.protocol === 'compact', this.hooks.limits.shape);
-    this.output = this.makeOutput(framing, (buf) => {
+    this.output = replyProtocol(framing, (buf) => {
       if (!this.closed) this.outbox.push(buf);
     });
   }
@@ -356,7 +251,7 @@ export class ThriftConnection {
     if (!shapeChecked && !this.shapeFits(message, compact)) return;
     let output = this.output as thrift.TProtocol;
     if (type === ONEWAY) {
-      this.discard ??= this.makeOutput({ framed: true, protocol: compact ? 'compact' : 'binary' }, () => undefined);
+      this.discard ??= replyProtocol({ framed: true, protocol: compact ? 'compact' : 'binary' }, () => undefined);
       output = this.discard;
     } else if (replyTo) {
       output = replyTo();
