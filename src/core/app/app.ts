@@ -15,6 +15,7 @@ import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
 import { InFlight, routeThriftLibraryLog, ThriftServer, type ThriftProcessor } from '../rpc';
 import { HealthRegistry } from './health';
+import { checkSchemaAtStart, schemaLevel } from './schema-level';
 import { rethrowListenError } from './listen-error';
 
 /** The shared resources of a running process, created at start and closed at stop. */
@@ -43,6 +44,8 @@ export interface AppModules {
   security?: (resources: Resources) => HttpSecurity;
   /** Steps to run at start after connections (scheduler), each returning its stop function. */
   services?: ((resources: Resources) => Promise<() => Promise<void>>)[];
+  /** The names of the code's migrations, in order: checked at start (mysql.schema_check) and shown by /health. */
+  migrations?: readonly string[];
 }
 
 export interface StopOptions {
@@ -159,6 +162,16 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     health: new HealthRegistry(),
   };
   await connectDependencies(resources);
+  const migrationNames = modules.migrations ?? [];
+  if (migrationNames.length > 0) {
+    resources.health.setSchema(() => schemaLevel(resources.sequelize, migrationNames));
+    try {
+      await checkSchemaAtStart(config, resources.sequelize, migrationNames);
+    } catch (err) {
+      await Promise.allSettled([resources.sequelize.close(), quitRedis(resources.redis)]);
+      throw err;
+    }
+  }
   const closePrepared = (await modules.prepare?.(resources)) ?? (() => Promise.resolve());
   const closeResources = async (): Promise<void> => {
     await closePrepared();
