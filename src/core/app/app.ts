@@ -9,7 +9,7 @@ import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
 import { acceptedRisks, type Config } from '../config';
 import { createSequelize } from '../db/mysql';
-import { createRedis, quitRedis } from '../db/redis';
+import { createRedis, quitRedis, warnIfRedisEvicts } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
@@ -133,9 +133,14 @@ async function connectDependencies(resources: Resources): Promise<void> {
     sequelize.authenticate().catch((err: Error) => {
       logger.warn('MySQL is not reachable at start; serving and retrying on each query', { error: err.message });
     }),
-    redis.connect().catch((err: Error) => {
-      logger.warn('Redis is not reachable at start; cached reads go to MySQL until it is back', { error: err.message });
-    }),
+    redis.connect().then(
+      () => warnIfRedisEvicts(redis),
+      (err: Error) => {
+        logger.warn('Redis is not reachable at start; cached reads go to MySQL until it is back', {
+          error: err.message,
+        });
+      },
+    ),
   ]);
 }
 
