@@ -63,9 +63,12 @@ const config: ConfigInput = {
      * Default false. Env: TANDEM_HTTP_TRUST_PROXY=1 or =10.0.0.0/8,192.168.0.0/16.
      */
     trust_proxy: false,
-    /** A request's headers and body must have arrived within this many ms, else 408 and closed. Default 30000. */
+    /**
+     * A request body must have arrived within this many ms from its first byte (and before
+     * request_timeout_ms), else 408 (code 1012) and the connection closed. Default 30000.
+     */
     body_timeout_ms: 30000,
-    /** A request's headers must have arrived within this many ms (at most body_timeout_ms). Default 10000. */
+    /** A request's headers must have arrived within this many ms, else 408 and closed. Default 10000. */
     headers_timeout_ms: 10000,
     /** Serve the API pages /docs and /openapi.json. Default true; turn off where nobody should browse the API. */
     docs: env !== 'prod',
@@ -130,15 +133,41 @@ const config: ConfigInput = {
     /** How long a message may take to arrive once its first byte is in, in ms; 0 turns it off. Default 10000. */
     read_timeout_ms: 10000,
     /**
+     * A new connection that sends no byte for this long (ms) is closed, so that a crowd of silent
+     * sockets cannot hold the connection slots; 0 turns it off. A caller's pool that opens
+     * connections ahead of use must reconnect a closed one. Default 10000.
+     */
+    first_byte_timeout_ms: 10000,
+    /**
      * A connection with no byte either way for this long (ms) is closed; 0 keeps idle connections.
      * Keep it above the idle time of the callers' connection pools. Default 300000.
      */
     idle_timeout_ms: 300000,
     /**
-     * Open connections at most; one more is closed at once and counted. Keep it under the process's
+     * Open connections at most; one more is closed at once and counted (unless a silent one makes
+     * room, see max_connections_per_address). Keep it under the process's
      * open-file limit (ulimit -n) less what MySQL, Redis and HTTP need. Default 512.
      */
     max_connections: 512,
+    /**
+     * Open connections from one client address at most. At this cap, or at max_connections, the
+     * oldest connection that has sent no byte is closed to make room; with none, the new one is
+     * closed at once. Default 128.
+     */
+    max_connections_per_address: 128,
+    /**
+     * Fields one struct of a request may carry, unknown ones included; more closes the connection.
+     * A request's shape is checked before it is decoded, since decoding takes time in the count of
+     * values, not of bytes. tandem's own requests carry tens of values. Default 1024.
+     */
+    max_struct_fields: 1024,
+    /**
+     * Values (fields and collection elements) one request may carry; more closes the connection.
+     * Raise it only for a method that takes large lists. Default 10000.
+     */
+    max_message_values: 10000,
+    /** Nesting of structs and collections one request may have (at most 64). Default 64. */
+    max_depth: 64,
     /** Client networks allowed to connect, in CIDR form ('10.0.0.0/8'); empty allows all. */
     allowed_networks: env === 'prod' ? [`${CHANGE_ME}: the networks of the calling services`] : [],
     /**
