@@ -178,7 +178,8 @@ function apply(p: Plan): void {
     }
     for (const [file, content] of p.edit) fs.writeFileSync(path.join(ROOT, file), content);
     run('make', ['--no-print-directory', 'thrift']);
-    run('npx', ['prettier', '--log-level', 'warn', '--write', ...p.create.keys(), ...p.edit.keys()]);
+    const formatted = [...p.create.keys(), ...p.edit.keys()].filter((f) => !f.endsWith('.thrift'));
+    run('npx', ['prettier', '--log-level', 'warn', '--write', ...formatted]);
   } catch (err) {
     for (const file of made.reverse()) fs.rmSync(path.join(ROOT, file), { force: true });
     for (const dir of generated) fs.rmSync(path.join(ROOT, dir), { recursive: true, force: true });

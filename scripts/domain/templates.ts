@@ -141,11 +141,20 @@ export type ${n.pascal}Page = z.infer<typeof ${n.camel}PageSchema>;
 export function inner(n: Names): string {
   return `import { type ModelStatic, Op } from 'sequelize';
 import type { ${n.pascal}ItemRow } from '../../../model/${n.kebab}';
-import type { ${n.pascal}Item } from '../${n.kebab}-schemas';
+
+/** One row as a plain record (the service's \`${n.pascal}Item\` has the same shape). */
+export interface ${n.pascal}ItemRecord {
+  id: number;
+  title: string;
+  body: string;
+  created_by: number;
+  created_at: string;
+  updated_at: string;
+}
 
 type Row = Pick<${n.pascal}ItemRow, 'id' | 'title' | 'body' | 'created_by' | 'created_at' | 'updated_at'>;
 
-function toItem(row: Row): ${n.pascal}Item {
+function toItem(row: Row): ${n.pascal}ItemRecord {
   return {
     id: Number(row.id),
     title: row.title,
@@ -160,18 +169,18 @@ function toItem(row: Row): ${n.pascal}Item {
 export class ${n.pascal}Inner {
   constructor(private readonly Item: ModelStatic<${n.pascal}ItemRow>) {}
 
-  async insert(values: { title: string; body: string; created_by: number }): Promise<${n.pascal}Item> {
+  async insert(values: { title: string; body: string; created_by: number }): Promise<${n.pascal}ItemRecord> {
     const row = await this.Item.create(values);
     return toItem(row.get({ plain: true }));
   }
 
-  async findById(id: number): Promise<${n.pascal}Item | undefined> {
+  async findById(id: number): Promise<${n.pascal}ItemRecord | undefined> {
     const row = await this.Item.findOne({ where: { id }, raw: true });
     return row ? toItem(row) : undefined;
   }
 
   /** Newest first: the items with an id below \`before\` (all when undefined), at most \`limit\`. */
-  async listBefore(before: number | undefined, limit: number): Promise<${n.pascal}Item[]> {
+  async listBefore(before: number | undefined, limit: number): Promise<${n.pascal}ItemRecord[]> {
     const rows = await this.Item.findAll({
       where: before === undefined ? {} : { id: { [Op.lt]: before } },
       order: [['id', 'DESC']],
@@ -565,7 +574,9 @@ it('when a sibling creates an item over Thrift, then HTTP reads the same item, a
 });
 
 it('when a Thrift create has no title, then UserException 1001 names request.title', async () => {
-  await expect(thrift.client.create_${n.snake}_item(new Create${n.pascal}ItemRequest({}))).rejects.toMatchObject({
+  // The title left out, as a careless caller might: the generated constructor's type requires it.
+  const untitled = new Create${n.pascal}ItemRequest({} as { title: string });
+  await expect(thrift.client.create_${n.snake}_item(untitled)).rejects.toMatchObject({
     constructor: UserException,
     code: 1001,
     message: expect.stringContaining('request.title') as unknown,
