@@ -17,7 +17,9 @@ develop: ## install dependencies, create config.ts, make sure MariaDB and Redis 
 	@bash deploy/local-services.sh
 	@echo "==> Building"
 	@$(MAKE) --no-print-directory build
-	@echo "Ready: 'make server' serves HTTP on 8000 and Thrift on 9090; 'make test' runs the suite."
+	@$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs scripts/print-config.ts http.host http.port thrift.host thrift.port | \
+	  { IFS= read -r -d '' hh; IFS= read -r -d '' hp; IFS= read -r -d '' th; IFS= read -r -d '' tp; \
+	    echo "Ready: 'make server' serves HTTP on $$hh:$$hp and Thrift on $$th:$$tp; 'make test' runs the suite."; }
 
 # tsc --build compares the sources' times with its record in dist/ and skips an
 # unchanged tree (about 0.4 s instead of a full type check); deleting dist/ deletes the record too.
@@ -27,11 +29,13 @@ build: ## compile TypeScript to dist/ (only when a source changed since the last
 	@cp thrift/*.thrift dist/thrift/
 	@echo "Built dist/ (tsc --build: only what changed)."
 
+# A refused configuration exits 78 (EX_CONFIG), as `npm start` and systemd see it; make itself can only exit 2
+# for a failed command, so the line below says the process's status in words before make's "Error 78".
 server: build ## serve HTTP and Thrift (and the scheduler)
-	$(NODE_RUN) dist/src/main.js
+	@$(NODE_RUN) dist/src/main.js || { status=$$?; [ $$status -ne 78 ] || echo "tandem refused its configuration (status 78); nothing was started." >&2; exit $$status; }
 
 worker: build ## run the Bull queue workers
-	$(NODE_RUN) dist/src/worker.js
+	@$(NODE_RUN) dist/src/worker.js || { status=$$?; [ $$status -ne 78 ] || echo "The worker refused its configuration (status 78); nothing was started." >&2; exit $$status; }
 
 config: ## write config.ts for ENV=dev|test|prod from config.example.ts
 	@case "$(ENV)" in dev|test|prod) ;; *) echo "ENV must be dev, test or prod, not '$(ENV)'." >&2; exit 2;; esac

@@ -261,6 +261,13 @@ const config: ConfigInput = {
     query_timeout_ms: 5000,
     /** How long in ms a replica that failed is left out; its reads go to the others or the primary. Default 30000. */
     replica_out_ms: 30000,
+    /**
+     * At start the server compares the migrations applied to the database with the code's: 'refuse'
+     * stops a start whose database is behind (run `make migrate`, as the deploy does, first), 'warn'
+     * logs one warning and serves, 'off' does not look. /health reports the level either way.
+     * Default 'warn'.
+     */
+    schema_check: env === 'prod' ? 'refuse' : 'warn',
   },
 
   redis: {

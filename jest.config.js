@@ -33,6 +33,8 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(thrift/node_modules/)?uuid/)'],
+  // The suite's shared database (tandem_test) is migrated once before the files run.
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
   setupFiles: ['<rootDir>/test/setup/own-environment.ts', '<rootDir>/test/setup/quiet-logger.ts'],
   // Every answer a test receives from a tandem server is checked against the OpenAPI document it serves.
   setupFilesAfterEnv: ['<rootDir>/test/setup/openapi-responses.ts'],

@@ -1,4 +1,4 @@
-import { ListenError } from './core/app/listen-error';
+import { StartRefusal } from './core/app/listen-error';
 import { serve } from './core/app/serve';
 import { loadConfigOrExit } from './core/config';
 import { flushLogger, logger } from './core/log';
@@ -9,8 +9,8 @@ import { appModules } from './modules';
  * `server.workers` processes sharing the two ports through node:cluster.
  */
 serve(loadConfigOrExit(), appModules()).catch(async (err: unknown) => {
-  if (err instanceof ListenError) {
-    // A port in use is a setup mistake, not a fault: one line a person can act on, no stack.
+  if (err instanceof StartRefusal) {
+    // A port in use or a schema behind the code is a setup mistake, not a fault: one line a person can act on.
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }

@@ -13,6 +13,7 @@ import { riskRoutes } from './api/risk/risk-routes';
 import { ACCESS, buildDomains, closeDomains, type Domains } from './domains';
 import { Processor as TandemProcessor } from '../thrift/gen-nodejs/Tandem';
 import { toIdlException } from './thrift/errors';
+import { migrations } from './model/migrations';
 import { createTandemHandler } from './thrift/tandem-handler';
 import { createScheduler } from '../scheduler';
 
@@ -39,6 +40,7 @@ function checkPermissions(routes: Route[]): Route[] {
  */
 export function appModules(): AppModules {
   return {
+    migrations: migrations.map((m) => m.name),
     prepare: async (resources) => {
       const domains = await buildDomains(resources.config, resources.sequelize, resources.redis);
       built.set(resources, domains);

@@ -21,4 +21,5 @@ runReloadPrimary({
   deployTo: path.resolve(deployTo),
   stateDir: path.resolve(stateDir ?? path.join(deployTo, 'shared')),
   workers: Math.max(1, config.server.workers),
+  stopDeadlineMs: config.server.drain_delay_ms + config.server.shutdown_timeout_ms,
 });

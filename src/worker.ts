@@ -7,6 +7,7 @@
  * it over.
  */
 import { closeScriptContext, openScriptContext, type ScriptContext } from './core/app/script-context';
+import { warnIfRedisEvicts } from './core/db/redis';
 import { flushLogger, logger } from './core/log';
 import { stopOnSignals } from './core/signal';
 import { buildDomains, closeDomains, type Domains } from './domains';
@@ -15,6 +16,7 @@ import { createScheduler, processScheduledJobs } from '../scheduler';
 async function startWorker(ctx: ScriptContext): Promise<Domains> {
   const { config, sequelize, redis } = ctx;
   await redis.connect();
+  await warnIfRedisEvicts(redis);
   const domains = await buildDomains(config, sequelize, redis);
   const { queues, cs, risk } = domains;
   const scheduler = createScheduler(redis, { config, cs, risk }, queues);

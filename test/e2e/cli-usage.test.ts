@@ -66,12 +66,12 @@ it('when npm run job is given no name, then it prints its usage once and exits 6
 it('when npm run migrate is given a command it does not have, then it prints its usage once and exits 64 before touching the database', async () => {
   const run = await runCommand('npm', ['run', 'migrate', '--', 'upp'], {
     TANDEM_REDIS_KEY_PREFIX: prefix,
-    TANDEM_MYSQL_DATABASE: `tandem_never_${process.pid}`,
+    TANDEM_MYSQL_DATABASE: `tandem_t_never_${process.pid}`,
   });
 
   expect(run.code).toBe(64);
   expect(count(run.stderr, 'Usage: npm run migrate -- [up|down|status]')).toBe(1);
   expect(run.stderr).toContain('There is no migrate command upp.');
   expect(run.stderr).not.toMatch(STACK_LINE);
-  expect(await databaseExists(`tandem_never_${process.pid}`)).toBe(false);
+  expect(await databaseExists(`tandem_t_never_${process.pid}`)).toBe(false);
 });

@@ -10,7 +10,8 @@ import { migrations } from '../../src/model/migrations';
  */
 
 const database = `tandem_t_${randomBytes(5).toString('hex')}`;
-const env = { TANDEM_MYSQL_DATABASE: database };
+// Every query counts as slow (0 ms): a DDL over log.slow_query_ms once printed a JSON 'slow query' line here.
+const env = { TANDEM_MYSQL_DATABASE: database, TANDEM_LOG_SLOW_QUERY_MS: '0' };
 
 afterAll(async () => {
   await dropDatabase(testConfig(), database);

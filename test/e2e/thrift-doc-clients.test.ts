@@ -8,7 +8,7 @@ import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { ROOT } from '../helpers/process';
 
 /**
- * The Python and Java clients of docs/thrift.md, as a sibling team would run
+ * The Python, Java and Node.js clients of docs/thrift.md, as a sibling team would run
  * them: code generated from thrift/tandem.thrift by the Thrift compiler, the
  * example taken from the page as written (only the port is changed, to this
  * test's server), run against the app over a real socket, twice (the request
@@ -67,6 +67,7 @@ function skipReason(needs: Record<string, boolean>): string | undefined {
 }
 
 const pythonSkip = skipReason({ 'the thrift compiler': thriftCompiler, 'python3 with the thrift library': !!python });
+const nodeSkip = skipReason({ 'the thrift compiler': thriftCompiler });
 const javaSkip = skipReason({
   'the thrift compiler': thriftCompiler,
   'a JDK and /usr/share/java/{thrift,slf4j-api,slf4j-nop}.jar': java,
@@ -74,6 +75,7 @@ const javaSkip = skipReason({
 for (const [name, reason] of [
   ['Python', pythonSkip],
   ['Java', javaSkip],
+  ['Node.js', nodeSkip],
 ] as const) {
   if (reason) process.stderr.write(`thrift-doc-clients: SKIPPING the ${name} client of docs/thrift.md: ${reason}.\n`);
 }
@@ -84,7 +86,7 @@ let work: string;
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-doc-clients-'));
-  if (pythonSkip && javaSkip) return;
+  if (pythonSkip && javaSkip && nodeSkip) return;
   const db = await freshDatabase();
   drop = db.drop;
   app = await startTestApp({ mysql: { database: db.database }, redis: { key_prefix: freshRedisPrefix() } });
@@ -103,7 +105,7 @@ function onTestPort(code: string): string {
   return code.replaceAll('9090', String(app.thrift.port));
 }
 
-function generate(lang: 'py' | 'java'): void {
+function generate(lang: 'py' | 'java' | 'js:node,es6'): void {
   const out = run('thrift', ['--gen', lang, '-o', work, path.join(ROOT, 'thrift/tandem.thrift')], ROOT);
   expect({ generated: out.ok, stderr: out.stderr }).toEqual({ generated: true, stderr: out.stderr });
 }
@@ -156,6 +158,35 @@ function generate(lang: 'py' | 'java'): void {
       expect(out[0]).toBe('pong');
       expect(out[1]).toMatch(/^\d+ PENDING 18446744073709551615$/);
       expect(out[2]).toMatch(/^1100 Customer-service event 999999999 was not found\.$/);
+    }
+    expect(lines[1]?.[1]).toBe(lines[0]?.[1]);
+  },
+  RUN_MS,
+);
+
+(nodeSkip ? it.skip : it)(
+  'when the Node.js example of docs/thrift.md runs twice, then pong, the same event with the exact order id, and the 1100 answer',
+  async () => {
+    generate('js:node,es6');
+    fs.writeFileSync(path.join(work, 'tandem-client.js'), onTestPort(example('A Node.js client', 'js')));
+    // `npm install thrift node-int64` of the page: the project's own copies, found through NODE_PATH.
+    const env = { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') };
+    const runNode = (): Promise<{ ok: boolean; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, ['tandem-client.js'], { cwd: work, env, timeout: RUN_MS }, (err, stdout, stderr) =>
+          resolve({ ok: err === null, stdout, stderr: stderr || (err ? err.message : '') }),
+        );
+      });
+
+    const runs = [await runNode(), await runNode()];
+
+    for (const r of runs) expect({ ok: r.ok, stderr: r.stderr }).toEqual({ ok: true, stderr: '' });
+    const lines = runs.map((r) => r.stdout.trimEnd().split('\n'));
+    for (const out of lines) {
+      expect(out).toHaveLength(3);
+      expect(out[0]).toBe('pong');
+      expect(out[1]).toMatch(/^\d+ PENDING 9007199254741010$/);
+      expect(out[2]).toBe('1100 Customer-service event 999999999 was not found.');
     }
     expect(lines[1]?.[1]).toBe(lines[0]?.[1]);
   },

@@ -25,7 +25,8 @@ export function testConfig(overrides: ConfigInput = {}): Config {
     thrift: { port: 0 },
     statsd: { enabled: false },
     log: { level: 'warn', access: false },
-    mysql: { database: 'tandem_test' },
+    // The schema check is tested on its own (schema-check.test.ts); elsewhere it would only add lines.
+    mysql: { database: 'tandem_test', schema_check: 'off' },
     redis: { key_prefix: `tandem-test-${process.pid}:` },
     server: { shutdown_timeout_ms: 2000, drain_delay_ms: 0, scheduler: false },
   };

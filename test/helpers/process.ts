@@ -26,22 +26,26 @@ export interface ServerProcess {
 export function spawnServer(
   entry: string,
   env: Record<string, string> = {},
-  options: { detached?: boolean } = {},
+  options: { detached?: boolean; args?: string[] } = {},
 ): ServerProcess {
   assertOwnDatabase(env.TANDEM_MYSQL_DATABASE, `spawning ${entry}`);
-  const child = spawn(process.execPath, ['-r', './node_modules/tsx/dist/cjs/index.cjs', entry], {
-    cwd: ROOT,
-    // In a process group of its own, a test can tell whether any process it started (workers too) is left.
-    detached: options.detached ?? false,
-    env: {
-      ...process.env,
-      TANDEM_CONFIG_FILE: path.join(ROOT, 'test/fixtures/config/process.config.ts'),
-      TANDEM_HTTP_PORT: '0',
-      TANDEM_THRIFT_PORT: '0',
-      ...env,
+  const child = spawn(
+    process.execPath,
+    ['-r', path.join(ROOT, 'node_modules/tsx/dist/cjs/index.cjs'), entry, ...(options.args ?? [])],
+    {
+      cwd: ROOT,
+      // In a process group of its own, a test can tell whether any process it started (workers too) is left.
+      detached: options.detached ?? false,
+      env: {
+        ...process.env,
+        TANDEM_CONFIG_FILE: path.join(ROOT, 'test/fixtures/config/process.config.ts'),
+        TANDEM_HTTP_PORT: '0',
+        TANDEM_THRIFT_PORT: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const logs: Record<string, unknown>[] = [];
   let pending = '';
   child.stdout?.on('data', (chunk: Buffer) => {

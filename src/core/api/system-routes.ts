@@ -17,6 +17,15 @@ const healthReportSchema = z
       z.string(),
       z.object({ ok: z.boolean(), required: z.boolean(), ms: z.number(), error: z.string().optional() }),
     ),
+    migrations: z
+      .object({
+        code: z.string().nullable().describe("The code's last migration."),
+        database: z.string().nullable().describe("The last of the code's migrations applied to the database."),
+        pending: z.number().nullable().describe("The code's migrations the database lacks; null when unread."),
+        error: z.string().optional(),
+      })
+      .optional()
+      .describe("The database's migration level against the code's."),
   })
   .meta({ id: 'HealthReport' });
 

@@ -10,7 +10,7 @@ import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
 import { acceptedRisks, type Config } from '../config';
 import { createSequelize } from '../db/mysql';
-import { createRedis, quitRedis } from '../db/redis';
+import { createRedis, quitRedis, warnIfRedisEvicts } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
@@ -18,6 +18,7 @@ import { type InFlight, routeThriftLibraryLog, type ThriftProcessor } from '../r
 import { HealthRegistry } from './health';
 import { type Component, Lifecycle } from './lifecycle';
 import { httpListener, thriftListener } from './listeners';
+import { checkSchemaAtStart, schemaLevel } from './schema-level';
 
 /** The shared resources of a running process, created at start and closed at stop. */
 export interface Resources {
@@ -45,6 +46,8 @@ export interface AppModules {
   security?: (resources: Resources) => HttpSecurity;
   /** Steps to run at start after connections (scheduler), each returning its stop function. */
   services?: ((resources: Resources) => Promise<() => Promise<void>>)[];
+  /** The names of the code's migrations, in order: checked at start (mysql.schema_check) and shown by /health. */
+  migrations?: readonly string[];
 }
 
 export interface StopOptions {
@@ -83,9 +86,14 @@ async function connectDependencies(resources: Resources): Promise<void> {
     sequelize.authenticate().catch((err: Error) => {
       logger.warn('MySQL is not reachable at start; serving and retrying on each query', { error: err.message });
     }),
-    redis.connect().catch((err: Error) => {
-      logger.warn('Redis is not reachable at start; cached reads go to MySQL until it is back', { error: err.message });
-    }),
+    redis.connect().then(
+      () => warnIfRedisEvicts(redis),
+      (err: Error) => {
+        logger.warn('Redis is not reachable at start; cached reads go to MySQL until it is back', {
+          error: err.message,
+        });
+      },
+    ),
   ]);
 }
 
@@ -198,6 +206,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     });
   }
 
+  const migrationNames = modules.migrations ?? [];
   const finalReserve = Math.min(FINAL_RESERVE_MS, config.server.shutdown_timeout_ms / 10);
   const closeReserve = Math.min(CLOSE_RESERVE_MS, config.server.shutdown_timeout_ms / 4);
   const lifecycle = new Lifecycle([
@@ -209,6 +218,16 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
           name: 'MySQL and Redis',
           start: () => connectDependencies(resources),
           stop: async () => void (await Promise.allSettled([resources.sequelize.close(), quitRedis(resources.redis)])),
+        },
+        {
+          // Before anything serves: a database behind the code is refused or warned about (mysql.schema_check).
+          name: 'schema check',
+          start: async () => {
+            if (migrationNames.length === 0) return;
+            resources.health.setSchema(() => schemaLevel(resources.sequelize, migrationNames));
+            await checkSchemaAtStart(config, resources.sequelize, migrationNames);
+          },
+          stop: noop,
         },
       ],
     },

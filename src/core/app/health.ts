@@ -1,4 +1,5 @@
 import { currentRelease, type ReleaseInfo } from '../monitor/release';
+import type { SchemaLevel } from './schema-level';
 
 /** One dependency the process can check: MySQL, Redis, a sibling service. */
 export interface HealthCheck {
@@ -11,6 +12,8 @@ export interface HealthCheck {
 export interface HealthReport extends ReleaseInfo {
   status: 'ok' | 'degraded' | 'down' | 'draining';
   checks: Record<string, { ok: boolean; required: boolean; ms: number; error?: string }>;
+  /** The database's migration against the code's, where the process has a schema. */
+  migrations?: SchemaLevel;
 }
 
 const CHECK_TIMEOUT_MS = 1000;
@@ -34,12 +37,19 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
 /** The dependencies of this process, checked in parallel for GET /health. */
 export class HealthRegistry {
   private readonly checks: HealthCheck[] = [];
+  private schema: (() => Promise<SchemaLevel>) | undefined;
 
   add(check: HealthCheck): void {
     this.checks.push(check);
   }
 
+  /** How to read the migration level the report carries. */
+  setSchema(read: () => Promise<SchemaLevel>): void {
+    this.schema = read;
+  }
+
   async report(draining: boolean): Promise<HealthReport> {
+    const schema = this.schema?.();
     const results = await Promise.all(
       this.checks.map(async (c) => {
         const started = performance.now();
@@ -59,6 +69,7 @@ export class HealthRegistry {
     const anyDown = results.some(([, r]) => !r.ok);
     const status = draining ? 'draining' : requiredDown ? 'down' : anyDown ? 'degraded' : 'ok';
     // The release lets a deploy wait for this host to serve the new version, not just any answer.
-    return { status, ...currentRelease(), checks };
+    const migrations = schema ? await schema : undefined;
+    return { status, ...currentRelease(), checks, ...(migrations ? { migrations } : {}) };
   }
 }

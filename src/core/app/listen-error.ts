@@ -1,5 +1,10 @@
+/** A start that cannot go on for a reason a person fixes (a port taken, a schema behind): one sentence, no stack. */
+export class StartRefusal extends Error {
+  override name = 'StartRefusal';
+}
+
 /** A listener could not open its port; the message is one sentence for a person, with no stack to read. */
-export class ListenError extends Error {
+export class ListenError extends StartRefusal {
   override name = 'ListenError';
 }
 

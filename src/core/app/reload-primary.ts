@@ -14,6 +14,11 @@ export interface ReloadPrimaryOptions {
   workers: number;
   /** How long a new generation has to become ready before the reload is given up. */
   readyTimeoutMs?: number;
+  /**
+   * How long a stop may take from the signal (server.drain_delay_ms + server.shutdown_timeout_ms): a
+   * worker still there then is killed, so the primary is gone by then. Unset: no deadline.
+   */
+  stopDeadlineMs?: number;
 }
 
 /**
@@ -51,6 +56,8 @@ export function runReloadPrimary(options: ReloadPrimaryOptions): void {
     if (message !== READY_MESSAGE) return;
     ready.add(worker);
     failedStarts = 0;
+    // A worker that became ready while the stop was under way hears it again now that it surely listens.
+    if (stopping && worker.isConnected()) worker.send(STOP_MESSAGE);
   });
 
   const fork = (dir: string): Worker => {
@@ -165,6 +172,20 @@ export function runReloadPrimary(options: ReloadPrimaryOptions): void {
       fs.rmSync(path.join(options.stateDir, 'server.primary'), { force: true });
       process.exit(0);
     }, 50);
+    if (options.stopDeadlineMs !== undefined) {
+      // As the cluster primary of make server does (cluster.ts): nothing outlives the stop's deadline.
+      setTimeout(
+        () => {
+          const late = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+          logger.warn('workers still running at the stop deadline; killing them', {
+            pids: late.map((w) => w.process.pid),
+            deadline_ms: options.stopDeadlineMs,
+          });
+          for (const worker of late) worker.process.kill('SIGKILL');
+        },
+        Math.max(0, options.stopDeadlineMs - 250),
+      ).unref();
+    }
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

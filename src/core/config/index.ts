@@ -26,7 +26,7 @@ export function loadConfigOrExit(): Config {
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const line of err.lines) process.stderr.write(`${line}\n`);
-      process.stderr.write('The configuration is invalid; fix the keys above and start again.\n');
+      process.stderr.write('The configuration is invalid or unsafe; fix the keys above and start again.\n');
       process.exit(78);
     }
     throw err;

@@ -334,6 +334,12 @@ export const configSchema = z
         .min(100)
         .default(30000)
         .describe('How long a replica that failed is left out before reads try it again.'),
+      schema_check: z
+        .enum(['refuse', 'warn', 'off'])
+        .default('warn')
+        .describe(
+          "At start, a database behind the code's migrations refuses the start, is warned about, or is not checked.",
+        ),
     }),
     redis: section({
       url: z.string().default('redis://127.0.0.1:6379/0').describe('Redis URL.'),

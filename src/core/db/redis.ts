@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config';
+import { logger } from '../log';
 import { outages } from '../log/outage';
 
 /**
@@ -48,4 +49,26 @@ export async function quitRedis(redis: Redis): Promise<void> {
     );
   }
   redis.disconnect();
+}
+
+/**
+ * Logs one warning when Redis may evict tandem's keys under memory pressure
+ * (a maxmemory-policy other than noeviction): sessions, Bull's queued jobs
+ * and locks, and the risk scan's cursor would then vanish without an error.
+ * A Redis that refuses CONFIG (a managed service) or does not answer is not
+ * checked; its operator is told in docs/operations.md.
+ */
+export async function warnIfRedisEvicts(redis: Redis): Promise<void> {
+  let policy: string | undefined;
+  try {
+    const answer = (await redis.config('GET', 'maxmemory-policy')) as unknown;
+    if (Array.isArray(answer)) policy = String(answer[1]);
+  } catch {
+    return;
+  }
+  if (policy === undefined || policy === 'noeviction') return;
+  logger.warn(
+    `Redis's maxmemory-policy is ${policy}, which evicts keys when memory is full: sessions, queued jobs and the scan cursor could vanish. Set maxmemory-policy noeviction (docs/operations.md).`,
+    { maxmemory_policy: policy },
+  );
 }
