@@ -4,7 +4,7 @@ ENV ?= dev
 THRIFT_OUT := thrift/gen-nodejs
 NODE_RUN := node --enable-source-maps
 
-.PHONY: help develop build server worker config test faults fleet lint format thrift bench bench-abuse bench-scale migrate clean zeus-stub
+.PHONY: help develop build server worker config test faults fleet lint format thrift bench bench-abuse bench-scale migrate clean zeus-stub domain
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -38,6 +38,7 @@ config: ## write config.ts for ENV=dev|test|prod from config.example.ts
 	@if [ -f config.ts ]; then cp config.ts config.ts.bak && echo "Kept the previous config.ts as config.ts.bak."; fi
 	@sed -E "s/^const env = '[a-z]+' as Env;/const env = '$(ENV)' as Env;/" config.example.ts > config.ts
 	@echo "Wrote config.ts for $(ENV); edit it for this machine (it is git-ignored)."
+	@if [ "$(ENV)" = prod ]; then echo "Set each value marked CHANGE ME (a start refuses the file until then); 'npm run config -- print' shows what a start would use."; fi
 
 test: ## the whole test suite, against the real MariaDB and Redis
 	npx tsc --noEmit -p tsconfig.json
@@ -90,6 +91,10 @@ bench-abuse: build ## the Thrift port under hostile clients: memory, open files,
 # lists, the timeline, the stats and the timed jobs on both; drops both at the end (BENCH_SCALE_KEEP=1 keeps them).
 bench-scale: ## lists, timeline, stats and timed jobs on 10 M events beside 10,000, with goals (BENCH_SCALE_ROWS=N)
 	$(NODE_RUN) --expose-gc -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/scale.ts
+
+# Refuses a malformed or existing name before writing; puts every file back if a step fails.
+domain: ## write a new domain across the layers and wire it: make domain NAME=notes (then make lint && make test)
+	@$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs scripts/make-domain.ts "$(NAME)"
 
 migrate: ## apply database migrations (creates the database if missing)
 	npm run --silent migrate -- up

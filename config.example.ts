@@ -8,21 +8,39 @@
  * `mysql.replicas` -> `TANDEM_MYSQL_REPLICAS` (comma-separated lists),
  * booleans as true/false. The process validates all of it at start and stops
  * with one line per bad key.
+ *
+ * With ENV=prod the file is a production one: both doors listen on every
+ * interface, /docs is off, /metrics has a port of its own, MySQL connects as
+ * `tandem` (scripts/create-mysql-user.sh) and the values only the deployment
+ * knows say CHANGE ME. A start refuses a CHANGE ME left anywhere, and in prod
+ * each known-unsafe value (accept_risks below). `npm run config -- print`
+ * shows what a start would use and where each value came from.
  */
 import type { ConfigInput } from './src/core/config';
 
 type Env = 'dev' | 'test' | 'prod';
 const env = 'dev' as Env;
 
+/** Where a value must come from the deployment: a start refuses the file until each one is set. */
+const CHANGE_ME = 'CHANGE ME';
+
 const config: ConfigInput = {
   /** Which environment this is: dev, test or prod. */
   env,
+  /**
+   * Known-unsafe prod settings to run with anyway; a prod start refuses each one not named here, with
+   * one line naming its key: 'mysql_root' (mysql.user root), 'mysql_no_password' (an empty
+   * mysql.password), 'metrics_open' (/metrics on the public port with no allowed_networks),
+   * 'thrift_open' (no thrift.callers, allowed_networks or client certificates). Default [].
+   * Env: TANDEM_ACCEPT_RISKS=metrics_open,thrift_open.
+   */
+  accept_risks: [],
   /** Name in logs, metrics and outgoing calls. */
   service_name: 'tandem',
 
   http: {
     /** Address the HTTP server binds; 0.0.0.0 to serve other hosts. Default 127.0.0.1. */
-    host: '127.0.0.1',
+    host: env === 'prod' ? '0.0.0.0' : '127.0.0.1',
     /** HTTP port; 0 picks a free one. Default 8000. */
     port: 8000,
     /** Largest accepted request body (b, kb, mb). Default 1mb. */
@@ -45,12 +63,15 @@ const config: ConfigInput = {
      * Default false. Env: TANDEM_HTTP_TRUST_PROXY=1 or =10.0.0.0/8,192.168.0.0/16.
      */
     trust_proxy: false,
-    /** A request's headers and body must have arrived within this many ms, else 408 and closed. Default 30000. */
+    /**
+     * A request body must have arrived within this many ms from its first byte (and before
+     * request_timeout_ms), else 408 (code 1012) and the connection closed. Default 30000.
+     */
     body_timeout_ms: 30000,
-    /** A request's headers must have arrived within this many ms (at most body_timeout_ms). Default 10000. */
+    /** A request's headers must have arrived within this many ms, else 408 and closed. Default 10000. */
     headers_timeout_ms: 10000,
     /** Serve the API pages /docs and /openapi.json. Default true; turn off where nobody should browse the API. */
-    docs: true,
+    docs: env !== 'prod',
     /** Browser origins allowed to call the API (CORS), e.g. 'https://backoffice.example.com'; empty allows none. */
     cors_origins: [],
   },
@@ -87,16 +108,16 @@ const config: ConfigInput = {
      * of on the HTTP port; Prometheus scrapes it there, and the public port has no /metrics.
      * Default null (on the HTTP port).
      */
-    port: null,
+    port: env === 'prod' ? 9464 : null,
     /** Address the metrics port binds, when it has one. Default 127.0.0.1. */
-    host: '127.0.0.1',
+    host: env === 'prod' ? '0.0.0.0' : '127.0.0.1',
     /** Client networks (CIDR) allowed to read /metrics, e.g. ['10.0.0.0/8']; others get 403. Empty allows all. */
-    allowed_networks: [],
+    allowed_networks: env === 'prod' ? [`${CHANGE_ME}: the network of Prometheus, e.g. 10.0.0.0/8`] : [],
   },
 
   thrift: {
     /** Address the Thrift server binds. Default 127.0.0.1. */
-    host: '127.0.0.1',
+    host: env === 'prod' ? '0.0.0.0' : '127.0.0.1',
     /** Thrift port; 0 picks a free one. Default 9090. */
     port: 9090,
     /**
@@ -112,17 +133,43 @@ const config: ConfigInput = {
     /** How long a message may take to arrive once its first byte is in, in ms; 0 turns it off. Default 10000. */
     read_timeout_ms: 10000,
     /**
+     * A new connection that sends no byte for this long (ms) is closed, so that a crowd of silent
+     * sockets cannot hold the connection slots; 0 turns it off. A caller's pool that opens
+     * connections ahead of use must reconnect a closed one. Default 10000.
+     */
+    first_byte_timeout_ms: 10000,
+    /**
      * A connection with no byte either way for this long (ms) is closed; 0 keeps idle connections.
      * Keep it above the idle time of the callers' connection pools. Default 300000.
      */
     idle_timeout_ms: 300000,
     /**
-     * Open connections at most; one more is closed at once and counted. Keep it under the process's
+     * Open connections at most; one more is closed at once and counted (unless a silent one makes
+     * room, see max_connections_per_address). Keep it under the process's
      * open-file limit (ulimit -n) less what MySQL, Redis and HTTP need. Default 512.
      */
     max_connections: 512,
+    /**
+     * Open connections from one client address at most. At this cap, or at max_connections, the
+     * oldest connection that has sent no byte is closed to make room; with none, the new one is
+     * closed at once. Default 128.
+     */
+    max_connections_per_address: 128,
+    /**
+     * Fields one struct of a request may carry, unknown ones included; more closes the connection.
+     * A request's shape is checked before it is decoded, since decoding takes time in the count of
+     * values, not of bytes. tandem's own requests carry tens of values. Default 1024.
+     */
+    max_struct_fields: 1024,
+    /**
+     * Values (fields and collection elements) one request may carry; more closes the connection.
+     * Raise it only for a method that takes large lists. Default 10000.
+     */
+    max_message_values: 10000,
+    /** Nesting of structs and collections one request may have (at most 64). Default 64. */
+    max_depth: 64,
     /** Client networks allowed to connect, in CIDR form ('10.0.0.0/8'); empty allows all. */
-    allowed_networks: [],
+    allowed_networks: env === 'prod' ? [`${CHANGE_ME}: the networks of the calling services`] : [],
     /**
      * TLS on the Thrift port: with key and cert set the port speaks TLS only, still detecting each
      * connection's transport and protocol inside.
@@ -143,7 +190,7 @@ const config: ConfigInput = {
      * in THeader or hello; ping and hello are always allowed. null (the default) lets any caller
      * call anything: in production set it, with TLS client certificates or allowed_networks.
      */
-    callers: null,
+    callers: env === 'prod' ? { [`${CHANGE_ME}: a calling service's name`]: ['*'] } : null,
   },
 
   server: {
@@ -189,10 +236,10 @@ const config: ConfigInput = {
     host: '127.0.0.1',
     /** Primary port. Default 3306. */
     port: 3306,
-    /** User. Default root. */
-    user: 'root',
-    /** Password: a secret, so prefer TANDEM_MYSQL_PASSWORD in production. Default empty. */
-    password: '',
+    /** User. Default root; in prod the least-privilege user of scripts/create-mysql-user.sh. */
+    user: env === 'prod' ? 'tandem' : 'root',
+    /** Password: a secret, so prefer TANDEM_MYSQL_PASSWORD in production (it wins over this). Default empty. */
+    password: env === 'prod' ? `${CHANGE_ME} (or set TANDEM_MYSQL_PASSWORD)` : '',
     /** Database name. Default tandem (tests make their own). */
     database: env === 'test' ? 'tandem_test' : 'tandem',
     /** Read replicas as 'host:port'; empty reads from the primary. */

@@ -1,3 +1,21 @@
+/**
+ * The suite chooses its own ports, databases and Redis prefixes: a developer's
+ * exported TANDEM_* variables (the documented way to point tandem at a port or
+ * a database) must not reach it, or a test would bind a taken port or write
+ * into the named database. They are removed here, before the test workers
+ * inherit the environment, and named once. TANDEM_TEST_* (the fixtures' own
+ * switches) and TANDEM_CACHE_DIR (CI's download cache) are not configuration.
+ */
+const ignored = Object.keys(process.env)
+  .filter((name) => name.startsWith('TANDEM_') && !name.startsWith('TANDEM_TEST_') && name !== 'TANDEM_CACHE_DIR')
+  .sort();
+for (const name of ignored) delete process.env[name];
+if (ignored.length > 0 && !process.env.JEST_WORKER_ID) {
+  process.stderr.write(
+    `The test suite ignores the exported ${ignored.join(', ')}: each test chooses its own ports, database and Redis prefix.\n`,
+  );
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -15,7 +33,7 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(thrift/node_modules/)?uuid/)'],
-  setupFiles: ['<rootDir>/test/setup/quiet-logger.ts'],
+  setupFiles: ['<rootDir>/test/setup/own-environment.ts', '<rootDir>/test/setup/quiet-logger.ts'],
   // Every answer a test receives from a tandem server is checked against the OpenAPI document it serves.
   setupFilesAfterEnv: ['<rootDir>/test/setup/openapi-responses.ts'],
   testTimeout: 30000,

@@ -285,6 +285,17 @@ npm run --silent migrate -- up
 
 say "MariaDB and Redis are ready."
 
+# --- Thrift compiler -------------------------------------------------------------
+# `make thrift` (and so `make domain`, which adds IDL) needs Apache Thrift's compiler; building and
+# serving do not (the generated code is committed).
+if ! command -v thrift >/dev/null; then
+  if is_debian && is_root; then
+    apt_install thrift-compiler
+  else
+    say "The Thrift compiler is not installed (apt-get install thrift-compiler); make thrift and make domain need it."
+  fi
+fi
+
 # --- Test clients --------------------------------------------------------------
 # The THeader test talks to the Thrift port with a real Python Apache Thrift
 # client (THeaderProtocol). Installed where it can be (Debian, as root); else

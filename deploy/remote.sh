@@ -191,18 +191,6 @@ case $command in
     ' "$release" "$url" "$timeout_ms" "$running"
     ;;
 
-  previous)
-    # previous DEPLOY_TO: the newest installed release older than current.
-    current=$(current_release)
-    [[ -n $current ]] || fail "nothing is deployed on this host yet."
-    found=""
-    for r in $(ls -1 "$D/releases" | sort); do
-      [[ $r < $current && -f $D/releases/$r/.installed ]] && found=$r
-    done
-    [[ -n $found ]] || fail "no release older than $current is kept on this host."
-    echo "$found"
-    ;;
-
   record)
     # record DEPLOY_TO JSON_LINE: append-only history of deploys and rollbacks.
     printf '%s\n' "${1:?line}" >>"$D/deploys.log"
@@ -233,7 +221,7 @@ case $command in
     current=$(current_release)
     releases=$(ls -1 "$D/releases" 2>/dev/null | sort -r | tr '\n' ' ')
     lock=$(cat "$D/.deploy.lock/owner" 2>/dev/null || true)
-    records=$(tail -n 5 "$D/deploys.log" 2>/dev/null || true)
+    records=$(tail -n 50 "$D/deploys.log" 2>/dev/null || true)
     exec node -e '
       const [current, releases, lock, records, url] = process.argv.slice(1);
       (async () => {

@@ -4,6 +4,15 @@
 #
 #   bash current/deploy/service.sh restart [server] [worker]   (both by default)
 #   bash current/deploy/service.sh stop|start|status [server] [worker]   (status exits 3 if one is stopped)
+#   bash current/deploy/service.sh reload server   (what restart does when the server runs; for systemd's ExecReload)
+#
+# The server runs behind its reloadable primary (dist/src/primary.js), which
+# keeps the HTTP and Thrift ports open: `restart server` while it runs is a
+# reload (SIGUSR2): the new release's workers start beside the old ones, and
+# the old ones drain and stop only once every new one serves, so no request
+# is refused. It waits for the primary's outcome (RELOAD_TIMEOUT seconds, 180)
+# and exits 1 when the new workers did not come up (the old ones still serve).
+# A server started by an older release (main.js alone) is stopped and started.
 #
 # Run from DEPLOY_TO (the deploy does). Each service's pid is in
 # shared/<service>.pid and its output goes to shared/log/<service>.log. stop
@@ -14,14 +23,17 @@ set -euo pipefail
 
 D=${DEPLOY_TO:-$PWD}
 STOP_TIMEOUT=${STOP_TIMEOUT:-60}
-action=${1:?usage: service.sh start|stop|restart|status [server] [worker]}
+RELOAD_TIMEOUT=${RELOAD_TIMEOUT:-180}
+# Where the primary writes server.primary (its pid) and server.reload (each reload's outcome).
+STATE_DIR=${STATE_DIR:-$D/shared}
+action=${1:?usage: service.sh start|stop|restart|reload|status [server] [worker]}
 shift
 services=("$@")
 [[ ${#services[@]} -gt 0 ]] || services=(server worker)
 
 entry() {
   case $1 in
-    server) echo dist/src/main.js ;;
+    server) echo dist/src/primary.js ;;
     worker) echo dist/src/worker.js ;;
     *)
       echo "unknown service $1 (server or worker)" >&2
@@ -36,6 +48,43 @@ running_pid() {
   pid=$(cat "$pidfile")
   kill -0 "$pid" 2>/dev/null || return 1
   echo "$pid"
+}
+
+# The pid of the reloadable primary when that is what serves (MAINPID under systemd, else the pid file).
+primary_pid() {
+  local pid=${MAINPID:-}
+  [[ -n $pid ]] || pid=$(running_pid server) || return 1
+  [[ -f $STATE_DIR/server.primary && $(cat "$STATE_DIR/server.primary") == "$pid" ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+reload_server() {
+  local pid outcome waited=0
+  pid=$(primary_pid) || {
+    echo "the server does not run behind its reloadable primary here; use restart" >&2
+    return 1
+  }
+  rm -f "$STATE_DIR/server.reload"
+  kill -USR2 "$pid"
+  while [[ ! -f $STATE_DIR/server.reload ]]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "the server's primary (pid $pid) exited during the reload" >&2
+      return 1
+    fi
+    if ((waited >= RELOAD_TIMEOUT * 10)); then
+      echo "the server's primary (pid $pid) gave no outcome of its reload within ${RELOAD_TIMEOUT}s" >&2
+      return 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  outcome=$(cat "$STATE_DIR/server.reload")
+  if [[ $outcome != ready* ]]; then
+    echo "the server's reload failed: $outcome" >&2
+    return 1
+  fi
+  echo "reloaded server (pid $pid): ${outcome#ready }"
 }
 
 stop() {
@@ -66,8 +115,10 @@ start() {
   rm -f "$D/shared/$1.pid"
   # Its own session, and none of this shell's descriptors (the ssh session that started it can end):
   # the shell writes its own pid, then becomes node.
-  NODE_ENV=production setsid bash -c 'echo $$ >"$1"; cd "$2" && exec node --enable-source-maps "$3"' \
-    service "$D/shared/$1.pid" "$D/current" "$script" </dev/null >>"$D/shared/log/$1.log" 2>&1 &
+  local args=()
+  [[ $1 != server ]] || args=("$D" "$STATE_DIR")
+  NODE_ENV=production setsid bash -c 'echo $$ >"$1"; cd "$2" && exec node --enable-source-maps "${@:3}"' \
+    service "$D/shared/$1.pid" "$D/current" "$script" "${args[@]}" </dev/null >>"$D/shared/log/$1.log" 2>&1 &
   for _ in $(seq 50); do
     [[ -s $D/shared/$1.pid ]] && break
     sleep 0.1
@@ -82,8 +133,19 @@ for service in "${services[@]}"; do
     start) start "$service" ;;
     stop) stop "$service" ;;
     restart)
-      stop "$service"
-      start "$service"
+      if [[ $service == server ]] && primary_pid >/dev/null; then
+        reload_server || exit 1
+      else
+        stop "$service"
+        start "$service"
+      fi
+      ;;
+    reload)
+      [[ $service == server ]] || {
+        echo "only the server reloads; restart the worker" >&2
+        exit 2
+      }
+      reload_server || exit 1
       ;;
     status)
       if pid=$(running_pid "$service"); then
@@ -94,7 +156,7 @@ for service in "${services[@]}"; do
       fi
       ;;
     *)
-      echo "unknown action $action (start, stop, restart, status)" >&2
+      echo "unknown action $action (start, stop, restart, reload, status)" >&2
       exit 2
       ;;
   esac

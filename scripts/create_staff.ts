@@ -13,6 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createStaffDomain } from '../src/service/staff';
+import { ACCESS } from '../src/domains';
 import type { ScriptContext } from './script-context';
 
 const OPTIONS = {
@@ -30,7 +31,7 @@ export default async function createStaff(ctx: ScriptContext, args: string[]): P
   const { values: flags } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
   const username = flags.username;
   if (!username) throw new Error('Give --username NAME.');
-  const { staff } = createStaffDomain(ctx.sequelize, ctx.redis, ctx.config.auth);
+  const { staff } = createStaffDomain(ctx.sequelize, ctx.redis, ctx.config.auth, ACCESS);
   if (flags.disable || flags.enable) {
     const disabled = flags.disable === true;
     const changed = await staff.setDisabledByUsername(username, disabled);

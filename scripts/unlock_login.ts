@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createStaffDomain } from '../src/service/staff';
+import { ACCESS } from '../src/domains';
 import type { ScriptContext } from './script-context';
 
 const USAGE = 'Give --address ADDRESS or --username NAME (or both).';
@@ -28,7 +29,7 @@ export default async function unlockLogin(ctx: ScriptContext, args: string[]): P
     throw new Error(`${(err as Error).message}. ${USAGE}`, { cause: err });
   }
   if (values.address === undefined && values.username === undefined) throw new Error(USAGE);
-  const { staff } = createStaffDomain(ctx.sequelize, ctx.redis, ctx.config.auth);
+  const { staff } = createStaffDomain(ctx.sequelize, ctx.redis, ctx.config.auth, ACCESS);
   if (values.address !== undefined) {
     const { key, wasLockedFor } = await staff.unlockAddress(values.address);
     process.stdout.write(

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { Queues, type QueueDef } from './core/async';
+import { AccessControl } from './core/auth/permissions';
 import type { Config } from './core/config';
 import { dependencyOfCode, outages } from './core/log/outage';
 import { ThrottledWarning } from './core/log/throttled-warning';
@@ -9,6 +10,10 @@ import { createCsDomain, type CsDomain } from './service/cs';
 import { createRiskDomain, type RiskDomain } from './service/risk';
 import { riskReportQueue } from './service/risk/risk-queue';
 import { createStaffDomain, type StaffDomain } from './service/staff';
+import { staffAccess } from './service/staff/staff-access';
+import { csAccess } from './service/cs/cs-access';
+import { riskAccess } from './service/risk/risk-access';
+// make domain: new domains' imports go above this line.
 import { SCHEDULED_JOBS } from '../scheduler/queue';
 import { ZeusClient } from '../thirdparty/zeus/zeus-client';
 
@@ -19,9 +24,18 @@ export interface Domains {
   risk: RiskDomain;
   queues: Queues;
   zeus: ZeusClient;
+  // make domain: new domains' fields go above this line.
   /** Stops retrying the store's start-up (when it had failed). */
   stopStoreStart: () => void;
 }
+
+/** The app's permissions and roles: each domain declares its own. */
+export const ACCESS = new AccessControl([
+  staffAccess,
+  csAccess,
+  riskAccess,
+  // make domain: new access declarations go above this line.
+]);
 
 /** The app's Bull queues, each defined once from config. */
 function appQueues(config: Config) {
@@ -42,11 +56,20 @@ export async function buildDomains(config: Config, sequelize: Sequelize, redis: 
   const defs = appQueues(config);
   const queues = new Queues(config, defs.all);
   const zeus = new ZeusClient(config);
-  const staff = createStaffDomain(sequelize, redis, config.auth);
+  const staff = createStaffDomain(sequelize, redis, config.auth, ACCESS);
   const cs = createCsDomain(sequelize, redis, staff.staff);
   const risk = createRiskDomain(config, sequelize, redis, queues, defs.riskReport, zeus, cs);
+  // make domain: new domains are built above this line.
   const stopStoreStart = await startStore(risk.store);
-  return { cs, staff, risk, queues, zeus, stopStoreStart };
+  return {
+    cs,
+    staff,
+    risk,
+    queues,
+    zeus,
+    // make domain: new domains are returned above this line.
+    stopStoreStart,
+  };
 }
 
 const startFailure = new ThrottledWarning(

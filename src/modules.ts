@@ -3,12 +3,14 @@ import { createAuthorize } from './core/auth/authorize';
 import { mountOpenApi } from './core/api/openapi';
 import { httpSecurity } from './core/api/security';
 import { DevError } from './exception';
+import type { Route } from './core/api/route';
 import path from 'node:path';
 import { checkArguments, checkCallers, readIdl, wrapHandler } from './core/rpc';
 import { authRoutes } from './api/auth/auth-routes';
 import { csRoutes } from './api/cs/cs-routes';
 import { riskRoutes } from './api/risk/risk-routes';
-import { buildDomains, closeDomains, type Domains } from './domains';
+// make domain: new domains' route imports go above this line.
+import { ACCESS, buildDomains, closeDomains, type Domains } from './domains';
 import { Processor as TandemProcessor } from '../thrift/gen-nodejs/Tandem';
 import { toIdlException } from './thrift/errors';
 import { createTandemHandler } from './thrift/tandem-handler';
@@ -23,6 +25,12 @@ export function domainsOf(resources: Resources): Domains {
   const d = built.get(resources);
   if (!d) throw new DevError('INTERNAL', { cause: new Error('domainsOf() before prepare()') });
   return d;
+}
+
+/** The routes, once each needs a permission that some domain declares (a typo would lock everyone out). */
+function checkPermissions(routes: Route[]): Route[] {
+  for (const route of routes) ACCESS.requireDeclared(route.permission, `${route.method.toUpperCase()} ${route.path}`);
+  return routes;
 }
 
 /**
@@ -41,19 +49,29 @@ export function appModules(): AppModules {
     },
     routes: (resources) => {
       const d = domainsOf(resources);
-      return [...authRoutes(d.staff.staff), ...csRoutes(d.cs), ...riskRoutes(d.risk)];
+      return checkPermissions([
+        ...authRoutes(d.staff.staff),
+        ...csRoutes(d.cs),
+        ...riskRoutes(d.risk),
+        // make domain: new domains' routes go above this line.
+      ]);
     },
-    authorize: (resources) => createAuthorize(domainsOf(resources).staff.sessions),
+    authorize: (resources) => createAuthorize(domainsOf(resources).staff.sessions, ACCESS),
     security: (resources) => httpSecurity(resources.config.http.cors_origins),
     // The document lists /metrics only where it is served (not when metrics.port gives it a port of its own).
     raw: (app, routes, config) =>
-      mountOpenApi(app, routes, { title: 'tandem', version: '1.0.0' }, { metrics: config.metrics.port === null }),
+      mountOpenApi(
+        app,
+        routes,
+        { title: 'tandem', version: '1.0.0' },
+        { metrics: config.metrics.port === null, describePermission: (p) => ACCESS.describe(p) },
+      ),
     thriftProcessor: (resources, inFlight) => {
       const d = domainsOf(resources);
       const { callers } = resources.config.thrift;
       return new TandemProcessor(
         // The IDL sits beside the generated code in the source tree and in dist/ (make build copies it).
-        wrapHandler(checkCallers(checkArguments(createTandemHandler(d.cs, d.risk), readIdl(TANDEM_IDL)), callers), {
+        wrapHandler(checkCallers(checkArguments(createTandemHandler(d), readIdl(TANDEM_IDL)), callers), {
           toIdlException,
           inFlight,
           accessLog: resources.config.log.access,

@@ -142,6 +142,8 @@ struct RiskVerdict {
   5: optional i64 cs_event_id,
 }
 
+// make domain: new structs go above this line.
+
 /**
  * Every method but ping may raise the four exceptions; each carries a
  * stable business code (see docs/http.md, Error codes) and a message.
@@ -183,4 +185,6 @@ service Tandem {
   /** The review of a flagged order; UserException 1200 when the order was never flagged. */
   RiskVerdict get_risk_verdict(1: i64 order_id)
     throws (1: UserException user_error, 2: AuthException auth_error, 3: ServerException server_error, 4: ThirdPartyException third_party_error),
+
+  // make domain: new methods go above this line.
 }

@@ -86,8 +86,16 @@ function record(env: Environment, target: Target, entry: Record<string, unknown>
   return remote(target, env.settings, 'record', [line]);
 }
 
-/** Uploads and installs the release on every host at once (nothing switches yet). */
-export async function ship(env: Environment, release: Release, progress: Progress): Promise<void> {
+/**
+ * Uploads and installs the release on every host at once (nothing switches
+ * yet). Fills `before` with the release each host ran when it was prepared.
+ */
+export async function ship(
+  env: Environment,
+  release: Release,
+  progress: Progress,
+  before: Map<string, string> = new Map(),
+): Promise<void> {
   const { settings } = env;
   await Promise.all(
     env.targets.map(async (target) => {
@@ -95,6 +103,7 @@ export async function ship(env: Environment, release: Release, progress: Progres
         must(target, 'prepare', remote(target, settings, 'prepare', [release.name])),
       );
       const current = prepared.stdout.trim();
+      if (current) before.set(target.name, current);
       const dir = `${settings.deploy_to}/releases/${release.name}`;
       // Files unchanged since the running release become hard links to it instead of copies.
       await progress.step(target.name, 'upload', async () => {
@@ -127,17 +136,38 @@ export async function migrate(env: Environment, release: Release, progress: Prog
   );
 }
 
+/**
+ * What became of one host in a roll-out: ok (switched, healthy on the new
+ * release); rolled_back (switched, failed, went back); failed (switched,
+ * failed, no release to go back to); not_switched (not reached, or refused
+ * to be switched because its state could not be read); unknown (the
+ * connection was lost during its switch: whether `current` moved is not known).
+ */
+export interface HostOutcome {
+  target: Target;
+  outcome: 'ok' | 'rolled_back' | 'failed' | 'not_switched' | 'unknown';
+  reason?: string;
+  logTail?: string;
+  /** The release it ran before this roll-out, as read just before its switch. */
+  from?: string;
+  /** The release the roll-out meant it to run. */
+  to?: string;
+}
+
 export interface SwitchOutcome {
   ok: boolean;
   host?: string;
   reason?: string;
   logTail?: string;
+  /** Every host of the roll-out, in order, those after a failure as not_switched. */
+  hosts: HostOutcome[];
 }
 
 /**
  * Switches hosts batch by batch to `releaseOf(host)`, each health-gated. A
  * host that fails goes back to the release it ran, is restarted and checked,
- * and no further host is touched.
+ * and no further host is touched; those get a not_switched record (when they
+ * can be reached), so the records say which hosts a deploy switched.
  */
 export async function rollOut(
   env: Environment,
@@ -145,17 +175,43 @@ export async function rollOut(
   releaseOf: (target: Target) => string,
   commit: string | undefined,
   progress: Progress,
+  extra: Record<string, unknown> = {},
 ): Promise<SwitchOutcome> {
   const { settings } = env;
+  const hosts: HostOutcome[] = [];
   for (let i = 0; i < env.targets.length; i += settings.batch) {
     const batch = env.targets.slice(i, i + settings.batch);
     const outcomes = await Promise.all(
-      batch.map((target) => switchHost(env, target, action, releaseOf(target), commit, progress)),
+      batch.map((target) => switchHost(env, target, action, releaseOf(target), commit, progress, extra)),
     );
-    const failed = outcomes.find((o) => !o.ok);
-    if (failed) return failed;
+    hosts.push(...outcomes);
+    const failed = outcomes.find((o) => o.outcome !== 'ok');
+    if (failed) {
+      const rest = env.targets.slice(i + settings.batch);
+      hosts.push(...rest.map((target) => ({ target, outcome: 'not_switched' as const, to: releaseOf(target) })));
+      const reason = `the ${action} stopped at ${failed.target.name}`;
+      await recordNotSwitched(env, rest, action, releaseOf, commit, reason, extra);
+      return { ok: false, host: failed.target.name, reason: failed.reason, logTail: failed.logTail, hosts };
+    }
   }
-  return { ok: true };
+  return { ok: true, hosts };
+}
+
+/** Best effort: a not_switched line on each host that can be reached (an unreachable one is said elsewhere). */
+export async function recordNotSwitched(
+  env: Environment,
+  targets: Target[],
+  action: 'deploy' | 'rollback',
+  releaseOf: (target: Target) => string,
+  commit: string | undefined,
+  reason: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await Promise.all(
+    targets.map((target) =>
+      record(env, target, { action, release: releaseOf(target), commit, outcome: 'not_switched', reason, ...extra }),
+    ),
+  );
 }
 
 /**
@@ -175,6 +231,9 @@ export function runningCommand(settings: EnvironmentSettings): string {
   return '';
 }
 
+/** ssh's own failure (connection refused, lost, timed out): the host's side may or may not have run. */
+const SSH_FAILED = 255;
+
 async function switchHost(
   env: Environment,
   target: Target,
@@ -182,11 +241,22 @@ async function switchHost(
   release: string,
   commit: string | undefined,
   progress: Progress,
-): Promise<SwitchOutcome> {
+  extra: Record<string, unknown>,
+): Promise<HostOutcome> {
   const { settings } = env;
   const status = await remote(target, settings, 'status', [settings.health_url]);
-  const from =
-    status.code === 0 ? ((JSON.parse(status.stdout) as { current: string | null }).current ?? undefined) : undefined;
+  if (status.code !== 0) {
+    // Its state cannot be read, so it is not switched: it keeps serving whatever it serves.
+    const why = (status.stderr || status.stdout).trim();
+    progress.line(`  [${target.name}] could not be read before its switch (exit ${status.code}: ${why}); not switched`);
+    return {
+      target,
+      to: release,
+      outcome: 'not_switched',
+      reason: `${target.name} could not be reached before its switch (exit ${status.code}: ${why}); it was not switched`,
+    };
+  }
+  const from = (JSON.parse(status.stdout) as { current: string | null }).current ?? undefined;
   const gate = async (to: string): Promise<RunResult> => {
     await progress.step(target.name, `switch to ${to} and restart`, () =>
       must(target, 'switch and restart', remote(target, settings, 'activate', [to, settings.restart_command])),
@@ -208,26 +278,42 @@ async function switchHost(
       (r) => `(${r.stdout.trim()})`,
     );
   };
+  const lost = (err: unknown): boolean => err instanceof HostError && err.result.code === SSH_FAILED;
   try {
     await gate(release);
-    await record(env, target, { action, release, commit, from: from ?? null, outcome: 'ok' });
-    return { ok: true };
+    await record(env, target, { action, release, commit, from: from ?? null, outcome: 'ok', ...extra });
+    return { target, to: release, outcome: 'ok', from };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     const tail = (await remote(target, settings, 'logs', [settings.log_command])).stdout.trim();
     if (!from) {
-      await record(env, target, { action, release, commit, from: null, outcome: 'failed', reason });
-      return { ok: false, host: target.name, reason: `${reason} (no earlier release to go back to)`, logTail: tail };
+      await record(env, target, { action, release, commit, from: null, outcome: 'failed', reason, ...extra });
+      return {
+        target,
+        to: release,
+        outcome: lost(err) ? 'unknown' : 'failed',
+        reason: `${reason} (no earlier release to go back to)`,
+        logTail: tail,
+      };
     }
     progress.line(`  [${target.name}] going back to ${from}`);
     let back = 'and is healthy on it again';
+    let outcome: HostOutcome['outcome'] = 'rolled_back';
     try {
       await gate(from);
     } catch (backErr) {
       back = `but it is NOT healthy on it either: ${backErr instanceof Error ? backErr.message : String(backErr)}`;
+      if (lost(err) || lost(backErr)) outcome = 'unknown';
     }
-    await record(env, target, { action, release, commit, from, outcome: 'rolled_back', reason });
-    return { ok: false, host: target.name, reason: `${reason}; the host went back to ${from} ${back}`, logTail: tail };
+    await record(env, target, { action, release, commit, from, outcome: 'rolled_back', reason, ...extra });
+    return {
+      target,
+      to: release,
+      outcome,
+      from,
+      reason: `${reason}; the host went back to ${from} ${back}`,
+      logTail: tail,
+    };
   }
 }
 

@@ -30,9 +30,12 @@ export const environmentSchema = z.strictObject({
   restart_command: z
     .string()
     .min(1)
-    .default('sudo -n systemctl restart tandem-server.service tandem-worker.service')
+    .default(
+      'sudo -n systemctl reload-or-restart tandem-server.service && sudo -n systemctl restart tandem-worker.service',
+    )
     .describe(
-      'Run on the host (in deploy_to) after `current` is switched. Without systemd: bash current/deploy/service.sh restart.',
+      'Run on the host (in deploy_to) after `current` is switched; the server reloads without a gap when it runs. ' +
+        'Without systemd: bash current/deploy/service.sh restart.',
     ),
   running_command: z
     .string()

@@ -12,18 +12,36 @@ export interface Target {
   /** What ssh connects to: an alias or [user@]host. */
   destination: string;
   port?: string;
+  /** The user and host of the destination apart (rsync is given them apart: see upload). */
+  user?: string;
+  host: string;
 }
 
+/** A host string that is not a host: a usage error (exit 2), raised before anything runs. */
+export class BadHostError extends Error {}
+
+// A user or a host name (or an ssh config alias): letters, digits, '.', '_' and '-', never first a '-' or '.'.
+const NAME = '[A-Za-z0-9_][A-Za-z0-9._-]{0,252}';
+const V6 = '[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9._-]+)?';
+const HOST_FORMS = new RegExp(`^(?:(${NAME})@)?(?:(${NAME})|\\[(${V6})\\])(?::(\\d{1,5}))?$`);
+
 /**
- * `[user@]host[:port]` or an ssh config alias. A bracketed IPv6 address
- * takes its port after the bracket (`[::1]:2222`).
+ * `host`, `user@host`, `host:port`, `user@host:port`, `[v6]`, `[v6]:port`
+ * (with or without `user@`), or an alias of the ssh config; anything else
+ * (a shell metacharacter, a space, a leading `-` that ssh would read as an
+ * option) is refused with a BadHostError naming it.
  */
 export function parseHost(name: string): Target {
-  const v6 = /^(.*@)?\[([^\]]+)\](?::(\d+))?$/.exec(name);
-  if (v6) return { name, destination: `${v6[1] ?? ''}${v6[2]}`, port: v6[3] };
-  const m = /^([^:]+):(\d+)$/.exec(name);
-  if (m) return { name, destination: m[1] as string, port: m[2] };
-  return { name, destination: name };
+  const m = HOST_FORMS.exec(name);
+  const port = m?.[4];
+  if (!m || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+    throw new BadHostError(
+      `"${name}" is not a host. Write host, user@host, host:port, user@host:port, [IPv6]:port or an alias of ` +
+        'your ssh config, with letters, digits, ".", "_" and "-" only.',
+    );
+  }
+  const host = (m[2] ?? m[3]) as string;
+  return { name, destination: m[1] ? `${m[1]}@${host}` : host, port, user: m[1], host };
 }
 
 /** Quotes one word for the remote shell, which ssh hands the command line to. */
@@ -70,7 +88,8 @@ export function remote(
   args: string[] = [],
 ): Promise<RunResult> {
   const line = ['bash', '-s', '--', command, settings.deploy_to, ...args].map(shellQuote).join(' ');
-  return run('ssh', [...sshOptions(target, settings), target.destination, line], REMOTE_SCRIPT);
+  // '--' ends ssh's options: whatever the destination looks like, ssh never reads it as one.
+  return run('ssh', [...sshOptions(target, settings), '--', target.destination, line], REMOTE_SCRIPT);
 }
 
 /** Copies a local directory's contents into a directory on the host with rsync over the same ssh. */
@@ -81,7 +100,12 @@ export function upload(
   remoteDir: string,
   linkDest?: string,
 ): Promise<RunResult> {
-  const sshCommand = ['ssh', ...sshOptions(target, settings)].map(shellQuote).join(' ');
+  // rsync appends the host to this command; with the user given here too ('-l') and '--' last, ssh
+  // reads no part of the destination as an option (rsync would add '-l' after the '--' for user@host).
+  const sshCommand = ['ssh', ...sshOptions(target, settings), ...(target.user ? ['-l', target.user] : []), '--']
+    .map(shellQuote)
+    .join(' ');
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
   return run('rsync', [
     '-a',
     '--delete',
@@ -89,6 +113,6 @@ export function upload(
     '-e',
     sshCommand,
     `${localDir.replace(/\/?$/, '/')}`,
-    `${target.destination}:${remoteDir}/`,
+    `${host}:${remoteDir}/`,
   ]);
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 const DECIMAL = /^[1-9][0-9]*$/;
 // abort: a value that is not digits gets this one message, and the range checks never see it (BigInt('1e3') throws).
 const DECIMAL_MESSAGE = 'expected a positive decimal integer: digits only, no sign, exponent, spaces or leading zero';
-const U64_MAX = 18446744073709551615n;
+export const U64_MAX = 18446744073709551615n;
 
 /**
  * How the OpenAPI document shows a digits-only parameter: as the integer it
@@ -26,11 +26,43 @@ export const decimalId = z
   .transform(Number)
   .meta(asInteger(1, Number.MAX_SAFE_INTEGER));
 
+/**
+ * A regular expression for the decimals from 1 to `max` without leading
+ * zeros: any shorter number, or one of max's length that is not above it
+ * (for each digit of max, the same digits before it and a smaller one
+ * there, anything after). Lets the OpenAPI document say the range of a
+ * 64-bit id, which a JSON Schema integer cannot carry exactly.
+ */
+export function decimalUpTo(max: bigint, options: { leadingZeros?: boolean } = {}): string {
+  const digits = max.toString();
+  const n = digits.length;
+  const shorter = n > 1 ? [`[1-9][0-9]{0,${n - 2}}`] : [];
+  const same: string[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const d = Number(digits[i]);
+    const low = i === 0 ? 1 : 0;
+    if (d > low) {
+      const rest = n - i - 1;
+      const range = d - 1 === low ? String(low) : `[${low}-${d - 1}]`;
+      same.push(`${digits.slice(0, i)}${range}${rest > 0 ? `[0-9]{${rest}}` : ''}`);
+    }
+  }
+  same.push(digits);
+  const alternatives = [...shorter, ...same].join('|');
+  // With leading zeros, 0 itself (in any number of zeros) is a value too; a maxLength bounds the length.
+  return options.leadingZeros ? `^(?:0+|0*(?:${alternatives}))$` : `^(?:${alternatives})$`;
+}
+
 /** A 64-bit unsigned id (an order id) in a path or query string, kept as its decimal string. */
 export const decimalU64 = z
   .string()
   .regex(DECIMAL, { error: DECIMAL_MESSAGE, abort: true })
-  .refine((s) => s.length <= 20 && BigInt(s) <= U64_MAX, 'beyond 64 bits (2^64 - 1)');
+  .refine((s) => s.length <= 20 && BigInt(s) <= U64_MAX, 'beyond 64 bits (2^64 - 1)')
+  .meta({
+    pattern: decimalUpTo(U64_MAX),
+    maxLength: 20,
+    description: 'A 64-bit id in decimal, 1 to 18446744073709551615, without leading zeros.',
+  });
 
 /** A whole number from `min` to `max` in a query string (a page, a priority), digits only. */
 export function decimalInt(min: number, max: number) {

@@ -69,6 +69,11 @@ export const ERROR_CODES = {
     code: 1011,
     message: 'The Content-Encoding {encoding} is not supported; send the body as identity, gzip, deflate or br.',
   },
+  REQUEST_TIMEOUT: {
+    code: 1012,
+    message: 'The request did not arrive within {timeout_ms} ms; send it again, whole and without pauses.',
+  },
+  HEADERS_TOO_LARGE: { code: 1013, message: 'The request headers are larger than the server accepts.' },
 
   // User: customer-service events (1100–1199).
   CS_EVENT_NOT_FOUND: { code: 1100, message: 'Customer-service event {id} was not found.' },
@@ -78,7 +83,7 @@ export const ERROR_CODES = {
   CS_CATEGORY_NOT_FOUND: { code: 1104, message: 'Category {id} does not exist or is not valid.' },
   CS_CATEGORY_PARENT: { code: 1105, message: 'Category {name} cannot be placed under {parent}: {reason}' },
   CS_CATEGORY_CONFLICT: { code: 1106, message: 'A category named {name} already exists under the same parent.' },
-  CS_REQUEST_KEY_CONFLICT: { code: 1107, message: 'Request key {key} was already used for another event.' },
+  CS_REQUEST_KEY_CONFLICT: { code: 1107, message: 'Request key {key} was already used for a different request.' },
   CS_HANDLER_INVALID: {
     code: 1109,
     message:
@@ -89,6 +94,8 @@ export const ERROR_CODES = {
   // User: risk review (1200–1299).
   RISK_ORDER_NOT_FOUND: { code: 1200, message: 'Order {order_id} has not been flagged as suspicious.' },
   RISK_ALREADY_REVIEWED: { code: 1201, message: 'Order {order_id} was already judged {verdict}.' },
+
+  // make domain: new domains' blocks go above this line.
 } as const satisfies Record<string, { code: number; message: string }>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

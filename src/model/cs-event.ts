@@ -26,6 +26,8 @@ export interface CsEventRow extends Model<InferAttributes<CsEventRow>, InferCrea
   request_key: string | null;
   /** Who the request key belongs to (`staff:7`, `service:order`); '' for rows from before keys had owners. */
   request_scope: CreationOptional<string>;
+  /** SHA-256 (hex) of the request an event with a request key was created from; NULL without a key, or from before. */
+  request_hash: CreationOptional<string | null>;
   created_at: CreationOptional<Date>;
   updated_at: CreationOptional<Date>;
   deleted_at: CreationOptional<Date | null>;
@@ -83,6 +85,7 @@ export function defineCsModels(sequelize: Sequelize): CsModels {
     content: { type: DataTypes.TEXT, allowNull: false },
     request_key: { type: DataTypes.STRING(64), allowNull: true },
     request_scope: { type: DataTypes.STRING(100), allowNull: false, defaultValue: '' },
+    request_hash: { type: DataTypes.CHAR(64), allowNull: true, defaultValue: null },
   });
   const CsCategory = defineEntity<CsCategoryRow>(sequelize, 'cs_event_category', {
     parent_id: { type: DataTypes.BIGINT.UNSIGNED, allowNull: false },

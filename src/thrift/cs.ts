@@ -41,6 +41,17 @@ function toIdl(e: DomainEvent): CsEvent {
   });
 }
 
+/**
+ * An id argument: 1 or more, as HTTP takes in a path (`/api/cs/events/-1` is
+ * a 400 naming `params.id`); 0 or a negative id is a 1001 naming the field,
+ * not a search that finds nothing (1100).
+ */
+function positiveId(value: Int64, field: string): number {
+  const n = i64ToNumber(value, field);
+  if (n < 1) throw validationFailed([{ field, message: 'expected a positive id' }]);
+  return n;
+}
+
 function optionalId(value: Int64 | null | undefined, field: string): number | null {
   return value === null || value === undefined ? null : i64ToNumber(value, field);
 }
@@ -106,13 +117,13 @@ export function csThriftMethods(cs: CsDomain) {
       // A sibling service acts as the system or on behalf of the staff member it names; its request keys are its own.
       return toIdl(await cs.events.create({ id: creatorId, admin: false, ...callingService() }, input));
     },
-    get_cs_event: async (id: Int64): Promise<CsEvent> => toIdl(await cs.events.get(i64ToNumber(id, 'id'))),
+    get_cs_event: async (id: Int64): Promise<CsEvent> => toIdl(await cs.events.get(positiveId(id, 'id'))),
     list_cs_events_by_user: async (userId: Int64, page: number, pageSize: number): Promise<CsEventPage> => {
       if (!Number.isInteger(page) || page < 1)
         throw validationFailed([{ field: 'page', message: 'expected 1 or more' }]);
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
         throw validationFailed([{ field: 'page_size', message: `expected 1 to ${MAX_PAGE_SIZE}` }]);
-      return toPage(await cs.events.list({ user_id: i64ToNumber(userId, 'user_id') }, { page, pageSize }));
+      return toPage(await cs.events.list({ user_id: positiveId(userId, 'user_id') }, { page, pageSize }));
     },
     list_cs_events_by_user_cursor: async (request: CsEventsByUserRequest): Promise<CsEventPage> => {
       const pageSize = request.page_size ?? 20;
@@ -121,7 +132,7 @@ export function csThriftMethods(cs: CsDomain) {
       const userId = request.user_id as Int64 | null | undefined;
       if (userId === null || userId === undefined)
         throw validationFailed([{ field: 'request.user_id', message: 'required' }]);
-      const filter = { user_id: i64ToNumber(userId, 'request.user_id') };
+      const filter = { user_id: positiveId(userId, 'request.user_id') };
       return toPage(await cs.events.list(filter, { cursor: request.cursor ?? undefined, pageSize }));
     },
   };

@@ -6,6 +6,7 @@ import type { CreateCsEventRequest, CsEvent, CsEventPage, RiskVerdict } from '..
 import type { RiskDomain } from '../service/risk';
 import { riskThriftMethods } from './risk';
 import { csThriftMethods } from './cs';
+// make domain: new domains' imports go above this line.
 
 /**
  * The typed handler of `service Tandem` in thrift/tandem.thrift. The
@@ -24,9 +25,17 @@ export interface TandemHandler {
   get_cs_event(id: Int64): Promise<CsEvent>;
   list_cs_events_by_user(userId: Int64, page: number, pageSize: number): Promise<CsEventPage>;
   get_risk_verdict(orderId: Int64): Promise<RiskVerdict>;
+  // make domain: new methods go above this line.
 }
 
-export function createTandemHandler(cs: CsDomain, risk: RiskDomain): TandemHandler {
+/** The domains whose methods service Tandem serves. */
+export interface TandemDomains {
+  cs: CsDomain;
+  risk: RiskDomain;
+  // make domain: new domains go above this line.
+}
+
+export function createTandemHandler(domains: TandemDomains): TandemHandler {
   return {
     ping: () => 'pong',
     hello: (serviceName: string) => {
@@ -37,7 +46,8 @@ export function createTandemHandler(cs: CsDomain, risk: RiskDomain): TandemHandl
       }
       setConnectionCaller(serviceName);
     },
-    ...csThriftMethods(cs),
-    ...riskThriftMethods(risk),
+    ...csThriftMethods(domains.cs),
+    ...riskThriftMethods(domains.risk),
+    // make domain: new domains' methods go above this line.
   };
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/core/config';
 import { createSequelize } from '../../src/core/db/mysql';
 import { createRedis } from '../../src/core/db/redis';
 import { createStaffDomain } from '../../src/service/staff';
+import { ACCESS } from '../../src/domains';
 import { dropKeys } from '../helpers/redis';
 import { BENCH_REDIS_PREFIX, BENCH_REDIS_URL, type RunningServer, type ServerId } from './servers';
 
@@ -30,7 +31,11 @@ async function seed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSe
   const password = randomBytes(12).toString('hex');
   try {
     await redis.connect();
-    await createStaffDomain(sequelize, redis, config.auth).staff.upsert({ username, password, roles: ['cs_agent'] });
+    await createStaffDomain(sequelize, redis, config.auth, ACCESS).staff.upsert({
+      username,
+      password,
+      roles: ['cs_agent'],
+    });
   } finally {
     await sequelize.close();
     redis.disconnect();

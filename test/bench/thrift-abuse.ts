@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeCall, FrameCutter } from '../helpers/thrift-wire';
-import { Client as TandemClient } from '../../thrift/gen-nodejs/Tandem';
+import { connect, NormalClient, openFiles, rssMb, sleep } from './abuse-clients';
 import { processCpuMs } from './server-cpu';
+import { runAttacks } from './thrift-attacks';
 import { startServer, stopServer } from './servers';
 import { StatsdSink } from './statsd-sink';
 
@@ -18,65 +18,6 @@ import { StatsdSink } from './statsd-sink';
  */
 
 const MB = 1024 * 1024;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function rssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
-function openFiles(pid: number): number {
-  return fs.readdirSync(`/proc/${pid}/fd`).length;
-}
-
-function connect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('error', () => undefined);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
-/**
- * A normal client: one connection, opened before any abuse (as a sibling's
- * pooled connection is), calling ping() one call at a time.
- */
-class NormalClient {
-  private waiting: (() => void) | undefined;
-  private seqid = 0;
-
-  private constructor(private readonly socket: net.Socket) {
-    const cutter = new FrameCutter(() => this.waiting?.());
-    socket.on('data', (chunk: Buffer) => cutter.push(chunk));
-  }
-
-  static async open(port: number): Promise<NormalClient> {
-    return new NormalClient(await connect(port));
-  }
-
-  /** ping() for `ms`; p50 and p99 in ms, the count, and calls that got no answer within 5 s. */
-  async latency(ms: number): Promise<{ p50: number; p99: number; calls: number; unanswered: number }> {
-    const times: number[] = [];
-    let unanswered = 0;
-    const end = Date.now() + ms;
-    while (Date.now() < end && times.length < 200_000 && !this.socket.destroyed) {
-      const started = process.hrtime.bigint();
-      const replied = new Promise<boolean>((resolve) => (this.waiting = () => resolve(true)));
-      this.socket.write(encodeCall(TandemClient, 'ping', [], (this.seqid += 1)));
-      if (!(await Promise.race([replied, sleep(5000).then(() => false)]))) unanswered += 1;
-      times.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    times.sort((a, b) => a - b);
-    const at = (q: number): number => Math.round((times[Math.floor(q * (times.length - 1))] ?? 0) * 100) / 100;
-    return { p50: at(0.5), p99: at(0.99), calls: times.length, unanswered };
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 /** Opens `count` connections, counting those the server closes from the start. */
 async function openMany(port: number, count: number): Promise<{ sockets: net.Socket[]; closed: () => number }> {
@@ -146,6 +87,10 @@ async function main(): Promise<void> {
     say(`idle server: RSS ${rssMb(pid)} MB, ${openFiles(pid)} open files`);
     say(`normal client alone: ${JSON.stringify(await normal.latency(5000))}`);
 
+    // First, on a fresh server: the attacks that respected every limit and still stalled the process, with their goals.
+    const goals = await runAttacks(pid, port, normal, say);
+    say('');
+
     // 40 connections each sending most of a 15 MB frame, then waiting.
     const rss0 = rssMb(pid);
     const hostile = await openMany(port, 40);
@@ -200,6 +145,9 @@ async function main(): Promise<void> {
     const during3 = await normal.latency(7000);
     say(`4 unframed 15.7 MB senders at ~1 KB/ms: normal client ${JSON.stringify(during3)}`);
     await Promise.all(slow);
+
+    say('');
+    say(`Attack goals: ${goals.met} met, ${goals.missed} missed.`);
   } finally {
     normal.close();
     await stopServer(server);

@@ -196,19 +196,27 @@ describe('one event, two front doors', () => {
     expect(u64(idl.order_id)).toBe(MAX_U64);
   });
 
-  it('when create_cs_event is retried with one request_key, then the retry returns the first event and one row exists', async () => {
+  it('when create_cs_event is retried with one request_key, then the retry returns the first event, the key with another request is UserException 1107, and one row exists', async () => {
     const first = await within(
       thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund' })),
       5000,
       'create_cs_event',
     );
     const retry = await within(
-      thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund', content: 'retry' })),
+      thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund' })),
       5000,
       'create_cs_event',
     );
+    const other = await rejection(
+      thrift.client.create_cs_event(createRequest({ request_key: 'order-77-refund', content: 'another request' })),
+    );
 
     expect(n(retry.id)).toBe(n(first.id));
+    expect(other).toBeInstanceOf(UserException);
+    expect({ code: (other as UserException).code, message: (other as UserException).message }).toEqual({
+      code: 1107,
+      message: 'Request key order-77-refund was already used for a different request.',
+    });
     const rows = await app.resources.sequelize.query("SELECT id FROM cs_event WHERE request_key = 'order-77-refund'", {
       type: 'SELECT' as never,
     });
@@ -310,6 +318,28 @@ describe('Thrift errors', () => {
     expect(err).toBeInstanceOf(UserException);
     expect((err as UserException).code).toBe(1100);
     expect((err as UserException).message).toContain('987654321');
+  });
+
+  it.each([-1, 0])(
+    'when get_cs_event gets the id %i, then UserException 1001 naming id, as HTTP answers 400 (1001) for it',
+    async (id) => {
+      const err = await rejection(thrift.client.get_cs_event(new Int64(id)));
+      const http = await call(app, 'GET', `/api/cs/events/${id}`, agent);
+
+      expect(err).toBeInstanceOf(UserException);
+      expect({ code: (err as UserException).code, message: (err as UserException).message }).toEqual({
+        code: 1001,
+        message: 'Some fields are invalid: id (expected a positive id).',
+      });
+      expect({ status: http.status, code: http.body.code }).toEqual({ status: 400, code: 1001 });
+    },
+  );
+
+  it('when list_cs_events_by_user gets the user id -1, then UserException 1001 naming user_id', async () => {
+    const err = await rejection(thrift.client.list_cs_events_by_user(new Int64(-1), 1, 10));
+
+    expect((err as UserException).code).toBe(1001);
+    expect((err as UserException).message).toContain('user_id');
   });
 
   it('when get_cs_event gets an id beyond 2^53, then UserException 1005', async () => {

@@ -81,6 +81,39 @@ describe('errors in the envelope', () => {
     expect(res.id).toBe('e2e-404');
   });
 
+  it.each([
+    ['DELETE', '/ping', 'GET, HEAD'],
+    ['GET', '/probe/things', 'POST'],
+    ['PUT', '/probe/items/7', 'GET, HEAD'],
+    ['POST', '/metrics', 'GET, HEAD'],
+  ])(
+    'when %s asks for %s, a path served with other methods, then 405 (1007) in the envelope with Allow: %s',
+    async (method, path, allow) => {
+      const res = await fetch(`${url}${path}`, { method, headers: { 'X-Request-Id': 'e2e-405' } });
+      const body: unknown = await res.json();
+
+      expect({ status: res.status, allow: res.headers.get('allow'), id: res.headers.get('x-request-id') }).toEqual({
+        status: 405,
+        allow,
+        id: 'e2e-405',
+      });
+      expect(body).toEqual({
+        code: 1007,
+        msg: `The method ${method} is not allowed on ${path}.`,
+        data: null,
+        request_id: 'e2e-405',
+      });
+    },
+  );
+
+  it('when a path no route serves is asked with any method, then still 404 without Allow', async () => {
+    const res = await fetch(`${url}/probe/nothing-here`, { method: 'DELETE' });
+
+    expect(res.status).toBe(404);
+    expect(res.headers.get('allow')).toBeNull();
+    expect(((await res.json()) as { code: number }).code).toBe(1003);
+  });
+
   it('when the body is malformed JSON, then 400 with code 1002', async () => {
     const res = await call('/probe/things', postJson('/probe/things', '{"name": "x",'));
 

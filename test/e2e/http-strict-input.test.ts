@@ -94,7 +94,7 @@ describe('request_key belongs to its sender', () => {
     const first = await create(agent, 'shared-key-1', 'from the agent');
 
     const other = await create(colleague, 'shared-key-1', 'from the colleague');
-    const repeat = await create(agent, 'shared-key-1', 'the retry');
+    const repeat = await create(agent, 'shared-key-1', 'from the agent');
 
     expect([first.status, other.status, repeat.status]).toEqual([201, 201, 201]);
     expect(other.body.data.id).not.toBe(first.body.data.id);
@@ -139,7 +139,7 @@ describe('request_key belongs to its sender', () => {
 
       const a = await createOver(orders, 'thrift-key-1', 'from orders');
       const b = await createOver(refunds, 'thrift-key-1', 'from refunds');
-      const again = await createOver(await service('order-service'), 'thrift-key-1', 'orders retry');
+      const again = await createOver(await service('order-service'), 'thrift-key-1', 'from orders');
 
       expect(idOf(b)).not.toBe(idOf(a));
       expect(b.content).toBe('from refunds');

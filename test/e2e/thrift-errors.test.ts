@@ -79,7 +79,9 @@ describe('declared exceptions', () => {
 
     expect(JSON.stringify(err)).not.toContain('ECONNREFUSED');
     // DATABASE_ERROR (200) is a statement the database rejected: logged per call with its cause, not as an outage.
-    const line = await logs.find((l) => l.message === 'thrift call failed' && l.kind === 'ServerError');
+    const line = await logs.find(
+      (l) => l.message === 'request failed' && l.door === 'thrift' && l.kind === 'ServerError',
+    );
     expect(String(line.error)).toContain('ECONNREFUSED');
   });
 
@@ -90,6 +92,29 @@ describe('declared exceptions', () => {
 
     expect(err).toBeInstanceOf(UserException);
     expect(err).toMatchObject({ code: 1005, message: 'The field a is beyond the safe integer range.' });
+  });
+});
+
+describe('one failure policy for both doors', () => {
+  it('when a ThirdPartyError is raised over Thrift and over HTTP, then each door logs one request failed line with its stack, the request id and the operation', async () => {
+    const thriftErr = await rejection(probe.client.fail('third_party'));
+    const res = await fetch(`http://127.0.0.1:${app.http.port}/probe/fail/third_party`, {
+      headers: { 'X-Request-Id': 'one-policy-http' },
+    });
+
+    expect(thriftErr).toBeInstanceOf(ThirdPartyException);
+    expect(res.status).toBeGreaterThanOrEqual(502);
+    const overThrift = await logs.find(
+      (l) => l.message === 'request failed' && l.door === 'thrift' && l.kind === 'ThirdPartyError',
+    );
+    const overHttp = await logs.find(
+      (l) => l.message === 'request failed' && l.door === 'http' && l.request_id === 'one-policy-http',
+    );
+    expect(overThrift.operation).toBe('fail');
+    expect(overHttp.operation).toBe('GET /probe/fail/:kind');
+    expect(overHttp.kind).toBe('ThirdPartyError');
+    expect(typeof overThrift.stack).toBe('string');
+    expect(typeof overHttp.stack).toBe('string');
   });
 });
 
@@ -111,7 +136,9 @@ describe('undeclared errors', () => {
   it('when a plain Error is raised, then it is logged with its stack and counted as a DevError outcome', async () => {
     await rejection(probe.client.fail('plain'));
 
-    const failed = await logs.find((l) => l.message === 'thrift call failed' && l.kind === 'DevError');
+    const failed = await logs.find(
+      (l) => l.message === 'request failed' && l.door === 'thrift' && l.kind === 'DevError' && l.operation === 'fail',
+    );
     expect(String(failed.stack)).toContain('secret.ts');
     const access = await logs.find(
       (l) => l.message === 'thrift access' && l.method === 'fail' && l.outcome === 'DevError',

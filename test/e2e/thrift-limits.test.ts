@@ -48,6 +48,14 @@ function bigUnframedPing(padding: number, seqid: number): Buffer {
   return Buffer.concat([head, Buffer.alloc(padding, 0x61), Buffer.from([0])]);
 }
 
+/** The same ping() framed. */
+function bigFramedPing(padding: number, seqid: number): Buffer {
+  const message = bigUnframedPing(padding, seqid);
+  const length = Buffer.alloc(4);
+  length.writeInt32BE(message.length, 0);
+  return Buffer.concat([length, message]);
+}
+
 async function expectServed(app: RunningApp): Promise<void> {
   const fresh = await tandemClient(app.thrift.port);
   try {
@@ -75,7 +83,7 @@ describe('bytes held for messages still arriving', () => {
     await app.stop();
   });
 
-  it('when 8 clients each send most of a 60 KiB frame and wait, then 4 are held (240 KiB of the 256 KiB total), the other 4 are closed at once and counted as over_total, and others are served', async () => {
+  it('when 8 clients each send most of a 60 KiB frame and wait, then 4 are held (236 KiB of the 256 KiB total), the other 4 are closed at once and counted as over_total, and others are served', async () => {
     const before = await rejected(app, 'over_total');
     const raws = await Promise.all(Array.from({ length: 8 }, () => rawConnection(app.thrift.port)));
     for (const raw of raws) raw.socket.write(Buffer.concat([framedHeader(FRAME), Buffer.alloc(FRAME - 4 - 1024)]));
@@ -86,7 +94,8 @@ describe('bytes held for messages still arriving', () => {
       '4 rejects',
     );
     const held = await metric(app, 'tandem_thrift_buffered_bytes');
-    expect(held).toBe(4 * (FRAME + 4));
+    // Charged by the bytes received (the header and the part of the frame sent), not by the announced size.
+    expect(held).toBe(4 * (FRAME - 1020));
     expect(held).toBeLessThanOrEqual(256 * KIB);
     await logs.find((l) => l.message === 'thrift connection closed' && l.reason === 'over_total');
     // 4 refused, counted each above, logged once (at most a line a minute per reason).
@@ -98,6 +107,36 @@ describe('bytes held for messages still arriving', () => {
     for (const raw of raws) raw.socket.destroy();
     await Promise.all(raws.map((raw) => raw.closed));
     // What the closed connections held is given back.
+    await waitFor(
+      async () => ((await metric(app, 'tandem_thrift_buffered_bytes')) === 0 ? true : undefined),
+      5000,
+      'the bytes given back',
+    );
+  });
+
+  it('when 60 clients each announce a 60 KiB frame and send 100 bytes of it, then they hold 6 KiB, not 3.6 MiB, and a 60 KiB call arriving in pieces on a new connection is answered', async () => {
+    const before = await rejected(app, 'over_total');
+    const raws = await Promise.all(Array.from({ length: 60 }, () => rawConnection(app.thrift.port)));
+    for (const raw of raws) raw.socket.write(Buffer.concat([framedHeader(FRAME), Buffer.alloc(92)]));
+    await waitFor(
+      async () => ((await metric(app, 'tandem_thrift_buffered_bytes')) === 60 * 100 ? true : undefined),
+      5000,
+      'the 60 partial frames held',
+    );
+
+    const caller = await rawConnection(app.thrift.port);
+    const call = bigFramedPing(FRAME - 100, 11);
+    for (let at = 0; at < call.length; at += 4 * KIB) {
+      caller.socket.write(call.subarray(at, at + 4 * KIB));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await waitFor(() => (caller.chunks.length > 0 ? true : undefined), 5000, 'the reply');
+    expect(messageHeaders(Buffer.concat(caller.chunks))).toEqual([
+      { type: thrift.Thrift.MessageType.REPLY, seqid: 11 },
+    ]);
+    expect(await rejected(app, 'over_total')).toBe(before);
+    for (const raw of [...raws, caller]) raw.socket.destroy();
+    await Promise.all(raws.map((raw) => raw.closed));
     await waitFor(
       async () => ((await metric(app, 'tandem_thrift_buffered_bytes')) === 0 ? true : undefined),
       5000,
@@ -178,12 +217,31 @@ describe('time a message may take, and idle connections', () => {
   });
 });
 
+/** Whether each connection is closed by the server within `ms`. */
+function closedBy(raws: RawConnection[], ms: number): Promise<boolean[]> {
+  return Promise.all(
+    raws.map((raw) =>
+      Promise.race([raw.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]),
+    ),
+  );
+}
+
+/** A connection that has made a call (and so is no longer silent). */
+async function speaking(port: number, localAddress?: string): Promise<RawConnection> {
+  const raw = await rawConnection(port, localAddress);
+  raw.socket.write(encodeCall(TandemClient, 'ping', [], 1));
+  await waitFor(() => (raw.chunks.length > 0 || raw.socket.destroyed ? true : undefined), 5000, 'a reply');
+  return raw;
+}
+
 describe('how many connections', () => {
   let app: RunningApp;
   let logs: LogCapture;
 
   beforeAll(async () => {
-    app = await startTestApp({ thrift: { max_connections: 10, idle_timeout_ms: 0 } });
+    app = await startTestApp({
+      thrift: { max_connections: 10, max_connections_per_address: 8, idle_timeout_ms: 0, first_byte_timeout_ms: 0 },
+    });
     logs = captureLogs();
   });
 
@@ -191,39 +249,82 @@ describe('how many connections', () => {
     await app.stop();
   });
 
-  it('when 15 clients connect and idle with max_connections 10, then 10 stay open, 5 are closed at once, counted each and logged once, and a slot freed serves again', async () => {
-    const before = await rejected(app, 'too_many_connections');
+  it('when 15 clients connect from two addresses and never send a byte, with max_connections 10, then the 5 oldest are closed to make room (counted as evicted, logged once), 10 stay open, and a new caller is served', async () => {
+    const before = await rejected(app, 'evicted');
     const raws: RawConnection[] = [];
-    for (let i = 0; i < 15; i += 1) raws.push(await rawConnection(app.thrift.port));
+    for (let i = 0; i < 15; i += 1) raws.push(await rawConnection(app.thrift.port, i % 2 ? '127.0.0.3' : '127.0.0.1'));
 
     await waitFor(
-      async () => ((await rejected(app, 'too_many_connections')) === before + 5 ? true : undefined),
+      async () => ((await rejected(app, 'evicted')) === before + 5 ? true : undefined),
       5000,
-      '5 connections refused',
+      '5 connections evicted',
     );
-    const closed = await Promise.all(
-      raws.map((raw) =>
-        Promise.race([raw.closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))]),
-      ),
-    );
-    expect(closed.filter(Boolean)).toHaveLength(5);
+    const closed = await closedBy(raws, 200);
+    // The oldest five went, in the order they came.
+    expect(closed).toEqual([...Array<boolean>(5).fill(true), ...Array<boolean>(10).fill(false)]);
     expect(await metric(app, 'tandem_thrift_connections')).toBe(10);
-    // A flood of refusals is counted each, and logged once (at most a line a minute).
-    const refusedLines = logs.lines.filter(
-      (l) => l.message === 'thrift connection closed' && l.reason === 'too_many_connections',
-    );
-    expect(refusedLines).toHaveLength(1);
+    const lines = logs.lines.filter((l) => l.message === 'thrift connection closed' && l.reason === 'evicted');
+    expect(lines).toHaveLength(1);
 
-    const open = raws.filter((_, i) => !closed[i]);
-    open[0]?.socket.destroy();
-    await open[0]?.closed;
-    await waitFor(
-      async () => ((await metric(app, 'tandem_thrift_connections')) === 9 ? true : undefined),
-      5000,
-      'a slot freed',
-    );
+    // A caller that speaks takes the place of another silent one.
     await expectServed(app);
-    for (const raw of open) raw.socket.destroy();
+    for (const raw of raws) raw.socket.destroy();
+    await Promise.all(raws.map((raw) => raw.closed));
+  });
+
+  it('when 10 callers that have spoken hold every slot, then an 11th connection is closed at once (too_many_connections) and the 10 keep theirs', async () => {
+    const before = await rejected(app, 'too_many_connections');
+    const callers: RawConnection[] = [];
+    for (let i = 0; i < 10; i += 1) callers.push(await speaking(app.thrift.port, i < 5 ? '127.0.0.1' : '127.0.0.4'));
+    const late = await rawConnection(app.thrift.port, '127.0.0.5');
+
+    await within(late.closed, 5000, 'the 11th connection closed');
+    expect(await rejected(app, 'too_many_connections')).toBe(before + 1);
+    expect((await closedBy(callers, 100)).filter(Boolean)).toHaveLength(0);
+    for (const raw of callers) raw.socket.destroy();
+    await Promise.all(callers.map((raw) => raw.closed));
+  });
+
+  it('when one address holds 8 connections that have spoken (max_connections_per_address 8), then its 9th is closed (too_many_from_address) while a caller from another address is served', async () => {
+    const before = await rejected(app, 'too_many_from_address');
+    const crowd: RawConnection[] = [];
+    for (let i = 0; i < 8; i += 1) crowd.push(await speaking(app.thrift.port, '127.0.0.6'));
+    const ninth = await rawConnection(app.thrift.port, '127.0.0.6');
+
+    await within(ninth.closed, 5000, 'the 9th connection from one address closed');
+    expect(await rejected(app, 'too_many_from_address')).toBe(before + 1);
+    const other = await speaking(app.thrift.port, '127.0.0.7');
+    expect(messageHeaders(Buffer.concat(other.chunks))).toEqual([{ type: thrift.Thrift.MessageType.REPLY, seqid: 1 }]);
+    for (const raw of [...crowd, other]) raw.socket.destroy();
+    await Promise.all([...crowd, other].map((raw) => raw.closed));
+  });
+});
+
+describe('the first byte', () => {
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ thrift: { first_byte_timeout_ms: 300, idle_timeout_ms: 0 } });
+    captureLogs();
+  });
+
+  afterAll(async () => {
+    await app.stop();
+  });
+
+  it('when a connection sends nothing for first_byte_timeout_ms (300), then it is closed and counted, while one that calls at 100 ms is answered and kept past the deadline', async () => {
+    const before = await rejected(app, 'first_byte_timeout');
+    const silent = await rawConnection(app.thrift.port);
+    const caller = await rawConnection(app.thrift.port);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    caller.socket.write(encodeCall(TandemClient, 'ping', [], 3));
+
+    await within(silent.closed, 5000, 'the silent connection closed');
+    expect(await rejected(app, 'first_byte_timeout')).toBe(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(caller.socket.destroyed).toBe(false);
+    expect(messageHeaders(Buffer.concat(caller.chunks))).toEqual([{ type: thrift.Thrift.MessageType.REPLY, seqid: 3 }]);
+    caller.socket.destroy();
   });
 });
 

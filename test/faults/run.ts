@@ -21,6 +21,7 @@ import { createSequelize } from '../../src/core/db/mysql';
 import { createRedis } from '../../src/core/db/redis';
 import { migrations } from '../../src/model/migrations';
 import { createStaffDomain } from '../../src/service/staff';
+import { ACCESS } from '../../src/domains';
 import { testConfig } from '../helpers/app';
 import { freePort } from '../helpers/ports';
 import { spawnServer, type ServerProcess } from '../helpers/process';
@@ -164,7 +165,7 @@ async function main(): Promise<number> {
     await migrator(sequelize, migrations).up();
     const redis = createRedis(config, 'faults');
     await redis.connect();
-    const { staff } = createStaffDomain(sequelize, redis, config.auth);
+    const { staff } = createStaffDomain(sequelize, redis, config.auth, ACCESS);
     const names = Array.from({ length: READERS + WRITERS }, (_, i) => `fault-staff-${i}`);
     for (const username of names)
       await staff.upsert({ username, password: `pw-${username}-long-enough`, roles: ['cs_agent'] });

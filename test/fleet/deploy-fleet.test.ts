@@ -47,7 +47,7 @@ function git(...args: string[]): string {
 }
 
 /** Starts `npm run deploy -- ARGS` (the CLI through tsx, as the npm script runs it) from the clone. */
-function startCli(args: string[]): { child: ChildProcess; done: Promise<Run> } {
+function startCli(args: string[]): { child: ChildProcess; done: Promise<Run>; output: () => string } {
   const child = spawn(process.execPath, ['-r', TSX, CLI, ...args, '--settings', settingsFile], {
     cwd: repo,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,7 +60,7 @@ function startCli(args: string[]): { child: ChildProcess; done: Promise<Run> } {
   });
   child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
   const done = new Promise<Run>((resolve) => child.once('close', (code) => resolve({ code, out })));
-  return { child, done };
+  return { child, done, output: () => out };
 }
 
 async function cli(...args: string[]): Promise<Run> {
@@ -100,6 +100,79 @@ function records(host: TestHost): { action: string; release: string; outcome: st
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { action: string; release: string; outcome: string });
+}
+
+interface HostLoad {
+  pings: number;
+  /** Each /ping that got no 200: its status or error, and when. */
+  failed: string[];
+  /** /health answers 503 (a draining old worker). */
+  health503: number;
+  downSince?: number;
+  longestDownMs: number;
+}
+
+interface Load {
+  rounds: number;
+  roundsWithNoAnswer: number;
+  hosts: HostLoad[];
+  names: string[];
+}
+
+/** Polls each host's /ping and /health every 50 ms until `done` settles (at most 5 minutes). */
+async function pollDuring(targets: TestHost[], done: Promise<unknown>): Promise<Load> {
+  let finished = false;
+  void done.then(() => (finished = true));
+  const load: Load = {
+    rounds: 0,
+    roundsWithNoAnswer: 0,
+    hosts: targets.map(() => ({ pings: 0, failed: [], health503: 0, longestDownMs: 0 })),
+    names: targets.map((t) => t.name),
+  };
+  const started = Date.now();
+  while (!finished && load.rounds < 6000) {
+    const at = Date.now();
+    const answers = await Promise.all(
+      targets.map(async (host, i) => {
+        const s = load.hosts[i] as HostLoad;
+        const [ping, health] = await Promise.all([
+          get(`http://${host.address}:8000/ping`),
+          get(`http://${host.address}:8000/health`),
+        ]);
+        s.pings += 1;
+        if (ping.status !== 200) {
+          s.failed.push(`${String(ping.status)} at ${at - started} ms`);
+          s.downSince ??= at;
+        } else if (s.downSince !== undefined) {
+          s.longestDownMs = Math.max(s.longestDownMs, at - s.downSince);
+          s.downSince = undefined;
+        }
+        if (health.status === 503) s.health503 += 1;
+        return ping.status === 200;
+      }),
+    );
+    if (!answers.some(Boolean)) load.roundsWithNoAnswer += 1;
+    load.rounds += 1;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 50 - (Date.now() - at))));
+  }
+  // A host still down at the end counts until then.
+  for (const s of load.hosts)
+    if (s.downSince !== undefined) s.longestDownMs = Math.max(s.longestDownMs, Date.now() - s.downSince);
+  return load;
+}
+
+/** The figures of a deploy under load, in the test's output. */
+function say(what: string, load: Load): void {
+  process.stdout.write(
+    `${what}: ${load.rounds} rounds of 50 ms; rounds with no host answering: ${load.roundsWithNoAnswer}\n` +
+      load.hosts
+        .map(
+          (s, i) =>
+            `  ${load.names[i]}: ${s.pings} /ping, ${s.failed.length} failed${s.failed.length ? ` (${s.failed.slice(0, 5).join(', ')})` : ''}, ` +
+            `/health 503 (old workers draining) ${s.health503} times, longest single-host outage ${s.longestDownMs} ms\n`,
+        )
+        .join(''),
+  );
 }
 
 const serverPid = (host: TestHost): string => readFileSync(path.join(host.root, 'shared', 'server.pid'), 'utf8').trim();
@@ -261,125 +334,79 @@ describeFleet('npm run deploy to two hosts over ssh', () => {
     expect(run.out).toMatch(/\[fleet-one\] migrate: ok/);
   });
 
-  it('when release B is deployed under a client polling both hosts every 50 ms, then one host always answers and no request to a healthy host fails', async () => {
+  it('when release B is deployed under a client polling both hosts every 50 ms, then no request to either host fails: each restarts without a gap', async () => {
     git('checkout', '-q', commits.B);
     const deploy = startCli(['fleet']);
-    let finished = false;
-    void deploy.done.then(() => (finished = true));
-
-    interface Host {
-      pings: number;
-      failed: number;
-      failedWhileHealthy: string[];
-      health503: number;
-      lastHealth: number | string;
-      downSince?: number;
-      longestDownMs: number;
-    }
-    const stats: Host[] = hosts.map(() => ({
-      pings: 0,
-      failed: 0,
-      failedWhileHealthy: [],
-      health503: 0,
-      lastHealth: 'none yet',
-      longestDownMs: 0,
-    }));
-    let rounds = 0;
-    let roundsWithNoAnswer = 0;
-    let gapStart: number | undefined;
-    let longestGapMs = 0;
-    // Bounded: at most 6000 rounds (5 minutes at 50 ms).
-    while (!finished && rounds < 6000) {
-      const at = Date.now();
-      const answers = await Promise.all(
-        hosts.map(async (host, i) => {
-          const s = stats[i] as Host;
-          const healthyBefore = s.lastHealth === 200;
-          const [ping, health] = await Promise.all([
-            get(`http://${host.address}:8000/ping`),
-            get(`http://${host.address}:8000/health`),
-          ]);
-          s.pings += 1;
-          if (ping.status !== 200) {
-            s.failed += 1;
-            if (healthyBefore) s.failedWhileHealthy.push(`${String(ping.status)} at round ${rounds}`);
-            s.downSince ??= at;
-          } else if (s.downSince !== undefined) {
-            s.longestDownMs = Math.max(s.longestDownMs, at - s.downSince);
-            s.downSince = undefined;
-          }
-          if (health.status === 503) s.health503 += 1;
-          s.lastHealth = health.status;
-          return ping.status === 200;
-        }),
-      );
-      if (answers.some(Boolean)) {
-        if (gapStart !== undefined) longestGapMs = Math.max(longestGapMs, at - gapStart);
-        gapStart = undefined;
-      } else {
-        roundsWithNoAnswer += 1;
-        gapStart ??= at;
-      }
-      rounds += 1;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 50 - (Date.now() - at))));
-    }
+    const stats = await pollDuring(hosts, deploy.done);
     const run = await deploy.done;
     process.stdout.write(`$ npm run deploy -- fleet   (release B, exit ${run.code})\n${run.out}\n`);
-    process.stdout.write(
-      `rolling deploy of B under load: ${rounds} rounds of 50 ms; rounds with no host answering: ${roundsWithNoAnswer} (longest gap ${longestGapMs} ms)\n` +
-        stats
-          .map(
-            (s, i) =>
-              `  ${hosts[i]?.name}: ${s.pings} /ping, ${s.failed} failed (${s.failedWhileHealthy.length} while its /health said 200), ` +
-              `/health 503 (draining) ${s.health503} times, longest without an answer ${s.longestDownMs} ms\n`,
-          )
-          .join(''),
-    );
+    say('rolling deploy of B to two hosts under load', stats);
 
     expect(run.code).toBe(0);
-    expect(roundsWithNoAnswer).toBe(0);
-    for (const s of stats) {
-      expect(s.failedWhileHealthy).toEqual([]);
-      // Each host was restarted: it drained (503) and was down for a while, and the other one carried the load.
-      expect(s.health503).toBeGreaterThan(0);
-      expect(s.failed).toBeGreaterThan(0);
+    expect(stats.roundsWithNoAnswer).toBe(0);
+    for (const s of stats.hosts) {
+      // Zero gap: the new release's workers served before the old ones drained, and the ports never closed.
+      expect(s.failed).toEqual([]);
+      expect(s.longestDownMs).toBe(0);
     }
+    // Each host's primary reloaded (the same process) rather than stopping and starting.
+    expect(run.out).toMatch(/\[fleet-one\] switch to \S+ and restart: ok/);
     for (const host of hosts) expect(await releaseOf(host)).toMatch(release('B'));
   });
 
-  it('when release C fails its health check, then the first host goes back to B, the second is not touched, and the exit names the host', async () => {
+  it('when release C cannot start, then the first host keeps serving B throughout, the second is not touched, and the exit names the host', async () => {
     const [h1, h2] = hosts as [TestHost, TestHost];
+    const firstPid = serverPid(h1);
     const secondPid = serverPid(h2);
     const secondRecords = records(h2).length;
     git('checkout', '-q', commits.C);
-    const run = await cli('fleet');
+    const deploy = startCli(['fleet']);
+    const load = await pollDuring([h1], deploy.done);
+    const run = await deploy.done;
+    process.stdout.write(`$ npm run deploy -- fleet   (release C, exit ${run.code})\n${run.out}\n`);
+    say('deploy of C, which cannot start, to the first host under load', load);
 
     expect(run.code).toBe(1);
-    expect(run.out).toMatch(/FAILED on fleet-one: health failed on fleet-one/);
-    // Its process died at start: the wait ends on that (running_command), not after health_timeout_ms.
-    expect(run.out).toContain('the server is not running on');
+    // Its new workers died before they served: the reload fails at once, and B's workers never stopped.
+    expect(run.out).toMatch(
+      /FAILED on fleet-one: switch and restart failed on fleet-one \(exit 1\): the server's reload failed/,
+    );
+    expect(run.out).toContain('a worker exited before it served (exit 1)');
+    expect(load.hosts[0]?.failed).toEqual([]);
+    expect(serverPid(h1)).toBe(firstPid);
     // The tail of its log says why.
     expect(run.out).toContain(`release C cannot start: ${C_FAULT}`);
     expect(run.out).toMatch(/went back to \S+ and is healthy on it again/);
     expect(await releaseOf(h1)).toMatch(release('B'));
     expect(currentOf(h1)).toMatch(release('B'));
     expect(records(h1).pop()).toMatchObject({ action: 'deploy', outcome: 'rolled_back' });
-    // The second host: same process, same release, no new record.
+    // The second host: same process, same release, and a record saying the deploy did not switch it.
     expect(await releaseOf(h2)).toMatch(release('B'));
     expect(serverPid(h2)).toBe(secondPid);
-    expect(records(h2)).toHaveLength(secondRecords);
+    expect(records(h2)).toHaveLength(secondRecords + 1);
+    const last = records(h2).pop();
+    expect(last).toMatchObject({ action: 'deploy', outcome: 'not_switched' });
+    expect(last?.release).toMatch(release('C'));
 
     const status = await cli('fleet', 'status');
     expect(status.code).toBe(0);
-    const currents = [...status.out.matchAll(/current: +(\S+)/g)].map((m) => m[1]);
+    const currents = [...status.out.matchAll(/^ {2}release: +(\S+)/gm)].map((m) => m[1]);
     expect(currents).toHaveLength(2);
     for (const current of currents) expect(current).toMatch(release('B'));
     expect(status.out.match(/HTTP 200, ok, serving \S+/g)).toHaveLength(2);
+    // The last deploy (C) as each host saw it, and the fleet on one release.
+    expect(status.out).toMatch(/last deploy: \S+: rolled back \(/);
+    expect(status.out).toMatch(/last deploy: \S+: not switched \(the deploy stopped at fleet-one\)/);
+    expect(status.out).toMatch(/The reachable hosts are all on \S+\.$/m);
   });
 
-  it('when a rollback runs, then a deploy started meanwhile is refused naming the holder, and the rollback returns both hosts to A', async () => {
+  it('when a rollback --to A runs, then a deploy started meanwhile is refused naming the holder, and the rollback returns both hosts to A', async () => {
     git('checkout', '-q', commits.B);
-    const rollback = startCli(['fleet', 'rollback']);
+    // The last deploy (C) switched no host for good: a plain rollback has nothing to undo, and says so.
+    const nothing = await cli('fleet', 'rollback', '--dry-run');
+    expect(nothing.code).toBe(0);
+    expect(nothing.out).toMatch(/Nothing to do: no host runs \S+ from it any more/);
+    const rollback = startCli(['fleet', 'rollback', '--to', commits.A.slice(0, 9)]);
     const lockOwner = path.join(hosts[0]?.root as string, '.deploy.lock', 'owner');
     await waitFor(() => (existsSync(lockOwner) ? true : undefined), 60000, 'the rollback taking the lock');
     const second = await cli('fleet');
@@ -414,5 +441,79 @@ describeFleet('npm run deploy to two hosts over ssh', () => {
     expect(unlocked.code).toBe(0);
     expect(existsSync(path.join(h1.root, '.deploy.lock'))).toBe(false);
     expect((await cli('fleet', 'status')).out).not.toContain('LOCKED');
+  });
+  it('when host strings hold shell words, spaces or ssh options, then every command exits 2 naming them and nothing runs', async () => {
+    const marker = path.join(dir, 'pwned');
+    const bad = [
+      [`fleet:fleet-one;touch ${marker}`],
+      [`fleet:fleet-one;touch ${marker}`, '--dry-run'],
+      [`fleet:fleet-one;touch ${marker}`, 'status'],
+      [`fleet:fleet-one,-oProxyCommand=touch ${marker}`, 'rollback', '--dry-run'],
+      [`fleet:-oProxyCommand=touch ${marker}`, 'unlock'],
+      ['fleet:fleet one', 'setup', '--dry-run'],
+      [`fleet:$(touch ${marker})`, 'status'],
+    ];
+    for (const args of bad) {
+      const run = await cli(...args);
+      expect(run.code).toBe(2);
+      expect(run.out).toMatch(/^"[^"]+" is not a host\. Write host, user@host/m);
+    }
+    expect(existsSync(marker)).toBe(false);
+    // No lock was taken on a real host either.
+    expect(existsSync(path.join(hosts[0]?.root as string, '.deploy.lock'))).toBe(false);
+  });
+
+  it('when the second host is lost in the middle of a rollout, then the summary says the fleet is split, and the rollback it prints undoes the deploy on the first host only', async () => {
+    const [h1, h2] = hosts as [TestHost, TestHost];
+    const h2Name = `root@${h2.address}:22`;
+    const before = currentOf(h2);
+    expect(currentOf(h1)).toBe(before);
+    git('checkout', '-q', commits.B);
+    const deploy = startCli(['fleet']);
+    // The second host's sshd goes away once the first host's switch begins (both have the release by then).
+    const lost = waitFor(
+      () => (/\[fleet-one\] switch to /.test(deploy.output()) ? true : undefined),
+      300_000,
+      'the first host starting its switch',
+    ).then(() => h2.sshd.kill('SIGKILL'));
+    const load = await pollDuring([h1, h2], deploy.done);
+    await lost;
+    const run = await deploy.done;
+    process.stdout.write(`$ npm run deploy -- fleet   (B again, second host lost, exit ${run.code})\n${run.out}\n`);
+    say('deploy with the second host lost mid-rollout, under load', load);
+
+    expect(run.code).toBe(1);
+    expect(run.out).toContain(`FAILED on ${h2Name}: ${h2Name} could not be reached before its switch`);
+    expect(run.out).toMatch(new RegExp(`^ {2}fleet-one: (\\S+); switched to \\1 by this deploy$`, 'm'));
+    const second = run.out.split('\n').find((l) => l.startsWith(`  ${h2Name}: `)) ?? '';
+    expect(second).toMatch(/: unknown \(unreachable: exit 255: .*\); NOT switched: /);
+    expect(second).toContain(`it ran ${before} when this deploy began`);
+    expect(run.out).not.toMatch(/no earlier release|: none/);
+    expect(run.out).toMatch(/^The fleet is SPLIT across 2 releases: /m);
+    const reunite = /npm run deploy -- (\S+) rollback/.exec(run.out);
+    expect(reunite?.[1]).toBe('fleet:fleet-one');
+    // The second host kept serving its release, untouched, and the first served through its own switch.
+    expect(currentOf(h2)).toBe(before);
+    expect(await releaseOf(h2)).toBe(before);
+    expect(load.hosts.map((s) => s.failed)).toEqual([[], []]);
+
+    // The whole fleet cannot be rolled back while a host is unreadable; the command names the way.
+    const whole = await cli('fleet', 'rollback', '--dry-run');
+    expect(whole.code).toBe(1);
+    expect(whole.out).toContain('To roll back the others alone: npm run deploy -- fleet:fleet-one rollback');
+
+    // The printed command, run as printed, under load: the first host alone goes back to where the second is.
+    const rollback = startCli([reunite?.[1] as string, 'rollback']);
+    const oneHost = await pollDuring([h1], rollback.done);
+    const undone = await rollback.done;
+    process.stdout.write(`$ npm run deploy -- fleet:fleet-one rollback   (exit ${undone.code})\n${undone.out}\n`);
+    say('rollback of one host under load', oneHost);
+    expect(undone.code).toBe(0);
+    expect(undone.out).toMatch(/^ {2}fleet-one: \S+ -> \S+ \(switched by the deploy\)$/m);
+    expect(currentOf(h1)).toBe(before);
+    expect(await releaseOf(h1)).toBe(before);
+    expect(records(h1).pop()).toMatchObject({ action: 'rollback', outcome: 'ok', release: before });
+    expect(oneHost.hosts[0]?.failed).toEqual([]);
+    expect(currentOf(h2)).toBe(before);
   });
 });

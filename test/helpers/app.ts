@@ -2,6 +2,7 @@ import { startApp, type AppModules, type RunningApp } from '../../src/core/app/a
 import { buildConfig, type Config, type ConfigInput } from '../../src/core/config';
 import { appModules } from '../../src/modules';
 import { preloadDocument } from './openapi-fetch-check';
+import { assertOwnDatabase } from './own-database';
 
 /** Deep-merges plain objects; arrays and scalars of `over` win. */
 function merge<T>(base: T, over: unknown): T {
@@ -13,8 +14,9 @@ function merge<T>(base: T, over: unknown): T {
 
 /**
  * Configuration for a test: ports 0 (free ones), the test database, statsd
- * off, logs at warn. `TANDEM_*` variables still apply (e.g. to point CI at
- * another MySQL host).
+ * off, logs at warn. The caller's TANDEM_* variables never reach it (the
+ * suite removes them at start), and a database other than the suite's own is
+ * refused.
  */
 export function testConfig(overrides: ConfigInput = {}): Config {
   const base: ConfigInput = {
@@ -27,7 +29,9 @@ export function testConfig(overrides: ConfigInput = {}): Config {
     redis: { key_prefix: `tandem-test-${process.pid}:` },
     server: { shutdown_timeout_ms: 2000, drain_delay_ms: 0, scheduler: false },
   };
-  return buildConfig(merge(base, overrides), process.env);
+  const config = buildConfig(merge(base, overrides), process.env);
+  assertOwnDatabase(config.mysql.database, 'testConfig');
+  return config;
 }
 
 /** Starts the whole app in this process on free ports; call `stop()` after. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { assertOwnDatabase } from './own-database';
 import { ROOT } from './process';
 
 export interface CommandResult {
@@ -20,6 +21,7 @@ export function runCommand(
   env: Record<string, string>,
   ms = 60000,
 ): Promise<CommandResult> {
+  assertOwnDatabase(env.TANDEM_MYSQL_DATABASE, `running ${command}`);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { waitFor } from './wait';
 import { preloadDocument } from './openapi-fetch-check';
+import { assertOwnDatabase } from './own-database';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
@@ -20,11 +21,18 @@ export interface ServerProcess {
 /**
  * Spawns `entry` (a .ts file under the project root) as its own Node process
  * through tsx, with the test config file and free ports unless `env` says
- * otherwise.
+ * otherwise; `detached` puts it at the head of a process group of its own.
  */
-export function spawnServer(entry: string, env: Record<string, string> = {}): ServerProcess {
+export function spawnServer(
+  entry: string,
+  env: Record<string, string> = {},
+  options: { detached?: boolean } = {},
+): ServerProcess {
+  assertOwnDatabase(env.TANDEM_MYSQL_DATABASE, `spawning ${entry}`);
   const child = spawn(process.execPath, ['-r', './node_modules/tsx/dist/cjs/index.cjs', entry], {
     cwd: ROOT,
+    // In a process group of its own, a test can tell whether any process it started (workers too) is left.
+    detached: options.detached ?? false,
     env: {
       ...process.env,
       TANDEM_CONFIG_FILE: path.join(ROOT, 'test/fixtures/config/process.config.ts'),

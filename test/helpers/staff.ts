@@ -1,5 +1,6 @@
 import type { RunningApp } from '../../src/core/app/app';
 import { createStaffDomain } from '../../src/service/staff';
+import { ACCESS } from '../../src/domains';
 import { baseUrl } from './app';
 
 export interface LoggedIn {
@@ -16,7 +17,7 @@ export async function loginAs(app: RunningApp, roles: string[], username?: strin
   counter += 1;
   const name = username ?? `staff-${process.pid}-${Date.now()}-${counter}`;
   const password = `pw-${name}-secret`;
-  const { staff } = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth);
+  const { staff } = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, ACCESS);
   const profile = await staff.upsert({ username: name, password, roles });
   const res = await fetch(`${baseUrl(app)}/api/auth/login`, {
     method: 'POST',

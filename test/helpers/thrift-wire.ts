@@ -16,12 +16,19 @@ const Framed = thrift.TFramedTransport as unknown as FramedCtor;
 const Binary = thrift.TBinaryProtocol as unknown as ProtocolClass;
 
 /**
- * The framed binary bytes of one call, encoded by the generated client's
- * `send_<method>`, with sequence id `seqid` (the client's first, 0, unless given).
+ * The framed bytes of one call, encoded by the generated client's
+ * `send_<method>`, with sequence id `seqid` (the client's first, 0, unless
+ * given), in the binary protocol unless another is given.
  */
-export function encodeCall(Client: GeneratedClientClass, method: string, args: unknown[] = [], seqid = 0): Buffer {
+export function encodeCall(
+  Client: GeneratedClientClass,
+  method: string,
+  args: unknown[] = [],
+  seqid = 0,
+  Protocol: ProtocolClass = Binary,
+): Buffer {
   let bytes: Buffer | undefined;
-  const client = new Client(new Framed(undefined, (buf) => (bytes = buf)), Binary) as Record<string, unknown>;
+  const client = new Client(new Framed(undefined, (buf) => (bytes = buf)), Protocol) as Record<string, unknown>;
   client._seqid = seqid;
   const send = client[`send_${method}`];
   if (typeof send !== 'function') throw new Error(`The generated client has no ${method}.`);
@@ -97,9 +104,12 @@ export interface RawConnection {
   closed: Promise<Buffer>;
 }
 
-/** A plain TCP connection to 127.0.0.1:port, to send the server any bytes. */
-export async function rawConnection(port: number): Promise<RawConnection> {
-  const socket = net.connect(port, '127.0.0.1');
+/**
+ * A plain TCP connection to 127.0.0.1:port, to send the server any bytes;
+ * from `localAddress` (another loopback address, 127.0.0.2, is another client address) when given.
+ */
+export async function rawConnection(port: number, localAddress?: string): Promise<RawConnection> {
+  const socket = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   socket.on('error', () => undefined);

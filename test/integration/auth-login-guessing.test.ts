@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import type { RunningApp } from '../../src/core/app/app';
 import { createStaffDomain, type StaffService } from '../../src/service/staff';
+import { ACCESS } from '../../src/domains';
 import { baseUrl, startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
@@ -33,7 +34,7 @@ beforeAll(async () => {
     http: { trust_proxy: 1 },
     auth: { login_max_failures_per_user: PER_USER, login_max_failures_per_address: PER_ADDRESS },
   });
-  staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth).staff;
+  staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, ACCESS).staff;
   logs = captureLogs();
 });
 

@@ -1,5 +1,6 @@
 import type { RunningApp } from '../../src/core/app/app';
 import { createStaffDomain, type StaffService } from '../../src/service/staff';
+import { ACCESS } from '../../src/domains';
 import { baseUrl, startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
       login_window_seconds: WINDOW_SECONDS,
     },
   });
-  staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth).staff;
+  staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, ACCESS).staff;
 });
 
 afterAll(async () => {

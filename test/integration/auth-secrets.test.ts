@@ -1,6 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import type { RunningApp } from '../../src/core/app/app';
 import { createStaffDomain, type StaffService } from '../../src/service/staff';
+import { ACCESS } from '../../src/domains';
 import { baseUrl, startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { captureLogs, type LogCapture } from '../helpers/log-capture';
@@ -25,7 +26,7 @@ beforeAll(async () => {
     log: { level: 'debug', access: true, slow_query_ms: 0 },
   });
   logs = captureLogs();
-  staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth).staff;
+  staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, ACCESS).staff;
 });
 
 afterAll(async () => {

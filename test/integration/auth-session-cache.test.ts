@@ -2,6 +2,7 @@ import type { RunningApp } from '../../src/core/app/app';
 import type { ConfigInput } from '../../src/core/config';
 import { sessionKeyOfToken as sessionKey } from '../../src/core/auth/sessions';
 import { createStaffDomain } from '../../src/service/staff';
+import { ACCESS } from '../../src/domains';
 import { startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { call, type LoggedIn, loginAs } from '../helpers/staff';
@@ -100,7 +101,7 @@ it('when an account is disabled through one instance, then every session of it c
   await cachedIn(b, who);
   await cachedIn(a, who);
 
-  const { staff } = createStaffDomain(a.resources.sequelize, a.resources.redis, a.resources.config.auth);
+  const { staff } = createStaffDomain(a.resources.sequelize, a.resources.redis, a.resources.config.auth, ACCESS);
   await staff.setDisabled(who.id, true);
 
   expect(await readStats(b, who)).toBe(401);

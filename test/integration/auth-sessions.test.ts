@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { RunningApp } from '../../src/core/app/app';
 import { createStaffDomain, type StaffService } from '../../src/service/staff';
+import { ACCESS } from '../../src/domains';
 import { baseUrl, startTestApp } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { call, type LoggedIn } from '../helpers/staff';
@@ -29,7 +30,7 @@ beforeAll(async () => {
     // The timing test makes many failed logins from one address.
     auth: { session_ttl_seconds: TTL_SECONDS, login_max_failures_per_address: 1000, login_max_failures_per_user: 1000 },
   });
-  staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth).staff;
+  staff = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, ACCESS).staff;
 });
 
 afterAll(async () => {
@@ -204,16 +205,22 @@ describe('disabling a staff member', () => {
       retryStrategy: () => null,
     });
     unreachable.on('error', () => undefined);
-    const cut = createStaffDomain(app.resources.sequelize, unreachable, app.resources.config.auth).staff;
+    const cut = createStaffDomain(app.resources.sequelize, unreachable, app.resources.config.auth, ACCESS).staff;
 
     await expect(cut.setDisabled(account.id, true)).rejects.toMatchObject({ kind: 'ServerError', code: 300 });
 
     unreachable.disconnect();
     // The session was not revoked: it lives until a recheck against the database.
     expect(await app.resources.redis.exists(sessionKey(token))).toBe(1);
-    const rechecking = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, {
-      sessionRecheckSeconds: 0,
-    });
+    const rechecking = createStaffDomain(
+      app.resources.sequelize,
+      app.resources.redis,
+      app.resources.config.auth,
+      ACCESS,
+      {
+        sessionRecheckSeconds: 0,
+      },
+    );
     expect(await rechecking.sessions.get(token)).toBeUndefined();
     await rechecking.sessions.close();
     expect(await app.resources.redis.exists(sessionKey(token))).toBe(0);
@@ -227,6 +234,7 @@ describe('disabling a staff member', () => {
       app.resources.sequelize,
       app.resources.redis,
       { ...app.resources.config.auth, session_cache_ms: 60_000 },
+      ACCESS,
       { sessionRecheckSeconds: 1 },
     );
     try {
@@ -252,9 +260,15 @@ describe('disabling a staff member', () => {
     const account = await newAccount(['cs_agent']);
     const { token } = (await login(account.username, account.password)).body.data;
     await staff.upsert({ username: account.username, password: account.password, roles: ['risk_reviewer'] });
-    const rechecking = createStaffDomain(app.resources.sequelize, app.resources.redis, app.resources.config.auth, {
-      sessionRecheckSeconds: 0,
-    });
+    const rechecking = createStaffDomain(
+      app.resources.sequelize,
+      app.resources.redis,
+      app.resources.config.auth,
+      ACCESS,
+      {
+        sessionRecheckSeconds: 0,
+      },
+    );
 
     const session = await rechecking.sessions.get(token);
     await rechecking.sessions.close();

@@ -1,4 +1,5 @@
 import { createStaffDomain } from '../../src/service/staff';
+import { ACCESS } from '../../src/domains';
 import type { CsEvent } from '../../src/service/cs/cs-types';
 import { appWithOwnData, createEvent, storedEvent, storedRecords } from '../helpers/cs';
 import { call, type LoggedIn, loginAs } from '../helpers/staff';
@@ -15,7 +16,12 @@ beforeAll(async () => {
   colleague = await loginAs(app(), ['cs_agent']);
   reviewer = await loginAs(app(), ['risk_reviewer']);
   leaver = await loginAs(app(), ['cs_agent']);
-  const { staff } = createStaffDomain(app().resources.sequelize, app().resources.redis, app().resources.config.auth);
+  const { staff } = createStaffDomain(
+    app().resources.sequelize,
+    app().resources.redis,
+    app().resources.config.auth,
+    ACCESS,
+  );
   await staff.setDisabled(leaver.id, true);
 });
 

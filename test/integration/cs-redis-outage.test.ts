@@ -5,6 +5,7 @@ import { SessionStore } from '../../src/core/auth/sessions';
 import { createRedis } from '../../src/core/db/redis';
 import { createSequelize } from '../../src/core/db/mysql';
 import { appModules } from '../../src/modules';
+import { ACCESS } from '../../src/domains';
 import { createCsDomain, type CsDomain } from '../../src/service/cs';
 import type { CsEvent, CsStatus, Page } from '../../src/service/cs/cs-types';
 import { startTestApp, testConfig } from '../helpers/app';
@@ -45,7 +46,7 @@ let splitAgent: LoggedIn;
 let event: CsEvent;
 
 function sessionsOn(store: SessionStore): AppModules {
-  return { ...appModules(), authorize: () => createAuthorize(store) };
+  return { ...appModules(), authorize: () => createAuthorize(store, ACCESS) };
 }
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createHttpServer } from '../../src/core/api/http-app';
+import { createHttpServer } from '../../src/core/api/http-server';
 
 /**
  * createHttpServer builds requests and responses with the Express app's own

@@ -31,7 +31,7 @@ if (!binaries) {
 }
 const describeWithServers = binaries ? describe : describe.skip;
 
-const DATABASE = 'tandem_replicas';
+const DATABASE = 'tandem_t_replicas';
 const QUERY_TIMEOUT_MS = 1000;
 const REPLICA_OUT_MS = 1500;
 const actor: Actor = { id: 11, admin: false };

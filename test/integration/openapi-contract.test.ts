@@ -1,4 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import Ajv from 'ajv-draft-04';
 import { z } from 'zod';
 import { defineRoute } from '../../src/core/api/route';
 import type { RunningApp } from '../../src/core/app/app';
@@ -85,6 +86,34 @@ describe('GET /openapi.json as a document other tools load', () => {
       return name === undefined || doc.components.schemas[name] === undefined;
     });
     expect(unresolved).toEqual([]);
+  });
+
+  it('when every schema is read, then no enum lists null and no nullable stands without a type (forms Prism and ajv skip or misread)', () => {
+    const found: string[] = [];
+    const visit = (value: unknown, at: string): void => {
+      if (Array.isArray(value)) return value.forEach((v, i) => visit(v, `${at}/${i}`));
+      if (typeof value !== 'object' || value === null) return;
+      const schema = value as Json;
+      if (Array.isArray(schema.enum) && schema.enum.includes(null)) found.push(`${at}: enum with null`);
+      if (schema.nullable === true && schema.type === undefined) found.push(`${at}: nullable without type`);
+      for (const [key, child] of Object.entries(schema)) visit(child, `${at}/${key}`);
+    };
+
+    visit(doc, '#');
+
+    expect(found).toEqual([]);
+  });
+
+  it("when the error envelope's null data and a nullable enum are validated by ajv, then null passes and anything else fails", () => {
+    const ajv = new Ajv({ strict: true });
+    const envelope = doc.paths['/api/auth/me']?.get?.responses['401']?.content?.['application/json']?.schema as Json;
+    const data = ((envelope.allOf as Json[])[1]?.properties as Json).data as Json;
+    const fromStatus = (doc.components.schemas.CsEventRecord?.properties as Json).from_status as Json;
+    const nullOnly = ajv.compile(data);
+    const statusOrNull = ajv.compile(fromStatus);
+
+    expect([null, {}, 'x', 0, [], false].map((v) => nullOnly(v))).toEqual([true, false, false, false, false, false]);
+    expect([null, 'pending', 'done', 'nope', {}].map((v) => statusOrNull(v))).toEqual([true, true, true, false, false]);
   });
 
   it('when the recursive category tree is read, then it is one named schema referring to itself', () => {

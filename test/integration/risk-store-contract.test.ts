@@ -10,12 +10,13 @@ import { flagged } from '../helpers/risk';
 
 /**
  * One contract, every store that is reachable here. MySQL always is; MongoDB
- * only where TANDEM_MONGO_URL points at a server (testConfig reads it).
+ * only where TANDEM_TEST_MONGO_URL points at a server (the suite ignores
+ * TANDEM_MONGO_URL, as every configuration variable of the caller).
  */
-const mongoUrl = testConfig().mongo.url;
+const mongoUrl = process.env.TANDEM_TEST_MONGO_URL ?? null;
 if (!mongoUrl) {
   process.stderr.write(
-    'risk-store-contract: SKIPPING the MongoDB store run: no MongoDB here. Set TANDEM_MONGO_URL=mongodb://HOST:27017/tandem_test to run it.\n',
+    'risk-store-contract: SKIPPING the MongoDB store run: no MongoDB here. Set TANDEM_TEST_MONGO_URL=mongodb://HOST:27017/tandem_test to run it.\n',
   );
 }
 

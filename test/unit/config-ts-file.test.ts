@@ -21,6 +21,7 @@ describe('loadTsConfigFile (a host config.ts read by compiled code)', () => {
         "const env = 'prod' as Env;",
         'const config: ConfigInput = {',
         '  env,',
+        "  accept_risks: ['mysql_root', 'mysql_no_password', 'metrics_open', 'thrift_open'],",
         "  http: { host: '0.0.0.0', port: 8123 },",
         "  server: { workers: env === 'prod' ? 2 : 1, drain_delay_ms: 2500 },",
         '};',

@@ -1,14 +1,23 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { releaseName, resolveCommit } from '../../deploy/lib/build';
 import { environment, runningCommand, unlockAll } from '../../deploy/lib/fleet';
+import {
+  fleetLine,
+  findRelease,
+  lastDeploy,
+  releaseWords,
+  undoPlan,
+  type DeployRecord,
+  type HostState,
+} from '../../deploy/lib/history';
 import { Progress } from '../../deploy/lib/progress';
 import { environmentSettings } from '../../deploy/lib/settings';
-import { parseHost, shellQuote } from '../../deploy/lib/ssh';
+import { BadHostError, parseHost, shellQuote } from '../../deploy/lib/ssh';
 import { buildConfig } from '../../src/core/config';
 
 describe('deploy hosts and quoting', () => {
@@ -18,8 +27,35 @@ describe('deploy hosts and quoting', () => {
     ['deploy@10.0.0.5:2222', { destination: 'deploy@10.0.0.5', port: '2222' }],
     ['[::1]:2200', { destination: '::1', port: '2200' }],
     ['root@[fd00::5]', { destination: 'root@fd00::5', port: undefined }],
+    ['fleet_one.example-2', { destination: 'fleet_one.example-2', port: undefined }],
   ])('when the host is %s, then ssh gets its destination and port', (name, expected) => {
-    expect(parseHost(name)).toEqual({ name, ...expected });
+    expect(parseHost(name)).toMatchObject({ name, ...expected });
+  });
+
+  it.each([
+    'tb-h1;touch /tmp/x',
+    'tb-h1 && touch /tmp/x',
+    '$(touch /tmp/x)',
+    '`touch /tmp/x`',
+    'host a',
+    '-oProxyCommand=touch /tmp/x',
+    '-oProxyCommand=sh',
+    'root@-oProxyCommand=sh',
+    '-p2222',
+    '.hidden',
+    'a|b',
+    'a\nb',
+    'host:0',
+    'host:70000',
+    'host:22:22',
+    'user@',
+    '@host',
+    '[::1',
+    '[not-v6]:22',
+    '',
+  ])('when the host is %j, then it is refused, named, before anything runs', (name) => {
+    expect(() => parseHost(name)).toThrow(BadHostError);
+    expect(() => parseHost(name)).toThrow(`"${name}" is not a host.`);
   });
 
   it('when an argument holds spaces, quotes or $, then the remote shell gets it as one word, unchanged', () => {
@@ -91,7 +127,12 @@ describe('the systemd units', () => {
     expect(text).toMatch(/^KillSignal=SIGTERM$/m);
     expect(text).toMatch(/^Restart=on-failure$/m);
     expect(text).toMatch(/^EnvironmentFile=-@DEPLOY_TO@\/shared\/env$/m);
-    expect(text).toMatch(/^ExecStart=@NODE@ .*@DEPLOY_TO@\/current\/dist\/src\/main\.js$/m);
+    // The reloadable primary keeps the ports; a reload (the deploy's reload-or-restart) waits for its outcome.
+    expect(text).toMatch(
+      /^ExecStart=@NODE@ .*@DEPLOY_TO@\/current\/dist\/src\/primary\.js @DEPLOY_TO@ \/run\/tandem-server$/m,
+    );
+    expect(text).toMatch(/^ExecReload=\/bin\/bash @DEPLOY_TO@\/current\/deploy\/service\.sh reload server$/m);
+    expect(text).toMatch(/^RuntimeDirectory=tandem-server$/m);
   });
 
   it('when the worker is stopped, then systemd waits longer than its running jobs may take', () => {
@@ -214,4 +255,152 @@ describe('the deploy lock when a host cannot be reached', () => {
       /^ {2}\[127\.0\.0\.1:1\] the deploy lock could NOT be removed \(exit 255: .*\); once the host is reachable: npm run deploy -- fleet unlock$/,
     );
   }, 20_000);
+});
+
+describe('the command line, refused before anything runs', () => {
+  const root = path.join(__dirname, '..', '..');
+  let dir: string;
+  let settingsFile: string;
+  let calls: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tandem-deploy-cli-'));
+    settingsFile = path.join(dir, 'environments.js');
+    writeFileSync(
+      settingsFile,
+      `module.exports = ${JSON.stringify({ fleet: { hosts: ['h1', 'deploy@h2:2222'] }, bad: { hosts: ['h1;id'] } })};\n`,
+    );
+    // ssh and rsync on the PATH only write down that they were called: none of these runs may call them.
+    calls = path.join(dir, 'calls');
+    for (const tool of ['ssh', 'rsync']) {
+      writeFileSync(path.join(dir, tool), `#!/bin/sh\necho ${tool} "$@" >>'${calls}'\nexit 255\n`, { mode: 0o755 });
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** npm run deploy -- ARGS (the CLI through tsx, as the npm script runs it): its exit code and output. */
+  const cli = (...args: string[]): Promise<{ code: number; out: string }> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          '-r',
+          path.join(root, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs'),
+          path.join(root, 'deploy', 'cli.ts'),
+        ].concat(args, ['--settings', settingsFile]),
+        { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` } },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
+      );
+    });
+
+  it.each([
+    [['fleet:tb-h1;touch /tmp/x'], '"tb-h1;touch /tmp/x" is not a host.'],
+    [['fleet:tb-h1;touch /tmp/x', '--dry-run'], '"tb-h1;touch /tmp/x" is not a host.'],
+    [['fleet:tb-h1;touch /tmp/x', 'status'], '"tb-h1;touch /tmp/x" is not a host.'],
+    [['fleet:h1,-oProxyCommand=touch /tmp/x', 'rollback', '--dry-run'], '"-oProxyCommand=touch /tmp/x" is not a host.'],
+    [['fleet:host a', 'setup', '--dry-run'], '"host a" is not a host.'],
+    [['fleet:$(id)', 'unlock'], '"$(id)" is not a host.'],
+    [['bad', 'status'], '"h1;id" is not a host.'],
+    [['fleet:h1,,h2', 'status'], 'no empty entry'],
+    [
+      ['fleet', '--ref', 'no-such-ref-anywhere', '--allow-dirty', '--dry-run'],
+      '"no-such-ref-anywhere" is not a commit',
+    ],
+    [['staging', 'status'], 'There is no environment "staging"'],
+    [['fleet', 'status', 'rollback'], 'Name one command, not status and rollback.'],
+    [['fleet', 'status', '--ref', 'HEAD'], '--ref is a flag of deploy, not of status.'],
+    [['fleet', '--to', 'x', '--dry-run'], '--to is a flag of rollback, not of deploy.'],
+    [['fleet', 'prod', 'status'], 'Name one environment, not "fleet" and "prod"'],
+    [['fleet', '--no-such-flag'], "Unknown option '--no-such-flag'"],
+  ])(
+    'when the command line is %j, then it exits 2 naming what is wrong, and ssh never runs',
+    async (args, said) => {
+      rmSync(calls, { force: true });
+      const run = await cli(...args);
+      expect(run.out).toContain(said);
+      expect(run.code).toBe(2);
+      expect(existsSync(calls) ? readFileSync(calls, 'utf8') : '').toBe('');
+    },
+    30_000,
+  );
+
+  it('when the hosts are good, then ssh is called with -- before each destination', async () => {
+    rmSync(calls, { force: true });
+    const run = await cli('fleet', 'status');
+    expect(run.code).toBe(1);
+    const lines = readFileSync(calls, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines.some((l) => / -o BatchMode=yes -- h1 bash -s -- status /.test(l))).toBe(true);
+    expect(lines.some((l) => / -p 2222 -o BatchMode=yes -- deploy@h2 bash -s -- status /.test(l))).toBe(true);
+  }, 30_000);
+});
+
+describe('what rollback undoes, and whether the fleet is split', () => {
+  const settings = environmentSettings({ fleet: { hosts: ['h1', 'h2'] } }, 'fleet', 'envs.ts');
+  const env = environment('fleet', settings);
+  const [A, B, C] = ['20261201T100000Z-aaaaaaaaaaaa', '20261202T100000Z-bbbbbbbbbbbb', '20261203T100000Z-cccccccccccc'];
+  const state = (i: number, current: string | null, records: DeployRecord[], error?: string): HostState => ({
+    target: env.targets[i] as HostState['target'],
+    current,
+    releases: [C, B, A],
+    lock: null,
+    records,
+    health: {},
+    ...(error ? { error } : {}),
+  });
+  const rec = (release: string, from: string | null, outcome: string, at: string): DeployRecord => ({
+    at,
+    action: 'deploy',
+    release,
+    from,
+    outcome,
+  });
+
+  it('when the last deploy switched the first host and never reached the second, then only the first goes back', () => {
+    const states = [
+      state(0, C, [rec(B, A, 'ok', '2026-12-02T10:01'), rec(C, B, 'ok', '2026-12-03T10:01')]),
+      state(1, B, [rec(B, A, 'ok', '2026-12-02T10:02')]),
+    ];
+    const last = lastDeploy(states);
+    expect(last?.release).toBe(C);
+    const plan = undoPlan(states, last as DeployRecord);
+    expect(plan.map((p) => p.to)).toEqual([B, undefined]);
+    expect(plan[1]?.why).toBe(`stays on ${B}: the deploy did not reach it`);
+    expect(fleetLine(env, states)).toEqual([
+      `The fleet is SPLIT across 2 releases: ${C} on h1; ${B} on h2.`,
+      `To put it back together on the release before ${C}: npm run deploy -- fleet rollback (or deploy again once every host is reachable).`,
+    ]);
+  });
+
+  it('when the last deploy failed on the first host and went back, then nothing is undone', () => {
+    const states = [
+      state(0, B, [rec(B, A, 'ok', '2026-12-02T10:01'), rec(C, B, 'rolled_back', '2026-12-03T10:01')]),
+      state(1, B, [rec(B, A, 'ok', '2026-12-02T10:02'), rec(C, B, 'not_switched', '2026-12-03T10:02')]),
+    ];
+    const plan = undoPlan(states, lastDeploy(states) as DeployRecord);
+    expect(plan.map((p) => p.to)).toEqual([undefined, undefined]);
+    expect(plan[0]?.why).toBe(`stays on ${B}: the deploy rolled back`);
+    expect(fleetLine(env, states)).toEqual([`The reachable hosts are all on ${B}.`]);
+  });
+
+  it('when a host cannot be read, then its release is unknown, never none, and the command to reunite names the others', () => {
+    const states = [
+      state(0, C, [rec(C, B, 'ok', '2026-12-03T10:01')]),
+      state(1, null, [], 'exit 255: ssh: connect to host h2 port 22: Connection refused'),
+    ];
+    expect(releaseWords(states[1] as HostState)).toBe(
+      'unknown (unreachable: exit 255: ssh: connect to host h2 port 22: Connection refused)',
+    );
+    // Without a presumption the reachable hosts agree; with the release h2 ran when the deploy began, it is split.
+    expect(fleetLine(env, states)[0]).toBe(`The reachable hosts are all on ${C} (h2: unreachable, unknown).`);
+    const lines = fleetLine(env, states, undefined, new Map([['h2', B]]));
+    expect(lines[0]).toMatch(`The fleet is SPLIT across 2 releases: ${C} on h1; ${B} on h2 (h2: unreachable, presumed`);
+    expect(lines[1]).toMatch(/npm run deploy -- fleet:h1 rollback/);
+  });
+
+  it('when --to names a release by its commit, then each host finds its kept release, or says it has none', () => {
+    const s = state(0, C, []);
+    expect(findRelease(s, 'bbbbbbb')).toBe(B);
+    expect(findRelease(s, A)).toBe(A);
+    expect(findRelease(s, 'ddddddd')).toEqual({ error: 'h1 keeps no release ddddddd' });
+  });
 });

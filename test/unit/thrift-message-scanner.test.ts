@@ -1,6 +1,6 @@
 import thrift from 'thrift';
 import Int64 from 'node-int64';
-import { MessageScanner, ScanError } from '../../src/core/rpc/message-scanner';
+import { MessageScanner, ScanError, ShapeError } from '../../src/core/rpc/message-scanner';
 import { CsEvent, CsEventPage, CreateCsEventRequest } from '../../thrift/gen-nodejs/tandem_types';
 
 type BufferedCtor = new (buffer: Buffer | undefined, onFlush: (buf: Buffer) => void) => thrift.TTransport;
@@ -106,4 +106,50 @@ it('when a binary message nests deeper than 64, then it is refused', () => {
 it('when a string announces a negative length, then it is refused', () => {
   const bytes = Buffer.from([0x80, 0x01, 0x00, 0x01, 0xff, 0xff, 0xff, 0xff]);
   expect(() => new MessageScanner(false).feed(bytes, 0)).toThrow(ScanError);
+});
+
+describe('shape limits', () => {
+  /** A binary CALL named "m" whose argument struct holds `body`, then STOP. */
+  const call = (body: Buffer): Buffer =>
+    Buffer.concat([Buffer.from([0x80, 0x01, 0x00, 0x01, 0, 0, 0, 1, 0x6d, 0, 0, 0, 0]), body, Buffer.from([0])]);
+  /** `count` i16 fields. */
+  const fields = (count: number): Buffer => {
+    const body = Buffer.alloc(count * 5);
+    for (let i = 0; i < count; i += 1) body.writeUInt8(6, i * 5);
+    return body;
+  };
+  const limits = { maxDepth: 8, maxStructFields: 10, maxValues: 25 };
+
+  it('when a struct has as many fields as allowed, then the message is whole; one more is a ShapeError naming the limit', () => {
+    const ok = call(fields(10));
+    expect(new MessageScanner(false, limits).feed(ok, 0)).toBe(ok.length);
+    expect(() => new MessageScanner(false, limits).feed(call(fields(11)), 0)).toThrow(
+      new ShapeError('a struct with more than 10 fields'),
+    );
+  });
+
+  it('when structs within the field limit add up past the values limit, then it is a ShapeError', () => {
+    // Three struct fields of 9 i16 fields each: 3 + 27 values.
+    const nested = Buffer.concat(
+      Array.from({ length: 3 }, () => Buffer.concat([Buffer.from([12, 0, 1]), fields(9), Buffer.from([0])])),
+    );
+    expect(() => new MessageScanner(false, limits).feed(call(nested), 0)).toThrow(
+      new ShapeError('more than 25 values in one message'),
+    );
+  });
+
+  it('when a list announces more elements than the values limit, then it is refused at its head, before its elements', () => {
+    const head = Buffer.from([15, 0, 1, 8, 0, 0, 0, 30]);
+    const scanner = new MessageScanner(false, limits);
+    expect(() => scanner.feed(call(head).subarray(0, 13 + head.length), 0)).toThrow(ShapeError);
+  });
+
+  it('when a scanner is reset, then the next message starts its count from zero', () => {
+    const scanner = new MessageScanner(false, limits);
+    const message = call(fields(10));
+    for (let i = 0; i < 5; i += 1) {
+      expect(scanner.feed(message, 0)).toBe(message.length);
+      scanner.reset();
+    }
+  });
 });

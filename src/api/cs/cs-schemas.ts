@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorParam, decimalId, decimalInt, MAX_PAGE } from '../ids';
+import { cursorParam, decimalId, decimalInt, decimalUpTo, MAX_PAGE, U64_MAX } from '../ids';
 import {
   CS_MAX_PRIORITY,
   CS_SOURCES,
@@ -10,14 +10,12 @@ import {
 } from '../../service/cs/cs-types';
 
 const id = decimalId;
-/** A calendar day that exists: 2024-02-30 matches the pattern but is refused. */
-const date = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine((s) => {
-    const day = new Date(`${s}T00:00:00.000Z`);
-    return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(s);
-  }, 'expected a date that exists, as YYYY-MM-DD');
+/**
+ * A calendar day that exists, as YYYY-MM-DD (2024-02-29 yes, 2023-02-29 and 0000-00-00 no): zod's ISO
+ * date, whose pattern checks months, days and leap years, so the OpenAPI document carries the same
+ * rule (with `format: date`).
+ */
+const date = z.iso.date({ error: 'expected a date that exists, as YYYY-MM-DD' });
 const money = z.number().min(0).max(1e9).multipleOf(0.01);
 
 export const idParams = z.object({ id });
@@ -52,7 +50,13 @@ export const createEventBody = z.strictObject({
     .regex(/^[0-9+\-() ]*$/, 'expected a phone number')
     .default(''),
   order_id: z
-    .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+    .union([
+      z
+        .string()
+        .regex(/^\d{1,20}$/)
+        .meta({ pattern: decimalUpTo(U64_MAX, { leadingZeros: true }), maxLength: 20 }),
+      z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    ])
     .transform(String)
     .refine((s) => BigInt(s) <= 18446744073709551615n, 'beyond 64 bits')
     .nullable()
@@ -87,10 +91,16 @@ export const transitionBody = z
     message: 'required when forwarding',
   });
 
+// One status or several, comma-separated (spaces around each allowed): a pattern, so that the
+// OpenAPI document says exactly what is accepted.
+const ONE_STATUS = ` *(?:${CS_STATUSES.join('|')}) *`;
 const statusList = z
   .string()
-  .transform((s) => s.split(',').map((x) => x.trim()))
-  .pipe(z.array(z.enum(CS_STATUSES)).min(1));
+  .regex(
+    new RegExp(`^${ONE_STATUS}(?:,${ONE_STATUS})*$`),
+    `expected one or more of ${CS_STATUSES.join(', ')}, comma-separated`,
+  )
+  .transform((s) => s.split(',').map((x) => x.trim() as CsStatus));
 
 export const listQuery = z.strictObject({
   status: statusList.optional().describe('One status or several, comma-separated.'),

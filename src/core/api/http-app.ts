@@ -1,15 +1,15 @@
-import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isPromiseLike } from '../async/promise';
-import { asTandemError, ServerError, TandemError, UserError } from '../../exception';
+import { asTandemError, DevError, ServerError, TandemError, UserError } from '../../exception';
 import { newContext, type RequestContext, requestIdFrom, roundedMs, runWithContext, elapsedMs } from '../ctx';
-import { logAccess, logger } from '../log';
+import { logAccess } from '../log';
 import { metricSegment, prom, statsd } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
 import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http-status';
-import { dependencyOfCode, outages } from '../log/outage';
-import { ThrottledWarning } from '../log/throttled-warning';
-import { type Route, validateInput } from './route';
+import { recordFailure } from '../pipeline';
+import { allowedMethods } from './allowed-methods';
+import { illFormedFields, isUtf8, markInvalidUtf8, NOT_UNICODE } from '../text';
+import { type Route, validateInput, validationFailed } from './route';
 
 export interface HttpAppOptions {
   routes: Route[];
@@ -28,6 +28,13 @@ export interface HttpAppOptions {
    * still waiting. 0 or absent: no ceiling.
    */
   requestTimeoutMs?: number;
+  /**
+   * How long a route's request body may take to arrive, from its first byte
+   * (http.body_timeout_ms): past it, or past requestTimeoutMs while the body
+   * is still arriving, the caller gets 408 REQUEST_TIMEOUT and the
+   * connection is closed. 0 or absent: only requestTimeoutMs.
+   */
+  bodyTimeoutMs?: number;
   /** True once the process is draining for shutdown: responses then close their connection. */
   isDraining: () => boolean;
   /**
@@ -61,6 +68,8 @@ declare module 'express-serve-static-core' {
     tandem?: RequestContext;
     /** The metrics of the declared route that matched, set by its handler. */
     tandemMetrics?: RouteMetricsSet;
+    /** True while a route reads this request's body: the request deadline is then the client's slowness (408). */
+    tandemReadingBody?: boolean;
   }
 }
 
@@ -204,6 +213,33 @@ function onResponseDone(req: Request, res: Response, ctx: RequestContext, access
   }
 }
 
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** http.body_limit in bytes, read as body-parser reads it (`100kb`, `1mb`: units of 1024). */
+function bytesOf(limit: string): number {
+  const match = /^(\d+)(b|kb|mb)$/.exec(limit.toLowerCase());
+  if (!match) throw new DevError('INTERNAL', { cause: new Error(`${limit} is not a body size such as 100kb or 1mb.`) });
+  return Number(match[1]) * (UNITS[match[2] as string] as number);
+}
+
+/**
+ * body-parser's `verify` hook, which sees the body's bytes before they are
+ * decoded: JSON.parse would turn bytes that are not UTF-8 into U+FFFD and
+ * store them as text. A body that is not UTF-8 is refused, naming each field
+ * that held bad bytes (found by parsing it again with those bytes marked).
+ */
+function refuseBytesNotUtf8(_req: unknown, _res: unknown, bytes: Buffer, encoding: string): void {
+  if (encoding !== 'utf-8' || isUtf8(bytes)) return;
+  let marked: unknown;
+  try {
+    marked = JSON.parse(markInvalidUtf8(bytes));
+  } catch (err) {
+    throw new UserError('MALFORMED_JSON', { cause: err });
+  }
+  const fields = illFormedFields(marked, 'body');
+  throw validationFailed(fields.length > 0 ? fields : [{ field: 'body', message: NOT_UNICODE }]);
+}
+
 /** The Content-Encoding a request declared, short enough to repeat in a message. */
 function contentEncodingOf(req: Request): string {
   return (req.headers['content-encoding'] ?? 'identity').slice(0, 32);
@@ -232,44 +268,36 @@ function errorFromExpress(err: unknown, limit: string, req: Request): TandemErro
   return asTandemError(err);
 }
 
-/** Requests past http.request_timeout_ms: counted each, logged once a minute (a stuck dependency stalls many). */
-const deadlineWarning = new ThrottledWarning(
-  'requests are passing their deadline (http.request_timeout_ms) and answered 503; a dependency is slow or frozen',
-  'http.deadline_exceeded',
-);
+/** The route a request matched (`POST /api/cs/events`), or `unmatched`, for the failure's log line. */
+function operationOf(req: Request): string {
+  const template =
+    req.tandemMetrics?.template ??
+    (req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched');
+  return `${req.method} ${template}`;
+}
 
-/** Answers with the error envelope; unknown errors are logged with their stack and counted. */
+/**
+ * Answers with the error envelope. What is logged and counted is the
+ * pipeline's one policy for both doors (recordFailure); an answer that
+ * fails after its headers went out (a deadline's 503 first) is counted and
+ * cut, not answered twice.
+ */
 function sendError(answer: Answer, res: Response, err: TandemError, ctx: RequestContext): void {
-  const status = httpStatusOf(err);
-  prom.errorsTotal.inc({ protocol: 'http', kind: err.kind });
-  const dependency = err.kind === 'ServerError' ? dependencyOfCode(err.code) : undefined;
   if (res.headersSent) {
-    // Failed after its deadline's 503 went out: counted there already.
-  } else if (err.errorName === 'REQUEST_DEADLINE') {
-    deadlineWarning.warn({ request_id: ctx.requestId });
-  } else if (err.errorName === 'SHUTTING_DOWN' || err.errorName === 'SERVICE_UNAVAILABLE') {
-    // /health's planned 503s (draining, a required dependency down): a balancer polls it every few
-    // seconds, and the stop and each outage are logged once where they begin. Counted above.
-  } else if (dependency) {
-    // Counted, and logged once per outage: a line per request would flood the log while it lasts.
-    outages.requestFailed(dependency, err.cause ?? err);
-  } else if (err.kind === 'DevError' || status >= 500) {
-    const cause = err.cause instanceof Error ? err.cause : err;
-    logger.error('request failed', {
-      request_id: ctx.requestId,
-      kind: err.kind,
-      code: err.code,
-      error: cause.message,
-      stack: cause.stack,
-    });
-  }
-  if (res.headersSent) {
+    prom.errorsTotal.inc({ protocol: 'http', kind: err.kind });
     // A stream that failed midway is cut; an answer already complete (a deadline's 503) is left to finish.
     if (!res.writableEnded) res.destroy();
     return;
   }
+  recordFailure(err, { door: 'http', requestId: ctx.requestId, operation: operationOf(res.req) });
+  const status = httpStatusOf(err);
   const retryAfter = retryAfterOf(err, status);
-  const extra = retryAfter === undefined ? undefined : ['Retry-After', String(retryAfter)];
+  const extra = retryAfter === undefined ? [] : ['Retry-After', String(retryAfter)];
+  // A body refused before its end (too large, too slow) is not read on: Node would otherwise read it
+  // to its end to reach the next request on the connection. Closing stops it at once.
+  if ((err.errorName === 'BODY_TOO_LARGE' || err.errorName === 'REQUEST_TIMEOUT') && !res.req.complete) {
+    extra.push('Connection', 'close');
+  }
   answer(res, status, errorEnvelope(err, ctx.requestId), ctx.requestId, extra);
 }
 
@@ -313,11 +341,14 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   // A number or a list of networks makes Express (proxy-addr) walk X-Forwarded-For from the right.
   app.set('trust proxy', Array.isArray(trustProxy) ? [...(trustProxy as readonly string[])] : trustProxy);
 
-  const json = express.json({ limit: options.bodyLimit, strict: true });
+  const json = express.json({ limit: options.bodyLimit, strict: true, verify: refuseBytesNotUtf8 });
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 0;
+  const limitBytes = bytesOf(options.bodyLimit);
   /**
    * Reads and parses the JSON body of a route that declares one. It runs
    * after the route's auth check: a stranger's body is never parsed (Node
-   * discards it unread once the 401 is sent).
+   * discards it unread once the 401 is sent). A body that has not arrived
+   * whole http.body_timeout_ms after its first byte is a 408.
    */
   const readBody = (req: Request, res: Response): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -326,8 +357,44 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       // (is() gives null without one) goes on to validation, which names the missing fields.
       const empty = req.headers['content-length'] === '0';
       if (!empty && req.is('application/json') === false) return reject(new UserError('UNSUPPORTED_MEDIA_TYPE'));
+      // body-parser reads a refused body to its end before it reports the refusal (a 100 MB chunked
+      // body crossed the wire before its 413): the limit and the deadline are checked here as the
+      // bytes come, and the answer closes the connection (sendError), which stops the reading.
+      const tooLarge = (): UserError => new UserError('BODY_TOO_LARGE', { params: { limit: options.bodyLimit } });
+      if (Number(req.headers['content-length']) > limitBytes) return reject(tooLarge());
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      let received = 0;
+      const fail = (err: UserError): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      };
+      // Counts the bytes as they arrive (encoded, if the body is: a compressed body over the limit
+      // decodes to one over it too, deflate adds at most a few bytes per 64 KB) and times the body
+      // from its first byte.
+      const onData = (chunk: Buffer): void => {
+        if (received === 0 && bodyTimeoutMs > 0) {
+          timer = setTimeout(
+            () => fail(new UserError('REQUEST_TIMEOUT', { params: { timeout_ms: bodyTimeoutMs } })),
+            bodyTimeoutMs,
+          );
+        }
+        received += chunk.length;
+        if (received > limitBytes) fail(tooLarge());
+      };
+      req.tandemReadingBody = true;
       json(req, res, (err?: unknown) => {
+        req.tandemReadingBody = false;
+        clearTimeout(timer);
+        req.off('data', onData);
+        if (settled) return;
+        settled = true;
         if (err) return reject(errorFromExpress(err, options.bodyLimit, req));
+        // A lone surrogate sent escaped (`"\ud800"`) is valid JSON but not text.
+        const illFormed = illFormedFields(req.body, 'body');
+        if (illFormed.length > 0) return reject(validationFailed(illFormed));
         if (depthExceeds(req.body, options.jsonMaxDepth)) {
           return reject(
             new UserError('BAD_REQUEST', {
@@ -337,6 +404,10 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
         }
         resolve();
       });
+      // The parser has attached its own listeners synchronously when it reads at all (a second
+      // 'data' listener then changes nothing); one that refused early left the body paused, and a
+      // listener here would start reading it.
+      if (!settled && req.listenerCount('data') > 0) req.on('data', onData);
     });
   // Security headers and CORS run inside the entry middleware rather than as router layers of
   // their own: every layer costs each request a pass through Express's router.
@@ -382,7 +453,10 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       if (deadlineMs > 0) {
         const timer = setTimeout(() => {
           if (res.headersSent) return;
-          const err = new ServerError('REQUEST_DEADLINE', { params: { timeout_ms: deadlineMs } });
+          // Still waiting for the caller's body: its slowness, not ours (408, no dependency alarm).
+          const err = req.tandemReadingBody
+            ? new UserError('REQUEST_TIMEOUT', { params: { timeout_ms: deadlineMs } })
+            : new ServerError('REQUEST_DEADLINE', { params: { timeout_ms: deadlineMs } });
           runWithContext(ctx, () => sendError(answer, res, err, ctx));
         }, deadlineMs);
         res.once('close', () => clearTimeout(timer));
@@ -418,8 +492,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   });
   options.raw?.(app);
 
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    next(new UserError('ROUTE_NOT_FOUND', { params: { method: req.method, path: req.path } }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const params = { method: req.method, path: req.path };
+    // A path some route serves, asked with another method: 405 naming the methods it takes.
+    const allow = allowedMethods(app, req.path);
+    if (allow.length === 0) return next(new UserError('ROUTE_NOT_FOUND', { params }));
+    res.setHeader('Allow', allow.join(', '));
+    next(new UserError('METHOD_NOT_ALLOWED', { params }));
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -428,77 +507,4 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   });
 
   return app;
-}
-
-/** Node's request and response constructors are plain functions (not classes) that a subclass calls with `this`. */
-type NodeInit = (this: object, first: unknown, second?: unknown) => void;
-
-function isPlainFunction(fn: unknown): fn is NodeInit {
-  return typeof fn === 'function' && !Function.prototype.toString.call(fn).startsWith('class');
-}
-
-/**
- * A constructor that runs `base` on objects whose prototype is `prototype`
- * from the start, or undefined when `base` is a class (which cannot be
- * called that way; a later Node could make it one).
- *
- * It must call `base` rather than use Reflect.construct(base, args, Derived):
- * V8 then makes a new hidden class for every object built, the very cost
- * this avoids.
- */
-function constructorWithPrototype<T>(base: T, prototype: object): T | undefined {
-  if (!isPlainFunction(base)) return undefined;
-  const init: NodeInit = base;
-  function Derived(this: object, first: unknown, second?: unknown): void {
-    init.call(this, first, second);
-  }
-  Derived.prototype = prototype;
-  return Derived as unknown as T;
-}
-
-/**
- * The HTTP server of an Express app, whose requests and responses are born
- * with the app's own prototypes (`app.request`, `app.response`).
- *
- * Express gives every request and response those prototypes with
- * Object.setPrototypeOf when it starts handling them. In V8 each such change
- * makes a new hidden class that the old one's transition table keeps (weakly)
- * until the next full collection: every one outlives two scavenges and is
- * promoted. Measured with --trace-gc-nvp on a bare Express app at 3000
- * requests/s: about 3 MB promoted per scavenge, which fills the old
- * generation and makes full collections run over tandem's whole heap again
- * and again. Born with the right prototype, Express's call changes nothing:
- * under 100 bytes promoted per scavenge, and 40% less allocated per request.
- */
-export function createHttpServer(app: express.Express, deadlines?: RequestDeadlines): http.Server {
-  const IncomingMessage = constructorWithPrototype(http.IncomingMessage, app.request);
-  const ServerResponse = constructorWithPrototype(http.ServerResponse, app.response);
-  const timing = deadlines ? serverTiming(deadlines) : {};
-  if (!IncomingMessage || !ServerResponse) return http.createServer(timing, app);
-  return http.createServer({ IncomingMessage, ServerResponse, ...timing }, app);
-}
-
-/** How long a client may take to send a request. */
-export interface RequestDeadlines {
-  /** The headers must have arrived within this. */
-  headersMs: number;
-  /** The whole request, body included, must have arrived within this. */
-  requestMs: number;
-}
-
-/**
- * Node's own deadlines: past them it answers 408 and closes the connection
- * (a slow or stalled sender holds a socket and a parser, nothing more).
- * Node checks them on a sweep, every 30 s by default, which would stretch a
- * 10 s deadline to 40 s: the sweep runs every second here, or more often for
- * deadlines under 4 s. headersTimeout may not exceed requestTimeout.
- */
-function serverTiming(d: RequestDeadlines): http.ServerOptions {
-  const requestTimeout = d.requestMs;
-  const headersTimeout = Math.min(d.headersMs, d.requestMs);
-  return {
-    requestTimeout,
-    headersTimeout,
-    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
-  };
 }

@@ -71,9 +71,8 @@ export class SchemaComponents {
 
 /**
  * A copy of `value` with every `$ref` string passed through `rename`, and
- * each nullable enum listing null: OpenAPI 3.0.3 says `nullable` does not
- * widen an `enum`, so without it a validator refuses the null that zod's
- * `.nullable()` allows.
+ * each null zod allows written so that OpenAPI 3.0 validators check it: a
+ * nullable enum, or a nullable union, gets a branch of its own for null.
  */
 function fixUp<T>(value: T, rename: (ref: string) => string): T {
   if (Array.isArray(value)) return value.map((item: unknown) => fixUp(item, rename)) as T;
@@ -82,17 +81,41 @@ function fixUp<T>(value: T, rename: (ref: string) => string): T {
   for (const [key, child] of Object.entries(value)) {
     out[key] = key === '$ref' && typeof child === 'string' ? rename(child) : fixUp(child, rename);
   }
-  const values: unknown = out.enum;
-  if (out.nullable === true && Array.isArray(values) && !values.includes(null))
-    out.enum = [...(values as unknown[]), null];
+  if (out.nullable === true && Array.isArray(out.enum)) return nullableEnum(out) as T;
   if (out.nullable === true && out.type === undefined) return nullableWithoutType(out) as T;
   return out as T;
 }
 
-/** Null as OpenAPI 3.0 can say it: `nullable` widens a `type`, and 3.0 has no type "null". */
-const NULL_ONLY = { type: 'object', nullable: true, enum: [null] };
+/**
+ * Only null, as OpenAPI 3.0 can say it: `nullable` widens a `type` (3.0 has
+ * no type "null"), and `not` refuses every object, so null alone is left.
+ * No `enum: [null]`: Prism (5.14) silently skips validating any schema whose
+ * enum lists null, and OpenAPI 3.0.3 says `nullable` does not widen an
+ * enum, so a nullable enum without null in its list refuses null in strict
+ * validators. ajv (with `nullable`) and Prism both check this form.
+ */
+export const NULL_ONLY: Readonly<Record<string, unknown>> = Object.freeze({
+  type: 'object',
+  nullable: true,
+  not: { type: 'object' },
+});
 
 const ANNOTATIONS = new Set(['description', 'default', 'example', 'title', 'deprecated', 'readOnly', 'writeOnly']);
+
+/**
+ * A nullable enum (zod's `.nullable()` on an enum, or `z.null()`, which
+ * zod writes as a string enum of null) as its values or null: the values
+ * without null in one branch, NULL_ONLY in the other (see NULL_ONLY for why
+ * null stays out of enums).
+ */
+function nullableEnum(schema: Record<string, unknown>): Record<string, unknown> {
+  const { nullable: _nullable, enum: values, ...rest } = schema;
+  const kept = (values as unknown[]).filter((v) => v !== null);
+  const annotations = Object.fromEntries(Object.entries(rest).filter(([key]) => ANNOTATIONS.has(key)));
+  if (kept.length === 0) return { ...annotations, ...NULL_ONLY };
+  const constraints = Object.fromEntries(Object.entries(rest).filter(([key]) => !ANNOTATIONS.has(key)));
+  return { ...annotations, anyOf: [{ ...constraints, enum: kept }, NULL_ONLY] };
+}
 
 /**
  * zod marks a nullable union (`anyOf`) with `nullable: true` beside it, but

@@ -2,8 +2,7 @@ import path from 'node:path';
 import express from 'express';
 import type { z } from 'zod';
 import { ERROR_CODES, type ErrorName } from '../../exception';
-import { PERMISSIONS } from '../auth/permissions';
-import { type JsonSchema, SchemaComponents } from './openapi-schemas';
+import { type JsonSchema, NULL_ONLY, SchemaComponents } from './openapi-schemas';
 import type { Route } from './route';
 import { errorsByStatus } from './route-errors';
 
@@ -38,9 +37,6 @@ function headersOf(status: number): JsonSchema {
   const retry = status === 429 || status === 503;
   return { 'X-Request-Id': REQUEST_ID_HEADER, ...(retry ? { 'Retry-After': RETRY_AFTER_HEADER } : {}) };
 }
-
-/** Only null, as OpenAPI 3.0 says it (3.0 has no type "null"). */
-const NULL_ONLY: JsonSchema = { type: 'object', nullable: true, enum: [null] };
 
 function okEnvelope(data: JsonSchema): JsonSchema {
   return {
@@ -110,7 +106,13 @@ function errorResponse(status: number, names: ErrorName[], data: JsonSchema): Js
   };
 }
 
-function operation(route: Route, components: SchemaComponents): JsonSchema {
+/** ` (what it allows)` for a permission its domain describes. */
+function describedPermission(options: DocumentOptions, permission: string): string {
+  const description = options.describePermission?.(permission);
+  return description ? ` (${description})` : '.';
+}
+
+function operation(route: Route, components: SchemaComponents, options: DocumentOptions): JsonSchema {
   const id = route.operationId ?? operationIdOf(route);
   const owner = id[0]?.toUpperCase() + id.slice(1);
   const secured = route.permission !== 'public';
@@ -119,7 +121,7 @@ function operation(route: Route, components: SchemaComponents): JsonSchema {
       ? 'Public.'
       : route.permission === 'authenticated'
         ? 'Any logged-in staff member.'
-        : `Needs permission \`${route.permission}\` (${PERMISSIONS[route.permission]})`;
+        : `Needs permission \`${route.permission}\`${describedPermission(options, route.permission)}`;
   const errorData = route.errorData ? components.convert(route.errorData, 'output', `${owner}ErrorData`) : NULL_ONLY;
   const responses: Record<string, JsonSchema> = {
     [String(route.status)]: {
@@ -243,6 +245,8 @@ function metricsPath(): Record<string, JsonSchema> {
 export interface DocumentOptions {
   /** GET /metrics is served on this port (false when metrics.port gives it a port of its own). */
   metrics: boolean;
+  /** What a permission allows, for the routes that need it (the domains declare it). */
+  describePermission?: (permission: string) => string | undefined;
 }
 
 /**
@@ -262,7 +266,7 @@ export function openApiDocument(
   for (const route of routes) {
     const key = route.path.replace(/:(\w+)/g, '{$1}');
     paths[key] ??= {};
-    paths[key][route.method] = operation(route, components);
+    paths[key][route.method] = operation(route, components, options);
   }
   return {
     openapi: '3.0.3',
@@ -271,7 +275,8 @@ export function openApiDocument(
       description:
         'Every answer is an envelope: {code, msg, data} on success, {code, msg, data: null, request_id} on failure. ' +
         'Each operation lists every status it can answer and, per error status, the business codes it can carry. ' +
-        'A path no route serves answers 404 with code 1003 in the same envelope.',
+        'A path no route serves answers 404 with code 1003 in the same envelope; a path served with other methods ' +
+        'answers 405 with code 1007 and an Allow header.',
     },
     servers: [{ url: '/', description: 'The server that serves this document.' }],
     paths: { ...paths, ...rawPaths(options) },

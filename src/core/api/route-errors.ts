@@ -4,8 +4,8 @@ import type { Route } from './route';
 
 /**
  * What the JSON body parser answers before any route runs, on every method
- * that carries a body (body-parser's errors, mapped in http-app.ts, and the
- * nesting limit).
+ * that carries a body (body-parser's errors, mapped in http-app.ts, the
+ * nesting limit, and a body that does not arrive in time).
  */
 export const BODY_PARSE_ERRORS: readonly ErrorName[] = [
   'MALFORMED_JSON',
@@ -14,6 +14,7 @@ export const BODY_PARSE_ERRORS: readonly ErrorName[] = [
   'UNSUPPORTED_MEDIA_TYPE',
   'BODY_UNREADABLE',
   'UNSUPPORTED_CONTENT_ENCODING',
+  'REQUEST_TIMEOUT',
 ];
 
 /** The methods whose body the parser reads (http-app.ts skips GET, HEAD and DELETE). */

@@ -1,15 +1,16 @@
 import type { z } from 'zod';
 import { type FieldError, UserError } from '../../exception';
-import type { Permission } from '../auth/permissions';
 import type { RequestContext } from '../ctx';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
  * Who may call a route: `public` for anyone, `authenticated` for any
- * logged-in staff member, or a permission their roles must grant.
+ * logged-in staff member, or a permission their roles must grant (one a
+ * domain declares; the app refuses to start with a route that needs one
+ * nobody declares).
  */
-export type RoutePermission = 'public' | 'authenticated' | Permission;
+export type RoutePermission = 'public' | 'authenticated' | (string & {});
 
 /** What a handler gets: validated input and the request's context, never Express objects. */
 export interface HandlerInput<P, Q, B> {

@@ -1,21 +1,23 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
-import { createHttpApp, createHttpServer, type HttpAppOptions } from '../api/http-app';
+import { createHttpApp, type HttpAppOptions } from '../api/http-app';
+import { createHttpServer } from '../api/http-server';
 import type { Route } from '../api/route';
 import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
-import type { Config } from '../config';
+import { acceptedRisks, type Config } from '../config';
 import { createSequelize } from '../db/mysql';
 import { createRedis, quitRedis } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
-import { InFlight, routeThriftLibraryLog, ThriftServer, type ThriftProcessor } from '../rpc';
+import { type InFlight, routeThriftLibraryLog, type ThriftProcessor } from '../rpc';
 import { HealthRegistry } from './health';
-import { rethrowListenError } from './listen-error';
+import { type Component, Lifecycle } from './lifecycle';
+import { httpListener, thriftListener } from './listeners';
 
 /** The shared resources of a running process, created at start and closed at stop. */
 export interface Resources {
@@ -45,69 +47,29 @@ export interface AppModules {
   services?: ((resources: Resources) => Promise<() => Promise<void>>)[];
 }
 
+export interface StopOptions {
+  /** Whether /health answers 503 for server.drain_delay_ms before the listeners close (default true). */
+  drainDelay?: boolean;
+}
+
 export interface RunningApp {
   resources: Resources;
   http: AddressInfo;
   /** The metrics port, when metrics.port gives /metrics one of its own. */
   metrics?: AddressInfo | undefined;
   thrift: AddressInfo;
-  /** Stops in reverse order of start; resolves when everything is closed. */
-  stop: () => Promise<void>;
-}
-
-function listenHttp(server: http.Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
-/** Closes the HTTP server, letting in-flight requests finish within the deadline. */
-async function closeHttp(server: http.Server, deadlineMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => {
-    logger.warn('HTTP requests still running at the shutdown deadline; closing their connections');
-    server.closeAllConnections();
-  }, deadlineMs);
-  timer.unref();
-  // Keep-alive connections that become idle during the drain are closed as they do.
-  const sweep = setInterval(() => server.closeIdleConnections(), 100);
-  sweep.unref();
-  await closed;
-  clearTimeout(timer);
-  clearInterval(sweep);
+  /**
+   * Stops in reverse order of start; resolves when everything is closed. The
+   * first call decides: `drainDelay: false` skips server.drain_delay_ms, for a
+   * stop asked before the process said it serves (no balancer sends to it yet).
+   */
+  stop: (options?: StopOptions) => Promise<void>;
 }
 
 /** Kept of server.shutdown_timeout_ms for closing connections once requests have drained. */
 const CLOSE_RESERVE_MS = 500;
 /** Kept of it for the last log line, the metrics and the log flush. */
 const FINAL_RESERVE_MS = 100;
-
-/** Waits for `work` at most `ms`; past that, says what is left behind and moves on (the process is exiting). */
-async function withinDeadline(work: Promise<unknown>, ms: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), ms);
-    timer.unref();
-  });
-  const outcome = await Promise.race([
-    work.then(
-      () => 'done' as const,
-      () => 'done' as const,
-    ),
-    late,
-  ]);
-  clearTimeout(timer);
-  if (outcome === 'late') {
-    logger.warn(`${what} did not finish by the shutdown deadline; stopping without waiting for them`, {
-      waited_ms: ms,
-    });
-  }
-}
 
 async function connectDependencies(resources: Resources): Promise<void> {
   const { sequelize, redis, health } = resources;
@@ -127,31 +89,9 @@ async function connectDependencies(resources: Resources): Promise<void> {
   ]);
 }
 
-/**
- * Starts the process in order — logger and metrics, connections, HTTP,
- * Thrift, then background services — and returns a handle that stops it in
- * reverse order.
- */
-export async function startApp(config: Config, modules: AppModules): Promise<RunningApp> {
-  configureLogger({ level: config.log.level, file: config.log.file, service: config.service_name });
-  routeThriftLibraryLog();
-  statsd.reconfigure(config.statsd);
-
-  const resources: Resources = {
-    config,
-    sequelize: createSequelize(config),
-    redis: createRedis(config),
-    health: new HealthRegistry(),
-  };
-  await connectDependencies(resources);
-  const closePrepared = (await modules.prepare?.(resources)) ?? (() => Promise.resolve());
-  const closeResources = async (): Promise<void> => {
-    await closePrepared();
-    await Promise.allSettled([resources.sequelize.close(), quitRedis(resources.redis)]);
-  };
-
-  let draining = false;
-  const isDraining = (): boolean => draining;
+/** The HTTP app of the routes, with its security, auth, docs and metrics pages. */
+function httpServer(resources: Resources, modules: AppModules, isDraining: () => boolean): http.Server {
+  const { config } = resources;
   const routes = [...systemRoutes(resources.health, isDraining), ...modules.routes(resources)];
   const security = modules.security?.(resources);
   const app = createHttpApp({
@@ -159,6 +99,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     bodyLimit: config.http.body_limit,
     jsonMaxDepth: config.http.json_max_depth,
     requestTimeoutMs: config.http.request_timeout_ms,
+    bodyTimeoutMs: config.http.body_timeout_ms,
     trustProxy: config.http.trust_proxy,
     accessLog: config.log.access,
     isDraining,
@@ -170,78 +111,130 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
       if (config.http.docs) modules.raw?.(expressApp, routes, config);
     },
   });
-  const deadlines = { headersMs: config.http.headers_timeout_ms, requestMs: config.http.body_timeout_ms };
-  const httpServer = createHttpServer(app, deadlines);
-  httpServer.keepAliveTimeout = config.http.keep_alive_timeout_ms;
-  let httpAddress: AddressInfo;
-  try {
-    httpAddress = await listenHttp(httpServer, config.http.port, config.http.host).catch(
-      rethrowListenError({ name: 'HTTP', section: 'http', ...config.http }),
-    );
-  } catch (err) {
-    await closeResources();
-    throw err;
+  const server = createHttpServer(app, deadlinesOf(config), security?.headers?.api);
+  server.keepAliveTimeout = config.http.keep_alive_timeout_ms;
+  return server;
+}
+
+function deadlinesOf(config: Config): { headersMs: number; bodyMs: number } {
+  return { headersMs: config.http.headers_timeout_ms, bodyMs: config.http.body_timeout_ms };
+}
+
+/** GET /metrics on a port of its own (metrics.port). */
+function metricsServer(config: Config, isDraining: () => boolean): http.Server {
+  const metricsApp = createHttpApp({
+    routes: [],
+    bodyLimit: '1kb',
+    jsonMaxDepth: 1,
+    trustProxy: false,
+    accessLog: false,
+    isDraining,
+    raw: (expressApp) => mountMetrics(expressApp, config.metrics.allowed_networks),
+  });
+  return createHttpServer(metricsApp, deadlinesOf(config));
+}
+
+/** A component with no stop of its own, or no start. */
+const noop = (): Promise<void> => Promise.resolve();
+
+/**
+ * Starts the process as an ordered list of stages — connections, domains,
+ * listeners (HTTP, metrics, Thrift), background services — and returns a
+ * handle that stops them in reverse. A failure at start closes exactly what
+ * had opened, and rethrows.
+ */
+export async function startApp(config: Config, modules: AppModules): Promise<RunningApp> {
+  configureLogger({ level: config.log.level, file: config.log.file, service: config.service_name });
+  routeThriftLibraryLog();
+  statsd.reconfigure(config.statsd);
+  const risks = acceptedRisks(config);
+  if (risks.length > 0) {
+    logger.warn('this prod server runs with known-unsafe settings that its configuration accepts (accept_risks)', {
+      accept_risks: risks,
+    });
   }
 
-  let metricsServer: http.Server | undefined;
-  let metricsAddress: AddressInfo | undefined;
-  if (config.metrics.port !== null) {
-    const metricsApp = createHttpApp({
-      routes: [],
-      bodyLimit: '1kb',
-      jsonMaxDepth: 1,
-      trustProxy: false,
-      accessLog: false,
-      isDraining,
-      raw: (expressApp) => mountMetrics(expressApp, config.metrics.allowed_networks),
-    });
-    metricsServer = createHttpServer(metricsApp, deadlines);
-    try {
-      metricsAddress = await listenHttp(metricsServer, config.metrics.port, config.metrics.host).catch(
-        rethrowListenError({
+  const resources: Resources = {
+    config,
+    sequelize: createSequelize(config),
+    redis: createRedis(config),
+    health: new HealthRegistry(),
+  };
+  let draining = false;
+  const isDraining = (): boolean => draining;
+  let closePrepared: () => Promise<void> = noop;
+  const http = httpListener(() => httpServer(resources, modules, isDraining), {
+    name: 'HTTP',
+    section: 'http',
+    host: config.http.host,
+    port: config.http.port,
+  });
+  const metrics =
+    config.metrics.port === null
+      ? undefined
+      : httpListener(() => metricsServer(config, isDraining), {
           name: 'metrics',
           section: 'metrics',
           host: config.metrics.host,
           port: config.metrics.port,
-        }),
-      );
-    } catch (err) {
-      await closeHttp(httpServer, 0);
-      await closeResources();
-      throw err;
-    }
-  }
-
-  const inFlight = new InFlight();
-  const thriftServer = new ThriftServer({
-    processor: modules.thriftProcessor(resources, inFlight),
-    limits: {
-      maxFrameBytes: config.thrift.max_frame_bytes,
-      maxBufferedBytes: config.thrift.max_buffered_bytes,
-      readTimeoutMs: config.thrift.read_timeout_ms,
-      idleTimeoutMs: config.thrift.idle_timeout_ms,
-      maxConnections: config.thrift.max_connections,
+        });
+  const thrift = thriftListener(config, (inFlight) => modules.thriftProcessor(resources, inFlight));
+  const services: Component[] = [];
+  let stopGauges = (): void => undefined;
+  services.push({
+    name: 'runtime gauges',
+    start: () => {
+      stopGauges = startRuntimeGauges(resources.sequelize);
+      return Promise.resolve();
     },
-    tls: config.thrift.tls,
-    allowedNetworks: config.thrift.allowed_networks,
-    inFlight,
+    stop: () => Promise.resolve(stopGauges()),
   });
-  let thriftAddress: AddressInfo;
-  try {
-    thriftAddress = await thriftServer
-      .listen(config.thrift.port, config.thrift.host)
-      .catch(rethrowListenError({ name: 'Thrift', section: 'thrift', ...config.thrift }));
-  } catch (err) {
-    await closeHttp(httpServer, 0);
-    if (metricsServer) await closeHttp(metricsServer, 0);
-    await closeResources();
-    throw err;
+  for (const [i, startService] of (modules.services ?? []).entries()) {
+    let stopService: () => Promise<void> = noop;
+    services.push({
+      name: `service ${i + 1}`,
+      start: async () => void (stopService = await startService(resources)),
+      stop: () => stopService(),
+    });
   }
 
-  const stopGauges = startRuntimeGauges(resources.sequelize);
-  const stopServices: (() => Promise<void>)[] = [];
-  for (const start of modules.services ?? []) stopServices.push(await start(resources));
+  const finalReserve = Math.min(FINAL_RESERVE_MS, config.server.shutdown_timeout_ms / 10);
+  const closeReserve = Math.min(CLOSE_RESERVE_MS, config.server.shutdown_timeout_ms / 4);
+  const lifecycle = new Lifecycle([
+    {
+      what: 'closing connections',
+      reserveMs: finalReserve,
+      components: [
+        {
+          name: 'MySQL and Redis',
+          start: () => connectDependencies(resources),
+          stop: async () => void (await Promise.allSettled([resources.sequelize.close(), quitRedis(resources.redis)])),
+        },
+      ],
+    },
+    {
+      // Queues, clients and stores close only after the listeners: the requests that drained were using them.
+      what: 'closing stores',
+      reserveMs: finalReserve,
+      components: [
+        {
+          name: 'domains',
+          start: async () => void (closePrepared = (await modules.prepare?.(resources)) ?? noop),
+          stop: () => closePrepared(),
+        },
+      ],
+    },
+    {
+      what: 'in-flight requests and calls',
+      reserveMs: closeReserve,
+      components: [http, ...(metrics ? [metrics] : []), thrift],
+    },
+    { what: 'background services', reserveMs: closeReserve, components: services },
+  ]);
+  await lifecycle.start();
 
+  const httpAddress = http.address as AddressInfo;
+  const thriftAddress = thrift.address as AddressInfo;
   logger.info('tandem is serving', {
     http: `${httpAddress.address}:${httpAddress.port}`,
     thrift: `${thriftAddress.address}:${thriftAddress.port}`,
@@ -250,10 +243,10 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   });
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (options: StopOptions = {}): Promise<void> => {
     stopping ??= (async () => {
       draining = true;
-      const drainDelay = config.server.drain_delay_ms;
+      const drainDelay = options.drainDelay === false ? 0 : config.server.drain_delay_ms;
       if (drainDelay > 0) {
         // A balancer only stops sending after it has seen /health fail: until then new requests are still served.
         logger.info('draining: /health answers 503 while the listeners stay open', { drain_delay_ms: drainDelay });
@@ -261,31 +254,8 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
       }
       const deadline = config.server.shutdown_timeout_ms;
       logger.info('stopping: finishing in-flight requests and calls', { deadline_ms: deadline });
-      // The deadline holds whatever is stuck (a frozen MySQL under a request, a QUIT Redis never
-      // answers): every step gets what is left of it, and the last part is kept for closing connections.
-      const endBy = Date.now() + deadline;
-      const closeReserve = Math.min(CLOSE_RESERVE_MS, deadline / 4);
-      const left = (reserve = 0): number => Math.max(0, endBy - reserve - Date.now());
-      stopGauges();
-      await withinDeadline(
-        (async () => {
-          for (const stopService of stopServices.reverse()) await stopService();
-        })(),
-        left(closeReserve),
-        'background services',
-      );
-      await Promise.all([
-        closeHttp(httpServer, left(closeReserve)),
-        thriftServer.close(left(closeReserve)),
-        metricsServer ? closeHttp(metricsServer, left(closeReserve)) : undefined,
-      ]);
-      // Queues, clients and stores close only now: the requests that just drained were using them.
-      // The very end (the last line, metrics and log flushed) is kept out of it too.
-      await withinDeadline(
-        closeResources(),
-        left(Math.min(FINAL_RESERVE_MS, deadline / 10)),
-        'closing connections and stores',
-      );
+      // The deadline holds whatever is stuck (a frozen MySQL under a request, a QUIT Redis never answers).
+      await lifecycle.stop(deadline);
       logger.info('stopped');
       await statsd.close();
       await flushLogger();
@@ -293,5 +263,5 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     return stopping;
   };
 
-  return { resources, http: httpAddress, thrift: thriftAddress, metrics: metricsAddress, stop };
+  return { resources, http: httpAddress, thrift: thriftAddress, metrics: metrics?.address, stop };
 }

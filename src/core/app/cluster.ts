@@ -13,12 +13,27 @@ export interface ClusterOptions {
   restartBackoffMs?: number;
   /** The longest such wait. */
   restartBackoffMaxMs?: number;
+  /**
+   * How long a stop may take, from the signal (server.drain_delay_ms +
+   * server.shutdown_timeout_ms): a worker still there at that point is killed.
+   */
+  stopDeadlineMs: number;
 }
+
+/** Kept of the stop deadline for killing a worker that overran it and for the primary's own exit. */
+const KILL_RESERVE_MS = 250;
 
 /**
  * The cluster primary of `server.workers` > 1: forks the workers, forks a
  * replacement for one that exits, and on SIGTERM or SIGINT asks each to
- * drain and stop, then exits once all have.
+ * drain and stop, then exits 0 once all have.
+ *
+ * The stop holds at any moment of the primary's life. Its handlers are in
+ * place before the first fork; a worker forked before the stop gets the stop
+ * message however far its start has gone (it listens from its first line, and
+ * the message is sent again when it reports ready); no worker is forked
+ * after it; and a worker still running at `stopDeadlineMs` is killed, so the
+ * primary is gone by then whatever its workers do.
  *
  * A worker that dies before it serves (bad configuration, a port taken, a
  * dependency that throws at start) would die again at once: its replacement
@@ -33,14 +48,53 @@ export function runClusterPrimary(options: ClusterOptions): void {
   let failedStarts = 0;
   const ready = new WeakSet<Worker>();
   const pendingForks = new Set<NodeJS.Timeout>();
+  const workers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  const askToStop = (worker: Worker): void => {
+    if (worker.isConnected()) worker.send(STOP_MESSAGE);
+  };
+
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      for (const worker of workers()) worker.process.kill('SIGKILL');
+      process.exit(130);
+    }
+    stopping = true;
+    for (const timer of pendingForks) clearTimeout(timer);
+    pendingForks.clear();
+    logger.info('stopping workers', { signal, workers: workers().length, deadline_ms: options.stopDeadlineMs });
+    for (const worker of workers()) askToStop(worker);
+    const check = setInterval(() => {
+      if (workers().length > 0) return;
+      clearInterval(check);
+      process.exit(0);
+    }, 50);
+    const deadline = setTimeout(
+      () => {
+        const late = workers();
+        logger.warn('workers still running at the stop deadline; killing them', {
+          pids: late.map((w) => w.process.pid),
+          deadline_ms: options.stopDeadlineMs,
+        });
+        for (const worker of late) worker.process.kill('SIGKILL');
+      },
+      Math.max(0, options.stopDeadlineMs - KILL_RESERVE_MS),
+    );
+    deadline.unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 
   serveClusterMetrics();
   cluster.on('message', (worker, message: unknown) => {
     if (message !== READY_MESSAGE) return;
     ready.add(worker);
     failedStarts = 0;
+    // A worker that started while the stop was under way hears it again now that it surely listens.
+    if (stopping) askToStop(worker);
   });
-  for (let i = 0; i < options.workers; i += 1) cluster.fork();
+  cluster.on('online', (worker) => {
+    if (stopping) askToStop(worker);
+  });
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
@@ -65,22 +119,6 @@ export function runClusterPrimary(options: ClusterOptions): void {
     pendingForks.add(timer);
   });
 
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
-      process.exit(130);
-    }
-    stopping = true;
-    for (const timer of pendingForks) clearTimeout(timer);
-    logger.info('stopping workers', { signal });
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(STOP_MESSAGE);
-    const check = setInterval(() => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) {
-        clearInterval(check);
-        process.exit(0);
-      }
-    }, 50);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  logger.info('starting workers', { workers: options.workers, pid: process.pid });
+  for (let i = 0; i < options.workers && !stopping; i += 1) cluster.fork();
 }

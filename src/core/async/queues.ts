@@ -68,6 +68,30 @@ function stopWaitingForJobs(queue: Bull.Queue): void {
   if (internals.bclientInitialized) internals.bclient?.disconnect();
 }
 
+/** What Bull keeps of the call that names the blocking connection; its typings leave it out. */
+interface WorkerNaming {
+  setWorkerName: () => Promise<void>;
+}
+
+/**
+ * Bull 4 names a queue's blocking connection (CLIENT SETNAME) when a processor is set and drops the promise; a
+ * close that cuts that connection before the answer rejects it with "Connection is closed" and nobody to catch
+ * it, which ended the queue worker with an unhandled rejection on a SIGTERM just after start. The rejection is
+ * caught here: ignored while closing, said once otherwise.
+ */
+function catchWorkerNaming(queue: Bull.Queue, closing: () => boolean): void {
+  const naming = queue as unknown as WorkerNaming;
+  const setWorkerName = naming.setWorkerName.bind(queue);
+  naming.setWorkerName = () =>
+    setWorkerName().catch((err: unknown) => {
+      if (closing()) return;
+      logger.warn('Bull could not name its Redis connection; the queue works on without it', {
+        queue: queue.name,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
+}
+
 /**
  * Named Bull queues on the configured Redis. Services enqueue through
  * `enqueue` with a typed payload and an optional idempotency key (a stable
@@ -78,6 +102,8 @@ export class Queues {
   private readonly queues = new Map<string, Bull.Queue>();
   private readonly defs = new Map<string, QueueDef<unknown>>();
   private gaugeTimer: NodeJS.Timeout | undefined;
+  /** Set by close(): what a queue reports after it (a connection cut on purpose) is not an outage. */
+  private closing = false;
 
   constructor(
     private readonly config: Config,
@@ -114,7 +140,10 @@ export class Queues {
         },
       });
       // Each of a queue's connections reports every failed reconnection: told once per Redis outage instead.
-      queue.on('error', (err: Error) => outages.down('redis', err));
+      queue.on('error', (err: Error | undefined) => {
+        if (!this.closing) outages.down('redis', err ?? new Error('The queue lost its Redis connection.'));
+      });
+      catchWorkerNaming(queue, () => this.closing);
       // The queue's command connection (Bull creates it at construction) says when Redis answers again.
       queue.client.on('ready', () => outages.up('redis'));
       this.queues.set(name, queue);
@@ -146,7 +175,9 @@ export class Queues {
    */
   process<P>(def: QueueDef<P>, concurrency: number, processor: Processor<P>): void {
     const queue = this.queue(def.name);
-    void queue.process(concurrency, async (job: Bull.Job<JobEnvelope<P>>) => {
+    // Bull's promise settles when processing ends. A close that comes before the queue's blocking connection is
+    // ready rejects it (with no reason): that is the stop asked for, not a failure. Anything else is said once.
+    const processing = queue.process(concurrency, async (job: Bull.Job<JobEnvelope<P>>) => {
       const { payload, meta } = job.data;
       const ctx = newContext('job', meta.request_id, `queue:${def.name}`);
       return runWithContext(ctx, async () => {
@@ -176,6 +207,13 @@ export class Queues {
           );
           throw error;
         }
+      });
+    });
+    processing.catch((err: unknown) => {
+      if (this.closing) return;
+      logger.error('a queue stopped taking jobs; restart the worker once Redis answers', {
+        queue: def.name,
+        error: err instanceof Error ? err.message : String(err),
       });
     });
   }
@@ -227,6 +265,7 @@ export class Queues {
    * another worker once its lock expires.
    */
   async close(deadlineMs: number): Promise<void> {
+    this.closing = true;
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     await Promise.all(
       [...this.queues.values()].map(async (queue) => {

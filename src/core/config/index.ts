@@ -3,7 +3,9 @@ import { buildConfig, ConfigError, readConfigFile } from './load';
 import type { Config } from './schema';
 
 export type { Config, ConfigInput } from './schema';
-export { buildConfig, ConfigError, configLeaves } from './load';
+export { buildConfig, ConfigError, configLeaves, getPath, mergeInput, readConfigFile } from './load';
+export { acceptedRisks, changeMeKeys, markerLines, refusalLines } from './safety';
+export { loadTsConfigFile } from './ts-file';
 
 /**
  * Loads the configuration of this process from `config.ts` and `TANDEM_*`

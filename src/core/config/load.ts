@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { type Config, type ConfigInput, configSchema } from './schema';
+import { changeMeKeys, markerLines, refusalLines, withoutMarkers } from './safety';
 import { loadTsConfigFile } from './ts-file';
 
 const ENV_PREFIX = 'TANDEM_';
@@ -97,7 +98,7 @@ function setPath(target: Record<string, unknown>, at: string[], value: unknown):
   node[at[at.length - 1] as string] = value;
 }
 
-function getPath(source: unknown, at: (string | number)[]): unknown {
+export function getPath(source: unknown, at: (string | number)[]): unknown {
   let node: unknown = source;
   for (const key of at) {
     if (typeof node !== 'object' || node === null) return undefined;
@@ -175,26 +176,43 @@ function describeFound(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/**
- * Builds the configuration from a config file's object and the environment
- * (`TANDEM_*` wins over the file). Reports every bad key at once. A
- * `TANDEM_*` variable that names no key is refused in prod (a deploy should
- * not run with a setting silently dropped) and given to `warn` elsewhere.
- */
-export function buildConfig(
+/** A config file's object with the `TANDEM_*` variables applied, and which keys the variables set. */
+export function mergeInput(
   file: ConfigInput | undefined,
   env: NodeJS.ProcessEnv,
-  warn: (line: string) => void = writeWarning,
-): Config {
+  leaves: Leaf[] = configLeaves(),
+): { merged: Record<string, unknown>; fromEnv: Map<string, string> } {
   const merged = structuredClone((file ?? {}) as Record<string, unknown>);
   const fromEnv = new Map<string, string>();
-  const leaves = configLeaves();
   for (const leaf of leaves) {
     const raw = env[leaf.env];
     if (raw === undefined) continue;
     setPath(merged, leaf.path, coerce(raw, leaf.kind));
     fromEnv.set(leaf.path.join('.'), leaf.env);
   }
+  return { merged, fromEnv };
+}
+
+/**
+ * Builds the configuration from a config file's object and the environment
+ * (`TANDEM_*` wins over the file). Reports every bad key at once. A
+ * `TANDEM_*` variable that names no key is refused in prod (a deploy should
+ * not run with a setting silently dropped) and given to `warn` elsewhere; a
+ * CHANGE ME marker, and in prod a known-unsafe value that accept_risks does
+ * not name, are refused unless `refuseUnsafe` is false (to print them).
+ */
+export function buildConfig(
+  file: ConfigInput | undefined,
+  env: NodeJS.ProcessEnv,
+  warn: (line: string) => void = writeWarning,
+  options: { refuseUnsafe?: boolean } = {},
+): Config {
+  const leaves = configLeaves();
+  const { merged: input, fromEnv } = mergeInput(file, env, leaves);
+  // A key left at CHANGE ME is said as such, not as a malformed value; the rest is checked without it.
+  const markers = changeMeKeys(input);
+  const merged = withoutMarkers(input, markers);
+  const marked = options.refuseUnsafe === false ? [] : markerLines(markers);
   const result = configSchema.safeParse(merged);
   const unknown = unknownVariableLines(env, leaves);
   if (result.success) {
@@ -202,6 +220,8 @@ export function buildConfig(
       throw new ConfigError([...unknown, 'Unknown TANDEM_* variables are refused when env is prod.']);
     }
     unknown.forEach((line) => warn(line));
+    const refused = options.refuseUnsafe === false ? [] : [...marked, ...refusalLines(result.data, markers)];
+    if (refused.length > 0) throw new ConfigError(refused);
     return deepFreeze(result.data);
   }
 
@@ -221,7 +241,7 @@ export function buildConfig(
     return `Configuration key ${key || '(root)'} from ${source}${envHint} is ${found}, which is invalid: ${problem}.${meaning}`;
   });
   // A mistyped variable may be why a key is missing or wrong: said with the rest.
-  throw new ConfigError([...lines, ...unknown]);
+  throw new ConfigError([...marked, ...lines, ...unknown]);
 }
 
 /** The project root: where package.json is, whether running from src/ or dist/. */

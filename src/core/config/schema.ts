@@ -1,4 +1,5 @@
 import { parseCidr } from './cidr';
+import { RISKS } from './safety';
 import { z } from 'zod';
 
 /**
@@ -44,6 +45,12 @@ function trustProxyFromText(value: unknown): unknown {
 export const configSchema = z
   .object({
     env: z.enum(['dev', 'test', 'prod']).default('dev').describe('Which environment this is.'),
+    accept_risks: z
+      .array(z.enum(RISKS))
+      .default([])
+      .describe(
+        'Known-unsafe prod settings to run with anyway: mysql_root, mysql_no_password, metrics_open, thrift_open.',
+      ),
     service_name: z.string().min(1).default('tandem').describe('Name in logs, metrics and outgoing calls.'),
     http: section({
       host: host.default('127.0.0.1').describe('Address the HTTP server binds.'),
@@ -85,13 +92,15 @@ export const configSchema = z
         .int()
         .min(1000)
         .default(30_000)
-        .describe('A request (headers and body) must have arrived within this; a slower one gets 408 and is closed.'),
+        .describe(
+          'A request body must have arrived within this from its first byte (and before request_timeout_ms); a slower one gets 408 and is closed.',
+        ),
       headers_timeout_ms: z
         .number()
         .int()
         .min(1000)
         .default(10_000)
-        .describe('The request headers must have arrived within this (capped at body_timeout_ms).'),
+        .describe('The request headers must have arrived within this; slower ones get 408 and are closed.'),
       docs: z
         .boolean()
         .default(true)
@@ -180,6 +189,14 @@ export const configSchema = z
         .min(0)
         .default(10_000)
         .describe('How long a Thrift message may take to arrive once its first byte is in; 0 turns the deadline off.'),
+      first_byte_timeout_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(10_000)
+        .describe(
+          'A new Thrift connection that sends no byte for this long is closed (a pool that opens connections ahead of use reconnects); 0 turns it off.',
+        ),
       idle_timeout_ms: z
         .number()
         .int()
@@ -191,7 +208,40 @@ export const configSchema = z
         .int()
         .min(1)
         .default(512)
-        .describe('Open Thrift connections at most; one more is closed at once and counted.'),
+        .describe(
+          'Open Thrift connections at most; at the cap the oldest connection that has sent no byte makes room, or a new one is closed at once and counted.',
+        ),
+      max_connections_per_address: z
+        .number()
+        .int()
+        .min(1)
+        .default(128)
+        .describe(
+          "Open Thrift connections from one client address at most; at the cap that address's oldest silent connection makes room, or a new one is closed.",
+        ),
+      max_struct_fields: z
+        .number()
+        .int()
+        .min(16)
+        .default(1024)
+        .describe(
+          'Fields one struct of a Thrift request may carry, unknown ones included; more closes the connection.',
+        ),
+      max_message_values: z
+        .number()
+        .int()
+        .min(100)
+        .default(10_000)
+        .describe(
+          'Values (fields and collection elements) one Thrift request may carry; more closes the connection. Bounds the time one message takes to decode.',
+        ),
+      max_depth: z
+        .number()
+        .int()
+        .min(4)
+        .max(64)
+        .default(64)
+        .describe('Nesting of structs and collections one Thrift request may have; deeper closes the connection.'),
       allowed_networks: cidrList().default([]).describe('Client networks (CIDR) allowed to connect; empty allows all.'),
       tls: section({
         key: z

@@ -2,7 +2,8 @@ import type { FieldError } from '../../exception';
 import { validationFailed } from '../api/route';
 import type { Idl, IdlField } from './idl';
 import { wrapMethods } from './methods';
-import { skippedInThisMessage } from './tracking-protocol';
+import { NOT_UNICODE } from '../text';
+import { notUtf8InThisMessage, skippedInThisMessage } from './tracking-protocol';
 
 const CONTAINER = /^(?:list|set)<(.+)>$/;
 
@@ -41,6 +42,19 @@ function missingIn(idl: Idl, type: string, value: unknown, prefix: string, out: 
   }
 }
 
+/** The fields of `value` (named from `prefix` down) that hold one of `bad`, the strings that were not UTF-8. */
+function fieldsHolding(bad: ReadonlySet<string>, value: unknown, prefix: string, out: FieldError[], depth = 0): void {
+  if (typeof value === 'string') {
+    if (bad.has(value)) out.push({ field: prefix, message: NOT_UNICODE });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => fieldsHolding(bad, item, `${prefix}.${i}`, out, depth + 1));
+  } else if (value instanceof Map) {
+    for (const [key, item] of value) fieldsHolding(bad, item, `${prefix}.${String(key)}`, out, depth + 1);
+  } else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && depth < 16) {
+    for (const [key, item] of Object.entries(value)) fieldsHolding(bad, item, `${prefix}.${key}`, out, depth + 1);
+  }
+}
+
 /** What is wrong with one call's decoded arguments, by the IDL: every bad field at once. */
 export function argumentErrors(idl: Idl, method: string, values: readonly unknown[]): FieldError[] {
   const declared = idl.methods.get(method);
@@ -64,6 +78,12 @@ export function argumentErrors(idl: Idl, method: string, values: readonly unknow
     missingIn(idl, arg.type, value, arg.name, missing, 0);
     for (const m of missing) if (!wrong.has(m.field)) errors.push(m);
   });
+  // Text whose bytes were not UTF-8, in a field the IDL knows (an unknown field's is skipped unread).
+  const notUtf8 = notUtf8InThisMessage();
+  if (notUtf8.length > 0) {
+    const bad = new Set(notUtf8);
+    declared.args.forEach((arg, i) => fieldsHolding(bad, values[i], arg.name, errors));
+  }
   return errors;
 }
 

@@ -4,7 +4,7 @@ import { BinaryWriter } from './binary-writer';
 import { currentRequestId, requestIdFrom, type ThriftConnectionState } from '../ctx';
 import { isServiceName, runWithConnection } from './connection-state';
 import { type ByteBudget, type ThriftLimits } from './limits';
-import { MessageScanner } from './message-scanner';
+import { MessageScanner, ShapeError } from './message-scanner';
 import { Outbox } from './outbox';
 import { TrackingBinaryProtocol, TrackingCompactProtocol } from './tracking-protocol';
 
@@ -20,6 +20,10 @@ export type RejectReason =
   | 'protocol'
   | 'not_allowed'
   | 'too_many_connections'
+  | 'too_many_from_address'
+  | 'first_byte_timeout'
+  | 'evicted'
+  | 'shape'
   | 'over_total'
   | 'read_timeout'
   | 'idle_timeout'
@@ -116,6 +120,8 @@ export interface ConnectionHooks {
   /** The CN of the client's verified TLS certificate, if any. */
   certName?: string | undefined;
   onReject: (reason: RejectReason, detail: string) => void;
+  /** The connection's first byte has arrived: it is no longer a silent one. */
+  onFirstByte?: () => void;
 }
 
 /** Message types in the version word (binary) or the second byte (compact). */
@@ -130,10 +136,13 @@ const ONEWAY = 4;
  * followed chunk by chunk by a MessageScanner and decoded once when whole,
  * so receiving a message costs time linear in its size either way. What a
  * connection holds for a message still arriving is bounded per connection
- * (the largest message), across connections (a ByteBudget) and in time (a
- * read deadline). Any fault of the client (garbage, an oversize frame, a
- * message type other than CALL or ONEWAY, a message the protocol cannot read)
- * closes this connection only.
+ * (the largest message), across connections (a ByteBudget, charged by bytes
+ * received) and in time (a first-byte deadline, then a read deadline). A
+ * message's shape (nesting, fields per struct, values) is checked before it
+ * is decoded, so decoding one message takes bounded time. Any fault of the
+ * client (garbage, an oversize frame, a shape past the limits, a message type
+ * other than CALL or ONEWAY, a message the protocol cannot read) closes this
+ * connection only.
  */
 export class ThriftConnection {
   private framing: Framing | undefined;
@@ -145,7 +154,12 @@ export class ThriftConnection {
   /** Bytes taken from the budget for the message being received. */
   private reserved = 0;
   private scanner: MessageScanner | undefined;
+  /** Checks the shape of framed messages before they are decoded, one per protocol. */
+  private shapeCheckers: { binary?: MessageScanner; compact?: MessageScanner } = {};
   private readTimer: NodeJS.Timeout | undefined;
+  private firstByteTimer: NodeJS.Timeout | undefined;
+  /** Whether any byte has arrived. */
+  private spoke = false;
   /** The protocol replies are written to; each message starts with nothing pending in it. */
   private output: thrift.TProtocol | undefined;
   /** Where replies to ONEWAY messages go: nowhere. */
@@ -166,6 +180,13 @@ export class ThriftConnection {
     // A reset or a client gone mid-frame ends up here: drop this connection quietly.
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.release());
+    const firstByte = hooks.limits.firstByteTimeoutMs;
+    if (firstByte > 0) {
+      this.firstByteTimer = setTimeout(() => {
+        this.firstByteTimer = undefined;
+        this.reject('first_byte_timeout', `no byte within ${firstByte} ms of connecting`);
+      }, firstByte);
+    }
     const idle = hooks.limits.idleTimeoutMs;
     if (idle > 0) {
       socket.setTimeout(idle);
@@ -184,6 +205,8 @@ export class ThriftConnection {
   /** Forgets the message being received and gives its bytes back to the budget. */
   private release(): void {
     this.closed = true;
+    if (this.firstByteTimer) clearTimeout(this.firstByteTimer);
+    this.firstByteTimer = undefined;
     this.clearMessage();
     this.outbox.drop();
   }
@@ -219,6 +242,16 @@ export class ThriftConnection {
     }, ms);
   }
 
+  /** The client's address, kept from the start (a socket forgets it once closed). */
+  get peer(): string | undefined {
+    return this.state.peer;
+  }
+
+  /** Whether this connection has sent nothing yet (so it may be closed to make room for another). */
+  get silent(): boolean {
+    return !this.spoke && !this.closed;
+  }
+
   /** Takes `bytes` more from the budget for the message being received; closes the connection if they do not fit. */
   private reserve(bytes: number): boolean {
     if (this.hooks.budget.take(bytes)) {
@@ -235,6 +268,12 @@ export class ThriftConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    if (!this.spoke) {
+      this.spoke = true;
+      if (this.firstByteTimer) clearTimeout(this.firstByteTimer);
+      this.firstByteTimer = undefined;
+      this.hooks.onFirstByte?.();
+    }
     if (!this.framing) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
@@ -289,7 +328,7 @@ export class ThriftConnection {
     this.framing = framing;
     // Requests are read by protocols that note the fields the generated code skipped (checkArguments names them).
     this.Protocol = framing.protocol === 'binary' ? TrackingBinaryProtocol : TrackingCompactProtocol;
-    if (!framing.framed) this.scanner = new MessageScanner(framing.protocol === 'compact');
+    if (!framing.framed) this.scanner = new MessageScanner(framing.protocol === 'compact', this.hooks.limits.shape);
     this.output = this.makeOutput(framing, (buf) => {
       if (!this.closed) this.outbox.push(buf);
     });
@@ -304,6 +343,7 @@ export class ThriftConnection {
     transport: thrift.TTransport,
     compact = this.framing?.protocol === 'compact',
     replyTo?: () => thrift.TProtocol,
+    shapeChecked = false,
   ): void {
     const mark = message[0];
     const type = compact ? ((message[1] ?? 0) >> 5) & 0x07 : message[3];
@@ -313,6 +353,7 @@ export class ThriftConnection {
     if (type !== CALL && type !== ONEWAY) {
       return this.reject('protocol', `message type ${type}; only CALL (1) and ONEWAY (4) are served`);
     }
+    if (!shapeChecked && !this.shapeFits(message, compact)) return;
     let output = this.output as thrift.TProtocol;
     if (type === ONEWAY) {
       this.discard ??= this.makeOutput({ framed: true, protocol: compact ? 'compact' : 'binary' }, () => undefined);
@@ -325,6 +366,28 @@ export class ThriftConnection {
       runWithConnection(this.state, () => this.hooks.processor.process(new Protocol(transport), output));
     } catch (err) {
       this.reject('malformed', (err as Error).message);
+    }
+  }
+
+  /**
+   * Walks a framed message's structure without decoding it, so that one past
+   * the shape limits is refused before the library decodes it in one
+   * synchronous run. (An unframed message was walked as it arrived.) A walk
+   * that ends before the message's bytes do is left to the decoder, which
+   * refuses it as malformed.
+   */
+  private shapeFits(message: Buffer, compact: boolean): boolean {
+    const key = compact ? 'compact' : 'binary';
+    const checker = (this.shapeCheckers[key] ??= new MessageScanner(compact, this.hooks.limits.shape));
+    checker.reset();
+    try {
+      checker.feed(message, 0);
+      return true;
+    } catch (err) {
+      this.reject(err instanceof ShapeError ? 'shape' : 'malformed', (err as Error).message);
+      return false;
+    } finally {
+      checker.reset();
     }
   }
 
@@ -390,6 +453,8 @@ export class ThriftConnection {
   private onFramed(chunk: Buffer): void {
     let buf = chunk;
     if (this.needed > 0 || this.buffered > 0) {
+      // Charged as it arrives: a frame's announced size is only a promise.
+      if (!this.reserve(chunk.length)) return;
       this.chunks.push(chunk);
       this.buffered += chunk.length;
       // A large frame arrives in many chunks: join them once it is whole, not again on every chunk.
@@ -402,13 +467,16 @@ export class ThriftConnection {
     let at = 0;
     while (!this.closed && at < buf.length) {
       const left = buf.length - at;
-      if (left < 4) return this.hold(buf.subarray(at), 4);
+      if (left < 4) {
+        if (!this.reserve(left)) return;
+        return this.hold(buf.subarray(at), 4);
+      }
       const size = buf.readInt32BE(at);
       if (size <= 0 || size > max) {
         return this.reject(size <= 0 ? 'garbage' : 'oversize', `frame of ${size} bytes, limit ${max}`);
       }
       if (left < 4 + size) {
-        if (!this.reserve(4 + size)) return;
+        if (!this.reserve(left)) return;
         return this.hold(buf.subarray(at), 4 + size);
       }
       if (this.framing?.header) {
@@ -440,7 +508,7 @@ export class ThriftConnection {
       try {
         end = scanner.feed(chunk, at);
       } catch (err) {
-        return this.reject('malformed', (err as Error).message);
+        return this.reject(err instanceof ShapeError ? 'shape' : 'malformed', (err as Error).message);
       }
       if (end < 0) {
         if (scanner.claimed > max) return this.reject('oversize', `unframed message over ${max} bytes`);
@@ -466,7 +534,8 @@ export class ThriftConnection {
       transport.inBuf = message;
       transport.readCursor = 0;
       transport.writeCursor = message.length;
-      this.serve(message, transport as unknown as thrift.TTransport);
+      // Its shape was checked as it arrived.
+      this.serve(message, transport as unknown as thrift.TTransport, undefined, undefined, true);
     }
   }
 }

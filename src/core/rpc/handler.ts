@@ -1,9 +1,9 @@
 import thrift from 'thrift';
 import { isPromiseLike } from '../async/promise';
-import { asTandemError, type TandemError } from '../../exception';
+import type { TandemError } from '../../exception';
 import { elapsedMs, newContext, type RequestContext, roundedMs, runWithContext } from '../ctx';
 import { logAccess, logger } from '../log';
-import { dependencyOfCode, outages } from '../log/outage';
+import { recordFailure } from '../pipeline';
 import { prom, statsd } from '../monitor';
 import { callerName, processingConnection } from './connection-state';
 import type { InFlight } from './in-flight';
@@ -71,23 +71,9 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
     const fn = target[method] as (...args: unknown[]) => unknown;
     const metricsOf = outcomeMetrics(method);
 
-    /** What the caller is told for what the method threw. */
-    const answerFor = (raw: unknown): { answer: Error; outcome: string; code: number } => {
-      const err = asTandemError(raw);
-      prom.errorsTotal.inc({ protocol: 'thrift', kind: err.kind });
-      const dependency = err.kind === 'ServerError' ? dependencyOfCode(err.code) : undefined;
-      if (dependency) {
-        outages.requestFailed(dependency, err.cause ?? err);
-      } else if (err.kind === 'DevError' || err.kind === 'ServerError') {
-        const cause = err.cause instanceof Error ? err.cause : err;
-        logger.error('thrift call failed', {
-          method,
-          kind: err.kind,
-          code: err.code,
-          error: cause.message,
-          stack: cause.stack,
-        });
-      }
+    /** What the caller is told for what the method threw; logged and counted by the pipeline's one policy. */
+    const answerFor = (ctx: RequestContext, raw: unknown): { answer: Error; outcome: string; code: number } => {
+      const err = recordFailure(raw, { door: 'thrift', requestId: ctx.requestId, operation: method });
       const answer = err.kind === 'DevError' ? internalError() : options.toIdlException(err);
       return { answer, outcome: err.kind, code: err.code };
     };
@@ -121,7 +107,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       let code: number | undefined;
       try {
         let answer: Error | null = null;
-        if (failure) ({ answer, outcome, code } = answerFor(failure.raw));
+        if (failure) ({ answer, outcome, code } = answerFor(ctx, failure.raw));
         reply(answer, result);
       } catch (err) {
         // Mapping the error or encoding the reply failed (each reply starts with nothing pending): INTERNAL_ERROR.

@@ -1,5 +1,6 @@
 import { Gauge } from 'prom-client';
 import { prom } from '../monitor';
+import type { ShapeLimits } from './message-scanner';
 
 /** What bounds the Thrift server's memory and time (thrift.* in the configuration). */
 export interface ThriftLimits {
@@ -9,10 +10,16 @@ export interface ThriftLimits {
   maxBufferedBytes: number;
   /** How long a message may take to arrive once its first byte is in; 0 turns it off. */
   readTimeoutMs: number;
+  /** How long a new connection may stay without sending its first byte; 0 turns it off. */
+  firstByteTimeoutMs: number;
   /** A connection with no byte in either direction for this long is closed; 0 turns it off. */
   idleTimeoutMs: number;
   /** Open connections at most; one more is closed at once. */
   maxConnections: number;
+  /** Open connections from one client address at most. */
+  maxConnectionsPerAddress: number;
+  /** How large one message's shape may be (nesting, fields per struct, values). */
+  shape: ShapeLimits;
 }
 
 /** Open connections and bytes held, read by the gauges when /metrics is scraped. */
@@ -37,11 +44,12 @@ new Gauge({
 });
 
 /**
- * The bytes all connections may hold for messages still arriving. A framed
- * message takes its announced size when its header arrives; an unframed one
- * takes its bytes as they come. A message that does not fit is refused (its
- * connection closed and counted) rather than queued: waiting would hold the
- * client's socket and buffers all the same.
+ * The bytes all connections may hold for messages still arriving, charged as
+ * they arrive (a frame's announced size costs nothing until its bytes come,
+ * so announcing large frames and sending nothing reserves nothing). A
+ * message that does not fit is refused (its connection closed and counted)
+ * rather than queued: waiting would hold the client's socket and buffers all
+ * the same.
  */
 export class ByteBudget {
   private used = 0;

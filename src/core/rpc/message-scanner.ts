@@ -12,8 +12,26 @@
 /** Thrown for bytes that cannot be a Thrift message. */
 export class ScanError extends Error {}
 
-/** Nesting deeper than this is refused (the library's decoder recurses, and a hostile client can nest at will). */
-const MAX_DEPTH = 64;
+/** Thrown for a message past the shape limits. */
+export class ShapeError extends ScanError {}
+
+/**
+ * How large a message's shape may be. The library decodes a message in one
+ * synchronous run whose time grows with its count of values, not its bytes
+ * (one byte is a whole field in the compact protocol): these bound that time,
+ * and so how long one message may hold the event loop.
+ */
+export interface ShapeLimits {
+  /** Nesting of structs and collections (the library's decoder recurses). */
+  maxDepth: number;
+  /** Fields in one struct, unknown ones included. */
+  maxStructFields: number;
+  /** Values in one message: every field and every collection element. */
+  maxValues: number;
+}
+
+/** The shape limits when none are configured: far above what tandem's IDL needs (requests of tens of values). */
+export const DEFAULT_SHAPE_LIMITS: ShapeLimits = { maxDepth: 64, maxStructFields: 1024, maxValues: 10_000 };
 
 // Binary protocol type ids (also the ids in TType).
 const B_BOOL = 2;
@@ -48,6 +66,8 @@ const C_UUID = 13;
 interface Frame {
   /** -1 for a struct; otherwise the values still to skip. */
   left: number;
+  /** A struct's fields seen so far. */
+  fields: number;
   /** Element type (list/set), or key type (map). */
   type: number;
   /** Value type (map only; -1 otherwise): a map alternates key and value. */
@@ -65,8 +85,13 @@ export class MessageScanner {
   private carry: Buffer | undefined;
   /** Bytes of the current message consumed so far. */
   private scanned = 0;
+  /** Values (fields and collection elements) of the current message so far. */
+  private values = 0;
 
-  constructor(private readonly compact: boolean) {}
+  constructor(
+    private readonly compact: boolean,
+    private readonly limits: ShapeLimits = DEFAULT_SHAPE_LIMITS,
+  ) {}
 
   /** The least size the message can have, from what is known so far (a string's length counts at once). */
   get claimed(): number {
@@ -79,6 +104,7 @@ export class MessageScanner {
     this.skipping = 0;
     this.carry = undefined;
     this.scanned = 0;
+    this.values = 0;
   }
 
   /**
@@ -166,8 +192,28 @@ export class MessageScanner {
   }
 
   private push(left: number, type: number, valueType: number): void {
-    if (this.stack.length >= MAX_DEPTH) throw new ScanError(`nesting deeper than ${MAX_DEPTH}`);
-    this.stack.push({ left, type, valueType });
+    const { maxDepth, maxValues } = this.limits;
+    if (this.stack.length >= maxDepth) throw new ShapeError(`nesting deeper than ${maxDepth}`);
+    // A collection's size is known at its head: its elements are counted there, and one past the
+    // limit is refused before they arrive.
+    if (left > 0) {
+      if (this.values + left > maxValues) {
+        throw new ShapeError(`a collection of ${left} values passes the limit of ${maxValues} values a message`);
+      }
+      this.values += left;
+    }
+    this.stack.push({ left, type, valueType, fields: 0 });
+  }
+
+  /** Counts one more value of the message (and one more field of `struct`, if given). */
+  private count(struct?: Frame): void {
+    this.values += 1;
+    if (this.values > this.limits.maxValues) {
+      throw new ShapeError(`more than ${this.limits.maxValues} values in one message`);
+    }
+    if (struct && (struct.fields += 1) > this.limits.maxStructFields) {
+      throw new ShapeError(`a struct with more than ${this.limits.maxStructFields} fields`);
+    }
   }
 
   /** One token of the body; returns the position after it, or -1 when cut. */
@@ -189,11 +235,18 @@ export class MessageScanner {
           if (id === undefined) return -1;
           p = id.next;
         }
-        if (type === C_TRUE || type === C_FALSE) return p;
-        return this.value(buf, p, type);
+        if (type === C_TRUE || type === C_FALSE) {
+          this.count(top);
+          return p;
+        }
+        const next = this.value(buf, p, type);
+        if (next >= 0) this.count(top);
+        return next;
       }
       if (buf.length - pos < 3) return -1;
-      return this.value(buf, pos + 3, byte);
+      const next = this.value(buf, pos + 3, byte);
+      if (next >= 0) this.count(top);
+      return next;
     }
     if (top.left === 0) {
       this.stack.pop();

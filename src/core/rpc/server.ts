@@ -34,6 +34,10 @@ function verifiedName(socket: tls.TLSSocket): string | undefined {
 export class ThriftServer {
   private readonly server: net.Server;
   private readonly connections = new Set<ThriftConnection>();
+  /** Connections that have not sent a byte yet, oldest first: the first to go when room is needed. */
+  private readonly silent = new Set<ThriftConnection>();
+  /** Open connections per client address. */
+  private readonly perAddress = new Map<string, number>();
   private readonly allowList: net.BlockList | undefined;
   private readonly budget: ByteBudget;
   /** Every accepted socket, a TLS one still in its handshake included (not yet a connection): closed at shutdown. */
@@ -96,30 +100,78 @@ export class ThriftServer {
       socket.destroy();
       return;
     }
-    const { limits } = this.options;
-    if (this.connections.size >= limits.maxConnections) {
-      // Closed at once rather than queued: a client told no can try another instance.
-      this.onReject(
-        'too_many_connections',
-        `${this.connections.size} open, thrift.max_connections is ${limits.maxConnections}`,
-        remote,
-      );
+    if (!this.makeRoom(remote)) {
       socket.destroy();
       return;
     }
+    const address = remote ?? '';
     const connection = new ThriftConnection(socket, {
       processor: this.options.processor,
-      limits,
+      limits: this.options.limits,
       budget: this.budget,
       certName: socket instanceof tls.TLSSocket ? verifiedName(socket) : undefined,
       onReject: (reason, detail) => this.onReject(reason, detail, remote),
+      onFirstByte: () => this.silent.delete(connection),
     });
     this.connections.add(connection);
+    this.silent.add(connection);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     thriftNow.connections = this.connections.size;
-    socket.once('close', () => {
-      this.connections.delete(connection);
-      thriftNow.connections = this.connections.size;
-    });
+    socket.once('close', () => this.forget(connection));
+  }
+
+  /** Takes a closed (or closing) connection out of the counts; once per connection. */
+  private forget(connection: ThriftConnection): void {
+    if (!this.connections.delete(connection)) return;
+    this.silent.delete(connection);
+    const address = connection.peer ?? '';
+    const left = (this.perAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(address, left);
+    else this.perAddress.delete(address);
+    thriftNow.connections = this.connections.size;
+  }
+
+  /**
+   * Whether a new connection from `remote` fits under the connection caps
+   * (per address, then in all). At a cap, the oldest connection that has not
+   * sent a byte (from that address, or from any) is closed to make room: a
+   * crowd of silent sockets must not lock out a caller that speaks. With none
+   * to close, the new connection is refused at once rather than queued: a
+   * client told no can try another instance.
+   */
+  private makeRoom(remote: string | undefined): boolean {
+    const { maxConnections, maxConnectionsPerAddress } = this.options.limits;
+    const fromAddress = this.perAddress.get(remote ?? '') ?? 0;
+    if (fromAddress >= maxConnectionsPerAddress && !this.evictSilent(remote)) {
+      this.onReject(
+        'too_many_from_address',
+        `${fromAddress} open from this address, thrift.max_connections_per_address is ${maxConnectionsPerAddress}`,
+        remote,
+      );
+      return false;
+    }
+    if (this.connections.size >= maxConnections && !this.evictSilent(undefined)) {
+      this.onReject(
+        'too_many_connections',
+        `${this.connections.size} open, thrift.max_connections is ${maxConnections}`,
+        remote,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /** Closes the oldest silent connection (from `remote`, or from any address when undefined); false if there is none. */
+  private evictSilent(remote: string | undefined): boolean {
+    for (const connection of this.silent) {
+      if (remote !== undefined && connection.peer !== remote) continue;
+      this.onReject('evicted', 'closed before sending a byte, to make room for a new connection', connection.peer);
+      // Out of the counts now, not at its close event: the next connection accepted in this tick sees the room.
+      this.forget(connection);
+      connection.destroy();
+      return true;
+    }
+    return false;
   }
 
   listen(port: number, host: string): Promise<net.AddressInfo> {

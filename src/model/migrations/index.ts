@@ -5,8 +5,10 @@ import * as m0003 from './0003-cs-daily-report';
 import * as m0004 from './0004-risk-flagged-order';
 import * as m0005 from './0005-cs-request-scope';
 import * as m0006 from './0006-cs-record-via';
+import * as m0007 from './0007-cs-request-hash';
 import * as m0008 from './0008-cs-list-indexes';
 import * as m0009 from './0009-risk-unfinished-indexes';
+// make domain: new migrations' imports go above this line.
 
 export interface Migration {
   name: string;
@@ -22,6 +24,8 @@ export const migrations: Migration[] = [
   { name: '0004-risk-flagged-order', ...m0004 },
   { name: '0005-cs-request-scope', ...m0005 },
   { name: '0006-cs-record-via', ...m0006 },
+  { name: '0007-cs-request-hash', ...m0007 },
   { name: '0008-cs-list-indexes', ...m0008 },
   { name: '0009-risk-unfinished-indexes', ...m0009 },
+  // make domain: new migrations go above this line.
 ];

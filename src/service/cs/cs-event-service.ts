@@ -1,3 +1,5 @@
+import { CS_WRITE } from './cs-access';
+import { createHash } from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import { AuthError, UserError } from '../../exception';
 import type { CsCategoryService } from './cs-category-service';
@@ -29,6 +31,43 @@ function describePatch(patch: CsEventPatch): string {
 }
 
 /**
+ * The SHA-256 (hex) of what a create asks for, its request key aside: the
+ * validated input (defaults filled, text trimmed), in a fixed order, so the
+ * same request over HTTP or Thrift, with a default sent or left out, hashes
+ * the same, and any other value of any field hashes otherwise.
+ */
+export function requestHashOf(input: NewCsEvent): string {
+  const fields = [
+    input.user_id,
+    input.user_type,
+    input.phone,
+    input.order_id,
+    input.source,
+    input.category_id,
+    input.priority,
+    input.compensation,
+    input.content,
+    input.handler_id ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
+
+/**
+ * A request key seen before: the same request gets the first event back (a
+ * retry), another request with that key is a 409 (code 1107), as a payment
+ * API refuses an idempotency key reused with other parameters. An event from
+ * before hashes were kept (null) is taken as the same request.
+ */
+function sameRequestOrConflict(
+  existing: { event: CsEvent; requestHash: string | null },
+  input: NewCsEvent,
+  key: string,
+): CsEvent {
+  if (existing.requestHash === null || existing.requestHash === requestHashOf(input)) return existing.event;
+  throw new UserError('CS_REQUEST_KEY_CONFLICT', { params: { key } });
+}
+
+/**
  * Customer-service events: creation, changes along the status rules, the
  * timeline, listing and per-status counts. Every change and its record are
  * one transaction; the event row is locked for the change, so concurrent
@@ -46,7 +85,7 @@ export class CsEventService {
   /** An event may only be handed to someone who can handle it. */
   private async assertHandler(handlerId: number | undefined, actor: Actor): Promise<void> {
     if (handlerId === undefined || handlerId === actor.id || !this.handlers) return;
-    if (!(await this.handlers.canHandleEvents(handlerId))) {
+    if (!(await this.handlers.holds(handlerId, CS_WRITE))) {
       throw new UserError('CS_HANDLER_INVALID', {
         params: { id: handlerId },
         fields: [{ field: 'handler_id', message: 'not a staff member who can handle events' }],
@@ -56,15 +95,16 @@ export class CsEventService {
 
   /**
    * Creates an event and its first record together; the handler defaults to
-   * the creator. A request key is the actor's own (keyScopeOf): a repeat by
-   * the same owner returns the first event, and another owner's same key
-   * makes a new one.
+   * the creator. A request key is the actor's own (keyScopeOf): a repeat of
+   * the same request by the same owner returns the first event, the key with
+   * a different request is a 409 (1107), and another owner's same key makes
+   * a new one.
    */
   async create(actor: Actor, input: NewCsEvent): Promise<CsEvent> {
     const scope = keyScopeOf(actor);
     if (input.request_key) {
       const existing = await this.events.findByRequestKey(scope, input.request_key);
-      if (existing) return existing;
+      if (existing) return sameRequestOrConflict(existing, input, input.request_key);
     }
     if (input.category_id !== null) await this.categories.assertUsable(input.category_id);
     await this.assertHandler(input.handler_id, actor);
@@ -78,7 +118,7 @@ export class CsEventService {
       // Two creates with one request key raced: the loser returns the winner's event.
       if (err instanceof UserError && err.errorName === 'CS_REQUEST_KEY_CONFLICT' && input.request_key) {
         const existing = await this.events.findByRequestKey(scope, input.request_key, undefined, true);
-        if (existing) return existing;
+        if (existing) return sameRequestOrConflict(existing, input, input.request_key);
       }
       throw err;
     }
@@ -115,6 +155,7 @@ export class CsEventService {
       creator_id: actor.id,
       handler_id: handler,
       request_scope: keyScopeOf(actor),
+      request_hash: input.request_key ? requestHashOf(input) : null,
     });
     await this.events.insertRecord(tx, {
       event_id: created.id,

@@ -148,7 +148,8 @@ export interface TimelinePage {
 
 export const MAX_PAGE_SIZE = 1000;
 
-/** Tells whether a staff id may be handed events: exists, enabled, allowed cs_event.write. */
+/** Tells whether a staff id may be handed events: exists, enabled, and holds the permission cs needs. */
 export interface HandlerDirectory {
-  canHandleEvents(staffId: number): Promise<boolean>;
+  /** Whether the staff member exists, is enabled, and holds `permission`. */
+  holds(staffId: number, permission: string): Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
+import type { AccessControl } from '../../core/auth/permissions';
 import { AttemptLimiter } from '../../core/auth/rate-limit';
 import { DEFAULT_RECHECK_SECONDS, SessionStore } from '../../core/auth/sessions';
 import type { Config } from '../../core/config';
@@ -25,6 +26,7 @@ export function createStaffDomain(
   sequelize: Sequelize,
   redis: Redis,
   auth: Config['auth'],
+  access: AccessControl,
   options: StaffDomainOptions = {},
 ): StaffDomain {
   const inner = new StaffInner(defineStaffModel(sequelize));
@@ -45,6 +47,7 @@ export function createStaffDomain(
     sessions,
     new AttemptLimiter(redis, 'login-attempts:user', auth.login_max_failures_per_user, auth.login_window_seconds),
     new AttemptLimiter(redis, 'login-attempts:addr', auth.login_max_failures_per_address, auth.login_window_seconds),
+    access,
   );
   return { staff, sessions };
 }

@@ -1,5 +1,5 @@
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../core/auth/password';
-import { isRole, permissionsOf } from '../../core/auth/permissions';
+import type { AccessControl } from '../../core/auth/permissions';
 import type { AttemptLimiter } from '../../core/auth/rate-limit';
 import type { SessionStore } from '../../core/auth/sessions';
 import { logger } from '../../core/log';
@@ -49,6 +49,8 @@ export class StaffService {
     private readonly perUser: AttemptLimiter,
     /** Attempts per client address; a success takes its own attempt back. */
     private readonly perAddress: AttemptLimiter,
+    /** The app's roles and permissions, from every domain's declaration. */
+    private readonly access: AccessControl,
   ) {}
 
   private static profile(a: {
@@ -121,7 +123,7 @@ export class StaffService {
     roles: string[];
     display_name?: string;
   }): Promise<StaffProfile> {
-    const unknown = input.roles.filter((r) => !isRole(r));
+    const unknown = input.roles.filter((r) => !this.access.isRole(r));
     if (unknown.length > 0) {
       throw new UserError('BAD_REQUEST', { params: { reason: `unknown roles: ${unknown.join(', ')}.` } });
     }
@@ -169,10 +171,10 @@ export class StaffService {
     return { found: account !== undefined, wasLockedFor };
   }
 
-  /** Whether events may be handed to this staff member: exists, enabled, and allowed cs_event.write. */
-  async canHandleEvents(staffId: number): Promise<boolean> {
+  /** Whether this staff member exists, is enabled, and holds `permission` through their roles. */
+  async holds(staffId: number, permission: string): Promise<boolean> {
     const account = await this.staff.findById(staffId);
-    return account !== undefined && !account.disabled && permissionsOf(account.roles).has('cs_event.write');
+    return account !== undefined && !account.disabled && this.access.permissionsOf(account.roles).has(permission);
   }
 
   /** Like setDisabled, by username; false when there is no such account. */

@@ -56,7 +56,13 @@ export class CsEventInner {
 
   async insertEvent(
     tx: Transaction,
-    row: NewCsEvent & { status: CsStatus; creator_id: number; handler_id: number; request_scope: string },
+    row: NewCsEvent & {
+      status: CsStatus;
+      creator_id: number;
+      handler_id: number;
+      request_scope: string;
+      request_hash: string | null;
+    },
   ): Promise<CsEvent> {
     let created: CsEventRow;
     try {
@@ -76,6 +82,7 @@ export class CsEventInner {
           content: row.content,
           request_key: row.request_key ?? null,
           request_scope: row.request_scope,
+          request_hash: row.request_hash,
         },
         { transaction: tx },
       );
@@ -110,11 +117,20 @@ export class CsEventInner {
     return row ? toEvent(row) : undefined;
   }
 
-  /** The live event created with this key by this scope's owner (see CsEventService.create). */
-  async findByRequestKey(scope: string, key: string, tx?: Transaction, primary = false): Promise<CsEvent | undefined> {
+  /**
+   * The live event created with this key by this scope's owner, and the hash
+   * of the request it was created from (null for rows from before hashes were
+   * kept); see CsEventService.create.
+   */
+  async findByRequestKey(
+    scope: string,
+    key: string,
+    tx?: Transaction,
+    primary = false,
+  ): Promise<{ event: CsEvent; requestHash: string | null } | undefined> {
     const base = { where: { request_scope: scope, request_key: key }, raw: true, transaction: tx ?? null };
     const row = await this.models.CsEvent.findOne(primary ? readYourWrites(base) : base);
-    return row ? toEvent(row) : undefined;
+    return row ? { event: toEvent(row), requestHash: row.request_hash } : undefined;
   }
 
   async updateEvent(tx: Transaction, id: number, columns: EventColumns): Promise<void> {

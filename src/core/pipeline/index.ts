@@ -1,0 +1,1 @@
+export { type Door, type FailureScope, recordFailure } from './failure';
