@@ -87,14 +87,14 @@ bench: build ## benchmarks: the full stack beside bare Express and bare thrift (
 bench-abuse: build ## the Thrift port under hostile clients: memory, open files, CPU, a normal client's p99 (about 3 min)
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/thrift-abuse.ts
 
+# Refuses a malformed or existing name before writing; puts every file back if a step fails.
+domain: ## write a new domain across the layers and wire it: make domain NAME=notes (then make lint && make test)
+	@$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs scripts/make-domain.ts "$(NAME)"
+
 # Builds a database of BENCH_SCALE_ROWS events (default 10,000,000; a few minutes) and one of 10,000, and times the
 # lists, the timeline, the stats and the timed jobs on both; drops both at the end (BENCH_SCALE_KEEP=1 keeps them).
 bench-scale: ## lists, timeline, stats and timed jobs on 10 M events beside 10,000, with goals (BENCH_SCALE_ROWS=N)
 	$(NODE_RUN) --expose-gc -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/scale.ts
-
-# Refuses a malformed or existing name before writing; puts every file back if a step fails.
-domain: ## write a new domain across the layers and wire it: make domain NAME=notes (then make lint && make test)
-	@$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs scripts/make-domain.ts "$(NAME)"
 
 migrate: ## apply database migrations (creates the database if missing)
 	npm run --silent migrate -- up

@@ -258,8 +258,15 @@ async function switchHost(
   }
   const from = (JSON.parse(status.stdout) as { current: string | null }).current ?? undefined;
   const gate = async (to: string): Promise<RunResult> => {
-    await progress.step(target.name, `switch to ${to} and restart`, () =>
-      must(target, 'switch and restart', remote(target, settings, 'activate', [to, settings.restart_command])),
+    await progress.step(
+      target.name,
+      `switch to ${to} and restart`,
+      () => must(target, 'switch and restart', remote(target, settings, 'activate', [to, settings.restart_command])),
+      // The restart's own last words, e.g. service.sh's "reloaded server (pid N): RELEASE: 2 worker(s) serving ...".
+      (r) => {
+        const last = r.stdout.trim().split('\n').pop() ?? '';
+        return last && !last.startsWith('current: ') ? `(${last})` : '';
+      },
     );
     return progress.step(
       target.name,
@@ -297,21 +304,27 @@ async function switchHost(
       };
     }
     progress.line(`  [${target.name}] going back to ${from}`);
-    let back = 'and is healthy on it again';
+    let said = `the host went back to ${from} and is healthy on it again`;
     let outcome: HostOutcome['outcome'] = 'rolled_back';
     try {
       await gate(from);
     } catch (backErr) {
-      back = `but it is NOT healthy on it either: ${backErr instanceof Error ? backErr.message : String(backErr)}`;
-      if (lost(err) || lost(backErr)) outcome = 'unknown';
+      const why = backErr instanceof Error ? backErr.message : String(backErr);
+      if (lost(err) || lost(backErr)) {
+        // Neither step may have reached the host: saying it "went back" would be a guess.
+        outcome = 'unknown';
+        said = `going back to ${from} failed too (${why}): the host cannot be reached, and which release it runs is NOT known`;
+      } else {
+        said = `the host went back to ${from} but it is NOT healthy on it either: ${why}`;
+      }
     }
-    await record(env, target, { action, release, commit, from, outcome: 'rolled_back', reason, ...extra });
+    await record(env, target, { action, release, commit, from, outcome, reason, ...extra });
     return {
       target,
       to: release,
       outcome,
       from,
-      reason: `${reason}; the host went back to ${from} ${back}`,
+      reason: `${reason}; ${said}`,
       logTail: tail,
     };
   }

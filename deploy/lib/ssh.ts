@@ -68,7 +68,8 @@ export interface RunResult {
 
 function run(command: string, args: string[], input?: string): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // process.env is spawn's default; named, so that it is this module's view of it (a test's, under jest).
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

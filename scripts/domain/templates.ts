@@ -319,7 +319,7 @@ import {
   ${n.camel}ItemSchema,
   ${n.camel}PageSchema,
 } from '../../service/${n.kebab}/${n.kebab}-schemas';
-import { decimalId } from '../ids';
+import { decimalId } from '../../core/validation';
 
 registerHttpStatus({ ${n.upper}_ITEM_NOT_FOUND: 404 });
 
@@ -371,7 +371,7 @@ export function ${n.camel}Routes(domain: ${n.pascal}Domain): Route[] {
 
 export function thriftAdapter(n: Names): string {
   return `import type Int64 from 'node-int64';
-import { fieldErrors, validationFailed } from '../core/api/route';
+import { fieldErrors, validationFailed } from '../core/validation';
 import { currentContext } from '../core/ctx';
 import { i64ToNumber, numberToI64 } from '../core/rpc';
 import type { ${n.pascal}Domain } from '../service/${n.kebab}';

@@ -1,12 +1,12 @@
 import type Int64 from 'node-int64';
-import { fieldErrors, validationFailed } from '../core/api/route';
+import { fieldErrors, validationFailed } from '../core/validation';
 import { currentContext } from '../core/ctx';
 import { callerName, decimalToI64, i64ToDecimal, i64ToNumber, numberToI64 } from '../core/rpc';
 import { enumCodec } from './enum-codec';
 import type { CsDomain } from '../service/cs';
 import type { CsEvent as DomainEvent, CsSource, CsStatus, CsUserType, NewCsEvent, Page } from '../service/cs/cs-types';
 import { MAX_PAGE_SIZE } from '../service/cs/cs-types';
-import { createEventBody } from '../api/cs/cs-schemas';
+import { createEventBody } from '../service/cs/cs-schemas';
 import {
   CsEvent,
   CsEventPage,

@@ -1,4 +1,4 @@
-import { validationFailed } from '../core/api/route';
+import { validationFailed } from '../core/validation';
 
 /** Maps a domain string enum to the IDL's numbered enum and back, by upper-cased name. */
 export function enumCodec<T extends string>(idl: Record<string, string | number>) {

@@ -1,5 +1,5 @@
 import Int64 from 'node-int64';
-import type { CategoryNodeOut } from '../../src/api/cs/cs-schemas';
+import type { CategoryNodeOut } from '../../src/service/cs/cs-schemas';
 import type { RunningApp } from '../../src/core/app/app';
 import type { CsEvent, CsEventRecord } from '../../src/service/cs/cs-types';
 import type { Client as TandemClient } from '../../thrift/gen-nodejs/Tandem';

@@ -191,7 +191,8 @@ const config: ConfigInput = {
   redis: { url: 'redis://${host.gateway}:6379/0', key_prefix: '${prefix}' },
   statsd: { enabled: false },
   log: { level: 'info', access: false },
-  server: { drain_delay_ms: ${DRAIN_MS}, shutdown_timeout_ms: 5000, scheduler: false },
+  // Two workers, as production runs: a reload replaces both while the primary keeps the ports.
+  server: { workers: 2, drain_delay_ms: ${DRAIN_MS}, shutdown_timeout_ms: 5000, scheduler: false },
 };
 
 export default config;
@@ -349,8 +350,14 @@ describeFleet('npm run deploy to two hosts over ssh', () => {
       expect(s.failed).toEqual([]);
       expect(s.longestDownMs).toBe(0);
     }
-    // Each host's primary reloaded (the same process) rather than stopping and starting.
-    expect(run.out).toMatch(/\[fleet-one\] switch to \S+ and restart: ok/);
+    // Each host's primary reloaded (the same process): both new workers served before the old ones drained.
+    for (const name of ['fleet-one', `root@${hosts[1]?.address}:22`]) {
+      expect(run.out).toMatch(
+        new RegExp(
+          `\\[${name.replace(/[.[\]]/g, '\\$&')}\\] switch to \\S+ and restart: ok .*\\(reloaded server \\(pid \\d+\\): \\S+: 2 worker\\(s\\) serving after \\d+ ms; 2 old one\\(s\\) draining\\)`,
+        ),
+      );
+    }
     for (const host of hosts) expect(await releaseOf(host)).toMatch(release('B'));
   });
 

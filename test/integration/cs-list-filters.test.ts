@@ -1,4 +1,4 @@
-import type { CategoryNodeOut } from '../../src/api/cs/cs-schemas';
+import type { CategoryNodeOut } from '../../src/service/cs/cs-schemas';
 import type { CsEvent, Page } from '../../src/service/cs/cs-types';
 import { appWithOwnData, createEvent, execute, moveEvent } from '../helpers/cs';
 import { call, type LoggedIn, loginAs } from '../helpers/staff';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { releaseName, resolveCommit } from '../../deploy/lib/build';
-import { environment, runningCommand, unlockAll } from '../../deploy/lib/fleet';
+import { environment, rollOut, runningCommand, unlockAll } from '../../deploy/lib/fleet';
 import {
   fleetLine,
   findRelease,
@@ -403,4 +403,47 @@ describe('what rollback undoes, and whether the fleet is split', () => {
     expect(findRelease(s, A)).toBe(A);
     expect(findRelease(s, 'ddddddd')).toEqual({ error: 'h1 keeps no release ddddddd' });
   });
+});
+
+describe('a host lost during its own switch', () => {
+  let dir: string;
+  const path0 = process.env.PATH;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tandem-deploy-lost-'));
+    // An ssh that reaches the host for its status, then loses it: every later step fails as ssh does (255).
+    writeFileSync(
+      path.join(dir, 'ssh'),
+      [
+        '#!/bin/sh',
+        'case "$*" in',
+        `  *" bash -s -- status "*) cat >/dev/null; echo '{"current":"20261202T100000Z-bbbbbbbbbbbb","releases":[],"lock":null,"records":[],"health":{}}' ;;`,
+        '  *) cat >/dev/null; echo "client_loop: send disconnect: Broken pipe" >&2; exit 255 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    process.env.PATH = `${dir}:${path0 ?? ''}`;
+  });
+  afterAll(() => {
+    process.env.PATH = path0;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when the connection is lost while switching and going back, then the host is "unknown", never said to have gone back', async () => {
+    const settings = environmentSettings({ fleet: { hosts: ['h1', 'h2'] } }, 'fleet', 'envs.ts');
+    const lines: string[] = [];
+    const outcome = await rollOut(
+      environment('fleet', settings),
+      'deploy',
+      () => '20261203T100000Z-cccccccccccc',
+      'c'.repeat(40),
+      new Progress((l) => lines.push(l)),
+    );
+    expect(outcome.ok).toBe(false);
+    expect(outcome.hosts.map((h) => h.outcome)).toEqual(['unknown', 'not_switched']);
+    expect(outcome.reason).toMatch(/^switch and restart failed on h1 \(exit 255\): client_loop/);
+    expect(outcome.reason).toContain('which release it runs is NOT known');
+    expect(outcome.reason).not.toMatch(/went back to/);
+  }, 20_000);
 });

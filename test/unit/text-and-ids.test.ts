@@ -1,4 +1,4 @@
-import { decimalU64, decimalUpTo, U64_MAX } from '../../src/api/ids';
+import { decimalU64, decimalUpTo, U64_MAX } from '../../src/core/validation';
 import { illFormedFields, isUtf8, markInvalidUtf8 } from '../../src/core/text';
 
 /**

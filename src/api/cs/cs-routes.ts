@@ -3,20 +3,18 @@ import { defineRoute, type Route } from '../../core/api/route';
 import { registerHttpStatus } from '../../core/response/http-status';
 import type { CsDomain } from '../../service/cs';
 import { actorOf } from '../actor';
-import { pageSchema } from '../ids';
+import { pageSchema } from '../../core/validation';
 import {
   categoryNodeSchema,
   categoryUpsertBody,
   createEventBody,
   csEventSchema,
-  idParams,
-  listQuery,
   patchEventBody,
   recordSchema,
   statsSchema,
-  timelineQuery,
   transitionBody,
-} from './cs-schemas';
+} from '../../service/cs/cs-schemas';
+import { idParams, listQuery, timelineQuery } from './cs-query';
 
 registerHttpStatus({
   CS_EVENT_NOT_FOUND: 404,

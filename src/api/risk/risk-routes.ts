@@ -6,7 +6,7 @@ import { RULE_NAMES } from '../../service/risk/risk-rules';
 import { REPORT_STATUSES, RISK_STATUSES } from '../../service/risk/risk-types';
 import { MAX_PAGE_SIZE } from '../../service/cs/cs-types';
 import { actorOf } from '../actor';
-import { cursorParam, decimalInt, decimalU64, MAX_PAGE, pageSchema } from '../ids';
+import { cursorParam, decimalInt, decimalU64, MAX_PAGE, pageSchema } from '../../core/validation';
 
 registerHttpStatus({ RISK_ORDER_NOT_FOUND: 404, RISK_ALREADY_REVIEWED: 409 });
 

@@ -9,7 +9,8 @@ import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http
 import { recordFailure } from '../pipeline';
 import { allowedMethods } from './allowed-methods';
 import { illFormedFields, isUtf8, markInvalidUtf8, NOT_UNICODE } from '../text';
-import { type Route, validateInput, validationFailed } from './route';
+import { validationFailed } from '../validation';
+import { type Route, validateInput } from './route';
 
 export interface HttpAppOptions {
   routes: Route[];

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { type FieldError, UserError } from '../../exception';
+import type { FieldError } from '../../exception';
+import { fieldErrors, validationFailed } from '../validation';
 import type { RequestContext } from '../ctx';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -102,14 +103,6 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
   };
 }
 
-/** Each zod issue as a bad field named from `part` down (`body.phone`, `request.user_type`). */
-export function fieldErrors(part: string, error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: [part, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
-}
-
 /** Validates one part of the request; collects its bad fields instead of throwing. */
 function check(
   part: 'params' | 'query' | 'body',
@@ -122,12 +115,6 @@ function check(
   if (result.success) return result.data;
   bad.push(...fieldErrors(part, result.error));
   return undefined;
-}
-
-/** The VALIDATION_FAILED error naming every bad field, as HTTP and Thrift both report it. */
-export function validationFailed(fields: FieldError[]): UserError {
-  const names = fields.map((f) => `${f.field} (${f.message})`).join(', ');
-  return new UserError('VALIDATION_FAILED', { params: { fields: names }, fields });
 }
 
 /**

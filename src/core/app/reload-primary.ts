@@ -32,7 +32,7 @@ export interface ReloadPrimaryOptions {
  * for deploy/service.sh, which waits for it.
  *
  * SIGTERM or SIGINT stop every worker (each drains) and then this process;
- * SIGHUP is passed on to the workers.
+ * SIGHUP is ignored (said in the log), rather than ending the server.
  */
 export function runReloadPrimary(options: ReloadPrimaryOptions): void {
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
@@ -148,9 +148,8 @@ export function runReloadPrimary(options: ReloadPrimaryOptions): void {
     reloading = run();
   });
 
-  process.on('SIGHUP', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
-  });
+  // The workers have no SIGHUP handler (they log to standard output): passed on, it would kill them all.
+  process.on('SIGHUP', () => logger.info('SIGHUP ignored: a reload is SIGUSR2, a stop SIGTERM'));
 
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../exception';
-import { validationFailed } from '../api/route';
+import { validationFailed } from '../validation';
 import type { Idl, IdlField } from './idl';
 import { wrapMethods } from './methods';
 import { NOT_UNICODE } from '../text';

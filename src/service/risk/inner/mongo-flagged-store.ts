@@ -101,7 +101,9 @@ export class MongoFlaggedStore implements FlaggedOrderStore {
       .toArray();
   }
 
-  count(filter: FlaggedFilter, cap: number): Promise<number> {
+  // async: while MongoDB is not connected, \`orders\` throws; that must reject like list()'s does, not throw
+  // beside list()'s rejected promise, which would then go unhandled.
+  async count(filter: FlaggedFilter, cap: number): Promise<number> {
     return this.orders.countDocuments(this.query(filter), { limit: cap + 1 });
   }
 
