@@ -13,6 +13,8 @@ export interface IdlMethod {
   name: string;
   oneway: boolean;
   args: IdlField[];
+  /** The exceptions it declares (`throws`), by type. */
+  throws: IdlField[];
 }
 
 /** What the argument checks need from a Thrift IDL file: its structs and its services' methods. */
@@ -59,13 +61,14 @@ export function parseIdl(text: string): Idl {
   }
   const methods = new Map<string, IdlMethod>();
   for (const s of src.matchAll(/\bservice\s+\w+(?:\s+extends\s+[\w.]+)?\s*\{([\s\S]*?)\}/g)) {
-    const METHOD = /(oneway\s+)?[\w.]+(?:\s*<[^>]*>)?\s+(\w+)\s*\(([^)]*)\)(?:\s*throws\s*\([^)]*\))?/g;
+    const METHOD = /(oneway\s+)?[\w.]+(?:\s*<[^>]*>)?\s+(\w+)\s*\(([^)]*)\)(?:\s*throws\s*\(([^)]*)\))?/g;
     for (const m of (s[1] as string).matchAll(METHOD)) {
       // An argument the caller left out, or sent with the wrong type, is an error whatever its requiredness.
       methods.set(m[2] as string, {
         name: m[2] as string,
         oneway: Boolean(m[1]),
         args: parseFields(m[3] as string, true),
+        throws: parseFields(m[4] ?? '', false),
       });
     }
   }
