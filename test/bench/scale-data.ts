@@ -10,7 +10,7 @@ import { fillCsEvents } from '../helpers/cs-bulk';
 export const LONG_TIMELINE_EVENT = 1;
 export const TIMELINE_RECORDS = 10_000;
 /** The last migration before the ones that make a large table's lists cheap: those are timed on the full table. */
-const BEFORE_SCALE = '0006-cs-record-via';
+const BEFORE_SCALE = '0007-cs-request-hash';
 /** 0001's secondary indexes: dropped while the table fills and built again in one statement (a sort, not inserts). */
 const FIRST_INDEXES: Record<string, string[]> = {
   idx_event_status_updated: ['deleted_id', 'status', 'updated_at'],
@@ -42,7 +42,7 @@ async function chunked(sequelize: Sequelize, total: number, chunk: number, sql: 
  * leaves them (cs-bulk's spread), with a timeline record for one event in
  * ten plus one event of TIMELINE_RECORDS records, 30 categories, and
  * rows / 100 flagged orders (one in ten judged fraud, one in twenty of those
- * unfinished). Migrations up to 0006 run on the empty tables; 0007 and 0008
+ * unfinished). Migrations up to 0007 run on the empty tables; 0008 and 0009
  * run on the full ones, online, as a deploy would, and are timed.
  */
 export async function buildScaleDatabase(
@@ -111,7 +111,7 @@ export async function buildScaleDatabase(
              FROM seq_${from}_to_${to}`,
       ),
     );
-    say('  migrating 0007 and 0008 on the full tables (online: INPLACE, LOCK=NONE)');
+    say('  migrating 0008 and 0009 on the full tables (online: INPLACE, LOCK=NONE)');
     for (const name of ['0008-cs-list-indexes', '0009-risk-unfinished-indexes']) {
       await timed(steps, `migration ${name}`, () => umzug.up({ to: name }));
     }

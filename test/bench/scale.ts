@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import type { Config } from '../../src/core/config';
+import { buildConfig, type Config } from '../../src/core/config';
 import { dropDatabase } from '../../src/core/db/database';
 import { createSequelize } from '../../src/core/db/mysql';
 import { createRedis } from '../../src/core/db/redis';
@@ -18,7 +18,6 @@ import { appModules } from '../../src/modules';
 import { startApp } from '../../src/core/app/app';
 import { logger } from '../../src/core/log';
 import { createStaffDomain } from '../../src/service/staff';
-import { testConfig } from '../helpers/app';
 import { dropKeys, rawRedis } from '../helpers/redis';
 import { buildScaleDatabase, LONG_TIMELINE_EVENT } from './scale-data';
 import { formatScaleReport, type Sample, type SizeResult } from './scale-report';
@@ -47,6 +46,26 @@ export const SCALE_FILTERS: [string, string][] = [
 ];
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/**
+ * The configuration of one size: the environment's MariaDB and Redis (TANDEM_MYSQL_HOST and the
+ * like apply), a database and a key prefix of the bench's own, free ports, no scheduler or statsd.
+ */
+function scaleConfig(rows: number, prefix = `tandem-bench-scale-${process.pid}-${rows}:`): Config {
+  return buildConfig(
+    {
+      env: 'test',
+      http: { port: 0 },
+      thrift: { port: 0 },
+      statsd: { enabled: false },
+      log: { level: 'error', access: false },
+      mysql: { database: `tandem_bench_scale_${rows}` },
+      redis: { key_prefix: prefix },
+      server: { shutdown_timeout_ms: 2000, drain_delay_ms: 0, scheduler: false },
+    },
+    process.env,
+  );
+}
 
 function stats(ms: number[]): Sample {
   const sorted = [...ms].sort((a, b) => a - b);
@@ -163,7 +182,7 @@ const createBody = () => ({ user_type: 'user', source: 'phone', phone: '13900000
 async function measure(rows: number): Promise<SizeResult> {
   const database = `tandem_bench_scale_${rows}`;
   const prefix = `tandem-bench-scale-${process.pid}-${rows}:`;
-  const config: Config = testConfig({ mysql: { database }, redis: { key_prefix: prefix }, log: { level: 'error' } });
+  const config: Config = scaleConfig(rows, prefix);
   say(`\n${rows.toLocaleString('en')} events: database ${database}`);
   const reuse = process.env.BENCH_SCALE_REUSE === '1' && (await eventCount(config)) >= rows;
   const built = reuse ? { steps: [] } : await buildScaleDatabase(config, rows, say);
@@ -258,7 +277,7 @@ async function main(): Promise<void> {
   say(`\n${formatScaleReport(small, big)}`);
   if (process.env.BENCH_SCALE_KEEP !== '1') {
     for (const rows of [SMALL, BIG]) {
-      const config = testConfig({ mysql: { database: `tandem_bench_scale_${rows}` } });
+      const config = scaleConfig(rows);
       await dropDatabase(config, config.mysql.database);
     }
   }

@@ -29,7 +29,7 @@ export interface ListPlan {
 
 /**
  * Picks the index for a filter: the most selective equality filters first,
- * then the sort column (migration 0007). Filters not in the index are checked
+ * then the sort column (migration 0008). Filters not in the index are checked
  * on the rows read in index order; none makes MariaDB sort or scan the table.
  */
 export function planList(filter: CsListFilter): ListPlan {

@@ -164,7 +164,7 @@ export class MysqlFlaggedStore implements FlaggedOrderStore {
   }
 
   /**
-   * Two ordered reads, each through its own index (migration 0008): fraud
+   * Two ordered reads, each through its own index (migration 0009): fraud
    * verdicts with no event, and reports still pending; merged without
    * duplicates (an order may be in both) in (reviewed_at, order_id) order.
    */
