@@ -89,16 +89,20 @@ export const cursorParam = z
 
 /**
  * The answer of a paged list: `total` counts the whole filtered list, exact
- * when `total_is_exact`, else capped (there are more); `next_cursor` is null
+ * when `total_is_exact`, else a lower bound (there may be more); `next_cursor` is null
  * on the last page; `page` is null on a page reached by cursor.
  */
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),
-    total: z.number().describe('Rows matching the filters: exact when total_is_exact, else a lower bound (10000).'),
+    total: z
+      .number()
+      .describe('Rows matching the filters: exact when total_is_exact, else a lower bound (at most 10000).'),
     total_is_exact: z
       .boolean()
-      .describe('False when the list has more rows than total says (counting stopped at 10000).'),
+      .describe(
+        'False when counting stopped early (at 10000 matches, or 20000 rows read): there may be more rows than total says.',
+      ),
     page: z.number().nullable().describe('The page number asked for; null on a page reached by cursor.'),
     page_size: z.number(),
     next_cursor: z.string().nullable().describe('Pass as cursor= for the next page; null on the last page.'),

@@ -21,7 +21,7 @@ import { CS_STATUSES, keyScopeOf } from './cs-types';
 import type { CsCacheInner } from './inner/cs-cache-inner';
 import type { CsEventInner, EventColumns, NewRecord } from './inner/cs-event-inner';
 import { type CsListFilter, type ListPlan, planList } from './inner/cs-event-list-inner';
-import { boundedTotal, encodeCursor, listKey, type PageRequest, resolvePage } from '../../core/db/keyset';
+import { boundedTotal, encodeCursor, listKey, type PageRequest, resolvePage, TOTAL_CAP } from '../../core/db/keyset';
 
 function describePatch(patch: CsEventPatch): string {
   return Object.entries(patch)
@@ -361,7 +361,11 @@ export class CsEventService {
     return { items, ...total, page: at.page, page_size: request.pageSize, next_cursor: next };
   }
 
-  /** Exact from the cached per-status counts when the list filters by status alone (or not at all), else bounded. */
+  /**
+   * Exact from the cached per-status counts when the list filters by status
+   * alone (or not at all), else counted up to TOTAL_CAP, reading at most
+   * COUNT_EXAMINE_CAP rows when some filters are not in the list's index.
+   */
   private async total(filter: CsListFilter, plan: ListPlan): Promise<{ total: number; total_is_exact: boolean }> {
     const only = Object.entries(filter).filter(([k, v]) => v !== undefined && k !== 'status');
     if (only.length === 0) {
@@ -371,7 +375,9 @@ export class CsEventService {
         return { total: statuses.reduce((sum: number, s) => sum + (cached.counts[s] ?? 0), 0), total_is_exact: true };
       }
     }
-    return boundedTotal(await this.events.lists.count(filter, plan));
+    const { n, complete } = await this.events.lists.count(filter, plan);
+    // Counting stopped at the rows it may read: what it found is a lower bound.
+    return complete ? boundedTotal(n) : { total: Math.min(n, TOTAL_CAP), total_is_exact: false };
   }
 
   /** Live events per status: from Redis, counted in MySQL on a miss or a Redis failure. */

@@ -60,20 +60,50 @@ export function planList(filter: CsListFilter): ListPlan {
 
 interface Sql {
   where: string[];
+  /** The column each term of `where` reads. */
+  columns: string[];
   values: Record<string, unknown>;
 }
+
+/** The filter columns each list index holds (after deleted_id), so a count can tell its terms apart. */
+const INDEX_COLUMNS: Record<string, string[]> = {
+  idx_event_updated: [],
+  idx_event_status_updated: ['status'],
+  idx_event_handler_status_updated: ['handler_id', 'status'],
+  idx_event_handler_updated: ['handler_id'],
+  idx_event_status_priority_updated: ['status', 'priority'],
+  idx_event_priority_updated: ['priority'],
+  idx_event_category_updated: ['category_id'],
+  idx_event_source_updated: ['source'],
+  idx_event_user_type_updated: ['user_type'],
+  idx_event_phone_updated: ['phone'],
+  idx_event_user_updated: ['user_id'],
+  idx_event_compensated_updated: ['has_compensation'],
+  idx_event_live_created: ['created_at'],
+  idx_event_status_created: ['status', 'created_at'],
+};
+
+/**
+ * Index entries a count reads at most when some filters are not in the
+ * list's index (each such entry costs a row read): past it the count is of
+ * the entries read, a lower bound.
+ */
+export const COUNT_EXAMINE_CAP = 20_000;
 
 /** The WHERE terms of a filter, leaving out the branch column (each branch sets it). */
 function filterTerms(filter: CsListFilter, plan: ListPlan): Sql {
   const where = ['deleted_id = 0'];
+  const columns = ['deleted_id'];
   const values: Record<string, unknown> = {};
   if (filter.status?.length && plan.branchOn !== 'status') {
     where.push('status IN (:statuses)');
+    columns.push('status');
     values.statuses = filter.status;
   }
   if (filter.category_ids && plan.branchOn !== 'category_id') {
     // An empty subtree (unknown category) matches nothing.
     where.push(filter.category_ids.length ? 'category_id IN (:categoryIds)' : '1 = 0');
+    columns.push('category_id');
     values.categoryIds = filter.category_ids;
   }
   const eq: [keyof CsListFilter, string][] = [
@@ -87,22 +117,26 @@ function filterTerms(filter: CsListFilter, plan: ListPlan): Sql {
   for (const [key, column] of eq) {
     if (filter[key] === undefined) continue;
     where.push(`${column} = :${key}`);
+    columns.push(column);
     values[key] = filter[key];
   }
   if (filter.has_compensation !== undefined) {
     where.push('has_compensation = :hasCompensation');
+    columns.push('has_compensation');
     values.hasCompensation = filter.has_compensation ? 1 : 0;
   }
   const range = createdRange(filter.created_from, filter.created_to);
   if (range.gte) {
     where.push('created_at >= :createdFrom');
+    columns.push('created_at');
     values.createdFrom = range.gte;
   }
   if (range.lt) {
     where.push('created_at < :createdTo');
+    columns.push('created_at');
     values.createdTo = range.lt;
   }
-  return { where, values };
+  return { where, columns, values };
 }
 
 /** The branches of a plan: one WHERE term per value of the branch column, or one with none. */
@@ -140,11 +174,27 @@ export function listSql(
   return { sql: `SELECT * FROM (${union}) AS page ${order} LIMIT :offset, :limit`, values };
 }
 
-/** The SQL of the bounded count of a list: at most TOTAL_CAP + 1 index entries are read. */
+/**
+ * The SQL of the bounded count of a list. With every filter in the list's
+ * index it reads at most TOTAL_CAP + 1 index entries. Otherwise it reads at
+ * most COUNT_EXAMINE_CAP entries of the index's range and checks the other
+ * filters on those rows: `examined` below the cap means the whole range was
+ * read and `n` is exact.
+ */
 export function countSql(filter: CsListFilter, plan: ListPlan): { sql: string; values: Record<string, unknown> } {
   const base = filterTerms(filter, { ...plan, branchOn: undefined });
+  const inIndex = new Set(['deleted_id', ...(INDEX_COLUMNS[plan.index] ?? [])]);
+  const indexTerms = base.where.filter((_, i) => inIndex.has(base.columns[i] ?? ''));
+  const residual = base.where.filter((_, i) => !inIndex.has(base.columns[i] ?? ''));
+  const from = `FROM cs_event FORCE INDEX (${plan.index}) WHERE ${indexTerms.join(' AND ')}`;
+  if (residual.length === 0)
+    return {
+      sql: `SELECT COUNT(*) AS n, 0 AS examined FROM (SELECT 1 ${from} LIMIT ${TOTAL_CAP + 1}) AS capped`,
+      values: base.values,
+    };
   return {
-    sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM cs_event FORCE INDEX (${plan.index}) WHERE ${base.where.join(' AND ')} LIMIT ${TOTAL_CAP + 1}) AS capped`,
+    sql: `SELECT COALESCE(SUM(m), 0) AS n, COUNT(*) AS examined
+            FROM (SELECT (${residual.join(' AND ')}) AS m ${from} LIMIT ${COUNT_EXAMINE_CAP}) AS capped`,
     values: base.values,
   };
 }
@@ -163,12 +213,13 @@ export class CsEventListInner {
     return rows.map(toEvent);
   }
 
-  async count(filter: CsListFilter, plan: ListPlan): Promise<number> {
+  /** The matching rows, and whether every candidate was read (else `n` is a lower bound). */
+  async count(filter: CsListFilter, plan: ListPlan): Promise<{ n: number; complete: boolean }> {
     const { sql, values } = countSql(filter, plan);
-    const [row] = await this.sequelize.query<{ n: string | number }>(sql, {
+    const [row] = await this.sequelize.query<{ n: string | number; examined: string | number }>(sql, {
       replacements: values,
       type: QueryTypes.SELECT,
     });
-    return Number(row?.n ?? 0);
+    return { n: Number(row?.n ?? 0), complete: Number(row?.examined ?? 0) < COUNT_EXAMINE_CAP };
   }
 }
