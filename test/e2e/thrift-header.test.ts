@@ -84,7 +84,7 @@ describe.each([
 
       expect(out.ping).toMatchObject({ type: 2, seqid: 1, success: 'pong' });
       expect(out.ping?.headers['request-id']).toBe(requestId);
-      // get_cs_event(0): not found, a UserException (result field 1), answered in the same protocol.
+      // get_cs_event(999999999): not found, a UserException (result field 1), answered in the same protocol.
       expect(out.get_cs_event?.exception).toMatchObject({ field: 1, code: 1100 });
       expect(out.get_cs_event?.headers['request-id']).toBe(requestId);
       for (const method of ['ping', 'get_cs_event']) {

@@ -66,13 +66,13 @@ describe.each([
 
       const out = await runCallClient(app.thrift.port, transport, protocol, [
         'ping',
-        `get_cs_event:0+${PAD_BYTES}`,
+        `get_cs_event:999999999+${PAD_BYTES}`,
         'ping',
       ]);
 
       expect(out).toHaveLength(3);
       expect(out[0]).toEqual({ type: 2, seqid: 1, success: 'pong' });
-      // get_cs_event(0): not found, the IDL's UserException (result field 1), not an internal error.
+      // get_cs_event(999999999): not found, the IDL's UserException (result field 1), not an internal error.
       expect(out[1]).toMatchObject({ type: 2, seqid: 2, exception: { field: 1, code: 1100 } });
       expect(out[1]?.application_exception).toBeUndefined();
       expect(out[2]).toEqual({ type: 2, seqid: 3, success: 'pong' });
