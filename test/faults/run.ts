@@ -46,7 +46,7 @@ const WRITERS = 2;
 /** Pause of each reader and writer between requests: about 100 reads/s and 10-20 creates/s in all. */
 const READ_PAUSE_MS = 60;
 const WRITE_PAUSE_MS = 120;
-const DATABASE = 'tandem_faults';
+const DATABASE = 'tandem_t_faults';
 const PREFIX = 'tandem-faults:';
 
 interface Sample {
@@ -194,7 +194,7 @@ async function main(): Promise<number> {
       try {
         connected = await tandemClient(thriftPort);
         const { client } = connected;
-        await within(client.list_cs_events_by_user(new Int64(0), 1, 1), 10000, 'a Thrift call');
+        await within(client.list_cs_events_by_user(new Int64(1), 1, 1), 10000, 'a Thrift call');
         return 'ok';
       } catch (err) {
         if (err instanceof ServerException) return `ServerException ${err.code}`;
