@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isPromiseLike } from '../async/promise';
 import { ServerError, type TandemError, UserError } from '../../exception';
@@ -146,8 +147,32 @@ function sendError(answer: Answer, res: Response, err: TandemError, ctx: Request
   // to its end to reach the next request on the connection. Closing stops it at once.
   if ((err.errorName === 'BODY_TOO_LARGE' || err.errorName === 'REQUEST_TIMEOUT') && !res.req.complete) {
     extra.push('Connection', 'close');
+    lingerOnClose(res.req.socket);
   }
   answer(res, status, errorEnvelope(err, ctx.requestId), ctx.requestId, extra);
+}
+
+/** How long a connection whose body was refused is kept after its answer, for the client to read it. */
+const LINGER_MS = 2000;
+
+/**
+ * A lingering close (as nginx's lingering_close): Node closes a
+ * `Connection: close` answer's socket as soon as the answer is written, and
+ * a socket closed with bytes of the client's body still unread sends a
+ * reset, which makes the client's kernel drop the answer before the client
+ * has read it (seen in CI: a 413 read as a reset). Here the answer is
+ * followed by a FIN, nothing more is read (the client's writes fill its TCP
+ * window and stop), and the socket is destroyed when the client closes or
+ * after LINGER_MS.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.pause();
+    socket.end();
+  };
 }
 
 /**
