@@ -17,7 +17,7 @@ export interface CsSeed {
 let seeded: Promise<CsSeed> | undefined;
 
 /** tandem's configuration as the benchmark runs it (config.ts, then the bench's overrides). */
-function benchConfig() {
+export function benchConfig() {
   return loadConfig({ ...process.env, TANDEM_REDIS_URL: BENCH_REDIS_URL, TANDEM_REDIS_KEY_PREFIX: BENCH_REDIS_PREFIX });
 }
 

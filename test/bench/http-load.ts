@@ -7,9 +7,31 @@ import { announceMeasuring, type HttpJob, httpJobSchema, jobFromArgv, reportAndE
  * for `warmupSec` (discarded), then for `durationSec` with every response's
  * latency recorded. Reports over IPC and exits.
  */
+/** Requests sent so far by a rotating job, over the warm-up and the measured run. */
+let sent = 0;
+
+/** autocannon's per-request hook for a rotating job (see HttpTarget.rotate). */
+function rotation(job: HttpJob): autocannon.Request[] | undefined {
+  const { rotate } = job;
+  if (!rotate) return undefined;
+  const { pathname } = new URL(job.url);
+  return [
+    {
+      method: job.method,
+      setupRequest: (req) => {
+        const n = sent++;
+        const id = rotate.ids[n % rotate.ids.length] as number;
+        const body = rotate.bodies[Math.floor(n / rotate.ids.length) % rotate.bodies.length];
+        return { ...req, path: pathname.replace(':id', String(id)), body };
+      },
+    },
+  ];
+}
+
 function run(job: HttpJob, durationSec: number, recorder?: LatencyRecorder): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const options: autocannon.Options = {
+      requests: rotation(job),
       url: job.url,
       method: job.method,
       headers: job.headers,

@@ -7,6 +7,8 @@ export const httpJobSchema = z.object({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
   headers: z.record(z.string(), z.string()).default({}),
   body: z.string().optional(),
+  /** See HttpTarget.rotate: the path's ':id' and the body change per request. */
+  rotate: z.object({ ids: z.array(z.number().int()).min(1), bodies: z.array(z.string()).min(1) }).optional(),
   connections: z.number().int().min(1),
   warmupSec: z.number().min(0),
   durationSec: z.number().positive(),

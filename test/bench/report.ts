@@ -121,10 +121,22 @@ export function formatReport(results: ScenarioRuns[]): string {
       if (runs.failure !== undefined) verdicts.push(`  ${scenario.name} (${side}) did not run: ${runs.failure}`);
     }
     if (scenario.goal) {
-      const met = Number.isFinite(ratio) && ratio >= scenario.goal.minRatio;
+      const { goal } = scenario;
+      const p99Ratios = failed ? [] : roundRatios(tandem, bare, (m) => m.p99Ms);
+      const p99Ratio = p99Ratios.length > 0 ? median(p99Ratios) : Number.NaN;
+      // cpuRatio is bare CPU / tandem CPU per request; the goal is written as tandem's multiple of bare's.
+      const cpuMultiple = 1 / cpuRatio;
+      const met =
+        Number.isFinite(ratio) &&
+        ratio >= goal.minRatio &&
+        (goal.maxCpuRatio === undefined || (Number.isFinite(cpuMultiple) && cpuMultiple <= goal.maxCpuRatio)) &&
+        (goal.maxP99Ratio === undefined || (Number.isFinite(p99Ratio) && p99Ratio <= goal.maxP99Ratio));
       const mark = met ? 'MET   ' : 'MISSED';
+      const extra =
+        (goal.maxCpuRatio === undefined ? '' : `, CPU per request ${fixed(cpuMultiple, 2)}x bare's`) +
+        (goal.maxP99Ratio === undefined ? '' : `, p99 ${fixed(p99Ratio, 2)}x bare's${spread(p99Ratios)}`);
       verdicts.push(
-        `  ${mark} ${scenario.goal.text}: median ${pct(ratio)} by req/s${spread(rpsRatios)}, ${pct(cpuRatio)} by CPU per request${spread(cpuRatios)} (${scenario.name})`,
+        `  ${mark} ${goal.text}: median ${pct(ratio)} by req/s${spread(rpsRatios)}, ${pct(cpuRatio)} by CPU per request${spread(cpuRatios)}${extra} (${scenario.name})`,
       );
     }
   }

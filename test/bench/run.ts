@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { cleanUpBench } from './cs-seed';
+import { benchConfig, cleanUpBench } from './cs-seed';
+import { cleanUpWrites } from './write-seed';
 import { type LoadJob, loadResultSchema, measuringSchema } from './load-job';
 import { formatReport, type Measurement, type ScenarioRuns, type Side, type SideRuns } from './report';
 import { type HttpTarget, SCENARIOS, type Scenario, type ThriftTarget } from './scenarios';
@@ -108,7 +109,8 @@ function jobFor(
   if (scenario.kind === 'http') {
     const target: HttpTarget = scenario[side];
     const url = `http://127.0.0.1:${servers.get(target.server)?.ports.http}${target.path}`;
-    return { kind: 'http', url, method: target.method, headers: target.headers, body: target.body, ...common };
+    const { method, headers, body, rotate } = target;
+    return { kind: 'http', url, method, headers, body, rotate, ...common };
   }
   const target: ThriftTarget = scenario[side];
   const port = servers.get(target.server)?.ports.thrift ?? 0;
@@ -118,7 +120,8 @@ function jobFor(
 
 /** One request before the load: a target that does not answer 2xx is reported, not measured. */
 async function checkHttp(job: LoadJob): Promise<void> {
-  if (job.kind !== 'http') return;
+  // A rotating job's requests change state in turn (a transition): one sent aside would break the turns.
+  if (job.kind !== 'http' || job.rotate) return;
   const res = await fetch(job.url, { method: job.method, headers: job.headers, body: job.body });
   await res.arrayBuffer();
   if (!res.ok) throw new Error(`${job.method} ${job.url} answered ${res.status}`);
@@ -180,12 +183,25 @@ async function main(): Promise<void> {
 
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
   const sink = new StatsdSink();
-  const run = { tmpDir, statsdPort: await sink.listen() };
+  const { mysql } = benchConfig();
+  const mysqlEnv = {
+    BENCH_MYSQL_HOST: mysql.host,
+    BENCH_MYSQL_PORT: String(mysql.port),
+    BENCH_MYSQL_USER: mysql.user,
+    BENCH_MYSQL_PASSWORD: mysql.password,
+    BENCH_MYSQL_DATABASE: mysql.database,
+  };
+  const run = { tmpDir, statsdPort: await sink.listen(), mysqlEnv };
   const servers = new Map<ServerId, RunningServer>();
   const stopAll = async (): Promise<void> => {
     currentLoader?.kill('SIGKILL');
     await Promise.all([...servers.values()].map((server) => stopServer(server)));
     await sink.close();
+    await cleanUpWrites().catch((err: unknown) =>
+      process.stderr.write(
+        `Could not remove the write scenarios' tables and events: ${err instanceof Error ? err.message : String(err)}\n`,
+      ),
+    );
     await cleanUpBench().catch((err: unknown) =>
       process.stderr.write(
         `Could not remove the run's seeded data: ${err instanceof Error ? err.message : String(err)}\n`,

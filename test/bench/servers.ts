@@ -12,6 +12,9 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 /** Loads TypeScript in a child process, as `make bench` does for this one. */
 export const TSX = ['-r', path.join(ROOT, 'node_modules/tsx/dist/cjs/index.cjs')];
 
+/** The generated Tandem service module, from the project root. */
+export const TANDEM_SERVICE = 'thrift/gen-nodejs/Tandem';
+
 export type PortKind = 'http' | 'thrift';
 export type ServerId = 'tandem' | 'bare-express' | 'floor-express' | 'bare-thrift' | 'floor-thrift';
 
@@ -19,6 +22,8 @@ export type ServerId = 'tandem' | 'bare-express' | 'floor-express' | 'bare-thrif
 export interface RunContext {
   tmpDir: string;
   statsdPort: number;
+  /** Where tandem's database is: the bare write baselines use twin tables in it. */
+  mysqlEnv?: Record<string, string>;
 }
 
 interface ServerDef {
@@ -58,7 +63,7 @@ export const SERVERS: Record<ServerId, ServerDef> = {
   'bare-express': {
     ports: ['http'],
     args: [...TSX, path.join(__dirname, 'targets/bare-express.ts')],
-    env: (ports) => ({ BENCH_PORT: String(ports.http), BENCH_REDIS_URL, BENCH_REDIS_PREFIX }),
+    env: (ports, run) => ({ BENCH_PORT: String(ports.http), BENCH_REDIS_URL, BENCH_REDIS_PREFIX, ...run.mysqlEnv }),
   },
   'floor-express': {
     ports: ['http'],
@@ -72,7 +77,7 @@ export const SERVERS: Record<ServerId, ServerDef> = {
   'bare-thrift': {
     ports: ['thrift'],
     args: [...TSX, path.join(__dirname, 'targets/bare-thrift.ts')],
-    env: (ports) => ({ BENCH_PORT: String(ports.thrift), BENCH_REDIS_URL, BENCH_REDIS_PREFIX }),
+    env: (ports, run) => ({ BENCH_PORT: String(ports.thrift), BENCH_REDIS_URL, BENCH_REDIS_PREFIX, ...run.mysqlEnv }),
   },
   'floor-thrift': {
     ports: ['thrift'],

@@ -36,8 +36,8 @@ class RecordStoreThatFails extends CsEventInner {
     super(db, models);
   }
 
-  override async insertRecord(tx: Transaction, record: NewRecord): Promise<void> {
-    if (record.action !== this.failOn) return super.insertRecord(tx, record);
+  override async insertRecord(tx: Transaction, record: NewRecord, at: Date): Promise<void> {
+    if (record.action !== this.failOn) return super.insertRecord(tx, record, at);
     const rows = await this.db.query<{ status: string; deleted_id: string }>(
       'SELECT status, deleted_id FROM cs_event WHERE id = :id',
       { type: QueryTypes.SELECT, replacements: { id: record.event_id }, transaction: tx },
@@ -49,8 +49,8 @@ class RecordStoreThatFails extends CsEventInner {
 
 /** The soft delete runs, then the transaction fails before it commits. */
 class DeleteThatFailsAfterward extends CsEventInner {
-  override async softDeleteEvent(tx: Transaction, id: number): Promise<boolean> {
-    await super.softDeleteEvent(tx, id);
+  override async softDeleteEvent(tx: Transaction, id: number, at: Date): Promise<boolean> {
+    await super.softDeleteEvent(tx, id, at);
     throw new Error('the transaction failed after the soft delete');
   }
 }

@@ -87,7 +87,9 @@ registerErrorClassifier((err) => {
   if (driver?.code === QUERY_TIMEOUT_CODE || isStatementTimeout(err))
     return new ServerError('DATABASE_TIMEOUT', { cause: err });
   if (isMysqlUnavailable(err)) return new ServerError('DATABASE_UNAVAILABLE', { cause: err });
-  if (err instanceof DatabaseError) return new ServerError('DATABASE_ERROR', { cause: err });
+  // A statement the server refused, through Sequelize or as a raw mysql2 error (core/db/statements).
+  if (err instanceof DatabaseError || (err instanceof Error && 'sqlState' in err))
+    return new ServerError('DATABASE_ERROR', { cause: err });
   return undefined;
 });
 

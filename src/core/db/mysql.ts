@@ -5,6 +5,7 @@ import { statsd } from '../monitor';
 import { isMysqlUnavailable } from './errors';
 import { outages } from '../log/outage';
 import { guardMysql, ReplicaSet } from './mysql-guard';
+import { registerQueryRecorder } from './statements';
 
 interface QueryLogOptions {
   type?: string;
@@ -42,20 +43,21 @@ function parseHostPort(entry: string): { host: string; port: number } {
  */
 export function createSequelize(config: Config): Sequelize {
   const { mysql } = config;
+  /** Every query timed into statsd by pool; one slower than log.slow_query_ms logged with its values masked. */
+  const recordQuery = (sql: string, ms: number, pool: 'primary' | 'replica'): void => {
+    statsd.timing(`mysql.query.${pool}`, ms);
+    // Sequelize calls this for failed queries too: during an outage every query is slow, and the outage log says so.
+    if (ms >= config.log.slow_query_ms && !outages.isDown('mysql'))
+      logger.warn('slow query', { duration_ms: ms, pool, sql: maskSql(sql) });
+  };
   const hasReplicas = mysql.replicas.length > 0;
   const credentials = { username: mysql.user, password: mysql.password };
   const options: Options = {
     dialect: 'mysql',
     database: mysql.database,
     benchmark: true,
-    logging: (sql: string, timing?: number, queryOptions?: QueryLogOptions) => {
-      const ms = timing ?? 0;
-      const pool = poolOf(queryOptions, hasReplicas);
-      statsd.timing(`mysql.query.${pool}`, ms);
-      // Sequelize calls this for failed queries too: during an outage every query is slow, and the outage log says so.
-      if (ms >= config.log.slow_query_ms && !outages.isDown('mysql'))
-        logger.warn('slow query', { duration_ms: ms, pool, sql: maskSql(sql) });
-    },
+    logging: (sql: string, timing?: number, queryOptions?: QueryLogOptions) =>
+      recordQuery(sql, timing ?? 0, poolOf(queryOptions, hasReplicas)),
     pool: { max: mysql.pool_max, min: mysql.pool_min, idle: mysql.pool_idle_ms, acquire: mysql.pool_acquire_ms },
     dialectOptions: {
       // A frozen server accepts the TCP connection and never greets: the handshake has the query deadline too.
@@ -76,6 +78,8 @@ export function createSequelize(config: Config): Sequelize {
     Object.assign(options, { host: mysql.host, port: mysql.port, ...credentials });
   }
   const sequelize = new Sequelize(options);
+  // The write paths' prepared statements (core/db/statements) run on the primary, timed and logged alike.
+  registerQueryRecorder(sequelize, (sql, ms) => recordQuery(sql, Math.round(ms), 'primary'));
   guardMysql(sequelize, { queryTimeoutMs: mysql.query_timeout_ms, replicas });
   if (hasReplicas) retryReplicaReadsOnPrimary(sequelize);
   return sequelize;

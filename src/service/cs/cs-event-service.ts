@@ -23,6 +23,13 @@ import type { CsEventInner, EventColumns, NewRecord } from './inner/cs-event-inn
 import { type CsListFilter, type ListPlan, planList } from './inner/cs-event-list-inner';
 import { boundedTotal, encodeCursor, listKey, type PageRequest, resolvePage, TOTAL_CAP } from '../../core/db/keyset';
 
+/** The columns a change sets: those given a value (a patch leaves the others as they are). */
+function definedOf(columns: EventColumns): EventColumns {
+  const defined: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(columns)) if (value !== undefined) defined[name] = value;
+  return defined;
+}
+
 function describePatch(patch: CsEventPatch): string {
   return Object.entries(patch)
     .filter(([, v]) => v !== undefined)
@@ -110,10 +117,7 @@ export class CsEventService {
     await this.assertHandler(input.handler_id, actor);
     const handler = input.handler_id ?? actor.id;
     try {
-      return await this.counted(
-        () => this.insertWithRecord(actor, input, handler),
-        () => ({ pending: 1 }),
-      );
+      return await this.insertWithRecord(actor, input, handler);
     } catch (err) {
       // Two creates with one request key raced: the loser returns the winner's event.
       if (err instanceof UserError && err.errorName === 'CS_REQUEST_KEY_CONFLICT' && input.request_key) {
@@ -127,46 +131,68 @@ export class CsEventService {
   /**
    * Runs a write that may change the per-status counts: marked as under way
    * in Redis while it runs, so that a count made meanwhile is not cached, and
-   * its deltas applied once it committed.
+   * its deltas applied once it committed (with the event's cache entry
+   * dropped in the same round trip when `forget` names it). The mark is sent
+   * as the write begins and `write` awaits it (`marked`) before its
+   * transaction commits: the mark is in place before the change is visible,
+   * and its round trip overlaps the transaction's first statements.
    */
   private async counted<T>(
-    write: () => Promise<T>,
+    write: (marked: Promise<unknown>) => Promise<T>,
     deltasOf: (result: T) => Partial<Record<CsStatus, number>>,
+    forget?: number,
   ): Promise<T> {
-    const began = await this.cache.beginWrite();
+    const began = this.cache.beginWrite();
     let deltas: Partial<Record<CsStatus, number>> = {};
     try {
-      const result = await write();
+      const result = await write(began);
       deltas = deltasOf(result);
       return result;
     } finally {
-      await this.cache.applyDeltas(deltas, began);
+      await this.cache.applyDeltas(deltas, await began, forget);
     }
   }
 
   private insertWithRecord(actor: Actor, input: NewCsEvent, handler: number): Promise<CsEvent> {
-    return this.events.transaction((tx) => this.insertIn(tx, actor, input, handler));
+    return this.counted(
+      (marked) =>
+        this.events.transaction(async (tx) => {
+          const created = await this.insertIn(tx, actor, input, handler);
+          await marked;
+          return created;
+        }),
+      () => ({ pending: 1 }),
+    );
   }
 
   private async insertIn(tx: Transaction, actor: Actor, input: NewCsEvent, handler: number): Promise<CsEvent> {
-    const created = await this.events.insertEvent(tx, {
-      ...input,
-      status: 'pending',
-      creator_id: actor.id,
-      handler_id: handler,
-      request_scope: keyScopeOf(actor),
-      request_hash: input.request_key ? requestHashOf(input) : null,
-    });
-    await this.events.insertRecord(tx, {
-      event_id: created.id,
-      actor_id: actor.id,
-      via: actor.via ?? '',
-      action: 'create',
-      from_status: null,
-      to_status: 'pending',
-      handler_id: handler,
-      content: input.content,
-    });
+    const at = new Date();
+    const created = await this.events.insertEvent(
+      tx,
+      {
+        ...input,
+        status: 'pending',
+        creator_id: actor.id,
+        handler_id: handler,
+        request_scope: keyScopeOf(actor),
+        request_hash: input.request_key ? requestHashOf(input) : null,
+      },
+      at,
+    );
+    await this.events.insertRecord(
+      tx,
+      {
+        event_id: created.id,
+        actor_id: actor.id,
+        via: actor.via ?? '',
+        action: 'create',
+        from_status: null,
+        to_status: 'pending',
+        handler_id: handler,
+        content: input.content,
+      },
+      at,
+    );
     return created;
   }
 
@@ -231,22 +257,25 @@ export class CsEventService {
     },
   ): Promise<CsEvent> {
     let from: CsStatus | undefined;
-    const write = () =>
+    const write = (marked: Promise<unknown>) =>
       this.events.transaction(async (tx) => {
-        const event = await this.events.findEvent(id, { tx, lock: true });
+        const event = await this.events.lockEvent(tx, id);
         if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
         this.assertMayChange(actor, event);
         from = event.status;
         const { columns, record } = decide(event);
-        await this.events.updateEvent(tx, id, columns);
-        await this.events.insertRecord(tx, { ...record, event_id: id, actor_id: actor.id, via: actor.via ?? '' });
-        return (await this.events.findEvent(id, { tx })) as CsEvent;
+        const at = new Date();
+        await this.events.updateEvent(tx, id, columns, at);
+        await this.events.insertRecord(tx, { ...record, event_id: id, actor_id: actor.id, via: actor.via ?? '' }, at);
+        await marked;
+        // The row as the UPDATE left it, without reading it back: the locked row, the columns set, the time.
+        return { ...event, ...definedOf(columns), updated_at: at.toISOString() };
       });
-    const updated = await this.counted(write, (after) =>
-      from !== undefined && from !== after.status ? { [from]: -1, [after.status]: 1 } : {},
+    return this.counted(
+      write,
+      (after) => (from !== undefined && from !== after.status ? { [from]: -1, [after.status]: 1 } : {}),
+      id,
     );
-    await this.cache.forgetEvent(id);
-    return updated;
   }
 
   /** Moves an event to another status (see cs-state for the rules); forward checks the new handler first. */
@@ -290,25 +319,30 @@ export class CsEventService {
   /** Soft-deletes an event (admins only; the route checks the permission). */
   async remove(actor: Actor, id: number): Promise<void> {
     let status: CsStatus | undefined;
-    const write = () =>
+    const write = (marked: Promise<unknown>) =>
       this.events.transaction(async (tx) => {
-        const event = await this.events.findEvent(id, { tx, lock: true });
+        const event = await this.events.lockEvent(tx, id);
         if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
         status = event.status;
-        await this.events.insertRecord(tx, {
-          event_id: id,
-          actor_id: actor.id,
-          via: actor.via ?? '',
-          action: 'delete',
-          from_status: event.status,
-          to_status: event.status,
-          handler_id: event.handler_id,
-          content: 'deleted',
-        });
-        await this.events.softDeleteEvent(tx, id);
+        const at = new Date();
+        await this.events.insertRecord(
+          tx,
+          {
+            event_id: id,
+            actor_id: actor.id,
+            via: actor.via ?? '',
+            action: 'delete',
+            from_status: event.status,
+            to_status: event.status,
+            handler_id: event.handler_id,
+            content: 'deleted',
+          },
+          at,
+        );
+        await this.events.softDeleteEvent(tx, id, at);
+        await marked;
       });
-    await this.counted(write, () => (status ? { [status]: -1 } : {}));
-    await this.cache.forgetEvent(id);
+    await this.counted(write, () => (status ? { [status]: -1 } : {}), id);
   }
 
   /** The whole timeline of an event, oldest first (GET .../records; long timelines page with `timeline`). */

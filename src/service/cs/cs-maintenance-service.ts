@@ -113,22 +113,27 @@ export class CsMaintenanceService {
   private async escalateSome(ids: number[], cutoff: Date): Promise<number> {
     const changed = await this.events.transaction(async (tx) => {
       const done: number[] = [];
+      const at = new Date();
       for (const id of ids) {
-        const event = await this.events.findEvent(id, { tx, lock: true });
+        const event = await this.events.lockEvent(tx, id);
         const touched = event && new Date(event.updated_at);
         if (!event || !touched || touched >= cutoff || event.status === 'done' || event.priority >= CS_MAX_PRIORITY)
           continue;
         const priority = escalatedPriority(event.priority);
-        await this.events.updateEvent(tx, id, { priority });
-        await this.events.insertRecord(tx, {
-          event_id: id,
-          actor_id: SYSTEM,
-          action: 'escalate',
-          from_status: event.status,
-          to_status: event.status,
-          handler_id: event.handler_id,
-          content: `priority ${event.priority} -> ${priority}: untouched since ${touched.toISOString()}`,
-        });
+        await this.events.updateEvent(tx, id, { priority }, at);
+        await this.events.insertRecord(
+          tx,
+          {
+            event_id: id,
+            actor_id: SYSTEM,
+            action: 'escalate',
+            from_status: event.status,
+            to_status: event.status,
+            handler_id: event.handler_id,
+            content: `priority ${event.priority} -> ${priority}: untouched since ${touched.toISOString()}`,
+          },
+          at,
+        );
         done.push(id);
       }
       return done;

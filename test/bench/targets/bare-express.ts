@@ -1,5 +1,6 @@
 import express from 'express';
 import { Redis } from 'ioredis';
+import { type BareNewEvent, bareCreate, bareTransition, closeBareWrites } from './bare-writes';
 
 /**
  * The bare Express baseline: what a plain Express app does for the same
@@ -28,7 +29,24 @@ app.get('/api/cs/events/:id', (req, res, next) => {
     .catch(next);
 });
 
+// The write baselines: the body parsed by Express's own JSON parser, the statements by bare-writes.
+// The acting staff member: any id (the twin tables are dropped after the run; nothing checks it).
+const actorId = 1;
+app.post('/api/cs/events', express.json(), (req, res, next) => {
+  bareCreate(actorId, '', req.body as BareNewEvent)
+    .then((event) => res.status(201).json({ code: 0, msg: 'ok', data: event }))
+    .catch(next);
+});
+app.post('/api/cs/events/:id/transition', express.json(), (req, res, next) => {
+  const body = req.body as { to: string; note?: string };
+  bareTransition(actorId, Number(req.params.id), body.to, body.note ?? '')
+    .then((event) => res.json({ code: 0, msg: 'ok', data: event }))
+    .catch(next);
+});
+
 const port = Number(process.env.BENCH_PORT);
 const server = app.listen(port, '127.0.0.1');
 server.keepAliveTimeout = 65_000;
-process.on('SIGTERM', () => server.close(() => process.exit(0)).closeAllConnections());
+process.on('SIGTERM', () =>
+  server.close(() => void closeBareWrites().finally(() => process.exit(0))).closeAllConnections(),
+);

@@ -28,7 +28,8 @@ return 1`;
 /**
  * A writer ends: it bumps the version, drops its mark if it made one, and,
  * when the counts are cached, applies its deltas; all in one script, so a
- * reader can tell that a write happened while it was counting.
+ * reader can tell that a write happened while it was counting. KEYS[4], when
+ * given, is the changed event's cache entry, dropped in the same round trip.
  */
 const APPLY_DELTAS = `
 redis.call('incr', KEYS[2])
@@ -36,7 +37,18 @@ if ARGV[1] ~= '' then redis.call('zrem', KEYS[3], ARGV[1]) end
 if redis.call('exists', KEYS[1]) == 1 then
   for i = 2, #ARGV, 2 do redis.call('hincrby', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
+if KEYS[4] then redis.call('del', KEYS[4]) end
 return 1`;
+
+/**
+ * The scripts as ioredis commands: sent by their SHA1 (EVALSHA), the body
+ * only once per connection, where `eval` sends the whole body with every write.
+ */
+interface StatsCommands {
+  csBeginWrite(key: string, lapsesAt: string, token: string, ttlMs: string): Promise<unknown>;
+  csApplyDeltas(keys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  csStoreCounts(...keysAndArgs: string[]): Promise<unknown>;
+}
 
 /** Stores freshly counted values only if no write happened since the count began and none is under way. */
 const STORE_IF_UNCHANGED = `
@@ -59,12 +71,20 @@ export class CsCacheInner {
     'redis',
   );
 
+  private readonly scripts: StatsCommands;
+
   constructor(
     private readonly redis: Redis,
     private readonly cache: Cache,
     /** How long a write that never ends keeps counts out of the cache. */
     private readonly writingTtlMs = STATS_WRITING_TTL_MS,
-  ) {}
+  ) {
+    redis.defineCommand('csBeginWrite', { numberOfKeys: 1, lua: BEGIN_WRITE });
+    // The number of keys comes with each call: 3, or 4 with the event's cache entry.
+    redis.defineCommand('csApplyDeltas', { lua: APPLY_DELTAS });
+    redis.defineCommand('csStoreCounts', { numberOfKeys: 3, lua: STORE_IF_UNCHANGED });
+    this.scripts = redis as unknown as StatsCommands;
+  }
 
   eventKey(id: number): string {
     return `cs:event:${id}`;
@@ -90,9 +110,7 @@ export class CsCacheInner {
   async beginWrite(): Promise<string | undefined> {
     const token = randomUUID();
     try {
-      await this.redis.eval(
-        BEGIN_WRITE,
-        1,
+      await this.scripts.csBeginWrite(
         STATS_WRITING_KEY,
         String(Date.now() + this.writingTtlMs),
         token,
@@ -107,16 +125,26 @@ export class CsCacheInner {
 
   /**
    * Ends a write begun with `beginWrite` (`began` is what it returned) and
-   * applies its status deltas (e.g. pending -1, done +1); no deltas when it failed.
+   * applies its status deltas (e.g. pending -1, done +1); no deltas when it
+   * failed. `forget` names an event whose cache entry the write made stale.
    */
-  async applyDeltas(deltas: Partial<Record<CsStatus, number>>, began: string | undefined): Promise<void> {
+  async applyDeltas(
+    deltas: Partial<Record<CsStatus, number>>,
+    began: string | undefined,
+    forget?: number,
+  ): Promise<void> {
     const args = Object.entries(deltas).flatMap(([status, n]) => (n ? [status, String(n)] : []));
+    const keys = [STATS_KEY, STATS_VERSION_KEY, STATS_WRITING_KEY];
+    if (forget !== undefined) keys.push(this.eventKey(forget));
     try {
-      await this.redis.eval(APPLY_DELTAS, 3, STATS_KEY, STATS_VERSION_KEY, STATS_WRITING_KEY, began ?? '', ...args);
+      await this.scripts.csApplyDeltas(keys.length, ...keys, began ?? '', ...args);
     } catch (err) {
       this.onError('apply', err);
-      // Without the delta the cached counts would be wrong: drop them (best effort; the TTL bounds the rest).
-      await this.redis.del(STATS_KEY).catch(() => undefined);
+      // Without the delta the cached counts would be wrong: drop them, and the stale entry (best effort;
+      // the TTLs bound the rest).
+      await this.redis
+        .del(...keys.filter((k) => k !== STATS_VERSION_KEY && k !== STATS_WRITING_KEY))
+        .catch(() => undefined);
     }
   }
 
@@ -143,9 +171,7 @@ export class CsCacheInner {
   async storeCounts(version: string, counts: Record<string, number>): Promise<void> {
     const args = Object.entries(counts).flatMap(([k, v]) => [k, String(v)]);
     try {
-      await this.redis.eval(
-        STORE_IF_UNCHANGED,
-        3,
+      await this.scripts.csStoreCounts(
         STATS_KEY,
         STATS_VERSION_KEY,
         STATS_WRITING_KEY,

@@ -1,11 +1,11 @@
-import { Op, QueryTypes, type Sequelize, type Transaction, UniqueConstraintError } from 'sequelize';
+import { Op, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { sqlTime } from '../../../core/db/keyset';
+import { executeSelect, executeWrite } from '../../../core/db/statements';
 import { UserError } from '../../../exception';
 import { readYourWrites } from '../../../core/db/mysql';
-import { softDeleteById } from '../../../model/base';
 import { CsEventListInner } from './cs-event-list-inner';
-import { type RecordRow, toEvent, toRecord } from './cs-event-rows';
-import type { CsEventRow, CsModels } from '../../../model/cs-event';
+import { type EventRow, type RecordRow, toEvent, toRecord } from './cs-event-rows';
+import type { CsModels } from '../../../model/cs-event';
 import type { CsEvent, CsEventRecord, CsRecordAction, CsStatus, NewCsEvent } from '../cs-types';
 import { CS_STATUSES } from '../cs-types';
 
@@ -15,6 +15,24 @@ export { createdRange } from './cs-event-rows';
 const COUNT_CHUNK = 200_000;
 
 const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString();
+
+/** The columns a change may set, in the order an UPDATE names them. */
+const EVENT_COLUMNS = ['status', 'handler_id', 'priority', 'category_id', 'compensation', 'content'] as const;
+
+const INSERT_EVENT = `INSERT INTO cs_event (user_id, user_type, phone, order_id, source, category_id, priority, status,
+  creator_id, handler_id, compensation, content, request_key, request_scope, request_hash, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const INSERT_RECORD = `INSERT INTO cs_event_record (event_id, actor_id, via, action, from_status, to_status, handler_id,
+  content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const LOCK_EVENT = `SELECT id, user_id, user_type, phone, order_id, source, category_id, priority, status, creator_id,
+  handler_id, compensation, content, created_at, updated_at FROM cs_event WHERE id = ? AND deleted_id = 0 FOR UPDATE`;
+
+/** mysql2's error for a row that breaks a unique key (here: the request key). */
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === 'ER_DUP_ENTRY';
+}
 
 export interface NewRecord {
   event_id: number;
@@ -54,6 +72,10 @@ export class CsEventInner {
     return this.sequelize.transaction(fn);
   }
 
+  /**
+   * Inserts an event (a prepared statement: see core/db/statements) and
+   * returns it as written, its id and times included, without reading it back.
+   */
   async insertEvent(
     tx: Transaction,
     row: NewCsEvent & {
@@ -63,37 +85,61 @@ export class CsEventInner {
       request_scope: string;
       request_hash: string | null;
     },
+    at: Date,
   ): Promise<CsEvent> {
-    let created: CsEventRow;
+    const compensation = row.compensation.toFixed(2);
+    const time = sqlTime(at.toISOString());
+    let insertId: number;
     try {
-      created = await this.models.CsEvent.create(
-        {
-          user_id: row.user_id === null ? null : String(row.user_id),
-          user_type: row.user_type,
-          phone: row.phone,
-          order_id: row.order_id,
-          source: row.source,
-          category_id: row.category_id === null ? null : String(row.category_id),
-          priority: row.priority,
-          status: row.status,
-          creator_id: String(row.creator_id),
-          handler_id: String(row.handler_id),
-          compensation: row.compensation.toFixed(2),
-          content: row.content,
-          request_key: row.request_key ?? null,
-          request_scope: row.request_scope,
-          request_hash: row.request_hash,
-        },
-        { transaction: tx },
-      );
+      ({ insertId } = await executeWrite(tx, INSERT_EVENT, [
+        row.user_id,
+        row.user_type,
+        row.phone,
+        row.order_id,
+        row.source,
+        row.category_id,
+        row.priority,
+        row.status,
+        row.creator_id,
+        row.handler_id,
+        compensation,
+        row.content,
+        row.request_key ?? null,
+        row.request_scope,
+        row.request_hash,
+        time,
+        time,
+      ]));
     } catch (err) {
-      if (err instanceof UniqueConstraintError && row.request_key) {
+      if (isDuplicateKey(err) && row.request_key) {
         throw new UserError('CS_REQUEST_KEY_CONFLICT', { params: { key: row.request_key }, cause: err });
       }
       throw err;
     }
-    // create() returns every column as written (id, timestamps and defaults included): no re-read needed.
-    return toEvent(created.get({ plain: true }));
+    const iso = at.toISOString();
+    return {
+      id: Number(insertId),
+      user_id: row.user_id,
+      user_type: row.user_type,
+      phone: row.phone,
+      order_id: row.order_id,
+      source: row.source,
+      category_id: row.category_id,
+      priority: row.priority,
+      status: row.status,
+      creator_id: row.creator_id,
+      handler_id: row.handler_id,
+      compensation: Number(compensation),
+      content: row.content,
+      created_at: iso,
+      updated_at: iso,
+    };
+  }
+
+  /** One live event under a row lock in `tx` (SELECT ... FOR UPDATE), as a prepared statement. */
+  async lockEvent(tx: Transaction, id: number): Promise<CsEvent | undefined> {
+    const [row] = await executeSelect<EventRow>(tx, LOCK_EVENT, [id]);
+    return row ? toEvent(row) : undefined;
   }
 
   /**
@@ -133,18 +179,45 @@ export class CsEventInner {
     return row ? { event: toEvent(row), requestHash: row.request_hash } : undefined;
   }
 
-  async updateEvent(tx: Transaction, id: number, columns: EventColumns): Promise<void> {
-    const values: Record<string, unknown> = { ...columns };
-    if (columns.compensation !== undefined) values.compensation = columns.compensation.toFixed(2);
-    await this.models.CsEvent.update(values, { where: { id }, transaction: tx });
+  /** Sets the given columns and updated_at (`at`) of one event in `tx`. */
+  async updateEvent(tx: Transaction, id: number, columns: EventColumns, at: Date): Promise<void> {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const name of EVENT_COLUMNS) {
+      const value = columns[name];
+      if (value === undefined) continue;
+      sets.push(`${name} = ?`);
+      values.push(name === 'compensation' ? (value as number).toFixed(2) : value);
+    }
+    sets.push('updated_at = ?');
+    values.push(sqlTime(at.toISOString()), id);
+    await executeWrite(tx, `UPDATE cs_event SET ${sets.join(', ')} WHERE id = ?`, values);
   }
 
-  async softDeleteEvent(tx: Transaction, id: number): Promise<boolean> {
-    return softDeleteById(this.models.CsEvent, id, tx);
+  /** Soft-deletes one live event in `tx`; false when it was not there or already deleted. */
+  async softDeleteEvent(tx: Transaction, id: number, at: Date): Promise<boolean> {
+    const time = sqlTime(at.toISOString());
+    const { affectedRows } = await executeWrite(
+      tx,
+      'UPDATE cs_event SET deleted_id = id, deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_id = 0',
+      [time, time, id],
+    );
+    return affectedRows === 1;
   }
 
-  async insertRecord(tx: Transaction, record: NewRecord): Promise<void> {
-    await this.models.CsEventRecord.create(record, { transaction: tx });
+  /** Appends one record to an event's timeline in `tx`, written at `at`. */
+  async insertRecord(tx: Transaction, record: NewRecord, at: Date): Promise<void> {
+    await executeWrite(tx, INSERT_RECORD, [
+      record.event_id,
+      record.actor_id,
+      record.via ?? '',
+      record.action,
+      record.from_status,
+      record.to_status,
+      record.handler_id,
+      record.content,
+      sqlTime(at.toISOString()),
+    ]);
   }
 
   /** One page of an event's timeline, oldest first, after the record `afterId` (0: from the first). */
