@@ -39,6 +39,11 @@ const config: ConfigInput = {
   service_name: 'tandem',
 
   http: {
+    /**
+     * Serve the HTTP door. Off for a Thrift-only host (the rpc role in deploy/environments.ts): then
+     * metrics.port must be set, and it answers /ping and /health beside /metrics. Default true.
+     */
+    enabled: true,
     /** Address the HTTP server binds; 0.0.0.0 to serve other hosts. Default 127.0.0.1. */
     host: env === 'prod' ? '0.0.0.0' : '127.0.0.1',
     /** HTTP port; 0 picks a free one. Default 8000. */
@@ -116,6 +121,8 @@ const config: ConfigInput = {
   },
 
   thrift: {
+    /** Serve the Thrift door. Off for an HTTP-only host (the web role in deploy/environments.ts). Default true. */
+    enabled: true,
     /** Address the Thrift server binds. Default 127.0.0.1. */
     host: env === 'prod' ? '0.0.0.0' : '127.0.0.1',
     /** Thrift port; 0 picks a free one. Default 9090. */

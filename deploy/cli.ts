@@ -42,6 +42,7 @@ import {
   type Step,
 } from './lib/history';
 import { Progress } from './lib/progress';
+import { hostGate, NO_HEALTH_URL } from './lib/roles';
 import { environmentSettings, loadEnvironments } from './lib/settings';
 import { BadHostError, remote, upload } from './lib/ssh';
 
@@ -179,10 +180,16 @@ async function deploy(o: Options, progress: Progress): Promise<number> {
     );
     if (env.settings.migrate) progress.line(`  4. run the new release's migrations on ${env.targets[0]?.name}`);
     progress.line(
-      `  5. in ${batches} batch(es) of ${env.settings.batch}: switch current, run "${env.settings.restart_command}", ` +
-        `wait up to ${env.settings.health_timeout_ms} ms for ${env.settings.health_url} to report the release; ` +
-        'on failure put that host back and stop',
+      `  5. in ${batches} batch(es) of ${env.settings.batch}: switch current, restart, wait up to ` +
+        `${env.settings.health_timeout_ms} ms for its health; on failure put that host back and stop:`,
     );
+    for (const target of env.targets) {
+      const gate = hostGate(env.settings, target.roles);
+      const health =
+        gate.health_url === NO_HEALTH_URL ? 'the process to keep running' : `${gate.health_url} to report the release`;
+      const roles = target.roles ? ` (${target.roles.join(', ')})` : '';
+      progress.line(`     ${target.name}${roles}: run "${gate.restart_command}", wait for ${health}`);
+    }
     progress.line(`  6. keep the last ${env.settings.keep_releases} releases, record the deploy, unlock`);
     return 0;
   }

@@ -151,7 +151,8 @@ case $command in
     ;;
 
   health)
-    # health DEPLOY_TO RELEASE URL TIMEOUT_MS [RUNNING_COMMAND]: wait for 200 from URL naming RELEASE; print
+    # health DEPLOY_TO RELEASE URL TIMEOUT_MS [RUNNING_COMMAND]: wait for 200 from URL naming RELEASE (URL - :
+    # no health URL, a worker-only host: RUNNING_COMMAND must keep passing for 5 s); print
     # the last answer. RUNNING_COMMAND (run in DEPLOY_TO) exits non-zero once the server has died: the wait
     # ends then, rather than after TIMEOUT_MS for a process that will never answer.
     release=${1:?release}
@@ -165,6 +166,22 @@ case $command in
       const deadline = Date.now() + Number(timeoutMs);
       let last = "no answer yet";
       (async () => {
+        if (url === "-") {
+          // No health URL (a worker-only host): the gate is that the process keeps running for a while.
+          if (!running) { console.log("no health URL and no running check: not gated"); return 0; }
+          const settleMs = Math.min(5000, Number(timeoutMs));
+          const settled = Date.now() + settleMs;
+          while (Date.now() < settled) {
+            const check = spawnSync("bash", ["-c", running], { stdio: "ignore", timeout: 5000 });
+            if (!check.error && check.status !== 0) {
+              console.error(`the process is not running on ${release} (${running}: exit ${check.status ?? check.signal})`);
+              return 1;
+            }
+            await new Promise((r) => setTimeout(r, 300));
+          }
+          console.log(`running for ${settleMs} ms (no health URL)`);
+          return 0;
+        }
         while (Date.now() < deadline) {
           try {
             const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -216,7 +233,7 @@ case $command in
     ;;
 
   status)
-    # status DEPLOY_TO URL: one JSON object (current, releases, lock, last records, health).
+    # status DEPLOY_TO URL: one JSON object (current, releases, lock, last records, health); URL - : no health.
     url=${1:?url}
     current=$(current_release)
     releases=$(ls -1 "$D/releases" 2>/dev/null | sort -r | tr '\n' ' ')
@@ -225,8 +242,8 @@ case $command in
     exec node -e '
       const [current, releases, lock, records, url] = process.argv.slice(1);
       (async () => {
-        let health;
-        try {
+        let health = {};
+        if (url !== "-") try {
           const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
           const body = await res.json().catch(() => ({}));
           health = { http: res.status, status: body.data?.status, release: body.data?.release };

@@ -1,6 +1,7 @@
 import type { Release } from './build';
 import { whoAmI } from './build';
 import { Progress } from './progress';
+import { hostGate, hostNames, rolesOf } from './roles';
 import { parseHost, remote, upload, type RunResult, type Target } from './ssh';
 import type { EnvironmentSettings } from './settings';
 
@@ -32,7 +33,11 @@ export interface Environment {
 }
 
 export function environment(name: string, settings: EnvironmentSettings, hostList?: string[]): Environment {
-  return { name, settings, targets: (hostList ?? settings.hosts).map(parseHost) };
+  const targets = (hostList ?? hostNames(settings)).map((host) => {
+    const roles = rolesOf(settings, host);
+    return roles ? { ...parseHost(host), roles } : parseHost(host);
+  });
+  return { name, settings, targets };
 }
 
 /** Takes the deploy lock on every host (in order), or none: a refusal releases what was taken. */
@@ -218,7 +223,7 @@ export async function recordNotSwitched(
  * What tells the health wait the server has died: running_command, else one
  * that fits the restart_command (the systemd unit, or service.sh), else none.
  */
-export function runningCommand(settings: EnvironmentSettings): string {
+export function runningCommand(settings: { restart_command: string; running_command?: string | undefined }): string {
   if (settings.running_command !== undefined) return settings.running_command;
   const restart = settings.restart_command;
   // is-active is 0 for a running unit only: one that crashed and waits for its restart is "activating".
@@ -244,7 +249,9 @@ async function switchHost(
   extra: Record<string, unknown>,
 ): Promise<HostOutcome> {
   const { settings } = env;
-  const status = await remote(target, settings, 'status', [settings.health_url]);
+  // The host's restart and health gate: the environment's, or those of its roles (web, rpc, worker).
+  const hostSettings = hostGate(settings, target.roles);
+  const status = await remote(target, settings, 'status', [hostSettings.health_url]);
   if (status.code !== 0) {
     // Its state cannot be read, so it is not switched: it keeps serving whatever it serves.
     const why = (status.stderr || status.stdout).trim();
@@ -261,7 +268,8 @@ async function switchHost(
     await progress.step(
       target.name,
       `switch to ${to} and restart`,
-      () => must(target, 'switch and restart', remote(target, settings, 'activate', [to, settings.restart_command])),
+      () =>
+        must(target, 'switch and restart', remote(target, settings, 'activate', [to, hostSettings.restart_command])),
       // The restart's own last words, e.g. service.sh's "reloaded server (pid N): RELEASE: 2 worker(s) serving ...".
       (r) => {
         const last = r.stdout.trim().split('\n').pop() ?? '';
@@ -277,9 +285,9 @@ async function switchHost(
           'health',
           remote(target, settings, 'health', [
             to,
-            settings.health_url,
+            hostSettings.health_url,
             String(settings.health_timeout_ms),
-            runningCommand(settings),
+            runningCommand(hostSettings),
           ]),
         ),
       (r) => `(${r.stdout.trim()})`,

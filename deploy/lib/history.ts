@@ -1,3 +1,4 @@
+import { hostGate } from './roles';
 import type { Environment } from './fleet';
 import { remote, type Target } from './ssh';
 
@@ -30,7 +31,9 @@ export interface HostState {
 }
 
 export async function readStates(env: Environment, targets: Target[] = env.targets): Promise<HostState[]> {
-  const results = await Promise.all(targets.map((t) => remote(t, env.settings, 'status', [env.settings.health_url])));
+  const results = await Promise.all(
+    targets.map((t) => remote(t, env.settings, 'status', [hostGate(env.settings, t.roles).health_url])),
+  );
   return targets.map((target, i) => {
     const r = results[i] as Awaited<ReturnType<typeof remote>>;
     if (r.code === 0) {

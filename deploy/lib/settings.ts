@@ -1,12 +1,39 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+/** What a host runs: the HTTP door (web), the Thrift door (rpc), the queue worker (worker). */
+export const ROLES = ['web', 'rpc', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** How one role is restarted and health-gated on its hosts. */
+const roleSchema = z.strictObject({
+  restart_command: z.string().min(1).optional().describe("Restarts this role's process on the host."),
+  health_url: z
+    .string()
+    .optional()
+    .describe("The role's /health as seen from the host; empty: no URL, the process must keep running instead."),
+  running_command: z.string().optional().describe("Exits non-zero once the role's process has died."),
+});
+export type RoleSettings = z.infer<typeof roleSchema>;
+
 /** The settings of one environment (deploy/environments.ts), each with its default and its doc. */
 export const environmentSchema = z.strictObject({
   hosts: z
-    .array(z.string().min(1))
+    .array(
+      z.union([z.string().min(1), z.strictObject({ host: z.string().min(1), roles: z.array(z.enum(ROLES)).min(1) })]),
+    )
     .min(1)
-    .describe('Hosts, as OpenSSH takes them: an alias of ~/.ssh/config, host, user@host or user@host:port.'),
+    .describe(
+      'Hosts, as OpenSSH takes them: an alias of ~/.ssh/config, host, user@host or user@host:port; or ' +
+        "{ host, roles } for a host that runs only some of 'web', 'rpc', 'worker' (a bare name runs all three).",
+    ),
+  roles: z
+    .strictObject({ web: roleSchema.optional(), rpc: roleSchema.optional(), worker: roleSchema.optional() })
+    .default({})
+    .describe(
+      'Per role, how a host of that role is restarted and health-gated (docs/deploy.md gives the defaults); ' +
+        'used for hosts listed with roles.',
+    ),
   deploy_to: z
     .string()
     .startsWith('/')

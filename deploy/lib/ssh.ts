@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EnvironmentSettings } from './settings';
+import type { EnvironmentSettings, Role } from './settings';
 
 /** The host side of every step, sent on ssh's standard input. */
 const REMOTE_SCRIPT = fs.readFileSync(path.join(__dirname, '..', 'remote.sh'), 'utf8');
@@ -15,6 +15,8 @@ export interface Target {
   /** The user and host of the destination apart (rsync is given them apart: see upload). */
   user?: string;
   host: string;
+  /** The roles the environment's settings give this host; undefined: all of them. */
+  roles?: Role[];
 }
 
 /** A host string that is not a host: a usage error (exit 2), raised before anything runs. */

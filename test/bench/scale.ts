@@ -15,7 +15,7 @@ import { createSequelize } from '../../src/core/db/mysql';
 import { createRedis } from '../../src/core/db/redis';
 import { ACCESS, buildDomains, closeDomains } from '../../src/domains';
 import { appModules } from '../../src/modules';
-import { startApp } from '../../src/core/app/app';
+import { bothDoors, startApp } from '../../src/core/app/app';
 import { logger } from '../../src/core/log';
 import { createStaffDomain } from '../../src/service/staff';
 import { dropKeys, rawRedis } from '../helpers/redis';
@@ -187,7 +187,7 @@ async function measure(rows: number): Promise<SizeResult> {
   const reuse = process.env.BENCH_SCALE_REUSE === '1' && (await eventCount(config)) >= rows;
   const built = reuse ? { steps: [] } : await buildScaleDatabase(config, rows, say);
   for (const [name, ms] of built.steps) say(`  ${name}: ${(ms / 1000).toFixed(1)} s`);
-  const app = await startApp(config, appModules());
+  const app = bothDoors(await startApp(config, appModules()));
   const sequelize = createSequelize(config);
   const redis = createRedis(config, 'bench');
   await redis.connect();

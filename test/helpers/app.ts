@@ -1,4 +1,4 @@
-import { startApp, type AppModules, type RunningApp } from '../../src/core/app/app';
+import { bothDoors, startApp, type AppModules, type RunningApp, type StartedApp } from '../../src/core/app/app';
 import { buildConfig, type Config, type ConfigInput } from '../../src/core/config';
 import { appModules } from '../../src/modules';
 import { preloadDocument } from './openapi-fetch-check';
@@ -35,14 +35,19 @@ export function testConfig(overrides: ConfigInput = {}): Config {
   return config;
 }
 
-/** Starts the whole app in this process on free ports; call `stop()` after. */
+/** Starts the whole app in this process on free ports, both doors open; call `stop()` after. */
 export async function startTestApp(
   overrides: ConfigInput = {},
   modules: AppModules = appModules(),
 ): Promise<RunningApp> {
   const app = await startApp(testConfig(overrides), modules);
-  await preloadDocument(baseUrl(app));
-  return app;
+  await preloadDocument(baseUrl(bothDoors(app)));
+  return bothDoors(app);
+}
+
+/** Starts the app as configured, a door possibly off (http.enabled, thrift.enabled); call `stop()` after. */
+export function startTestAppAsConfigured(overrides: ConfigInput = {}): Promise<StartedApp> {
+  return startApp(testConfig(overrides), appModules());
 }
 
 export function baseUrl(app: RunningApp): string {

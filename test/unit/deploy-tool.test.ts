@@ -16,6 +16,7 @@ import {
   type HostState,
 } from '../../deploy/lib/history';
 import { Progress } from '../../deploy/lib/progress';
+import { hostGate, NO_HEALTH_URL } from '../../deploy/lib/roles';
 import { environmentSettings } from '../../deploy/lib/settings';
 import { BadHostError, parseHost, shellQuote } from '../../deploy/lib/ssh';
 import { buildConfig } from '../../src/core/config';
@@ -82,6 +83,78 @@ describe('deploy settings', () => {
     }
     expect(() => environmentSettings({ prod: { hosts: ['a'] } }, 'staging', 'envs.ts')).toThrow(
       /no environment "staging" in envs\.ts; it has: prod/,
+    );
+  });
+});
+
+describe('roles per host (web, rpc, worker)', () => {
+  const settings = environmentSettings(
+    {
+      prod: {
+        hosts: [
+          'all-1',
+          { host: 'web-1', roles: ['web'] },
+          { host: 'rpc-1', roles: ['rpc'] },
+          { host: 'deploy@worker-1:2222', roles: ['worker'] },
+          { host: 'both-1', roles: ['worker', 'rpc'] },
+        ],
+        roles: { rpc: { health_url: 'http://127.0.0.1:9500/health' } },
+        restart_command: 'bash current/deploy/service.sh restart',
+      },
+    },
+    'prod',
+    'envs.ts',
+  );
+  const gateOf = (name: string) => {
+    const target = environment('prod', settings).targets.find((t) => t.name === name);
+    return { roles: target?.roles, ...hostGate(settings, target?.roles) };
+  };
+
+  it("when a host is listed by name alone, then it runs every role with the environment's own restart and health", () => {
+    expect(gateOf('all-1')).toEqual({
+      roles: undefined,
+      restart_command: 'bash current/deploy/service.sh restart',
+      health_url: 'http://127.0.0.1:8000/health',
+      running_command: undefined,
+    });
+  });
+
+  it("when a host has roles, then it restarts those roles' units once each and waits for the health of its door, or for its worker to keep running", () => {
+    expect([gateOf('web-1'), gateOf('rpc-1'), gateOf('deploy@worker-1:2222'), gateOf('both-1')]).toEqual([
+      {
+        roles: ['web'],
+        restart_command: 'sudo -n systemctl reload-or-restart tandem-server.service',
+        health_url: 'http://127.0.0.1:8000/health',
+        running_command: 'systemctl is-active --quiet tandem-server.service',
+      },
+      {
+        roles: ['rpc'],
+        restart_command: 'sudo -n systemctl reload-or-restart tandem-server.service',
+        health_url: 'http://127.0.0.1:9500/health',
+        running_command: 'systemctl is-active --quiet tandem-server.service',
+      },
+      {
+        roles: ['worker'],
+        restart_command: 'sudo -n systemctl restart tandem-worker.service',
+        health_url: NO_HEALTH_URL,
+        running_command: 'systemctl is-active --quiet tandem-worker.service',
+      },
+      {
+        roles: ['rpc', 'worker'],
+        restart_command:
+          'sudo -n systemctl reload-or-restart tandem-server.service && sudo -n systemctl restart tandem-worker.service',
+        health_url: 'http://127.0.0.1:9500/health',
+        running_command: 'systemctl is-active --quiet tandem-server.service',
+      },
+    ]);
+  });
+
+  it('when a role is unknown or a host has none, then the settings are refused naming the key', () => {
+    expect(() => environmentSettings({ prod: { hosts: [{ host: 'a', roles: ['cron'] }] } }, 'prod', 'envs.ts')).toThrow(
+      /prod\.hosts\.0/,
+    );
+    expect(() => environmentSettings({ prod: { hosts: [{ host: 'a', roles: [] }] } }, 'prod', 'envs.ts')).toThrow(
+      /prod\.hosts\.0/,
     );
   });
 });
@@ -199,6 +272,17 @@ describe('the health wait after a switch', () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
+  }, 20_000);
+
+  it('when a worker-only host has no health URL, then the wait passes once the worker kept running, and fails at once when it died', async () => {
+    const ok = await remoteSh('health', root, release, '-', '10000', 'true');
+    const died = await remoteSh('health', root, release, '-', '10000', 'exit 3');
+    expect([ok.code, ok.stdout, died.code, died.stderr]).toEqual([
+      0,
+      'running for 5000 ms (no health URL)\n',
+      1,
+      `the process is not running on ${release} (exit 3: exit 3)\n`,
+    ]);
   }, 20_000);
 
   it('when service.sh status finds the server stopped, then it exits 3; running, 0', () => {

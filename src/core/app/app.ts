@@ -55,18 +55,31 @@ export interface StopOptions {
   drainDelay?: boolean;
 }
 
-export interface RunningApp {
+export interface StartedApp {
   resources: Resources;
-  http: AddressInfo;
-  /** The metrics port, when metrics.port gives /metrics one of its own. */
+  /** The HTTP door's address; undefined when http.enabled is off. */
+  http: AddressInfo | undefined;
+  /** The metrics port, when metrics.port gives /metrics (and, with http.enabled off, /ping and /health) one of its own. */
   metrics?: AddressInfo | undefined;
-  thrift: AddressInfo;
+  /** The Thrift door's address; undefined when thrift.enabled is off. */
+  thrift: AddressInfo | undefined;
   /**
    * Stops in reverse order of start; resolves when everything is closed. The
    * first call decides: `drainDelay: false` skips server.drain_delay_ms, for a
    * stop asked before the process said it serves (no balancer sends to it yet).
    */
   stop: (options?: StopOptions) => Promise<void>;
+}
+
+/** A started app that serves both doors, as the default configuration does. */
+export type RunningApp = StartedApp & { http: AddressInfo; thrift: AddressInfo };
+
+/** The app as serving both doors; an error naming the door that is off. */
+export function bothDoors(app: StartedApp): RunningApp {
+  const { http, thrift } = app;
+  if (!http) throw new Error('the HTTP door is off (http.enabled is false)');
+  if (!thrift) throw new Error('the Thrift door is off (thrift.enabled is false)');
+  return { ...app, http, thrift };
 }
 
 /** Kept of server.shutdown_timeout_ms for closing connections once requests have drained. */
@@ -128,10 +141,15 @@ function deadlinesOf(config: Config): { headersMs: number; bodyMs: number } {
   return { headersMs: config.http.headers_timeout_ms, bodyMs: config.http.body_timeout_ms };
 }
 
-/** GET /metrics on a port of its own (metrics.port). */
-function metricsServer(config: Config, isDraining: () => boolean): http.Server {
+/**
+ * GET /metrics on a port of its own (metrics.port). With the HTTP door off
+ * (http.enabled false, a Thrift-only host), it also answers /ping and /health:
+ * the balancer's and the deploy's health gate still has somewhere to ask.
+ */
+function metricsServer(resources: Resources, isDraining: () => boolean): http.Server {
+  const { config } = resources;
   const metricsApp = createHttpApp({
-    routes: [],
+    routes: config.http.enabled ? [] : systemRoutes(resources.health, isDraining),
     bodyLimit: '1kb',
     jsonMaxDepth: 1,
     trustProxy: false,
@@ -151,7 +169,7 @@ const noop = (): Promise<void> => Promise.resolve();
  * handle that stops them in reverse. A failure at start closes exactly what
  * had opened, and rethrows.
  */
-export async function startApp(config: Config, modules: AppModules): Promise<RunningApp> {
+export async function startApp(config: Config, modules: AppModules): Promise<StartedApp> {
   configureLogger({ level: config.log.level, file: config.log.file, service: config.service_name });
   routeThriftLibraryLog();
   statsd.reconfigure(config.statsd);
@@ -171,22 +189,27 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
   let draining = false;
   const isDraining = (): boolean => draining;
   let closePrepared: () => Promise<void> = noop;
-  const http = httpListener(() => httpServer(resources, modules, isDraining), {
-    name: 'HTTP',
-    section: 'http',
-    host: config.http.host,
-    port: config.http.port,
-  });
+  // A door that is off (http.enabled, thrift.enabled) is not listened on: a host can serve one door.
+  const http = config.http.enabled
+    ? httpListener(() => httpServer(resources, modules, isDraining), {
+        name: 'HTTP',
+        section: 'http',
+        host: config.http.host,
+        port: config.http.port,
+      })
+    : undefined;
   const metrics =
     config.metrics.port === null
       ? undefined
-      : httpListener(() => metricsServer(config, isDraining), {
+      : httpListener(() => metricsServer(resources, isDraining), {
           name: 'metrics',
           section: 'metrics',
           host: config.metrics.host,
           port: config.metrics.port,
         });
-  const thrift = thriftListener(config, (inFlight) => modules.thriftProcessor(resources, inFlight));
+  const thrift = config.thrift.enabled
+    ? thriftListener(config, (inFlight) => modules.thriftProcessor(resources, inFlight))
+    : undefined;
   const services: Component[] = [];
   let stopGauges = (): void => undefined;
   services.push({
@@ -246,17 +269,19 @@ export async function startApp(config: Config, modules: AppModules): Promise<Run
     {
       what: 'in-flight requests and calls',
       reserveMs: closeReserve,
-      components: [http, ...(metrics ? [metrics] : []), thrift],
+      components: [http, metrics, thrift].filter((c) => c !== undefined),
     },
     { what: 'background services', reserveMs: closeReserve, components: services },
   ]);
   await lifecycle.start();
 
-  const httpAddress = http.address as AddressInfo;
-  const thriftAddress = thrift.address as AddressInfo;
+  const httpAddress = http?.address;
+  const thriftAddress = thrift?.address;
+  const where = (address: AddressInfo | undefined): string => (address ? `${address.address}:${address.port}` : 'off');
   logger.info('tandem is serving', {
-    http: `${httpAddress.address}:${httpAddress.port}`,
-    thrift: `${thriftAddress.address}:${thriftAddress.port}`,
+    http: where(httpAddress),
+    thrift: where(thriftAddress),
+    ...(metrics?.address ? { metrics: where(metrics.address) } : {}),
     env: config.env,
     pid: process.pid,
   });

@@ -53,6 +53,10 @@ export const configSchema = z
       ),
     service_name: z.string().min(1).default('tandem').describe('Name in logs, metrics and outgoing calls.'),
     http: section({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe('Serve the HTTP door; off for a Thrift-only host (metrics.port then answers /ping and /health).'),
       host: host.default('127.0.0.1').describe('Address the HTTP server binds.'),
       port: port.default(8000).describe('HTTP port; 0 picks a free one.'),
       body_limit: z
@@ -165,6 +169,7 @@ export const configSchema = z
         .describe('Client networks (CIDR) allowed to read /metrics; empty allows all.'),
     }),
     thrift: section({
+      enabled: z.boolean().default(true).describe('Serve the Thrift door; off for an HTTP-only host.'),
       host: host.default('127.0.0.1').describe('Address the Thrift server binds.'),
       port: port.default(9090).describe('Thrift port; 0 picks a free one.'),
       max_frame_bytes: z
@@ -455,7 +460,18 @@ export const configSchema = z
         .describe('MongoDB URL; set it to store suspicious orders in MongoDB, empty uses MySQL.'),
     }),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // A host without the HTTP door still needs /health for its balancer and the deploy's health gate.
+    if (!config.http.enabled && config.metrics.port === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metrics', 'port'],
+        message:
+          'must be set when http.enabled is false: /ping, /health and /metrics are then served on the metrics port',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 
