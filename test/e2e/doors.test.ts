@@ -26,15 +26,19 @@ function get(url: string): Promise<{ status: number; text: string }> {
   });
 }
 
-/** What a TCP connect to the port gets: 'connected', or the error code (ECONNREFUSED for a port nobody listens on). */
-function connectOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+/**
+ * Whether this process listens on the port. A TCP connect cannot tell: the
+ * port was free a moment ago, and another suite running beside this one may
+ * have taken it since (CI saw it once), so the test asks this process's own
+ * open handles instead.
+ */
+function listenedOnHere(port: number): boolean {
+  // process._getActiveHandles is not in @types/node; it lists the sockets and servers this process holds.
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles.some((handle) => {
+    if (!(handle instanceof net.Server) || !handle.listening) return false;
+    const address = handle.address();
+    return typeof address === 'object' && address !== null && address.port === port;
   });
 }
 
@@ -47,11 +51,13 @@ describe('a host serving one door', () => {
 
       expect({
         thrift: app.thrift,
-        connect: await connectOutcome(thriftPort),
+        listened: listenedOnHere(thriftPort),
+        httpListened: listenedOnHere(app.http?.port ?? 0),
         ping: [ping.status, JSON.parse(ping.text) as unknown],
       }).toEqual({
         thrift: undefined,
-        connect: 'ECONNREFUSED',
+        listened: false,
+        httpListened: true,
         ping: [200, { code: 0, msg: 'ok', data: 'pong' }],
       });
     } finally {
@@ -74,7 +80,7 @@ describe('a host serving one door', () => {
 
       expect({
         http: app.http,
-        connect: await connectOutcome(httpPort),
+        listened: listenedOnHere(httpPort),
         thriftPing: await thrift.client.ping(),
         ping: ping.status,
         health: [health.status, (JSON.parse(health.text) as { data: { status: string } }).data.status],
@@ -82,7 +88,7 @@ describe('a host serving one door', () => {
         api: api.status,
       }).toEqual({
         http: undefined,
-        connect: 'ECONNREFUSED',
+        listened: false,
         thriftPing: 'pong',
         ping: 200,
         health: [200, 'ok'],
