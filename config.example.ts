@@ -309,26 +309,46 @@ const config: ConfigInput = {
     stale_after_minutes: 24 * 60,
   },
 
-  zeus: {
-    /** zeus (the order platform) Thrift host and port; `make zeus-stub` serves a stub on 9190. */
-    host: '127.0.0.1',
-    port: 9190,
-    /** Deadline of one call in ms, connecting included. Default 2000. */
-    timeout_ms: 2000,
-    /** Most open connections to zeus. Default 8. */
-    pool_size: 8,
-    /** An idle pooled connection is closed after this many ms. Default 30000. */
-    idle_ms: 30000,
-    /** Extra tries of an idempotent call after a timeout or a dropped connection. Default 2. */
-    retries: 2,
-    /** Wait in ms before the first retry; doubles each time. Default 100. */
-    retry_backoff_ms: 100,
-    /** Failure share (%) over the last 10 s at which calls stop being made. Default 50. */
-    breaker_error_percent: 50,
-    /** Calls in the window before the breaker may open. Default 5. */
-    breaker_volume: 5,
-    /** How long (ms) the circuit stays open before one probe call. Default 10000. */
-    breaker_reset_ms: 10000,
+  thirdparty: {
+    /**
+     * zeus, the order platform (Thrift, framed, binary). Every sibling
+     * service has a section of these keys under its name (docs/thirdparty.md);
+     * `make zeus-stub` serves a stub zeus on 127.0.0.1:9190.
+     */
+    zeus: {
+      /** The instances to call, as host:port; ignored when dns is set. Default ['127.0.0.1:9190']. */
+      instances: ['127.0.0.1:9190'],
+      /** A DNS name and port (name:port) whose every address is an instance; '' uses instances. Default ''. */
+      dns: '',
+      /** How often (ms) the dns name is resolved again. Default 30000. */
+      dns_refresh_ms: 30000,
+      /** Deadline of one attempt in ms, connecting included. Default 2000. */
+      timeout_ms: 2000,
+      /** Most open connections to each instance. Default 8. */
+      pool_size: 8,
+      /** An idle pooled connection is closed after this many ms. Default 30000. */
+      idle_ms: 30000,
+      /** Most extra tries of an idempotent call after a timeout or a dropped connection, on another instance. Default 2. */
+      retries: 2,
+      /** Wait in ms before retrying on an instance already tried (no other available); doubles each time. Default 100. */
+      retry_backoff_ms: 100,
+      /** Retries allowed as a share (%) of the calls over the last 10 s. Default 20. */
+      retry_budget_percent: 20,
+      /** Retries allowed per second beyond that share, so a quiet client can still retry. Default 3. */
+      retry_budget_min_per_second: 3,
+      /** Timeouts or refusals in a row after which an instance gets no calls for a while. Default 5. */
+      eject_after_failures: 5,
+      /** First ejection of an instance in ms; doubles for each one in a row. Default 1000. */
+      eject_base_ms: 1000,
+      /** Longest ejection of an instance in ms. Default 30000. */
+      eject_max_ms: 30000,
+      /** Failure share (%) of an instance over the last 10 s at which its circuit opens. Default 50. */
+      breaker_error_percent: 50,
+      /** Calls to an instance in the window before its breaker may open. Default 5. */
+      breaker_volume: 5,
+      /** How long (ms) a circuit stays open before one probe call. Default 10000. */
+      breaker_reset_ms: 10000,
+    },
   },
 
   risk: {

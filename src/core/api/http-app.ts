@@ -325,6 +325,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     app[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
       const ctx = req.tandem as RequestContext;
       if (deadlineMs > 0) {
+        ctx.deadlineAt = Date.now() + deadlineMs;
         const timer = setTimeout(() => {
           if (res.headersSent) return;
           // Still waiting for the caller's body: its slowness, not ours (408, no dependency alarm).

@@ -1,6 +1,7 @@
 import { parseCidr } from './cidr';
 import { RISKS } from './safety';
 import { z } from 'zod';
+import { thirdpartySchema } from './thirdparty-schema';
 
 /**
  * The one configuration schema. Every key has a type, a default where one is
@@ -394,38 +395,7 @@ export const configSchema = z
         .default(24 * 60)
         .describe('An event not done and untouched for this long gets its priority raised one step.'),
     }),
-    zeus: section({
-      host: host.default('127.0.0.1').describe('zeus (the order platform) Thrift host.'),
-      port: port.default(9190).describe('zeus Thrift port (framed, binary).'),
-      timeout_ms: z.number().int().min(1).default(2000).describe('Deadline of one call, connecting included.'),
-      pool_size: z.number().int().min(1).default(8).describe('Most open connections to zeus.'),
-      idle_ms: z.number().int().min(0).default(30000).describe('An idle pooled connection is closed after this.'),
-      retries: z
-        .number()
-        .int()
-        .min(0)
-        .default(2)
-        .describe('Extra tries of an idempotent call after a timeout or a dropped connection.'),
-      retry_backoff_ms: z
-        .number()
-        .int()
-        .min(0)
-        .default(100)
-        .describe('Wait before the first retry; doubles each time.'),
-      breaker_error_percent: z
-        .number()
-        .min(1)
-        .max(100)
-        .default(50)
-        .describe('Failure share over the last 10 s at which calls stop being made (circuit opens).'),
-      breaker_volume: z.number().int().min(1).default(5).describe('Calls in the window before the breaker may open.'),
-      breaker_reset_ms: z
-        .number()
-        .int()
-        .min(100)
-        .default(10000)
-        .describe('How long the circuit stays open before one probe call.'),
-    }),
+    thirdparty: thirdpartySchema.describe('Sibling services called over Thrift, one section per service name.'),
     risk: section({
       scan_page_size: z
         .number()
@@ -475,5 +445,11 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-/** What a config file may hold: any subset of the keys. */
-export type ConfigInput = z.input<typeof configSchema>;
+/**
+ * What a config file may hold: any subset of the keys. `zeus` is the former
+ * shape of `thirdparty.zeus` (one host and port), still read with a warning.
+ */
+export type ConfigInput = z.input<typeof configSchema> & {
+  /** @deprecated Write thirdparty.zeus (instances: ['host:port']) instead. */
+  zeus?: Record<string, unknown>;
+};
