@@ -58,6 +58,13 @@ const config: ConfigInput = {
      * redis.command_timeout_ms. 0: no ceiling. Default 10000.
      */
     request_timeout_ms: 10000,
+    /**
+     * Requests served at once; one more is shed: 503 with code 102 (OVERLOADED) and Retry-After, at
+     * once, instead of waiting in a queue. /ping, /health and /metrics are never shed. Size it to
+     * what the process serves at its best latency (docs/resilience.md, make bench-overload).
+     * 0: no limit. Default 64.
+     */
+    max_in_flight: 64,
     /** Idle keep-alive timeout in ms; keep it above your load balancer's. Default 65000. */
     keep_alive_timeout_ms: 65000,
     /**
@@ -192,6 +199,16 @@ const config: ConfigInput = {
       require_client_cert: false,
     },
     /**
+     * Calls served at once; one more is shed with ServerException code 102 (OVERLOADED) at once.
+     * ping and hello are never shed. 0: no limit. Default 64.
+     */
+    max_in_flight: 64,
+    /**
+     * Calls served at once for one caller (its name, as callers below knows it, else its address):
+     * one caller past it is shed while the others are still served. 0: no limit. Default 32.
+     */
+    caller_max_in_flight: 32,
+    /**
      * Which caller may call which methods, e.g. { 'order-service': ['create_cs_event', 'get_cs_event'],
      * 'risk-service': ['*'] }. A caller is a verified client certificate's CN, else the name it gave
      * in THeader or hello; ping and hello are always allowed. null (the default) lets any caller
@@ -212,6 +229,14 @@ const config: ConfigInput = {
      * 0 closes at once (a single machine with no balancer). Default 5000.
      */
     drain_delay_ms: env === 'dev' ? 0 : 5000,
+    /**
+     * Event-loop lag in ms past which new HTTP requests and Thrift calls are shed (503 / ServerException
+     * with code 102) until the loop catches up: the requests already read wait that long before any
+     * code runs. 0 turns the guard off. Default 100.
+     */
+    max_event_loop_lag_ms: 100,
+    /** The Retry-After of a shed answer, in seconds. Default 1. */
+    shed_retry_after_seconds: 1,
     /** Run the timed jobs in this server; turn off on web-only nodes. Default true. */
     scheduler: true,
   },

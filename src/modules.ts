@@ -77,6 +77,7 @@ export function appModules(): AppModules {
           toIdlException,
           inFlight,
           accessLog: resources.config.log.access,
+          admission: resources.admission.thrift,
         }),
       );
     },

@@ -14,6 +14,7 @@ import { createRedis, quitRedis, warnIfRedisEvicts } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
+import { type Admission, admissionFor, type Door } from '../pipeline';
 import { type InFlight, routeThriftLibraryLog, type ThriftProcessor } from '../rpc';
 import { HealthRegistry } from './health';
 import { type Component, Lifecycle } from './lifecycle';
@@ -26,6 +27,8 @@ export interface Resources {
   sequelize: Sequelize;
   redis: Redis;
   health: HealthRegistry;
+  /** Each door's admission (limits and lag guard): the HTTP app and the Thrift handler wrapper ask it. */
+  admission: Record<Door, Admission>;
 }
 
 /** What the business layers plug into the core: routes, the Thrift processor, extra stop steps. */
@@ -124,6 +127,8 @@ function httpServer(resources: Resources, modules: AppModules, isDraining: () =>
     trustProxy: config.http.trust_proxy,
     accessLog: config.log.access,
     isDraining,
+    admission: resources.admission.http,
+    neverShed: NEVER_SHED,
     authorize: modules.authorize?.(resources),
     ...security,
     raw: (expressApp) => {
@@ -136,6 +141,9 @@ function httpServer(resources: Resources, modules: AppModules, isDraining: () =>
   server.keepAliveTimeout = config.http.keep_alive_timeout_ms;
   return server;
 }
+
+/** Metrics answer whatever the load, as /ping and /health do (their routes say `shed: false`). */
+const NEVER_SHED: readonly string[] = ['/metrics'];
 
 function deadlinesOf(config: Config): { headersMs: number; bodyMs: number } {
   return { headersMs: config.http.headers_timeout_ms, bodyMs: config.http.body_timeout_ms };
@@ -185,6 +193,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Sta
     sequelize: createSequelize(config),
     redis: createRedis(config),
     health: new HealthRegistry(),
+    admission: { http: admissionFor('http', config), thrift: admissionFor('thrift', config) },
   };
   let draining = false;
   const isDraining = (): boolean => draining;
@@ -237,6 +246,16 @@ export async function startApp(config: Config, modules: AppModules): Promise<Sta
       what: 'closing connections',
       reserveMs: finalReserve,
       components: [
+        {
+          // First to start, last to stop: a failed start stops the lag sampling the admissions began.
+          name: 'admission',
+          start: noop,
+          stop: () => {
+            resources.admission.http.close();
+            resources.admission.thrift.close();
+            return Promise.resolve();
+          },
+        },
         {
           name: 'MySQL and Redis',
           start: () => connectDependencies(resources),

@@ -74,6 +74,14 @@ export const configSchema = z
         .describe(
           'Ceiling of one HTTP request, authentication included: past it the caller gets 503 (code 103) with Retry-After. 0: none.',
         ),
+      max_in_flight: z
+        .number()
+        .int()
+        .min(0)
+        .default(64)
+        .describe(
+          'HTTP requests served at once; one more is answered 503 (code 102) with Retry-After at once instead of queueing. /ping, /health and /metrics are never shed. 0: no limit.',
+        ),
       keep_alive_timeout_ms: z
         .number()
         .int()
@@ -268,6 +276,22 @@ export const configSchema = z
           .default(false)
           .describe('Mutual TLS: refuse a client without a certificate signed by thrift.tls.ca.'),
       }),
+      max_in_flight: z
+        .number()
+        .int()
+        .min(0)
+        .default(64)
+        .describe(
+          'Thrift calls served at once; one more is answered ServerException 102 (OVERLOADED) at once instead of queueing. ping and hello are never shed. 0: no limit.',
+        ),
+      caller_max_in_flight: z
+        .number()
+        .int()
+        .min(0)
+        .default(32)
+        .describe(
+          "Thrift calls served at once for one caller (its name as thrift.callers knows it, else its address); one more is that caller's ServerException 102 while others are served. 0: no limit.",
+        ),
       callers: z
         .record(z.string().min(1), z.array(z.string().min(1)))
         .nullable()
@@ -298,6 +322,20 @@ export const configSchema = z
         .describe(
           'After a stop signal, how long /health answers 503 while the listeners stay open, so a load balancer stops sending first.',
         ),
+      max_event_loop_lag_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(100)
+        .describe(
+          'Event-loop lag past which new HTTP requests and Thrift calls are shed (503 / ServerException 102) until it falls back; 0 turns the guard off.',
+        ),
+      shed_retry_after_seconds: z
+        .number()
+        .int()
+        .min(0)
+        .default(1)
+        .describe('The Retry-After (seconds) of a shed answer.'),
       scheduler: z.boolean().default(true).describe('Run the timed jobs in this server (off for web-only nodes).'),
     }),
     log: section({
