@@ -309,6 +309,24 @@ const config: ConfigInput = {
     key_prefix: env === 'test' ? 'tandem-test:' : 'tandem:',
     /** Longest wait in ms for one command before it fails. Default 1000. */
     command_timeout_ms: 1000,
+    /**
+     * Redis Sentinels, as 'host:port' (TANDEM_REDIS_SENTINELS: comma-separated). When set, every Redis user
+     * (sessions, limiter, cache, scheduler, Bull) asks them for the current primary and follows a failover;
+     * url's host and port are then ignored, its password and db still apply. Default [] (url alone).
+     */
+    sentinels: [],
+    /** The primary group name the Sentinels watch ('sentinel monitor NAME ...'). Default 'mymaster'. */
+    sentinel_name: 'mymaster',
+    /** The Sentinels' own password (their requirepass), if any. Default ''. */
+    sentinel_password: '',
+    /**
+     * Replicas that must acknowledge (WAIT) a session creation, a tick claim and an enqueue before it
+     * counts: a write only the old primary took is lost in a failover. 1 with a Sentinel set; 0 (no wait)
+     * for a single Redis. Default 0.
+     */
+    wait_replicas: 0,
+    /** Longest wait (ms) for those acknowledgements; a write short of them counts as failed. Default 500. */
+    wait_timeout_ms: 500,
   },
 
   queue: {
@@ -327,6 +345,10 @@ const config: ConfigInput = {
   scheduler: {
     /** How long (ms) a tick stays claimed so no other instance runs it again. Default 600000. */
     lock_ms: 10 * 60 * 1000,
+    /** Pause (ms) before a tick claim that Redis refused, or no replica acknowledged, is tried again. Default 500. */
+    claim_retry_ms: 500,
+    /** Tries of one tick claim, the first included, before the tick is skipped. Default 10. */
+    claim_attempts: 10,
   },
 
   cs: {

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import cron, { type ScheduledTask } from 'node-cron';
 import { RedisLock } from '../src/core/db/lock';
+import type { ReplicaWait } from '../src/core/db/redis';
 import { newContext, runWithContext } from '../src/core/ctx';
 import { logger } from '../src/core/log';
 import { statsd } from '../src/core/monitor';
+import { claimTick } from './tick-claim';
 
 /** What a job function gets: when its tick was due, and a signal raised at its timeout. */
 export interface JobRun {
@@ -25,7 +26,15 @@ export interface JobSetting<D> {
   run: (deps: D, run: JobRun) => Promise<unknown>;
 }
 
-export type Outcome = 'ok' | 'failed' | 'timeout' | 'unavailable' | 'skipped_tick_taken' | 'skipped_overlap' | 'queued';
+export type Outcome =
+  | 'ok'
+  | 'failed'
+  | 'timeout'
+  | 'unavailable'
+  | 'skipped_tick_taken'
+  | 'skipped_unclaimed'
+  | 'skipped_overlap'
+  | 'queued';
 
 /**
  * Thrown by a job that could not do its work because a dependency it needs
@@ -50,6 +59,12 @@ export type EnqueueTick = (name: string, key: string, scheduledAt: Date) => Prom
 export interface SchedulerOptions {
   /** How long a claimed tick stays claimed (ms). */
   tickLockMs: number;
+  /** Pause before a tick claim that failed is tried again (ms); 500 unless given. */
+  claimRetryMs?: number;
+  /** Tries of a tick claim, the first included; 10 unless given. */
+  claimAttempts?: number;
+  /** Replicas that must acknowledge a tick claim (redis.wait_replicas); none unless given. */
+  replicas?: ReplicaWait;
   enqueue?: EnqueueTick;
 }
 
@@ -58,7 +73,8 @@ export interface SchedulerOptions {
  * servers and a job never overlaps a still-running previous run of itself:
  *
  * - the tick is claimed with SET NX on `scheduler:tick:<job>:<due second>`,
- *   which every instance computes alike from the cron schedule;
+ *   which every instance computes alike from the cron schedule, and counts
+ *   once replicas acknowledged it (see claimTick: safe across a failover);
  * - the run holds `scheduler:running:<job>`, a lock with an owner token and
  *   an expiry past the job's timeout, released only by its owner.
  *
@@ -132,13 +148,17 @@ export class Scheduler<D> {
   /** One scheduled tick of a job: claim it, then run (or enqueue) it. */
   async tick(job: JobSetting<D>, due: Date): Promise<Outcome> {
     const dueSecond = Math.floor(due.getTime() / 1000);
-    const claimed = await this.redis
-      .set(`scheduler:tick:${job.name}:${dueSecond}`, randomUUID(), 'PX', this.options.tickLockMs, 'NX')
-      .catch((err: Error) => {
-        logger.warn('scheduler could not claim a tick; skipping it', { job: job.name, error: err.message });
-        return null;
-      });
-    if (claimed !== 'OK') return this.record(job, 'skipped_tick_taken', 0);
+    const claim = await claimTick(this.redis, `scheduler:tick:${job.name}:${dueSecond}`, {
+      lockMs: this.options.tickLockMs,
+      retryMs: this.options.claimRetryMs ?? 500,
+      attempts: this.options.claimAttempts ?? 10,
+      replicas: this.options.replicas ?? { replicas: 0, timeoutMs: 0 },
+    });
+    if (claim.outcome === 'unclaimed') {
+      logger.warn('scheduler could not claim a tick; skipping it', { job: job.name, error: claim.error });
+      return this.record(job, 'skipped_unclaimed', 0);
+    }
+    if (claim.outcome === 'taken') return this.record(job, 'skipped_tick_taken', 0);
     const scheduledAt = new Date(dueSecond * 1000);
     if (job.mode === 'queue' && this.options.enqueue) {
       const started = Date.now();

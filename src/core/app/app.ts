@@ -10,7 +10,7 @@ import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
 import { acceptedRisks, type Config } from '../config';
 import { createSequelize } from '../db/mysql';
-import { createRedis, quitRedis, warnIfRedisEvicts } from '../db/redis';
+import { redisConnection, quitRedis, warnIfRedisEvicts } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
@@ -191,7 +191,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Sta
   const resources: Resources = {
     config,
     sequelize: createSequelize(config),
-    redis: createRedis(config),
+    redis: redisConnection(config, 'main'),
     health: new HealthRegistry(),
     admission: { http: admissionFor('http', config), thrift: admissionFor('thrift', config) },
   };

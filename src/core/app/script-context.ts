@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { loadConfigOrExit, type Config } from '../config';
 import { createSequelize } from '../db/mysql';
-import { createRedis } from '../db/redis';
+import { redisConnection } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { routeThriftLibraryLog } from '../rpc';
@@ -26,7 +26,7 @@ export function openScriptContext(role: string): ScriptContext {
   configureLogger({ level: config.log.level, file: config.log.file, service: `${config.service_name}-${role}` });
   routeThriftLibraryLog();
   statsd.reconfigure(config.statsd);
-  return { config, sequelize: createSequelize(config), redis: createRedis(config, role), logger };
+  return { config, sequelize: createSequelize(config), redis: redisConnection(config, role), logger };
 }
 
 /** Closes what `openScriptContext` opened and writes the pending log lines. */

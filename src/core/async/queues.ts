@@ -1,5 +1,7 @@
 import Bull from 'bull';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config';
+import { acknowledgedByReplicas, type BullConnection, redisConnection, replicaWaitOf } from '../db/redis';
 import { currentRequestId, newContext, runWithContext } from '../ctx';
 import { logger } from '../log';
 import { outages } from '../log/outage';
@@ -46,6 +48,11 @@ export interface FailedJob {
   failed_at: string | null;
   payload: unknown;
   request_id: string | undefined;
+}
+
+/** A queue's connections, as our ioredis types them: Bull's typings name those of its own nested copy. */
+function clientsOf(queue: Bull.Queue): Redis[] {
+  return queue.clients as unknown as Redis[];
 }
 
 /** What Bull keeps of the connection that waits for new jobs; its typings leave it out. */
@@ -123,7 +130,18 @@ export class Queues {
     const def = this.def(name);
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Bull(def.name, this.config.redis.url, {
+      // Bull's three connections come from the one factory, so they follow a Sentinel failover like the app's.
+      // Bull neither lists nor closes connections it did not create: they are added to its list for both.
+      const made: Redis[] = [];
+      const owner: { queue?: Bull.Queue } = {};
+      const createClient = (type: BullConnection): Redis => {
+        const client = redisConnection(this.config, `bull:${def.name}:${type}`, type);
+        if (owner.queue) clientsOf(owner.queue).push(client);
+        else made.push(client);
+        return client;
+      };
+      queue = new Bull(def.name, {
+        createClient: createClient as unknown as Bull.QueueOptions['createClient'],
         prefix: `${this.config.redis.key_prefix}bull`,
         settings: {
           lockDuration: this.config.queue.lock_ms,
@@ -139,6 +157,8 @@ export class Queues {
           removeOnFail: false,
         },
       });
+      owner.queue = queue;
+      clientsOf(queue).push(...made);
       // Each of a queue's connections reports every failed reconnection: told once per Redis outage instead.
       queue.on('error', (err: Error | undefined) => {
         if (!this.closing) outages.down('redis', err ?? new Error('The queue lost its Redis connection.'));
@@ -161,10 +181,18 @@ export class Queues {
       payload,
       meta: { request_id: currentRequestId(), enqueued_at: new Date().toISOString() },
     };
-    const job = await this.queue(def.name).add(envelope, {
+    const queue = this.queue(def.name);
+    const job = await queue.add(envelope, {
       ...(options.key === undefined ? {} : { jobId: options.key }),
       ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
     });
+    // A job only the primary holds is lost if it fails over now: not acknowledged by a replica, the enqueue fails
+    // (the caller may try again: with a key, a job that did survive is not added twice).
+    if (!(await acknowledgedByReplicas(queue.client as unknown as Redis, replicaWaitOf(this.config)))) {
+      throw new Error(
+        `Job ${String(job.id)} of queue ${def.name} was not acknowledged by ${this.config.redis.wait_replicas} Redis replica(s) within ${this.config.redis.wait_timeout_ms} ms; enqueue it again.`,
+      );
+    }
     statsd.increment(`queue.${def.name}.enqueued`);
     return String(job.id);
   }

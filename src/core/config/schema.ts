@@ -389,6 +389,28 @@ export const configSchema = z
       url: z.string().default('redis://127.0.0.1:6379/0').describe('Redis URL.'),
       key_prefix: z.string().default('tandem:').describe('Prefix of every key we write.'),
       command_timeout_ms: z.number().int().min(1).default(1000).describe('Longest wait for one Redis command.'),
+      sentinels: z
+        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each entry must be host:port, e.g. 10.0.0.5:26379'))
+        .default([])
+        .describe(
+          "Redis Sentinels as host:port (comma-separated in the variable); when set, the primary is asked of them and redis.url's host and port are ignored (its password and db still apply).",
+        ),
+      sentinel_name: z.string().min(1).default('mymaster').describe('The primary group name the Sentinels watch.'),
+      sentinel_password: z.string().default('').describe("The Sentinels' own password (requirepass); empty: none."),
+      wait_replicas: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe(
+          'Replicas that must acknowledge a session creation, a tick claim and an enqueue (WAIT) before it counts; 0: no wait.',
+        ),
+      wait_timeout_ms: z
+        .number()
+        .int()
+        .min(1)
+        .default(500)
+        .describe('Longest wait for those acknowledgements; a write short of them counts as failed.'),
     }),
     queue: section({
       concurrency: z.number().int().min(1).default(4).describe('Jobs one worker process runs at once, per queue.'),
@@ -424,6 +446,18 @@ export const configSchema = z
         .min(1000)
         .default(10 * 60 * 1000)
         .describe('How long a tick stays claimed, so no other instance runs the same tick.'),
+      claim_retry_ms: z
+        .number()
+        .int()
+        .min(50)
+        .default(500)
+        .describe('Pause before a tick claim that Redis refused or no replica acknowledged is tried again.'),
+      claim_attempts: z
+        .number()
+        .int()
+        .min(1)
+        .default(10)
+        .describe('Tries of one tick claim, the first included, before the tick is skipped.'),
     }),
     cs: section({
       stale_after_minutes: z
