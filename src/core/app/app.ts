@@ -15,6 +15,7 @@ import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
 import { type InFlight, routeThriftLibraryLog, type ThriftProcessor } from '../rpc';
+import { tracingComponent } from '../trace';
 import { HealthRegistry } from './health';
 import { type Component, Lifecycle } from './lifecycle';
 import { httpListener, thriftListener } from './listeners';
@@ -233,6 +234,8 @@ export async function startApp(config: Config, modules: AppModules): Promise<Sta
   const finalReserve = Math.min(FINAL_RESERVE_MS, config.server.shutdown_timeout_ms / 10);
   const closeReserve = Math.min(CLOSE_RESERVE_MS, config.server.shutdown_timeout_ms / 4);
   const lifecycle = new Lifecycle([
+    // First started, last stopped: the spans of everything below are sent before the process ends.
+    { what: 'sending traces', components: [tracingComponent(config)] },
     {
       what: 'closing connections',
       reserveMs: finalReserve,
