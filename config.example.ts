@@ -252,6 +252,20 @@ const config: ConfigInput = {
     slow_query_ms: 200,
   },
 
+  trace: {
+    /**
+     * OpenTelemetry traces: the OTLP/HTTP (protobuf) endpoint spans are sent
+     * to, the full URL ending in /v1/traces (a collector's
+     * http://127.0.0.1:4318/v1/traces). Empty turns tracing off, and then it
+     * costs nothing. Default empty (docs/tracing.md).
+     */
+    otlp_url: '',
+    /** Share of new traces kept, 0 to 1; a caller's traceparent decides for its own trace. Default 1. */
+    sample_ratio: 1,
+    /** How long ended spans wait to be sent in one batch (ms). Default 2000. */
+    export_delay_ms: 2000,
+  },
+
   statsd: {
     /** statsd host (UDP). Default 127.0.0.1. */
     host: '127.0.0.1',

@@ -16,6 +16,7 @@ import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
 import { type Admission, admissionFor, type Door } from '../pipeline';
 import { type InFlight, routeThriftLibraryLog, type ThriftProcessor } from '../rpc';
+import { tracingComponent } from '../trace';
 import { HealthRegistry } from './health';
 import { type Component, Lifecycle } from './lifecycle';
 import { httpListener, thriftListener } from './listeners';
@@ -242,6 +243,8 @@ export async function startApp(config: Config, modules: AppModules): Promise<Sta
   const finalReserve = Math.min(FINAL_RESERVE_MS, config.server.shutdown_timeout_ms / 10);
   const closeReserve = Math.min(CLOSE_RESERVE_MS, config.server.shutdown_timeout_ms / 4);
   const lifecycle = new Lifecycle([
+    // First started, last stopped: the spans of everything below are sent before the process ends.
+    { what: 'sending traces', components: [tracingComponent(config)] },
     {
       what: 'closing connections',
       reserveMs: finalReserve,

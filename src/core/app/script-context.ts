@@ -6,6 +6,7 @@ import { redisConnection } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { routeThriftLibraryLog } from '../rpc';
+import { startTracing, stopTracing, traceIdentity } from '../trace';
 
 /** What a process that is not the server starts with: a script, `npm run job`, the queue worker. */
 export interface ScriptContext {
@@ -26,6 +27,7 @@ export function openScriptContext(role: string): ScriptContext {
   configureLogger({ level: config.log.level, file: config.log.file, service: `${config.service_name}-${role}` });
   routeThriftLibraryLog();
   statsd.reconfigure(config.statsd);
+  startTracing(config.trace, traceIdentity(config, role), (message, fields) => logger.warn(message, fields));
   return { config, sequelize: createSequelize(config), redis: redisConnection(config, role), logger };
 }
 
@@ -33,6 +35,7 @@ export function openScriptContext(role: string): ScriptContext {
 export async function closeScriptContext(ctx: ScriptContext): Promise<void> {
   await ctx.sequelize.close().catch(() => undefined);
   ctx.redis.disconnect();
+  await stopTracing();
   await statsd.close();
   await flushLogger();
 }

@@ -344,6 +344,28 @@ export const configSchema = z
       access: z.boolean().default(true).describe('One access line per HTTP request and Thrift call.'),
       slow_query_ms: z.number().int().min(0).default(200).describe('A query slower than this is logged at warn.'),
     }),
+    trace: section({
+      otlp_url: z
+        .string()
+        .default('')
+        .refine(
+          (url) => url === '' || (/^https?:\/\/[^/]/.test(url) && url.endsWith('/v1/traces')),
+          'must be empty (tracing off) or an http(s) URL ending in /v1/traces, e.g. http://127.0.0.1:4318/v1/traces',
+        )
+        .describe('OTLP/HTTP (protobuf) endpoint spans are sent to, ending in /v1/traces; empty turns tracing off.'),
+      sample_ratio: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(1)
+        .describe('Share of new traces kept (0..1); a caller that sends a traceparent decides for its own trace.'),
+      export_delay_ms: z
+        .number()
+        .int()
+        .min(1)
+        .default(2000)
+        .describe('How long ended spans wait to be sent in one batch (ms).'),
+    }),
     statsd: section({
       host: host.default('127.0.0.1').describe('statsd host (UDP).'),
       port: port.default(8125).describe('statsd port (UDP).'),

@@ -3,6 +3,8 @@ import path from 'node:path';
 import winston from 'winston';
 import type TransportStream from 'winston-transport';
 import { currentContext } from '../ctx';
+// The leaf of core/trace, not its face: the face's setup imports this logger.
+import { activeTraceFields, tracing } from '../trace/active';
 
 export interface LogOptions {
   level: 'error' | 'warn' | 'info' | 'debug';
@@ -153,6 +155,13 @@ function buildFormat(service: string): winston.Logform.Format {
     if (ctx) {
       entry.request_id ??= ctx.requestId;
       if (ctx.caller !== undefined) entry.caller ??= ctx.caller;
+    }
+    if (tracing.on && entry.trace_id === undefined) {
+      const ids = activeTraceFields();
+      if (ids) {
+        entry.trace_id = ids.trace_id;
+        entry.span_id = ids.span_id;
+      }
     }
     let walk: RedactWalk | undefined;
     for (const key of Object.keys(entry)) {
