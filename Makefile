@@ -4,7 +4,7 @@ ENV ?= dev
 THRIFT_OUT := thrift/gen-nodejs
 NODE_RUN := node --enable-source-maps
 
-.PHONY: help develop build server worker config test faults fleet lint format thrift bench bench-abuse bench-scale migrate clean zeus-stub domain
+.PHONY: help develop build server worker config test faults fleet lint format thrift bench bench-abuse bench-scale bench-overload migrate clean zeus-stub domain
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -90,6 +90,11 @@ bench: build ## benchmarks: the full stack beside bare Express and bare thrift (
 # during each abuse (about 3 min; docs/operations.md).
 bench-abuse: build ## the Thrift port under hostile clients: memory, open files, CPU, a normal client's p99 (about 3 min)
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/thrift-abuse.ts
+
+# The logged-in cached read at 3x the capacity it measures first, with admission off (it queues) and on
+# (it sheds): admitted p99 against the unloaded one, and how fast refusals are (about 1.5 min; docs/resilience.md).
+bench-overload: build ## overload: admitted p99 and refusal time at 3x capacity, with and without shedding (about 1.5 min)
+	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/overload.ts
 
 # Refuses a malformed or existing name before writing; puts every file back if a step fails.
 domain: ## write a new domain across the layers and wire it: make domain NAME=notes (then make lint && make test)
