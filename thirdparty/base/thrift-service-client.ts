@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import CircuitBreaker from 'opossum';
 import { logger } from '../../src/core/log';
 import { metricSegment, statsd } from '../../src/core/monitor';
+import { thirdPartyBreaker, thirdPartyCall } from '../../src/core/monitor/dependency-metrics';
 import { ThirdPartyError } from '../../src/exception';
 import { ConnectionPool, type PoolStats } from './connection-pool';
 import {
@@ -133,6 +134,7 @@ export class ThriftServiceClient<C> {
       errorFilter: (err: unknown) => !isTransient(err),
     });
     this.watchBreaker();
+    thirdPartyBreaker(options.service, `${options.host}:${options.port}`, 'closed', true);
   }
 
   get service(): string {
@@ -262,6 +264,7 @@ export class ThriftServiceClient<C> {
 
   private record(method: string, outcome: CallOutcome, started: number): void {
     this.metrics.timing(`${this.metricBase(method)}.${outcome}`, performance.now() - started);
+    thirdPartyCall(this.options.service, method, outcome, (performance.now() - started) / 1000);
     const stats = this.pool.stats();
     this.metrics.gauge(`${this.serviceMetric}.pool.open`, stats.open);
     this.metrics.gauge(`${this.serviceMetric}.pool.busy`, stats.busy);
@@ -279,12 +282,14 @@ export class ThriftServiceClient<C> {
 
   private watchBreaker(): void {
     const { service } = this.options;
+    const target = `${this.options.host}:${this.options.port}`;
     const base = `${this.serviceMetric}.breaker`;
     const resetMs = this.options.breaker.resetMs;
     // During an outage already logged, the breaker's first opening is said once; its later cycles
     // (a probe that fails reopens it) and the closing (answered() says the service is back) are debug lines.
     this.breaker.on('open', () => {
       this.metrics.increment(`${base}.open`);
+      thirdPartyBreaker(service, target, 'open');
       const down = this.unreachable;
       const level = down?.breakerOpenSaid ? 'debug' : 'warn';
       if (down) down.breakerOpenSaid = true;
@@ -296,12 +301,14 @@ export class ThriftServiceClient<C> {
     });
     this.breaker.on('halfOpen', () => {
       this.metrics.increment(`${base}.half_open`);
+      thirdPartyBreaker(service, target, 'half_open');
       logger.log(this.unreachable ? 'debug' : 'info', `Probing whether ${service} is back with the next call.`, {
         service,
       });
     });
     this.breaker.on('close', () => {
       this.metrics.increment(`${base}.close`);
+      thirdPartyBreaker(service, target, 'closed');
       logger.log(this.unreachable ? 'debug' : 'info', `${service} answered the probe; calls to it resume.`, {
         service,
       });
