@@ -354,6 +354,12 @@ const config: ConfigInput = {
     keep_completed_seconds: 7 * 86400,
     /** How long (ms) a stopping worker waits for its running jobs. Default 30000. */
     drain_timeout_ms: 30000,
+    /**
+     * Port on which the worker process (make worker) serves GET /metrics for Prometheus: its
+     * queue, job, MySQL, Redis and zeus series. Bound to metrics.host, limited to
+     * metrics.allowed_networks. 0 serves none. Default 0. (TANDEM_QUEUE_METRICS_PORT)
+     */
+    metrics_port: env === 'prod' ? 9465 : 0,
   },
 
   scheduler: {

@@ -5,6 +5,7 @@ import type { ReplicaWait } from '../src/core/db/redis';
 import { newContext, runWithContext } from '../src/core/ctx';
 import { logger } from '../src/core/log';
 import { statsd } from '../src/core/monitor';
+import { schedulerStarted, schedulerTicked, timedJobRun } from '../src/core/monitor/dependency-metrics';
 import { claimTick } from './tick-claim';
 
 /** What a job function gets: when its tick was due, and a signal raised at its timeout. */
@@ -51,6 +52,12 @@ export class DependencyUnavailable extends Error {
     super(`${dependency} does not answer`, { cause });
     this.name = 'DependencyUnavailable';
   }
+}
+
+/** Seconds between a task's next two ticks, for the scheduler-not-ticking alert; undefined if it cannot tell. */
+function intervalSeconds(task: ScheduledTask): number | undefined {
+  const [next, after] = task.getNextRuns(2);
+  return next && after ? (after.getTime() - next.getTime()) / 1000 : undefined;
 }
 
 /** Hands a `queue` job's tick to Bull; the key makes one job per tick. */
@@ -104,6 +111,7 @@ export class Scheduler<D> {
       const task = cron.schedule(
         job.cron,
         (context) => {
+          schedulerTicked(job.name);
           // A tick must never reject unhandled: that would end the process, and with it every other job.
           const run = this.tick(job, context.date).catch((err: unknown) => {
             const error = err instanceof Error ? err : new Error(String(err));
@@ -119,6 +127,7 @@ export class Scheduler<D> {
         { name: job.name, timezone: job.timezone, suppressMissedWarning: true },
       );
       this.tasks.push(task);
+      schedulerStarted(job.name, intervalSeconds(task));
     }
     logger.info('scheduler started', {
       jobs: this.jobs.filter((j) => j.enabled).map((j) => `${j.name} (${j.cron} ${j.timezone})`),
@@ -231,6 +240,7 @@ export class Scheduler<D> {
 
   private record(job: JobSetting<D>, outcome: Outcome, ms: number, result?: unknown): Outcome {
     statsd.timing(`job.${job.name}.${outcome}`, ms);
+    timedJobRun(job.name, outcome, ms / 1000);
     const level =
       outcome === 'failed' || outcome === 'timeout'
         ? 'error'

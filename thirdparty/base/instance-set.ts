@@ -95,6 +95,7 @@ export class InstanceSet<C> {
     const instance = new ServiceInstance({ ...this.shared, host, port });
     instance.onEvent((event) => this.onEvent(instance, event));
     this.instances.push(instance);
+    this.onEvent(instance, { kind: 'added' });
   }
 
   private async refresh(): Promise<void> {

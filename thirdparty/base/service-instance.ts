@@ -39,6 +39,8 @@ export interface InstanceOptions<C> {
 
 /** What happened to an instance's standing, for the client's logs and metrics. */
 export type InstanceEvent =
+  /** Joined the set (at start, or found by a DNS refresh); its breaker is closed. */
+  | { kind: 'added' }
   | { kind: 'ejected'; forMs: number; failures: number }
   | { kind: 'returned'; ejectedMs: number }
   | { kind: 'breaker'; state: 'open' | 'half_open' | 'close' | 'rejected' };

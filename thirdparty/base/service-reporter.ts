@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { logger } from '../../src/core/log';
 import { metricSegment, statsd } from '../../src/core/monitor';
+import { thirdPartyBreaker, thirdPartyCall } from '../../src/core/monitor/dependency-metrics';
 import { ThirdPartyError } from '../../src/exception';
 import type { InstanceEvent, ServiceInstance } from './service-instance';
 import { causeText, outcomeOf, type CallOutcome } from './third-party-errors';
@@ -122,6 +123,10 @@ export class ServiceReporter {
   instanceEvent<C>(instance: ServiceInstance<C>, event: InstanceEvent, resetMs: number): void {
     const fields = { service: this.service, instance: instance.address };
     const at = `${this.service} at ${instance.address}`;
+    if (event.kind === 'added') {
+      thirdPartyBreaker(this.service, instance.address, 'closed', true);
+      return;
+    }
     if (event.kind === 'ejected') {
       this.metrics.increment(`${this.root}.instance.ejected`);
       // While the whole service is down and said so, its instances' ejections are only counted.
@@ -145,6 +150,8 @@ export class ServiceReporter {
       return;
     }
     this.metrics.increment(`${this.root}.breaker.${event.state}`);
+    if (event.state !== 'rejected')
+      thirdPartyBreaker(this.service, instance.address, event.state === 'close' ? 'closed' : event.state);
     if (event.state === 'open') {
       // During an outage already logged, the first opening is said once; later cycles are debug lines.
       const down = this.unreachable;
@@ -169,7 +176,9 @@ export class ServiceReporter {
   }
 
   private record(method: string, outcome: CallOutcome, started: number): void {
-    this.metrics.timing(`${this.methodMetric(method)}.${outcome}`, performance.now() - started);
+    const ms = performance.now() - started;
+    this.metrics.timing(`${this.methodMetric(method)}.${outcome}`, ms);
+    thirdPartyCall(this.service, method, outcome, ms / 1000);
   }
 
   /** `thirdparty.<service>.<method>`, built once per method. */

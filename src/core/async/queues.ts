@@ -6,6 +6,7 @@ import { currentRequestId, newContext, runWithContext } from '../ctx';
 import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
+import { queueJobRun, watchQueues } from '../monitor/dependency-metrics';
 
 /** A named queue and how its jobs are retried. `P` is the payload type. */
 export interface QueueDef<P> {
@@ -111,12 +112,23 @@ export class Queues {
   private gaugeTimer: NodeJS.Timeout | undefined;
   /** Set by close(): what a queue reports after it (a connection cut on purpose) is not an outage. */
   private closing = false;
+  /** Stops the Prometheus gauge reading this instance's queue depths. */
+  private readonly unwatch: () => void;
 
   constructor(
     private readonly config: Config,
     defs: QueueDef<unknown>[],
   ) {
     for (const def of defs) this.defs.set(def.name, def);
+    this.unwatch = watchQueues(() => this.counts());
+  }
+
+  /** Jobs by state in each queue this process has opened, as the queue-depth gauge reads them at scrape. */
+  private async counts(): Promise<Map<string, Record<string, number>>> {
+    const entries = await Promise.all(
+      [...this.queues].map(async ([name, queue]) => [name, { ...(await queue.getJobCounts()) }] as const),
+    );
+    return new Map(entries);
   }
 
   private def(name: string): QueueDef<unknown> {
@@ -215,6 +227,7 @@ export class Queues {
         try {
           const result = await processor(payload, { id: String(job.id), attempt, queue: def.name });
           statsd.timing(`queue.${def.name}.run.ok`, Date.now() - started);
+          queueJobRun(def.name, 'ok', (Date.now() - started) / 1000);
           logger.info('job done', { queue: def.name, job_id: job.id, attempt, duration_ms: Date.now() - started });
           return result;
         } catch (err) {
@@ -222,6 +235,7 @@ export class Queues {
           statsd.timing(`queue.${def.name}.run.failed`, Date.now() - started);
           statsd.increment(`queue.${def.name}.failed`);
           const last = attempt >= def.attempts;
+          queueJobRun(def.name, last ? 'failed' : 'retry', (Date.now() - started) / 1000);
           logger[last ? 'error' : 'warn'](
             last ? 'job failed for good; it is in the failed set' : 'job failed; it will be retried',
             {
@@ -294,6 +308,7 @@ export class Queues {
    */
   async close(deadlineMs: number): Promise<void> {
     this.closing = true;
+    this.unwatch();
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     await Promise.all(
       [...this.queues.values()].map(async (queue) => {

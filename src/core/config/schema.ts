@@ -460,6 +460,11 @@ export const configSchema = z
         .min(0)
         .default(30000)
         .describe('How long a stopping worker waits for its running jobs.'),
+      metrics_port: port
+        .default(0)
+        .describe(
+          'Port on which the worker (make worker) serves GET /metrics for Prometheus, bound to metrics.host and limited to metrics.allowed_networks; 0 serves none.',
+        ),
     }),
     scheduler: section({
       lock_ms: z

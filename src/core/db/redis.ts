@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config';
 import { logger } from '../log';
 import { outages } from '../log/outage';
+import { redisCountersFor } from '../monitor/dependency-metrics';
 
 /** Which of Bull's three connections a client is: commands, pub/sub, or the blocking wait for jobs. */
 export type BullConnection = 'client' | 'subscriber' | 'bclient';
@@ -106,6 +107,7 @@ export function redisConnection(config: Config, role: string, bull?: BullConnect
   });
   client.on('error', (err: Error) => outages.down('redis', err));
   client.on('ready', () => outages.up('redis'));
+  countCommands(client, role);
   return client;
 }
 
@@ -133,6 +135,39 @@ export async function acknowledgedByReplicas(redis: Redis, wait: ReplicaWait): P
   if (wait.replicas <= 0) return true;
   const acked = await redis.wait(wait.replicas, wait.timeoutMs);
   return acked >= wait.replicas;
+}
+
+/** What ioredis' Command carries that the counters read; its typings keep `reject` private. */
+interface CountedCommand {
+  name: string;
+  reject: (err: Error) => void;
+  /** Set once counted: a command ioredis sends again after a reconnection is not counted twice. */
+  tandemCounted?: true;
+}
+
+/**
+ * Counts every command the client sends (pipelined and auto-pipelined ones
+ * included: ioredis sends each through the client's sendCommand) and every
+ * one that fails, by command name (core/monitor/dependency-metrics). The
+ * cost per command is a map lookup and a counter increment; a failure is
+ * seen by wrapping the command's own reject, with no promise added.
+ */
+function countCommands(client: Redis, name: string): void {
+  const counters = redisCountersFor(name);
+  client.on('error', () => counters.connectionError());
+  const send = client.sendCommand.bind(client) as (...args: unknown[]) => unknown;
+  client.sendCommand = (command: CountedCommand, ...rest: unknown[]) => {
+    if (command.tandemCounted) return send(command, ...rest);
+    command.tandemCounted = true;
+    const commandName = command.name;
+    counters.sent(commandName);
+    const reject = command.reject;
+    command.reject = (err: Error) => {
+      counters.failed(commandName);
+      reject(err);
+    };
+    return send(command, ...rest);
+  };
 }
 
 /** QUIT when connected, else drop the socket: a down Redis must not hold up the stop. */
