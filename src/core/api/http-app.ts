@@ -11,7 +11,7 @@ import { allowedMethods } from './allowed-methods';
 import { illFormedFields } from '../text';
 import { validationFailed } from '../validation';
 import { bytesOf, depthExceeds, errorFromExpress, refuseBytesNotUtf8 } from './http-body';
-import { onResponseDone, RouteMetricsSet } from './http-metrics';
+import { metricsOfOther, onResponseDone, RouteMetricsSet } from './http-metrics';
 import { type Route, validateInput } from './route';
 
 export interface HttpAppOptions {
@@ -338,7 +338,11 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     if (admission && !neverShed.has(pathKey(req.path))) {
       // Before anything else runs for it: a shed request costs its parse and this answer, nothing more.
       const refused = admission.admit();
-      if (refused) return runWithContext(ctx, () => sendError(answer, res, refused, ctx));
+      if (refused) {
+        // Its access line and latency go under the route `shed`: how fast refusals are is a figure of its own.
+        req.tandemMetrics = metricsOfOther(req.method, 'shed');
+        return runWithContext(ctx, () => sendError(answer, res, refused, ctx));
+      }
       res.once('close', () => admission.release());
     }
     runWithContext(ctx, () => runBefore(0, req, res, next));
