@@ -77,6 +77,7 @@ export function appModules(): AppModules {
           toIdlException,
           inFlight,
           accessLog: resources.config.log.access,
+          callDeadlineMs: resources.config.thrift.call_deadline_ms,
         }),
       );
     },

@@ -14,6 +14,8 @@ export interface WrapOptions {
   toIdlException: (err: TandemError) => Error;
   inFlight: InFlight;
   accessLog: boolean;
+  /** Each call's deadline (thrift.call_deadline_ms) for what it calls in turn; 0 or absent: none. */
+  callDeadlineMs?: number;
 }
 
 const INTERNAL_MESSAGE = 'Internal error';
@@ -160,6 +162,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       const ctx = newContext('thrift', connection?.requestId, callerName(connection));
       ctx.clientAddress = connection?.peer;
       ctx.connection = connection;
+      if (options.callDeadlineMs) ctx.deadlineAt = Date.now() + options.callDeadlineMs;
       runWithContext(ctx, () => invoke(ctx, args, reply));
     };
 
