@@ -109,7 +109,7 @@ migrate: ## apply database migrations (creates the database if missing)
 	npm run --silent migrate -- up
 
 # Faults for development: ZEUS_STUB_LATENCY_MS=300, ZEUS_STUB_FAIL=1, ZEUS_STUB_RESET=1, ZEUS_STUB_HANG=1.
-zeus-stub: ## serve the stub zeus (fixture orders over Thrift) on zeus.port, 9190 by default
+zeus-stub: ## serve the stub zeus (fixture orders over Thrift) on thirdparty.zeus's first instance, 127.0.0.1:9190 by default
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs thirdparty/zeus/stub/main.ts
 
 clean: ## remove build output

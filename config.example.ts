@@ -158,6 +158,11 @@ const config: ConfigInput = {
      */
     idle_timeout_ms: 300000,
     /**
+     * The deadline (ms) of one Thrift call as its outgoing calls see it: a sibling service's client
+     * (thirdparty.*) never retries or waits past it. 0: none. Default 10000.
+     */
+    call_deadline_ms: 10000,
+    /**
      * Open connections at most; one more is closed at once and counted (unless a silent one makes
      * room, see max_connections_per_address). Keep it under the process's
      * open-file limit (ulimit -n) less what MySQL, Redis and HTTP need. Default 512.

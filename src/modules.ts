@@ -78,6 +78,7 @@ export function appModules(): AppModules {
           inFlight,
           accessLog: resources.config.log.access,
           admission: resources.admission.thrift,
+          callDeadlineMs: resources.config.thrift.call_deadline_ms,
         }),
       );
     },

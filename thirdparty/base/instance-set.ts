@@ -67,7 +67,8 @@ export class InstanceSet<C> {
 
   /**
    * The instance for the next attempt, avoiding `tried` when another can
-   * take it. When none is available (all ejected or their breakers open),
+   * take it, and for a retry, instances on probation (ejected or with a
+   * half-open breaker) when one in rotation can. When none is available (all ejected or their breakers open),
    * the ejections are ignored rather than failing a call another instance
    * might answer; undefined only when the service has no instance at all.
    */
@@ -75,6 +76,9 @@ export class InstanceSet<C> {
     const now = Date.now();
     const available = this.instances.filter((i) => i.available(now));
     const fresh = available.filter((i) => !tried.has(i));
+    // A retry goes to an instance known to answer: a probe is a first attempt's risk, not a retry's.
+    const proven = tried.size > 0 ? fresh.filter((i) => i.state(now) === 'up') : fresh;
+    if (proven.length > 0) return twoChoices(proven);
     if (fresh.length > 0) return twoChoices(fresh);
     if (available.length > 0) return twoChoices(available);
     // Every instance is ejected or open: the breakers still decide (an open one fails fast, 704).

@@ -68,6 +68,8 @@ export class ServiceInstance<C> {
   private readonly breaker: CircuitBreaker<[Attempt], unknown>;
   private readonly listeners: ((event: InstanceEvent) => void)[] = [];
   inFlight = 0;
+  /** Start times of the calls in flight, oldest first (a Map keeps insertion order). */
+  private readonly starts = new Map<symbol, number>();
   /** Moving average of answered calls' latency (ms); 0 until the first answer. */
   ewmaMs = 0;
   private failuresInRow = 0;
@@ -137,9 +139,19 @@ export class ServiceInstance<C> {
     return !this.breaker.opened;
   }
 
-  /** The balancer's cost of one more call here: lower is better. */
+  /**
+   * The balancer's cost of one more call here: calls in flight (plus this
+   * one) times the expected latency, which is the moving average or, when
+   * larger, the age of the oldest call in flight: an instance that stops
+   * answering looks slow at once, not after its calls time out.
+   */
   load(): number {
-    return (this.inFlight + 1) * Math.max(this.ewmaMs, 1);
+    let latency = Math.max(this.ewmaMs, 1);
+    for (const startedAt of this.starts.values()) {
+      latency = Math.max(latency, performance.now() - startedAt);
+      break;
+    }
+    return (this.inFlight + 1) * latency;
   }
 
   get breakerState(): 'closed' | 'open' | 'half_open' {
@@ -158,6 +170,8 @@ export class ServiceInstance<C> {
    */
   async call<T>(invoke: (client: C) => Promise<T>, deadlineAt: number, fullTimeout: boolean): Promise<T> {
     const started = performance.now();
+    const key = Symbol('call');
+    this.starts.set(key, started);
     this.inFlight += 1;
     try {
       const result = (await this.breaker.fire(() => this.pool.call(invoke, deadlineAt))) as T;
@@ -173,6 +187,7 @@ export class ServiceInstance<C> {
       }
       throw err;
     } finally {
+      this.starts.delete(key);
       this.inFlight -= 1;
     }
   }

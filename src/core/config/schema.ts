@@ -217,6 +217,14 @@ export const configSchema = z
         .min(0)
         .default(300_000)
         .describe('A Thrift connection with no byte either way for this long is closed; 0 keeps idle connections.'),
+      call_deadline_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(10_000)
+        .describe(
+          "The deadline of one Thrift call as its outgoing calls see it: a sibling service's client never retries or waits past it. 0: none.",
+        ),
       max_connections: z
         .number()
         .int()

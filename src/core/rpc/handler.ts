@@ -21,6 +21,8 @@ export interface WrapOptions {
    * and hello are never shed. None: every call is served.
    */
   admission?: Admission;
+  /** Each call's deadline (thrift.call_deadline_ms) for what it calls in turn; 0 or absent: none. */
+  callDeadlineMs?: number;
 }
 
 /** The health check and the caller's introduction answer whatever the load. */
@@ -189,6 +191,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       const ctx = newContext('thrift', connection?.requestId, callerName(connection));
       ctx.clientAddress = connection?.peer;
       ctx.connection = connection;
+      if (options.callDeadlineMs) ctx.deadlineAt = Date.now() + options.callDeadlineMs;
       if (!admission) {
         runWithContext(ctx, () => invoke(ctx, args, reply, undefined, undefined));
         return;
