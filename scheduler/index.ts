@@ -3,11 +3,11 @@ import type { Queues } from '../src/core/async';
 import type { JobDeps } from './deps';
 import { SCHEDULED_JOBS } from './queue';
 import { Scheduler } from './runner';
-import { JOB_SETTINGS } from './settings';
+import { jobSettings } from './settings';
 
 /** The scheduler of this app's timed jobs; `queue` jobs are enqueued to `scheduled-jobs`. */
 export function createScheduler(redis: Redis, deps: JobDeps, queues: Queues | undefined): Scheduler<JobDeps> {
-  return new Scheduler(redis, JOB_SETTINGS, deps, {
+  return new Scheduler(redis, jobSettings(deps.config), deps, {
     tickLockMs: deps.config.scheduler.lock_ms,
     enqueue: queues
       ? async (name, key, scheduledAt) => {
