@@ -376,6 +376,43 @@ const config: ConfigInput = {
     claim_attempts: 10,
   },
 
+  /**
+   * The timed jobs, each switched per environment: `enabled` false skips its ticks (logged and counted as
+   * skipped_disabled) and makes `npm run job -- NAME` refuse it without --force; `cron` is when it ticks (a
+   * node-cron expression, six fields put seconds first). server.scheduler false still turns them all off.
+   * Env: TANDEM_JOBS_RISK_SCAN_ENABLED=false, TANDEM_JOBS_CS_DAILY_REPORT_CRON='0 0 7 * * *'.
+   */
+  jobs: {
+    cs: {
+      /** Raise the priority of stale events (cs.stale_after_minutes). */
+      escalate_stale: {
+        /** Run it in this environment. Default true. */
+        enabled: true,
+        /** When it ticks (UTC). Default every minute at :00, '0 * * * * *'. */
+        cron: '0 * * * * *',
+      },
+      /** The daily report of the day before. */
+      daily_report: {
+        /** Run it in this environment. Default true. */
+        enabled: true,
+        /** When it ticks, in Asia/Shanghai time. Default 06:30:00, '0 30 6 * * *'. */
+        cron: '0 30 6 * * *',
+      },
+    },
+    risk: {
+      /** Read new orders from zeus and flag the suspicious ones. */
+      scan: {
+        /**
+         * Run it in this environment. It needs zeus, a third party: off in dev (`make zeus-stub` and
+         * TANDEM_JOBS_RISK_SCAN_ENABLED=true to try it). Default true.
+         */
+        enabled: env !== 'dev',
+        /** When it ticks (UTC). Default every minute at :30, '30 * * * * *'. */
+        cron: '30 * * * * *',
+      },
+    },
+  },
+
   cs: {
     /** An event not done and untouched this long (minutes) gets its priority raised one step. Default 1440. */
     stale_after_minutes: 24 * 60,

@@ -20,6 +20,7 @@ export interface JobSetting<D> {
   /** node-cron expression; six fields put seconds first. */
   cron: string;
   timezone: string;
+  /** Off: each tick is recorded as `skipped_disabled` and does nothing; `runNow` needs `force`. */
   enabled: boolean;
   timeoutMs: number;
   /** `inline` runs in the tick; `queue` enqueues the work to Bull, for work that may take long. */
@@ -35,6 +36,7 @@ export type Outcome =
   | 'skipped_tick_taken'
   | 'skipped_unclaimed'
   | 'skipped_overlap'
+  | 'skipped_disabled'
   | 'queued';
 
 /**
@@ -87,7 +89,10 @@ export interface SchedulerOptions {
  *
  * Each run is logged with its duration and outcome and timed into statsd as
  * `job.<name>.<outcome>`; a job that throws is logged with its stack and the
- * scheduler goes on.
+ * scheduler goes on. A disabled job (jobs.<domain>.<job>.enabled false) still
+ * ticks on its schedule, and each tick is recorded as `skipped_disabled`
+ * without claiming or running anything: the switch shows in the log and the
+ * metrics rather than as a job that silently never runs.
  */
 export class Scheduler<D> {
   private readonly tasks: ScheduledTask[] = [];
@@ -107,7 +112,7 @@ export class Scheduler<D> {
   }
 
   start(): void {
-    for (const job of this.jobs.filter((j) => j.enabled)) {
+    for (const job of this.jobs) {
       const task = cron.schedule(
         job.cron,
         (context) => {
@@ -131,6 +136,7 @@ export class Scheduler<D> {
     }
     logger.info('scheduler started', {
       jobs: this.jobs.filter((j) => j.enabled).map((j) => `${j.name} (${j.cron} ${j.timezone})`),
+      disabled: this.jobs.filter((j) => !j.enabled).map((j) => j.name),
     });
   }
 
@@ -156,6 +162,7 @@ export class Scheduler<D> {
 
   /** One scheduled tick of a job: claim it, then run (or enqueue) it. */
   async tick(job: JobSetting<D>, due: Date): Promise<Outcome> {
+    if (!job.enabled) return this.record(job, 'skipped_disabled', 0);
     const dueSecond = Math.floor(due.getTime() / 1000);
     const claim = await claimTick(this.redis, `scheduler:tick:${job.name}:${dueSecond}`, {
       lockMs: this.options.tickLockMs,
@@ -187,9 +194,16 @@ export class Scheduler<D> {
     return this.execute(job, scheduledAt);
   }
 
-  /** Runs a job once now (npm run job -- NAME, or a queued tick), under the same no-overlap lock. */
-  runNow(name: string, scheduledAt = new Date()): Promise<Outcome> {
-    return this.execute(this.find(name), scheduledAt);
+  /**
+   * Runs a job once now (npm run job -- NAME, or a queued tick), under the
+   * same no-overlap lock. A disabled job is `skipped_disabled` unless `force`
+   * (npm run job -- NAME --force): a tick queued before the switch went off
+   * does not run.
+   */
+  runNow(name: string, scheduledAt = new Date(), options: { force?: boolean } = {}): Promise<Outcome> {
+    const job = this.find(name);
+    if (!job.enabled && !options.force) return Promise.resolve(this.record(job, 'skipped_disabled', 0));
+    return this.execute(job, scheduledAt);
   }
 
   private async execute(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {

@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { parseCidr } from './cidr';
 import { RISKS } from './safety';
 import { z } from 'zod';
@@ -20,6 +21,26 @@ function section<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape).prefault({} as never);
 }
 const host = z.string().min(1);
+
+/** One timed job's switch: whether its ticks run in this environment, and when it ticks. */
+function jobSwitch(defaultCron: string, what: string) {
+  return section({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        `Run ${what} on its schedule; off, its ticks are skipped (skipped_disabled) and npm run job needs --force.`,
+      ),
+    cron: z
+      .string()
+      .refine(
+        (expression) => cron.validate(expression),
+        'must be a node-cron expression (six fields put seconds first)',
+      )
+      .default(defaultCron)
+      .describe(`When ${what} ticks: a node-cron expression (six fields put seconds first).`),
+  });
+}
 
 /** A list of IP networks in CIDR form (allow-lists, trusted proxies). */
 function cidrList() {
@@ -493,6 +514,15 @@ export const configSchema = z
         .min(1)
         .default(10)
         .describe('Tries of one tick claim, the first included, before the tick is skipped.'),
+    }),
+    jobs: section({
+      cs: section({
+        escalate_stale: jobSwitch('0 * * * * *', 'the escalation of stale customer-service events'),
+        daily_report: jobSwitch('0 30 6 * * *', 'the daily customer-service report (Asia/Shanghai time)'),
+      }),
+      risk: section({
+        scan: jobSwitch('30 * * * * *', 'the risk scan of new zeus orders'),
+      }),
     }),
     cs: section({
       stale_after_minutes: z
