@@ -318,3 +318,15 @@ if ! /usr/bin/python3 -c 'import thrift.protocol.THeaderProtocol' 2>/dev/null; t
     say "python3-thrift is not installed (apt-get install python3-thrift); the Thrift THeader test will skip."
   fi
 fi
+
+# --- Prometheus ------------------------------------------------------------------
+# The monitoring test (test/e2e/prometheus-scrape.test.ts) checks deploy/monitoring's rules with
+# promtool and has a real Prometheus scrape a server and a worker. Debian's package brings both; its
+# service is not started here (the test runs its own on a free port). Elsewhere that test says why it skips.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  if is_debian && is_root; then
+    apt_install prometheus
+  else
+    say "Prometheus is not installed (apt-get install prometheus); the monitoring scrape test will skip."
+  fi
+fi

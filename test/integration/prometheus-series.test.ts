@@ -49,16 +49,18 @@ afterAll(async () => {
 });
 
 describe('the MySQL pool', () => {
-  // The series sum every pool of the process, so each test has its own pool and closes it before the next.
-  // The first test's third query waits for a connection: its acquire deadline is long, so that a loaded
-  // machine's slow connects cannot fail it. The second test's is short, to starve an acquisition.
-  let sequelize: Sequelize;
-  afterEach(() => sequelize.close());
+  // One pool at a time (its close stops its figures), so the gauges read that pool alone.
+  let sequelize: Sequelize | undefined;
+  afterEach(async () => {
+    await sequelize?.close();
+    sequelize = undefined;
+  });
 
   it('when more queries run than the pool has connections, then in use reaches the bound, the rest wait, and each acquisition is timed', async () => {
     sequelize = createSequelize(testConfig({ mysql: { pool_max: 2, pool_acquire_ms: 20_000 } }));
     const acquiredBefore = await value('tandem_mysql_pool_acquire_seconds_count', { pool: 'primary', outcome: 'ok' });
-    const running = [1, 2, 3].map(() => sequelize.query('SELECT SLEEP(0.3)'));
+    const db = sequelize;
+    const running = [1, 2, 3].map(() => db.query('SELECT SLEEP(0.3)'));
     const during = await waitFor(
       async () => {
         const samples = await scrape();
@@ -80,15 +82,18 @@ describe('the MySQL pool', () => {
 
   it('when every connection is held past the acquire timeout, then the starved acquisition counts as failed', async () => {
     sequelize = createSequelize(testConfig({ mysql: { pool_max: 2, pool_acquire_ms: 400 } }));
+    // Both connections opened first, so holding them takes no handshake under the short acquire timeout.
+    await Promise.all([sequelize.query('SELECT SLEEP(0.05)'), sequelize.query('SELECT SLEEP(0.05)')]);
     const failedBefore = await value('tandem_mysql_pool_acquire_seconds_count', { pool: 'primary', outcome: 'failed' });
-    const holders = [1, 2].map(() => sequelize.query('SELECT SLEEP(1.5)'));
+    const db = sequelize;
+    const holders = [1, 2].map(() => db.query('SELECT SLEEP(1.5)'));
     await waitFor(
       async () =>
         (await value('tandem_mysql_pool_connections', { pool: 'primary', state: 'in_use' })) === 2 ? true : undefined,
       10_000,
       'both connections held',
     );
-    await expect(sequelize.query('SELECT 1')).rejects.toThrow(/acquire|timed out|timeout/i);
+    await expect(db.query('SELECT 1')).rejects.toThrow(/acquire|timed out|timeout/i);
     await Promise.all(holders);
 
     expect(await value('tandem_mysql_pool_acquire_seconds_count', { pool: 'primary', outcome: 'failed' })).toBe(

@@ -6,7 +6,7 @@ import { currentRequestId, newContext, runWithContext } from '../ctx';
 import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
-import { queueJobRun, watchQueues } from '../monitor/dependency-metrics';
+import { queueJobRun, queueProcessed, watchQueues } from '../monitor/dependency-metrics';
 
 /** A named queue and how its jobs are retried. `P` is the payload type. */
 export interface QueueDef<P> {
@@ -215,6 +215,7 @@ export class Queues {
    */
   process<P>(def: QueueDef<P>, concurrency: number, processor: Processor<P>): void {
     const queue = this.queue(def.name);
+    queueProcessed(def.name);
     // Bull's promise settles when processing ends. A close that comes before the queue's blocking connection is
     // ready rejects it (with no reason): that is the stop asked for, not a failure. Anything else is said once.
     const processing = queue.process(concurrency, async (job: Bull.Job<JobEnvelope<P>>) => {

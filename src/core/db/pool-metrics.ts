@@ -30,6 +30,9 @@ export function watchPoolMetrics(sequelize: Sequelize, hasReplicas: boolean): vo
     ok: mysqlPoolAcquire.labels('replica', 'ok'),
     failed: mysqlPoolAcquire.labels('replica', 'failed'),
   };
+  // The failed series exist at 0 from the start, so the first failure is a rate above 0 for the alert.
+  mysqlPoolAcquire.zero({ pool: 'primary', outcome: 'failed' });
+  if (hasReplicas) mysqlPoolAcquire.zero({ pool: 'replica', outcome: 'failed' });
   const getConnection = manager.getConnection.bind(manager);
   manager.getConnection = async (options) => {
     // Sequelize's own rule (ConnectionManager.initPools): a SELECT not forced to the primary reads from a replica.

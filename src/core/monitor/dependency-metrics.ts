@@ -196,6 +196,14 @@ export const queueJobDuration = new Histogram({
   registers: [registry],
 });
 
+/**
+ * Puts a processed queue's run counters at 0 before its first run: Prometheus's increase() and rate() need
+ * a sample before the change, so a counter born at 1 would hide the first failure from the alert.
+ */
+export function queueProcessed(queue: string): void {
+  for (const outcome of ['ok', 'retry', 'failed']) queueJobRuns.inc({ queue, outcome }, 0);
+}
+
 export function queueJobRun(queue: string, outcome: 'ok' | 'retry' | 'failed', seconds: number): void {
   queueJobRuns.inc({ queue, outcome });
   queueJobDuration.observe({ queue, outcome: outcome === 'ok' ? 'ok' : 'failed' }, seconds);
@@ -256,6 +264,8 @@ export function schedulerTicked(name: string): void {
 
 export function schedulerStarted(name: string, intervalSeconds: number | undefined): void {
   schedulerTicked(name);
+  // At 0 from the start, so the first failure is an increase (see queueProcessed).
+  for (const outcome of ['ok', 'failed', 'timeout']) timedJobRuns.inc({ name, outcome }, 0);
   if (intervalSeconds !== undefined) schedulerTickInterval.set({ name }, intervalSeconds);
 }
 
