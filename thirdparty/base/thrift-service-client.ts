@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import CircuitBreaker from 'opossum';
 import { logger } from '../../src/core/log';
 import { metricSegment, statsd } from '../../src/core/monitor';
+import { traceClientCall } from '../../src/core/trace';
 import { ThirdPartyError } from '../../src/exception';
 import { ConnectionPool, type PoolStats } from './connection-pool';
 import {
@@ -160,7 +161,17 @@ export class ThriftServiceClient<C> {
    * `(c) => c.get_order(meta, id)`). Resolves with its result or rejects
    * with a ThirdPartyError (a DevError when the arguments could not be sent).
    */
-  async call<T>(method: string, invoke: (client: C) => Promise<T>, options: CallOptions): Promise<T> {
+  call<T>(method: string, invoke: (client: C) => Promise<T>, options: CallOptions): Promise<T> {
+    // One client span for the call, its retries included (core/trace).
+    const { service, host, port } = this.options;
+    return traceClientCall(service, method, { host, port }, () => this.callWithRetries(method, invoke, options));
+  }
+
+  private async callWithRetries<T>(
+    method: string,
+    invoke: (client: C) => Promise<T>,
+    options: CallOptions,
+  ): Promise<T> {
     const started = performance.now();
     const attempt: Attempt = () => this.pool.call(invoke, Date.now() + this.options.timeoutMs);
     for (let attempts = 1; ; attempts += 1) {

@@ -7,6 +7,7 @@ import { prom } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
 import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http-status';
 import { recordFailure } from '../pipeline';
+import { traceHttpRequest } from '../trace';
 import { allowedMethods } from './allowed-methods';
 import { illFormedFields } from '../text';
 import { validationFailed } from '../validation';
@@ -313,7 +314,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     if (req.method === 'OPTIONS') setOtherHeaders(req, res, ctx);
     prom.inFlightNow.http += 1;
     res.on('close', () => onResponseDone(req, res, ctx, options.accessLog));
-    runWithContext(ctx, () => runBefore(0, req, res, next));
+    traceHttpRequest(req, ctx, () => runWithContext(ctx, () => runBefore(0, req, res, next)));
   });
 
   const deadlineMs = options.requestTimeoutMs ?? 0;

@@ -5,6 +5,7 @@ import { elapsedMs, newContext, type RequestContext, roundedMs, runWithContext }
 import { logAccess, logger } from '../log';
 import { recordFailure } from '../pipeline';
 import { prom, statsd } from '../monitor';
+import { endThriftSpan, requestTraceFields, traceThriftCall } from '../trace';
 import { callerName, processingConnection } from './connection-state';
 import type { InFlight } from './in-flight';
 import { methodNames } from './methods';
@@ -83,9 +84,11 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       const metrics = metricsOf(outcome);
       statsd.timing(metrics.statsdName, ms);
       metrics.duration.observe(ms / 1000);
+      endThriftSpan(ctx, outcome, code);
       if (options.accessLog) {
         logAccess('thrift access', {
           request_id: ctx.requestId,
+          ...requestTraceFields(ctx),
           caller: ctx.caller ?? ctx.connection?.caller,
           method,
           outcome,
@@ -160,7 +163,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       const ctx = newContext('thrift', connection?.requestId, callerName(connection));
       ctx.clientAddress = connection?.peer;
       ctx.connection = connection;
-      runWithContext(ctx, () => invoke(ctx, args, reply));
+      traceThriftCall(method, ctx, connection ?? {}, () => runWithContext(ctx, () => invoke(ctx, args, reply)));
     };
 
     // The processor passes a callback after the IDL's arguments when this wrapper declares more
