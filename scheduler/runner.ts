@@ -7,6 +7,7 @@ import { logger } from '../src/core/log';
 import { statsd } from '../src/core/monitor';
 import { schedulerStarted, schedulerTicked, timedJobRun } from '../src/core/monitor/dependency-metrics';
 import { claimTick } from './tick-claim';
+import { traceTimedJob } from '../src/core/trace';
 
 /** What a job function gets: when its tick was due, and a signal raised at its timeout. */
 export interface JobRun {
@@ -206,7 +207,16 @@ export class Scheduler<D> {
     return this.execute(job, scheduledAt);
   }
 
-  private async execute(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
+  /** One run of a job, in a span of its own with tracing on (core/trace). */
+  private execute(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
+    return traceTimedJob(
+      job.name,
+      () => this.executeHeld(job, scheduledAt),
+      (outcome) => outcome,
+    );
+  }
+
+  private async executeHeld(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
     const held = await this.lock.acquire(`scheduler:running:${job.name}`, job.timeoutMs * 2 + 5000);
     if (!held) return this.record(job, 'skipped_overlap', 0);
     const ctx = newContext('job', undefined, `job:${job.name}`);

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { currentContext } from '../../src/core/ctx';
+import { traceClientCall } from '../../src/core/trace';
 import type { PoolStats } from './connection-pool';
 import { InstanceSet, type InstanceSource, type Resolver } from './instance-set';
 import { RetryBudget, type RetryBudgetStats } from './retry-budget';
@@ -157,7 +158,20 @@ export class ThriftServiceClient<C> {
    * `(c) => c.get_order(meta, id)`). Resolves with its result or rejects
    * with a ThirdPartyError (a DevError when the arguments could not be sent).
    */
-  async call<T>(method: string, invoke: (client: C) => Promise<T>, options: CallOptions): Promise<T> {
+  call<T>(method: string, invoke: (client: C) => Promise<T>, options: CallOptions): Promise<T> {
+    // One client span for the call, its retries on other instances included (core/trace); the span names the
+    // first instance in rotation as the server.
+    const first = this.set.all[0]?.address ?? '';
+    const at = first.lastIndexOf(':');
+    const server = { host: first.slice(0, at), port: Number(first.slice(at + 1)) || 0 };
+    return traceClientCall(this.options.service, method, server, () => this.callWithRetries(method, invoke, options));
+  }
+
+  private async callWithRetries<T>(
+    method: string,
+    invoke: (client: C) => Promise<T>,
+    options: CallOptions,
+  ): Promise<T> {
     const started = performance.now();
     const { service, timeoutMs, retries } = this.options;
     const callerDeadline = currentContext()?.deadlineAt;

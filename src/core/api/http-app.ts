@@ -7,6 +7,7 @@ import { prom } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
 import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http-status';
 import { type Admission, recordFailure } from '../pipeline';
+import { traceHttpRequest } from '../trace';
 import { allowedMethods } from './allowed-methods';
 import { illFormedFields } from '../text';
 import { validationFailed } from '../validation';
@@ -345,7 +346,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       }
       res.once('close', () => admission.release());
     }
-    runWithContext(ctx, () => runBefore(0, req, res, next));
+    traceHttpRequest(req, ctx, () => runWithContext(ctx, () => runBefore(0, req, res, next)));
   });
 
   const deadlineMs = options.requestTimeoutMs ?? 0;

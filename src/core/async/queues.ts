@@ -7,6 +7,7 @@ import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
 import { queueJobRun, queueProcessed, watchQueues } from '../monitor/dependency-metrics';
+import { traceEnqueue, traceJobRun } from '../trace';
 
 /** A named queue and how its jobs are retried. `P` is the payload type. */
 export interface QueueDef<P> {
@@ -31,7 +32,22 @@ export function defineQueue<P>(def: Omit<QueueDef<P>, 'payload'>): QueueDef<P> {
 /** What a job carries: the payload and where it came from. */
 export interface JobEnvelope<P> {
   payload: P;
-  meta: { request_id: string | undefined; enqueued_at: string };
+  meta: {
+    request_id: string | undefined;
+    enqueued_at: string;
+    /** The W3C trace context of the enqueue's span, with tracing on: each run of the job continues its trace. */
+    traceparent?: string;
+    tracestate?: string;
+  };
+}
+
+/** A Bull processor whose every try runs in a span continuing the trace of the enqueue (core/trace). */
+function tracedRun<P, R>(
+  queue: string,
+  handle: (job: Bull.Job<JobEnvelope<P>>) => Promise<R>,
+): (job: Bull.Job<JobEnvelope<P>>) => Promise<R> {
+  return (job) =>
+    traceJobRun({ queue, id: String(job.id), attempt: job.attemptsMade + 1 }, job.data.meta, () => handle(job));
 }
 
 export interface JobInfo {
@@ -194,10 +210,12 @@ export class Queues {
       meta: { request_id: currentRequestId(), enqueued_at: new Date().toISOString() },
     };
     const queue = this.queue(def.name);
-    const job = await queue.add(envelope, {
-      ...(options.key === undefined ? {} : { jobId: options.key }),
-      ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
-    });
+    const job = await traceEnqueue(def.name, (trace) =>
+      queue.add(trace ? { ...envelope, meta: { ...envelope.meta, ...trace } } : envelope, {
+        ...(options.key === undefined ? {} : { jobId: options.key }),
+        ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
+      }),
+    );
     // A job only the primary holds is lost if it fails over now: not acknowledged by a replica, the enqueue fails
     // (the caller may try again: with a key, a job that did survive is not added twice).
     if (!(await acknowledgedByReplicas(queue.client as unknown as Redis, replicaWaitOf(this.config)))) {
@@ -218,7 +236,7 @@ export class Queues {
     queueProcessed(def.name);
     // Bull's promise settles when processing ends. A close that comes before the queue's blocking connection is
     // ready rejects it (with no reason): that is the stop asked for, not a failure. Anything else is said once.
-    const processing = queue.process(concurrency, async (job: Bull.Job<JobEnvelope<P>>) => {
+    const handle = async (job: Bull.Job<JobEnvelope<P>>): Promise<unknown> => {
       const { payload, meta } = job.data;
       const ctx = newContext('job', meta.request_id, `queue:${def.name}`);
       return runWithContext(ctx, async () => {
@@ -251,7 +269,8 @@ export class Queues {
           throw error;
         }
       });
-    });
+    };
+    const processing = queue.process(concurrency, tracedRun(def.name, handle));
     processing.catch((err: unknown) => {
       if (this.closing) return;
       logger.error('a queue stopped taking jobs; restart the worker once Redis answers', {

@@ -5,6 +5,7 @@ import { elapsedMs, newContext, type RequestContext, roundedMs, runWithContext }
 import { logAccess, logger } from '../log';
 import { type Admission, recordFailure } from '../pipeline';
 import { prom, statsd } from '../monitor';
+import { endThriftSpan, requestTraceFields, traceThriftCall } from '../trace';
 import { callerName, processingConnection } from './connection-state';
 import type { InFlight } from './in-flight';
 import { methodNames } from './methods';
@@ -95,9 +96,11 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       const metrics = metricsOf(outcome);
       statsd.timing(metrics.statsdName, ms);
       metrics.duration.observe(ms / 1000);
+      endThriftSpan(ctx, outcome, code);
       if (options.accessLog) {
         logAccess('thrift access', {
           request_id: ctx.requestId,
+          ...requestTraceFields(ctx),
           caller: ctx.caller ?? ctx.connection?.caller,
           method,
           outcome,
@@ -193,14 +196,18 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       ctx.connection = connection;
       if (options.callDeadlineMs) ctx.deadlineAt = Date.now() + options.callDeadlineMs;
       if (!admission) {
-        runWithContext(ctx, () => invoke(ctx, args, reply, undefined, undefined));
+        traceThriftCall(method, ctx, connection ?? {}, () =>
+          runWithContext(ctx, () => invoke(ctx, args, reply, undefined, undefined)),
+        );
         return;
       }
       // A caller is counted by the name thrift.callers knows it by, else by its address.
       const caller = ctx.caller ?? `address ${connection?.peer ?? 'unknown'}`;
       const refused = admission.admit(caller);
       const release = refused ? undefined : () => admission.release(caller);
-      runWithContext(ctx, () => invoke(ctx, args, reply, refused, release));
+      traceThriftCall(method, ctx, connection ?? {}, () =>
+        runWithContext(ctx, () => invoke(ctx, args, reply, refused, release)),
+      );
     };
 
     // The processor passes a callback after the IDL's arguments when this wrapper declares more

@@ -58,10 +58,11 @@ export function traceJobRun<T>(job: JobRunInfo, carrier: TraceCarrier | undefine
   return settleIn(started.span, () => runInTrace(started.context, run));
 }
 
-/** Runs one timed job run inside a span of its own (a new trace), with its outcome recorded by `outcomeOf`. */
+/** Runs one timed job run inside a span, with its outcome recorded by `outcomeOf`. */
 export function traceTimedJob<T>(name: string, run: () => Promise<T>, outcomeOf: (result: T) => string): Promise<T> {
   if (!tracing.on) return run();
-  const started = startSpan(`job ${name}`, SpanKind.INTERNAL, { 'tandem.job.name': name }, contextFrom({}));
+  // A cron tick has no span around it (a new trace); a tick run from the queue continues the job's.
+  const started = startSpan(`job ${name}`, SpanKind.INTERNAL, { 'tandem.job.name': name });
   if (!started) return run();
   const { span } = started;
   return runInTrace(started.context, run).then(
