@@ -92,8 +92,8 @@ bench-abuse: build ## the Thrift port under hostile clients: memory, open files,
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/thrift-abuse.ts
 
 # The logged-in cached read at 3x the capacity it measures first, with admission off (it queues) and on
-# (it sheds): admitted p99 against the unloaded one, and how fast refusals are (about 1.5 min; docs/resilience.md).
-bench-overload: build ## overload: admitted p99 and refusal time at 3x capacity, with and without shedding (about 1.5 min)
+# (it sheds): admitted p99 against the unloaded one, and how fast refusals are (about 2 min; docs/resilience.md).
+bench-overload: build ## overload: admitted p99 and refusal time at 3x capacity, with and without shedding (about 2 min)
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/overload.ts
 
 # Refuses a malformed or existing name before writing; puts every file back if a step fails.
