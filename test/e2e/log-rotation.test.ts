@@ -7,7 +7,7 @@ import { SCHEDULED_JOBS } from '../../scheduler/queue';
 import { testConfig } from '../helpers/app';
 import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { countLines, driveLoad, readLogFiles, rotateByHand, waitForLines } from '../helpers/log-files';
-import { spawnServer, type ServerProcess } from '../helpers/process';
+import { ROOT, spawnServer, type ServerProcess } from '../helpers/process';
 import { dropKeys, rawRedis } from '../helpers/redis';
 import { waitFor } from '../helpers/wait';
 
@@ -37,15 +37,19 @@ function logDir(): string {
   return dir;
 }
 
-function start(entry: string, dir: string, env: Record<string, string>): ServerProcess {
+function start(entry: string, dir: string, env: Record<string, string>, args: string[] = []): ServerProcess {
   const prefix = freshRedisPrefix();
   prefixes.push(prefix);
-  const child = spawnServer(entry, {
-    TANDEM_LOG_FILE: path.join(dir, 'tandem.log'),
-    TANDEM_LOG_ACCESS: 'true',
-    TANDEM_REDIS_KEY_PREFIX: prefix,
-    ...env,
-  });
+  const child = spawnServer(
+    entry,
+    {
+      TANDEM_LOG_FILE: path.join(dir, 'tandem.log'),
+      TANDEM_LOG_ACCESS: 'true',
+      TANDEM_REDIS_KEY_PREFIX: prefix,
+      ...env,
+    },
+    { args },
+  );
   spawned.push(child);
   return child;
 }
@@ -131,6 +135,40 @@ it('when a cluster primary with two workers is rotated 5 times under load, then 
     ROTATIONS * 2,
   );
   expect(messages.some((e) => e.message === 'starting workers')).toBe(true);
+  expect(messages.filter((e) => String(e.message).startsWith('a worker exited'))).toEqual([]);
+  expect(exit).toEqual({ code: 0, signal: null });
+});
+
+it('when the reloadable primary of a deployed host is rotated 5 times under load, then its workers reopen too and nothing is lost or doubled', async () => {
+  const dir = logDir();
+  // A deploy_to whose current release runs this checkout's server (through tsx) as dist/src/main.js.
+  const release = path.join(dir, 'releases', 'r1');
+  fs.mkdirSync(path.join(release, 'dist', 'src'), { recursive: true });
+  fs.writeFileSync(
+    path.join(release, 'dist', 'src', 'main.js'),
+    `require(${JSON.stringify(path.join(ROOT, 'node_modules/tsx/dist/cjs/index.cjs'))});\n` +
+      `require(${JSON.stringify(path.join(ROOT, 'src/main.ts'))});\n`,
+  );
+  fs.symlinkSync(release, path.join(dir, 'current'));
+  fs.mkdirSync(path.join(dir, 'shared'));
+  const server = start('src/primary.ts', dir, { TANDEM_SERVER_WORKERS: '2' }, [dir, path.join(dir, 'shared')]);
+
+  const { counted, failures, exit } = await rotateUnderHttpLoad('reloadable', server, dir, 2);
+  report('reloadable primary, 2 workers', {
+    requests: REQUESTS,
+    rotations: ROTATIONS,
+    failed: failures.length,
+    ...counted,
+  });
+
+  expect(failures).toEqual([]);
+  expect(counted).toMatchObject({ lost: 0, doubled: 0, unparsed: 0 });
+  expect(Object.keys(counted.perFile)).toHaveLength(ROTATIONS + 1);
+  const messages = readLogFiles(dir, 'tandem.log').map((l) => l.entry);
+  expect(messages.some((e) => e.message === 'serving through a reloadable primary')).toBe(true);
+  expect(messages.filter((e) => e.message === 'log file reopened' && e.reason !== 'SIGHUP')).toHaveLength(
+    ROTATIONS * 2,
+  );
   expect(messages.filter((e) => String(e.message).startsWith('a worker exited'))).toEqual([]);
   expect(exit).toEqual({ code: 0, signal: null });
 });
