@@ -33,7 +33,7 @@ function job(args: string[], env: Record<string, string> = {}) {
     TANDEM_MYSQL_DATABASE: database,
     TANDEM_REDIS_KEY_PREFIX: prefix,
     // zeus is nowhere: a risk scan that runs says `unavailable` (exit 69).
-    TANDEM_ZEUS_PORT: '1',
+    TANDEM_THIRDPARTY_ZEUS_INSTANCES: '127.0.0.1:1',
     ...env,
   });
 }

@@ -113,8 +113,8 @@ describe('a real Prometheus scraping a server and a worker', () => {
       TANDEM_REDIS_KEY_PREFIX: prefix,
       TANDEM_MYSQL_DATABASE: db.database,
       // Nothing listens there: a report to zeus fails at once, and with one attempt it fails for good.
-      TANDEM_ZEUS_PORT: String(zeusNowhere),
-      TANDEM_ZEUS_RETRIES: '0',
+      TANDEM_THIRDPARTY_ZEUS_INSTANCES: `127.0.0.1:${zeusNowhere}`,
+      TANDEM_THIRDPARTY_ZEUS_RETRIES: '0',
       TANDEM_RISK_REPORT_ATTEMPTS: '1',
     };
     const server = spawnServer('src/main.ts', { ...env, TANDEM_SERVER_SCHEDULER: 'true' });

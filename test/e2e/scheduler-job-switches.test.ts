@@ -49,7 +49,7 @@ async function startServer(env: Record<string, string>): Promise<ServerProcess> 
     TANDEM_STATSD_PORT: String(statsd.port),
     TANDEM_STATSD_PREFIX: `switches${process.pid}.`,
     // zeus is nowhere: a risk scan that ran would say so.
-    TANDEM_ZEUS_PORT: '1',
+    TANDEM_THIRDPARTY_ZEUS_INSTANCES: '127.0.0.1:1',
     TANDEM_JOBS_CS_ESCALATE_STALE_CRON: EVERY_SECOND,
     TANDEM_JOBS_CS_DAILY_REPORT_CRON: EVERY_SECOND,
     TANDEM_JOBS_RISK_SCAN_CRON: EVERY_SECOND,
