@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config';
 import { logger } from '../log';
 import { outages } from '../log/outage';
-import { redisCountersFor } from '../monitor/dependency-metrics';
+import { redisCountersFor } from '../monitor/redis-metrics';
 
 /**
  * A Redis client for cache, locks, counters and sessions. Commands fail fast
