@@ -296,6 +296,17 @@ if ! command -v thrift >/dev/null; then
   fi
 fi
 
+# --- logrotate --------------------------------------------------------------------
+# deploy/logrotate/tandem is what hosts rotate their logs with; test/e2e/logrotate.test.ts runs the
+# real logrotate with it. Installed where it can be (Debian, as root); else that test says why it skips.
+if ! command -v logrotate >/dev/null && [[ ! -x /usr/sbin/logrotate ]]; then
+  if is_debian && is_root; then
+    apt_install logrotate
+  else
+    say "logrotate is not installed (apt-get install logrotate); the logrotate test will skip."
+  fi
+fi
+
 # --- Test clients --------------------------------------------------------------
 # The THeader test talks to the Thrift port with a real Python Apache Thrift
 # client (THeaderProtocol). Installed where it can be (Debian, as root); else

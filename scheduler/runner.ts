@@ -1,11 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import cron, { type ScheduledTask } from 'node-cron';
 import { RedisLock } from '../src/core/db/lock';
+import type { ReplicaWait } from '../src/core/db/redis';
 import { newContext, runWithContext } from '../src/core/ctx';
 import { logger } from '../src/core/log';
 import { statsd } from '../src/core/monitor';
 import { schedulerStarted, schedulerTicked, timedJobRun } from '../src/core/monitor/dependency-metrics';
+import { claimTick } from './tick-claim';
+import { traceTimedJob } from '../src/core/trace';
 
 /** What a job function gets: when its tick was due, and a signal raised at its timeout. */
 export interface JobRun {
@@ -19,6 +21,7 @@ export interface JobSetting<D> {
   /** node-cron expression; six fields put seconds first. */
   cron: string;
   timezone: string;
+  /** Off: each tick is recorded as `skipped_disabled` and does nothing; `runNow` needs `force`. */
   enabled: boolean;
   timeoutMs: number;
   /** `inline` runs in the tick; `queue` enqueues the work to Bull, for work that may take long. */
@@ -26,7 +29,16 @@ export interface JobSetting<D> {
   run: (deps: D, run: JobRun) => Promise<unknown>;
 }
 
-export type Outcome = 'ok' | 'failed' | 'timeout' | 'unavailable' | 'skipped_tick_taken' | 'skipped_overlap' | 'queued';
+export type Outcome =
+  | 'ok'
+  | 'failed'
+  | 'timeout'
+  | 'unavailable'
+  | 'skipped_tick_taken'
+  | 'skipped_unclaimed'
+  | 'skipped_overlap'
+  | 'skipped_disabled'
+  | 'queued';
 
 /**
  * Thrown by a job that could not do its work because a dependency it needs
@@ -57,6 +69,12 @@ export type EnqueueTick = (name: string, key: string, scheduledAt: Date) => Prom
 export interface SchedulerOptions {
   /** How long a claimed tick stays claimed (ms). */
   tickLockMs: number;
+  /** Pause before a tick claim that failed is tried again (ms); 500 unless given. */
+  claimRetryMs?: number;
+  /** Tries of a tick claim, the first included; 10 unless given. */
+  claimAttempts?: number;
+  /** Replicas that must acknowledge a tick claim (redis.wait_replicas); none unless given. */
+  replicas?: ReplicaWait;
   enqueue?: EnqueueTick;
 }
 
@@ -65,13 +83,17 @@ export interface SchedulerOptions {
  * servers and a job never overlaps a still-running previous run of itself:
  *
  * - the tick is claimed with SET NX on `scheduler:tick:<job>:<due second>`,
- *   which every instance computes alike from the cron schedule;
+ *   which every instance computes alike from the cron schedule, and counts
+ *   once replicas acknowledged it (see claimTick: safe across a failover);
  * - the run holds `scheduler:running:<job>`, a lock with an owner token and
  *   an expiry past the job's timeout, released only by its owner.
  *
  * Each run is logged with its duration and outcome and timed into statsd as
  * `job.<name>.<outcome>`; a job that throws is logged with its stack and the
- * scheduler goes on.
+ * scheduler goes on. A disabled job (jobs.<domain>.<job>.enabled false) still
+ * ticks on its schedule, and each tick is recorded as `skipped_disabled`
+ * without claiming or running anything: the switch shows in the log and the
+ * metrics rather than as a job that silently never runs.
  */
 export class Scheduler<D> {
   private readonly tasks: ScheduledTask[] = [];
@@ -91,7 +113,7 @@ export class Scheduler<D> {
   }
 
   start(): void {
-    for (const job of this.jobs.filter((j) => j.enabled)) {
+    for (const job of this.jobs) {
       const task = cron.schedule(
         job.cron,
         (context) => {
@@ -115,6 +137,7 @@ export class Scheduler<D> {
     }
     logger.info('scheduler started', {
       jobs: this.jobs.filter((j) => j.enabled).map((j) => `${j.name} (${j.cron} ${j.timezone})`),
+      disabled: this.jobs.filter((j) => !j.enabled).map((j) => j.name),
     });
   }
 
@@ -140,14 +163,19 @@ export class Scheduler<D> {
 
   /** One scheduled tick of a job: claim it, then run (or enqueue) it. */
   async tick(job: JobSetting<D>, due: Date): Promise<Outcome> {
+    if (!job.enabled) return this.record(job, 'skipped_disabled', 0);
     const dueSecond = Math.floor(due.getTime() / 1000);
-    const claimed = await this.redis
-      .set(`scheduler:tick:${job.name}:${dueSecond}`, randomUUID(), 'PX', this.options.tickLockMs, 'NX')
-      .catch((err: Error) => {
-        logger.warn('scheduler could not claim a tick; skipping it', { job: job.name, error: err.message });
-        return null;
-      });
-    if (claimed !== 'OK') return this.record(job, 'skipped_tick_taken', 0);
+    const claim = await claimTick(this.redis, `scheduler:tick:${job.name}:${dueSecond}`, {
+      lockMs: this.options.tickLockMs,
+      retryMs: this.options.claimRetryMs ?? 500,
+      attempts: this.options.claimAttempts ?? 10,
+      replicas: this.options.replicas ?? { replicas: 0, timeoutMs: 0 },
+    });
+    if (claim.outcome === 'unclaimed') {
+      logger.warn('scheduler could not claim a tick; skipping it', { job: job.name, error: claim.error });
+      return this.record(job, 'skipped_unclaimed', 0);
+    }
+    if (claim.outcome === 'taken') return this.record(job, 'skipped_tick_taken', 0);
     const scheduledAt = new Date(dueSecond * 1000);
     if (job.mode === 'queue' && this.options.enqueue) {
       const started = Date.now();
@@ -167,12 +195,28 @@ export class Scheduler<D> {
     return this.execute(job, scheduledAt);
   }
 
-  /** Runs a job once now (npm run job -- NAME, or a queued tick), under the same no-overlap lock. */
-  runNow(name: string, scheduledAt = new Date()): Promise<Outcome> {
-    return this.execute(this.find(name), scheduledAt);
+  /**
+   * Runs a job once now (npm run job -- NAME, or a queued tick), under the
+   * same no-overlap lock. A disabled job is `skipped_disabled` unless `force`
+   * (npm run job -- NAME --force): a tick queued before the switch went off
+   * does not run.
+   */
+  runNow(name: string, scheduledAt = new Date(), options: { force?: boolean } = {}): Promise<Outcome> {
+    const job = this.find(name);
+    if (!job.enabled && !options.force) return Promise.resolve(this.record(job, 'skipped_disabled', 0));
+    return this.execute(job, scheduledAt);
   }
 
-  private async execute(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
+  /** One run of a job, in a span of its own with tracing on (core/trace). */
+  private execute(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
+    return traceTimedJob(
+      job.name,
+      () => this.executeHeld(job, scheduledAt),
+      (outcome) => outcome,
+    );
+  }
+
+  private async executeHeld(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
     const held = await this.lock.acquire(`scheduler:running:${job.name}`, job.timeoutMs * 2 + 5000);
     if (!held) return this.record(job, 'skipped_overlap', 0);
     const ctx = newContext('job', undefined, `job:${job.name}`);

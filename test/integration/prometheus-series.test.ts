@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { defineQueue, Queues } from '../../src/core/async';
 import { createSequelize } from '../../src/core/db/mysql';
-import { createRedis, quitRedis } from '../../src/core/db/redis';
+import { redisConnection, quitRedis } from '../../src/core/db/redis';
 import { prom } from '../../src/core/monitor';
 import { startMetricsServer } from '../../src/core/monitor/metrics-server';
 import { Scheduler, type JobSetting } from '../../scheduler/runner';
@@ -109,7 +109,7 @@ describe('the MySQL pool', () => {
 describe('a Redis client', () => {
   let redis: Redis;
   beforeAll(async () => {
-    redis = createRedis(config, 'prom-series');
+    redis = redisConnection(config, 'prom-series');
     await redis.connect();
   });
   afterAll(() => quitRedis(redis));
@@ -209,7 +209,7 @@ describe('timed jobs', () => {
     },
   ];
   beforeAll(async () => {
-    redis = createRedis(config, 'prom-scheduler');
+    redis = redisConnection(config, 'prom-scheduler');
     await redis.connect();
     scheduler = new Scheduler(redis, jobs, {}, { tickLockMs: 60_000 });
   });
@@ -276,14 +276,15 @@ describe('the zeus client', () => {
     target = { service: 'zeus', target: `127.0.0.1:${port}` };
     client = new ZeusClient(
       testConfig({
-        zeus: {
-          host: '127.0.0.1',
-          port,
-          timeout_ms: 400,
-          retries: 0,
-          breaker_volume: 2,
-          breaker_error_percent: 50,
-          breaker_reset_ms: RESET_MS,
+        thirdparty: {
+          zeus: {
+            instances: [`127.0.0.1:${port}`],
+            timeout_ms: 400,
+            retries: 0,
+            breaker_volume: 2,
+            breaker_error_percent: 50,
+            breaker_reset_ms: RESET_MS,
+          },
         },
       }),
     );

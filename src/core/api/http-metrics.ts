@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { elapsedMs, type RequestContext, roundedMs } from '../ctx';
 import { logAccess } from '../log';
 import { metricSegment, prom, statsd } from '../monitor';
+import { endHttpSpan, requestTraceFields } from '../trace';
 
 /** The metrics and access line of each HTTP request: a statsd timing and a Prometheus series per route and status class. */
 
@@ -44,12 +45,12 @@ export class RouteMetricsSet {
 
 /**
  * The sets of the answers no declared route gave. Bounded: templates are
- * the raw pages' routes (or `unmatched`) and methods the few that Node's
+ * the raw pages' routes (or `unmatched`, or `shed` for a request admission refused) and methods the few that Node's
  * HTTP parser accepts.
  */
 const otherMetrics = new Map<string, RouteMetricsSet>();
 
-function metricsOfOther(method: string, template: string): RouteMetricsSet {
+export function metricsOfOther(method: string, template: string): RouteMetricsSet {
   const key = `${method} ${template}`;
   let set = otherMetrics.get(key);
   if (!set) {
@@ -75,9 +76,11 @@ export function onResponseDone(req: Request, res: Response, ctx: RequestContext,
   statsd.timing(metrics.statsdName, ms);
   metrics.duration.observe(ms / 1000);
   prom.inFlightNow.http -= 1;
+  endHttpSpan(ctx, req.method, template, status);
   if (accessLog) {
     logAccess('http access', {
       request_id: ctx.requestId,
+      ...requestTraceFields(ctx),
       caller: ctx.caller,
       method: req.method,
       route: template,

@@ -1,10 +1,13 @@
 import Bull from 'bull';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config';
+import { acknowledgedByReplicas, type BullConnection, redisConnection, replicaWaitOf } from '../db/redis';
 import { currentRequestId, newContext, runWithContext } from '../ctx';
 import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
 import { queueJobRun, queueProcessed, watchQueues } from '../monitor/dependency-metrics';
+import { traceEnqueue, traceJobRun } from '../trace';
 
 /** A named queue and how its jobs are retried. `P` is the payload type. */
 export interface QueueDef<P> {
@@ -29,7 +32,22 @@ export function defineQueue<P>(def: Omit<QueueDef<P>, 'payload'>): QueueDef<P> {
 /** What a job carries: the payload and where it came from. */
 export interface JobEnvelope<P> {
   payload: P;
-  meta: { request_id: string | undefined; enqueued_at: string };
+  meta: {
+    request_id: string | undefined;
+    enqueued_at: string;
+    /** The W3C trace context of the enqueue's span, with tracing on: each run of the job continues its trace. */
+    traceparent?: string;
+    tracestate?: string;
+  };
+}
+
+/** A Bull processor whose every try runs in a span continuing the trace of the enqueue (core/trace). */
+function tracedRun<P, R>(
+  queue: string,
+  handle: (job: Bull.Job<JobEnvelope<P>>) => Promise<R>,
+): (job: Bull.Job<JobEnvelope<P>>) => Promise<R> {
+  return (job) =>
+    traceJobRun({ queue, id: String(job.id), attempt: job.attemptsMade + 1 }, job.data.meta, () => handle(job));
 }
 
 export interface JobInfo {
@@ -47,6 +65,11 @@ export interface FailedJob {
   failed_at: string | null;
   payload: unknown;
   request_id: string | undefined;
+}
+
+/** A queue's connections, as our ioredis types them: Bull's typings name those of its own nested copy. */
+function clientsOf(queue: Bull.Queue): Redis[] {
+  return queue.clients as unknown as Redis[];
 }
 
 /** What Bull keeps of the connection that waits for new jobs; its typings leave it out. */
@@ -135,7 +158,18 @@ export class Queues {
     const def = this.def(name);
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Bull(def.name, this.config.redis.url, {
+      // Bull's three connections come from the one factory, so they follow a Sentinel failover like the app's.
+      // Bull neither lists nor closes connections it did not create: they are added to its list for both.
+      const made: Redis[] = [];
+      const owner: { queue?: Bull.Queue } = {};
+      const createClient = (type: BullConnection): Redis => {
+        const client = redisConnection(this.config, `bull:${def.name}:${type}`, type);
+        if (owner.queue) clientsOf(owner.queue).push(client);
+        else made.push(client);
+        return client;
+      };
+      queue = new Bull(def.name, {
+        createClient: createClient as unknown as Bull.QueueOptions['createClient'],
         prefix: `${this.config.redis.key_prefix}bull`,
         settings: {
           lockDuration: this.config.queue.lock_ms,
@@ -151,6 +185,8 @@ export class Queues {
           removeOnFail: false,
         },
       });
+      owner.queue = queue;
+      clientsOf(queue).push(...made);
       // Each of a queue's connections reports every failed reconnection: told once per Redis outage instead.
       queue.on('error', (err: Error | undefined) => {
         if (!this.closing) outages.down('redis', err ?? new Error('The queue lost its Redis connection.'));
@@ -173,10 +209,20 @@ export class Queues {
       payload,
       meta: { request_id: currentRequestId(), enqueued_at: new Date().toISOString() },
     };
-    const job = await this.queue(def.name).add(envelope, {
-      ...(options.key === undefined ? {} : { jobId: options.key }),
-      ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
-    });
+    const queue = this.queue(def.name);
+    const job = await traceEnqueue(def.name, (trace) =>
+      queue.add(trace ? { ...envelope, meta: { ...envelope.meta, ...trace } } : envelope, {
+        ...(options.key === undefined ? {} : { jobId: options.key }),
+        ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
+      }),
+    );
+    // A job only the primary holds is lost if it fails over now: not acknowledged by a replica, the enqueue fails
+    // (the caller may try again: with a key, a job that did survive is not added twice).
+    if (!(await acknowledgedByReplicas(queue.client as unknown as Redis, replicaWaitOf(this.config)))) {
+      throw new Error(
+        `Job ${String(job.id)} of queue ${def.name} was not acknowledged by ${this.config.redis.wait_replicas} Redis replica(s) within ${this.config.redis.wait_timeout_ms} ms; enqueue it again.`,
+      );
+    }
     statsd.increment(`queue.${def.name}.enqueued`);
     return String(job.id);
   }
@@ -190,7 +236,7 @@ export class Queues {
     queueProcessed(def.name);
     // Bull's promise settles when processing ends. A close that comes before the queue's blocking connection is
     // ready rejects it (with no reason): that is the stop asked for, not a failure. Anything else is said once.
-    const processing = queue.process(concurrency, async (job: Bull.Job<JobEnvelope<P>>) => {
+    const handle = async (job: Bull.Job<JobEnvelope<P>>): Promise<unknown> => {
       const { payload, meta } = job.data;
       const ctx = newContext('job', meta.request_id, `queue:${def.name}`);
       return runWithContext(ctx, async () => {
@@ -223,7 +269,8 @@ export class Queues {
           throw error;
         }
       });
-    });
+    };
+    const processing = queue.process(concurrency, tracedRun(def.name, handle));
     processing.catch((err: unknown) => {
       if (this.closing) return;
       logger.error('a queue stopped taking jobs; restart the worker once Redis answers', {

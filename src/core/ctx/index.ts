@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 
 /** Who a session belongs to, and what their roles allow. */
 export interface StaffIdentity {
@@ -17,6 +18,9 @@ export interface ThriftConnectionState {
   caller: string | undefined;
   /** The request id the message being processed brought in its THeader headers (set while it is processed). */
   requestId?: string | undefined;
+  /** The W3C trace context the message being processed brought in its THeader headers (set while it is processed). */
+  traceparent?: string | undefined;
+  tracestate?: string | undefined;
   /** The CN of the connection's TLS client certificate, when one was presented and verified. */
   certName?: string | undefined;
 }
@@ -35,8 +39,16 @@ export interface RequestContext {
   connection?: ThriftConnectionState | undefined;
   /** The logged-in staff member, set by the auth check of an HTTP route. */
   staff?: StaffIdentity | undefined;
+  /**
+   * When the caller stops waiting (epoch ms), set by the door from its
+   * request deadline: outgoing calls (third-party clients) never retry or
+   * wait past it. Undefined: no deadline (jobs, scripts).
+   */
+  deadlineAt?: number | undefined;
   /** process.hrtime.bigint() at the start of the request. */
   readonly startedAt: bigint;
+  /** The request's server span, while tracing is on (core/trace). */
+  span?: Span | undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

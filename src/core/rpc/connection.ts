@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import thrift from 'thrift';
 import { currentRequestId, type ThriftConnectionState } from '../ctx';
+import { outgoingTraceHeaders, tracing } from '../trace';
 import { runWithConnection } from './connection-state';
 import { BINARY_MARK, BINARY_VERSION, COMPACT_MARK, detectFraming, type Framing } from './framing';
 import {
@@ -311,6 +312,8 @@ export class ThriftConnection {
     const call = callerHeaders(headers);
     if (call.service) this.state.caller = call.service;
     this.state.requestId = call.requestId;
+    this.state.traceparent = call.traceparent;
+    this.state.tracestate = call.tracestate;
     try {
       this.serve(
         whole.subarray(transport.readCursor),
@@ -320,6 +323,8 @@ export class ThriftConnection {
       );
     } finally {
       this.state.requestId = undefined;
+      this.state.traceparent = undefined;
+      this.state.tracestate = undefined;
     }
   }
 
@@ -340,6 +345,12 @@ export class ThriftConnection {
       // Flushed in the call's context: its request id is the caller's, or the one generated for it.
       const id = currentRequestId() ?? incoming;
       if (id) transport.setWriteHeader(REQUEST_ID_HEADER, id);
+      // With tracing on, the reply names the call's span, so a THeader caller can link to it.
+      if (tracing.on) {
+        const { traceparent, tracestate } = outgoingTraceHeaders();
+        if (traceparent) transport.setWriteHeader('traceparent', traceparent);
+        if (tracestate) transport.setWriteHeader('tracestate', tracestate);
+      }
       flush();
     };
     return protocol;

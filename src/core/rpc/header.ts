@@ -32,15 +32,25 @@ const SERVICE_HEADERS = ['service-name', 'service_name', 'client-name', 'client_
 export function callerHeaders(headers: Record<string, string>): {
   requestId: string | undefined;
   service: string | undefined;
+  /** The caller's W3C trace context, passed on to the call's span (core/trace validates it). */
+  traceparent: string | undefined;
+  tracestate: string | undefined;
 } {
   let id: string | undefined;
   let traceparent: string | undefined;
+  let tracestate: string | undefined;
   let service: string | undefined;
   for (const [key, value] of Object.entries(headers)) {
     const k = key.toLowerCase();
     if (REQUEST_ID_HEADERS.includes(k)) id = value;
     else if (k === 'traceparent') traceparent = value;
+    else if (k === 'tracestate') tracestate = value;
     else if (SERVICE_HEADERS.includes(k) && isServiceName(value)) service = value;
   }
-  return { requestId: id || traceparent ? requestIdFrom(id, traceparent) : undefined, service };
+  return {
+    requestId: id || traceparent ? requestIdFrom(id, traceparent) : undefined,
+    service,
+    traceparent,
+    tracestate,
+  };
 }
