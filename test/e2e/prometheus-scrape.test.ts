@@ -215,6 +215,8 @@ describe('a real Prometheus scraping a server and a worker', () => {
         60,
       );
       expect(await scalarOf(`count(tandem_scheduler_last_tick_timestamp_seconds{${on(targets.server)}})`)).toBe(3);
+      // Its Redis client has talked to Redis since its start (the eviction check's CONFIG GET at least).
+      expect(await scalarOf(`sum(tandem_redis_commands_total{${on(targets.server)}})`)).toBeGreaterThan(0);
       expect(
         await scalarOf(`tandem_thirdparty_breaker_state{${on(targets.server)}, service="zeus"}`),
       ).toBeGreaterThanOrEqual(0);

@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config';
 import { logger } from '../log';
 import { outages } from '../log/outage';
-import { redisCountersFor } from '../monitor/dependency-metrics';
+import { redisCountersFor } from '../monitor/redis-metrics';
 
 /** Which of Bull's three connections a client is: commands, pub/sub, or the blocking wait for jobs. */
 export type BullConnection = 'client' | 'subscriber' | 'bclient';

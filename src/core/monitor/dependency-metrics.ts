@@ -76,67 +76,9 @@ export const mysqlPoolAcquire = new Histogram({
   registers: [registry],
 });
 
-// ---- Redis
+// ---- Redis: in redis-metrics.ts, re-exported here.
 
-/**
- * Commands tandem's own code sends, each counted under its name; any other
- * (a script's or an operator's) counts as `other`, so the label stays bounded.
- */
-const REDIS_COMMANDS = new Set(
-  (
-    'get set del unlink exists expire pexpire ttl pttl incr incrby decr decrby mget mset hget hset hmget hgetall ' +
-    'hincrby hdel sadd srem smembers zadd zrem zrange zrangebyscore scan eval evalsha script multi exec ping info ' +
-    'config client quit select'
-  ).split(' '),
-);
-
-export const redisCommands = new Counter({
-  name: 'tandem_redis_commands_total',
-  help: "Redis commands sent by tandem's clients, by client and command (other for a command outside the known set).",
-  labelNames: ['client', 'command'] as const,
-  registers: [registry],
-});
-
-export const redisErrors = new Counter({
-  name: 'tandem_redis_errors_total',
-  help: 'Redis commands that failed (error reply, timeout, connection lost), by client and command.',
-  labelNames: ['client', 'command'] as const,
-  registers: [registry],
-});
-
-export const redisConnectionErrors = new Counter({
-  name: 'tandem_redis_connection_errors_total',
-  help: "Errors a Redis client's connection reported (refused, reset, a failed reconnection), by client.",
-  labelNames: ['client'] as const,
-  registers: [registry],
-});
-
-/** One client's counters by command, created on first use (a bounded set). */
-export interface RedisCounters {
-  sent(command: string): void;
-  failed(command: string): void;
-  connectionError(): void;
-}
-
-export function redisCountersFor(client: string): RedisCounters {
-  const sent = new Map<string, Counter.Internal>();
-  const failed = new Map<string, Counter.Internal>();
-  const child = (map: Map<string, Counter.Internal>, counter: Counter<'client' | 'command'>, name: string) => {
-    let c = map.get(name);
-    if (c === undefined) {
-      const command = REDIS_COMMANDS.has(name) ? name : 'other';
-      c = map.get(command) ?? counter.labels({ client, command });
-      map.set(name, c);
-    }
-    return c;
-  };
-  const connection = redisConnectionErrors.labels({ client });
-  return {
-    sent: (name) => child(sent, redisCommands, name).inc(),
-    failed: (name) => child(failed, redisErrors, name).inc(),
-    connectionError: () => connection.inc(),
-  };
-}
+export * from './redis-metrics';
 
 // ---- Bull queues
 
