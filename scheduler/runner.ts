@@ -71,7 +71,7 @@ export interface SchedulerOptions {
   tickLockMs: number;
   /** Pause before a tick claim that failed is tried again (ms); 500 unless given. */
   claimRetryMs?: number;
-  /** Tries of a tick claim, the first included; 10 unless given. */
+  /** Tries of a tick claim, the first included; 20 unless given. */
   claimAttempts?: number;
   /** Replicas that must acknowledge a tick claim (redis.wait_replicas); none unless given. */
   replicas?: ReplicaWait;
@@ -168,7 +168,7 @@ export class Scheduler<D> {
     const claim = await claimTick(this.redis, `scheduler:tick:${job.name}:${dueSecond}`, {
       lockMs: this.options.tickLockMs,
       retryMs: this.options.claimRetryMs ?? 500,
-      attempts: this.options.claimAttempts ?? 10,
+      attempts: this.options.claimAttempts ?? 20,
       replicas: this.options.replicas ?? { replicas: 0, timeoutMs: 0 },
     });
     if (claim.outcome === 'unclaimed') {
