@@ -43,6 +43,7 @@ const password = (user: string): string => `pw-${user}-long-enough`;
 async function watchDemotion(set: SentinelSet, port: number) {
   const probe = set.direct(port);
   probe.on('error', () => undefined);
+  await probe.ping();
   let promotedAt: number | undefined;
   let accepted = 0;
   let refusedAt: number | undefined;
