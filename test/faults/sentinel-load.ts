@@ -94,6 +94,15 @@ export class Load {
     return token;
   }
 
+  /** A login that is not recorded as a sample: whether it answered 200. */
+  async loginQuietly(user: string): Promise<boolean> {
+    const res = await request(this.base, 'POST', '/api/auth/login', undefined, {
+      username: user,
+      password: this.password(user),
+    });
+    return res.status === 200;
+  }
+
   /** Whether a token still opens its session (GET /api/auth/me answers 200). */
   async sessionLives(token: string): Promise<boolean> {
     return (await request(this.base, 'GET', '/api/auth/me', token)).status === 200;

@@ -118,6 +118,10 @@ async function runFault(
   const ticksDoubled = seconds.filter((s) => (load.ticks.get(s) ?? 0) > 1).length;
   const ticksMissed = span.filter((s) => !load.ticks.has(s)).length;
   const tokens = load.tokens.slice(0, load.tokens.length);
+  // Sessions are judged once Redis answers logins again: a session unreadable during the outage is not lost.
+  const loginUser = `sentinel-fault-${READERS + WRITERS}`;
+  const loginDeadline = Date.now() + 30000;
+  while (Date.now() < loginDeadline && !(await load.loginQuietly(loginUser))) await sleep(500);
   let sessionsLost = 0;
   for (const token of tokens) {
     // A session counts as lost only when three tries a second apart all find it gone, not on one failed request.
