@@ -4,7 +4,7 @@ ENV ?= dev
 THRIFT_OUT := thrift/gen-nodejs
 NODE_RUN := node --enable-source-maps
 
-.PHONY: help develop build server worker config test faults fleet lint format thrift bench bench-abuse bench-scale bench-overload migrate clean zeus-stub domain
+.PHONY: help develop build server worker config test faults faults-sentinel fleet lint format thrift bench bench-abuse bench-scale bench-overload migrate clean zeus-stub domain
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -51,6 +51,12 @@ test: ## the whole test suite, against the real MariaDB and Redis
 # Starts its own Redis and MariaDB (redis-server, mariadbd) and a real server; about two minutes.
 faults: ## the fault suite: Redis and MariaDB stopped, frozen and restarted under load; prints figures per fault
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/faults/run.ts
+
+# Its own primary, two replicas and three Sentinels, a failover and a killed primary under load (about 90 s); a goal
+# it misses prints MISSED, and only something broken (a lost job, a dead server) fails it. Not yet part of make faults
+# (which CI runs): it still loses a job now and then (docs/resilience.md).
+faults-sentinel: ## Redis Sentinel: SENTINEL FAILOVER and a killed primary under load; prints figures per fault
+	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/faults/sentinel.ts
 
 # The deploy test (docs/deploy.md), run by .ci/run: npm run deploy against two test hosts (network
 # namespaces with their own sshd) over ssh; needs root, and skips saying why without it.

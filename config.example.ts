@@ -372,8 +372,8 @@ const config: ConfigInput = {
     lock_ms: 10 * 60 * 1000,
     /** Pause (ms) before a tick claim that Redis refused, or no replica acknowledged, is tried again. Default 500. */
     claim_retry_ms: 500,
-    /** Tries of one tick claim, the first included, before the tick is skipped. Default 10. */
-    claim_attempts: 10,
+    /** Tries of one tick claim, the first included, before the tick is skipped (about 10 s in all). Default 20. */
+    claim_attempts: 20,
   },
 
   /**

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import cron, { type ScheduledTask } from 'node-cron';
-import { RedisLock } from '../src/core/db/lock';
+import { type HeldLock, RedisLock } from '../src/core/db/lock';
 import type { ReplicaWait } from '../src/core/db/redis';
 import { newContext, runWithContext } from '../src/core/ctx';
 import { logger } from '../src/core/log';
@@ -71,7 +71,7 @@ export interface SchedulerOptions {
   tickLockMs: number;
   /** Pause before a tick claim that failed is tried again (ms); 500 unless given. */
   claimRetryMs?: number;
-  /** Tries of a tick claim, the first included; 10 unless given. */
+  /** Tries of a tick claim, the first included; 20 unless given. */
   claimAttempts?: number;
   /** Replicas that must acknowledge a tick claim (redis.wait_replicas); none unless given. */
   replicas?: ReplicaWait;
@@ -168,7 +168,7 @@ export class Scheduler<D> {
     const claim = await claimTick(this.redis, `scheduler:tick:${job.name}:${dueSecond}`, {
       lockMs: this.options.tickLockMs,
       retryMs: this.options.claimRetryMs ?? 500,
-      attempts: this.options.claimAttempts ?? 10,
+      attempts: this.options.claimAttempts ?? 20,
       replicas: this.options.replicas ?? { replicas: 0, timeoutMs: 0 },
     });
     if (claim.outcome === 'unclaimed') {
@@ -254,12 +254,29 @@ export class Scheduler<D> {
       }
       if (outcome === 'timeout') {
         // The lock is held until the work really ends, so a timed-out run is never overlapped.
-        void work.catch(() => undefined).finally(() => void held.release().catch(() => false));
+        void work.catch(() => undefined).finally(() => void this.release(held));
       } else {
-        await held.release().catch(() => false);
+        await this.release(held);
       }
       return this.record(job, outcome, Date.now() - started, result);
     });
+  }
+
+  /**
+   * Releases a run's no-overlap lock. A release that meets a failover (the connection dropped, a READONLY) is
+   * tried again every claim retry: left alone, a replicated lock would skip the job's ticks as overlapping until
+   * it expires (the job's timeout twice plus 5 s).
+   */
+  private async release(held: HeldLock): Promise<void> {
+    const attempts = this.options.claimAttempts ?? 20;
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      try {
+        await held.release();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, this.options.claimRetryMs ?? 500));
+      }
+    }
   }
 
   private record(job: JobSetting<D>, outcome: Outcome, ms: number, result?: unknown): Outcome {

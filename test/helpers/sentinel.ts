@@ -99,7 +99,7 @@ export async function startSentinelSet(replicas = 2): Promise<SentinelSet> {
           `dir ${dir}`,
           `sentinel monitor ${SENTINEL_NAME} 127.0.0.1 ${primary} 2`,
           `sentinel down-after-milliseconds ${SENTINEL_NAME} 1000`,
-          `sentinel failover-timeout ${SENTINEL_NAME} 10000`,
+          `sentinel failover-timeout ${SENTINEL_NAME} 3000`,
           `sentinel parallel-syncs ${SENTINEL_NAME} ${replicas}`,
           '',
         ].join('\n'),

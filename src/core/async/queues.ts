@@ -8,6 +8,7 @@ import { outages } from '../log/outage';
 import { statsd } from '../monitor';
 import { queueJobRun, queueProcessed, watchQueues } from '../monitor/dependency-metrics';
 import { traceEnqueue, traceJobRun } from '../trace';
+import { EnqueueJournal } from './enqueue-journal';
 
 /** A named queue and how its jobs are retried. `P` is the payload type. */
 export interface QueueDef<P> {
@@ -28,6 +29,9 @@ export interface QueueDef<P> {
 export function defineQueue<P>(def: Omit<QueueDef<P>, 'payload'>): QueueDef<P> {
   return def;
 }
+
+/** How long a keyed job is kept for a replay after a failover (see EnqueueJournal), with replicas asked for. */
+const JOURNAL_MS = 10_000;
 
 /** What a job carries: the payload and where it came from. */
 export interface JobEnvelope<P> {
@@ -125,6 +129,7 @@ function catchWorkerNaming(queue: Bull.Queue, closing: () => boolean): void {
 export class Queues {
   private readonly queues = new Map<string, Bull.Queue>();
   private readonly defs = new Map<string, QueueDef<unknown>>();
+  private readonly journals = new Map<string, EnqueueJournal>();
   private gaugeTimer: NodeJS.Timeout | undefined;
   /** Set by close(): what a queue reports after it (a connection cut on purpose) is not an outage. */
   private closing = false;
@@ -193,7 +198,15 @@ export class Queues {
       });
       catchWorkerNaming(queue, () => this.closing);
       // The queue's command connection (Bull creates it at construction) says when Redis answers again.
-      queue.client.on('ready', () => outages.up('redis'));
+      // Each ready after the first is a reconnection, possibly to a new primary: recent keyed jobs are added again.
+      const journal = new EnqueueJournal(this.config.redis.wait_replicas > 0 ? JOURNAL_MS : 0);
+      this.journals.set(name, journal);
+      let readyBefore = false;
+      queue.client.on('ready', () => {
+        outages.up('redis');
+        if (readyBefore && owner.queue && !this.closing) void journal.replay(owner.queue);
+        readyBefore = true;
+      });
       this.queues.set(name, queue);
     }
     return queue;
@@ -210,12 +223,15 @@ export class Queues {
       meta: { request_id: currentRequestId(), enqueued_at: new Date().toISOString() },
     };
     const queue = this.queue(def.name);
-    const job = await traceEnqueue(def.name, (trace) =>
-      queue.add(trace ? { ...envelope, meta: { ...envelope.meta, ...trace } } : envelope, {
-        ...(options.key === undefined ? {} : { jobId: options.key }),
-        ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
-      }),
-    );
+    const jobOptions: Bull.JobOptions = {
+      ...(options.key === undefined ? {} : { jobId: options.key }),
+      ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
+    };
+    let added: JobEnvelope<P> = envelope;
+    const job = await traceEnqueue(def.name, (trace) => {
+      added = trace ? { ...envelope, meta: { ...envelope.meta, ...trace } } : envelope;
+      return queue.add(added, jobOptions);
+    });
     // A job only the primary holds is lost if it fails over now: not acknowledged by a replica, the enqueue fails
     // (the caller may try again: with a key, a job that did survive is not added twice).
     if (!(await acknowledgedByReplicas(queue.client as unknown as Redis, replicaWaitOf(this.config)))) {
@@ -223,6 +239,7 @@ export class Queues {
         `Job ${String(job.id)} of queue ${def.name} was not acknowledged by ${this.config.redis.wait_replicas} Redis replica(s) within ${this.config.redis.wait_timeout_ms} ms; enqueue it again.`,
       );
     }
+    this.journals.get(def.name)?.add(options.key, added, jobOptions);
     statsd.increment(`queue.${def.name}.enqueued`);
     return String(job.id);
   }

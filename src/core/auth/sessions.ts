@@ -6,6 +6,7 @@ import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
 import { SessionCache, type SessionCacheOptions } from './session-cache';
+import { SessionJournal } from './session-journal';
 
 export interface Session {
   staff_id: number;
@@ -28,6 +29,9 @@ export interface SessionRecheck {
 
 /** How often a live session re-reads its account unless the domain says otherwise. */
 export const DEFAULT_RECHECK_SECONDS = 60;
+
+/** How long a new session is kept for a replay after a failover (see SessionJournal), with replicas asked for. */
+const JOURNAL_MS = 10_000;
 
 /** No in-process session cache: every request reads its session from Redis. */
 const NO_CACHE: SessionCacheOptions = { ttlMs: 0, maxEntries: 0 };
@@ -83,6 +87,7 @@ export function sessionKeyOfToken(token: string): string {
  */
 export class SessionStore {
   private readonly cache: SessionCache;
+  private readonly journal: SessionJournal;
 
   constructor(
     private readonly redis: Redis,
@@ -92,6 +97,7 @@ export class SessionStore {
     private readonly replicas: ReplicaWait = { replicas: 0, timeoutMs: 0 },
   ) {
     this.cache = new SessionCache(redis, cache);
+    this.journal = new SessionJournal(redis, replicas.replicas > 0 ? JOURNAL_MS : 0);
   }
 
   private unavailable(err: unknown): ServerError {
@@ -130,6 +136,14 @@ export class SessionStore {
         ),
       );
     }
+    this.journal.add({
+      key: sessionKey(digest),
+      value: JSON.stringify(value),
+      staffKey: staffKey(session.staff_id),
+      digest,
+      staffId: session.staff_id,
+      expiresAt: Date.now() + this.ttlSeconds * 1000,
+    });
     return { token, expires_in: this.ttlSeconds };
   }
 
@@ -247,6 +261,7 @@ export class SessionStore {
   }
 
   private async revokeDigest(digest: string, staffId: number): Promise<void> {
+    this.journal.forget(digest);
     try {
       await this.redis
         .multi()
@@ -265,6 +280,7 @@ export class SessionStore {
 
   /** Ends every session of a staff member. */
   async revokeAll(staffId: number): Promise<number> {
+    this.journal.forgetStaff(staffId);
     try {
       const digests = await this.redis.smembers(staffKey(staffId));
       const multi = this.redis.multi().del(staffKey(staffId));

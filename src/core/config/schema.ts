@@ -512,7 +512,7 @@ export const configSchema = z
         .number()
         .int()
         .min(1)
-        .default(10)
+        .default(20)
         .describe('Tries of one tick claim, the first included, before the tick is skipped.'),
     }),
     jobs: section({
