@@ -82,7 +82,11 @@ describe('zeus over three instances: one killed, one frozen, one slow', () => {
             retry_backoff_ms: 20,
             retry_budget_percent: BUDGET_PERCENT,
             retry_budget_min_per_second: BUDGET_MIN_PER_SECOND,
-            eject_after_failures: 5,
+            // One, not the default five: the load is paced (50 calls a second), so one or two calls are in flight
+            // when the stub freezes, and once its oldest call looks old the balancer stops choosing it. Only those
+            // calls time out there: with a higher threshold the frozen instance is shunned but never ejected,
+            // and this test is about the ejection and the probe back.
+            eject_after_failures: 1,
             eject_base_ms: 250,
             eject_max_ms: 1000,
             // The breakers stay out of this test (risk-outage tests them): on a loaded machine the slow

@@ -78,6 +78,12 @@ export class InstanceSet<C> {
     const fresh = available.filter((i) => !tried.has(i));
     // A retry goes to an instance known to answer: a probe is a first attempt's risk, not a retry's.
     const proven = tried.size > 0 ? fresh.filter((i) => i.state(now) === 'up') : fresh;
+    // A first attempt takes a probe that is due: chosen by the two choices, an instance whose average still
+    // holds the timeouts that ejected it would lose to every healthy one and never be probed back.
+    if (tried.size === 0) {
+      const due = fresh.find((i) => i.state(now) === 'probing');
+      if (due) return due;
+    }
     if (proven.length > 0) return twoChoices(proven);
     if (fresh.length > 0) return twoChoices(fresh);
     if (available.length > 0) return twoChoices(available);

@@ -202,6 +202,9 @@ export class ServiceInstance<C> {
     this.ewmaMs = this.ewmaMs === 0 ? ms : this.ewmaMs * (1 - EWMA_WEIGHT) + ms * EWMA_WEIGHT;
     this.failuresInRow = 0;
     if (this.ejectedUntil > 0) {
+      // The probe answered: the average starts again from it. Kept at the timeouts that ejected the instance, it
+      // would lose every choice to a healthy one while the load is light, and never be chosen to bring it down.
+      this.ewmaMs = ms;
       const ejectedMs = Date.now() - this.ejectedAt;
       this.ejectedUntil = 0;
       this.ejectionsInRow = 0;
