@@ -4,7 +4,7 @@ ENV ?= dev
 THRIFT_OUT := thrift/gen-nodejs
 NODE_RUN := node --enable-source-maps
 
-.PHONY: help develop build server worker config test faults fleet lint format thrift bench bench-abuse bench-scale migrate clean zeus-stub domain
+.PHONY: help develop build server worker config test faults fleet lint format thrift bench bench-abuse bench-scale bench-overload migrate clean zeus-stub domain
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -91,6 +91,11 @@ bench: build ## benchmarks: the full stack beside bare Express and bare thrift (
 bench-abuse: build ## the Thrift port under hostile clients: memory, open files, CPU, a normal client's p99 (about 3 min)
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/thrift-abuse.ts
 
+# The logged-in cached read at 3x the capacity it measures first, with admission off (it queues) and on
+# (it sheds): admitted p99 against the unloaded one, and how fast refusals are (about 2 min; docs/resilience.md).
+bench-overload: build ## overload: admitted p99 and refusal time at 3x capacity, with and without shedding (about 2 min)
+	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/overload.ts
+
 # Refuses a malformed or existing name before writing; puts every file back if a step fails.
 domain: ## write a new domain across the layers and wire it: make domain NAME=notes (then make lint && make test)
 	@$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs scripts/make-domain.ts "$(NAME)"
@@ -104,7 +109,7 @@ migrate: ## apply database migrations (creates the database if missing)
 	npm run --silent migrate -- up
 
 # Faults for development: ZEUS_STUB_LATENCY_MS=300, ZEUS_STUB_FAIL=1, ZEUS_STUB_RESET=1, ZEUS_STUB_HANG=1.
-zeus-stub: ## serve the stub zeus (fixture orders over Thrift) on zeus.port, 9190 by default
+zeus-stub: ## serve the stub zeus (fixture orders over Thrift) on thirdparty.zeus's first instance, 127.0.0.1:9190 by default
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs thirdparty/zeus/stub/main.ts
 
 clean: ## remove build output

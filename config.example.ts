@@ -58,6 +58,13 @@ const config: ConfigInput = {
      * redis.command_timeout_ms. 0: no ceiling. Default 10000.
      */
     request_timeout_ms: 10000,
+    /**
+     * Requests served at once; one more is shed: 503 with code 102 (OVERLOADED) and Retry-After, at
+     * once, instead of waiting in a queue. /ping, /health and /metrics are never shed. Size it to
+     * what the process serves at its best latency (docs/resilience.md, make bench-overload).
+     * 0: no limit. Default 64.
+     */
+    max_in_flight: 64,
     /** Idle keep-alive timeout in ms; keep it above your load balancer's. Default 65000. */
     keep_alive_timeout_ms: 65000,
     /**
@@ -151,6 +158,11 @@ const config: ConfigInput = {
      */
     idle_timeout_ms: 300000,
     /**
+     * The deadline (ms) of one Thrift call as its outgoing calls see it: a sibling service's client
+     * (thirdparty.*) never retries or waits past it. 0: none. Default 10000.
+     */
+    call_deadline_ms: 10000,
+    /**
      * Open connections at most; one more is closed at once and counted (unless a silent one makes
      * room, see max_connections_per_address). Keep it under the process's
      * open-file limit (ulimit -n) less what MySQL, Redis and HTTP need. Default 512.
@@ -192,6 +204,16 @@ const config: ConfigInput = {
       require_client_cert: false,
     },
     /**
+     * Calls served at once; one more is shed with ServerException code 102 (OVERLOADED) at once.
+     * ping and hello are never shed. 0: no limit. Default 64.
+     */
+    max_in_flight: 64,
+    /**
+     * Calls served at once for one caller (its name, as callers below knows it, else its address):
+     * one caller past it is shed while the others are still served. 0: no limit. Default 32.
+     */
+    caller_max_in_flight: 32,
+    /**
      * Which caller may call which methods, e.g. { 'order-service': ['create_cs_event', 'get_cs_event'],
      * 'risk-service': ['*'] }. A caller is a verified client certificate's CN, else the name it gave
      * in THeader or hello; ping and hello are always allowed. null (the default) lets any caller
@@ -212,6 +234,14 @@ const config: ConfigInput = {
      * 0 closes at once (a single machine with no balancer). Default 5000.
      */
     drain_delay_ms: env === 'dev' ? 0 : 5000,
+    /**
+     * Event-loop lag in ms past which new HTTP requests and Thrift calls are shed (503 / ServerException
+     * with code 102) until the loop catches up: the requests already read wait that long before any
+     * code runs. 0 turns the guard off. Default 100.
+     */
+    max_event_loop_lag_ms: 100,
+    /** The Retry-After of a shed answer, in seconds. Default 1. */
+    shed_retry_after_seconds: 1,
     /** Run the timed jobs in this server; turn off on web-only nodes. Default true. */
     scheduler: true,
   },
@@ -298,6 +328,24 @@ const config: ConfigInput = {
     key_prefix: env === 'test' ? 'tandem-test:' : 'tandem:',
     /** Longest wait in ms for one command before it fails. Default 1000. */
     command_timeout_ms: 1000,
+    /**
+     * Redis Sentinels, as 'host:port' (TANDEM_REDIS_SENTINELS: comma-separated). When set, every Redis user
+     * (sessions, limiter, cache, scheduler, Bull) asks them for the current primary and follows a failover;
+     * url's host and port are then ignored, its password and db still apply. Default [] (url alone).
+     */
+    sentinels: [],
+    /** The primary group name the Sentinels watch ('sentinel monitor NAME ...'). Default 'mymaster'. */
+    sentinel_name: 'mymaster',
+    /** The Sentinels' own password (their requirepass), if any. Default ''. */
+    sentinel_password: '',
+    /**
+     * Replicas that must acknowledge (WAIT) a session creation, a tick claim and an enqueue before it
+     * counts: a write only the old primary took is lost in a failover. 1 with a Sentinel set; 0 (no wait)
+     * for a single Redis. Default 0.
+     */
+    wait_replicas: 0,
+    /** Longest wait (ms) for those acknowledgements; a write short of them counts as failed. Default 500. */
+    wait_timeout_ms: 500,
   },
 
   queue: {
@@ -311,11 +359,58 @@ const config: ConfigInput = {
     keep_completed_seconds: 7 * 86400,
     /** How long (ms) a stopping worker waits for its running jobs. Default 30000. */
     drain_timeout_ms: 30000,
+    /**
+     * Port on which the worker process (make worker) serves GET /metrics for Prometheus: its
+     * queue, job, MySQL, Redis and zeus series. Bound to metrics.host, limited to
+     * metrics.allowed_networks. 0 serves none. Default 0. (TANDEM_QUEUE_METRICS_PORT)
+     */
+    metrics_port: env === 'prod' ? 9465 : 0,
   },
 
   scheduler: {
     /** How long (ms) a tick stays claimed so no other instance runs it again. Default 600000. */
     lock_ms: 10 * 60 * 1000,
+    /** Pause (ms) before a tick claim that Redis refused, or no replica acknowledged, is tried again. Default 500. */
+    claim_retry_ms: 500,
+    /** Tries of one tick claim, the first included, before the tick is skipped. Default 10. */
+    claim_attempts: 10,
+  },
+
+  /**
+   * The timed jobs, each switched per environment: `enabled` false skips its ticks (logged and counted as
+   * skipped_disabled) and makes `npm run job -- NAME` refuse it without --force; `cron` is when it ticks (a
+   * node-cron expression, six fields put seconds first). server.scheduler false still turns them all off.
+   * Env: TANDEM_JOBS_RISK_SCAN_ENABLED=false, TANDEM_JOBS_CS_DAILY_REPORT_CRON='0 0 7 * * *'.
+   */
+  jobs: {
+    cs: {
+      /** Raise the priority of stale events (cs.stale_after_minutes). */
+      escalate_stale: {
+        /** Run it in this environment. Default true. */
+        enabled: true,
+        /** When it ticks (UTC). Default every minute at :00, '0 * * * * *'. */
+        cron: '0 * * * * *',
+      },
+      /** The daily report of the day before. */
+      daily_report: {
+        /** Run it in this environment. Default true. */
+        enabled: true,
+        /** When it ticks, in Asia/Shanghai time. Default 06:30:00, '0 30 6 * * *'. */
+        cron: '0 30 6 * * *',
+      },
+    },
+    risk: {
+      /** Read new orders from zeus and flag the suspicious ones. */
+      scan: {
+        /**
+         * Run it in this environment. It needs zeus, a third party: off in dev (`make zeus-stub` and
+         * TANDEM_JOBS_RISK_SCAN_ENABLED=true to try it). Default true.
+         */
+        enabled: env !== 'dev',
+        /** When it ticks (UTC). Default every minute at :30, '30 * * * * *'. */
+        cron: '30 * * * * *',
+      },
+    },
   },
 
   cs: {
@@ -323,26 +418,46 @@ const config: ConfigInput = {
     stale_after_minutes: 24 * 60,
   },
 
-  zeus: {
-    /** zeus (the order platform) Thrift host and port; `make zeus-stub` serves a stub on 9190. */
-    host: '127.0.0.1',
-    port: 9190,
-    /** Deadline of one call in ms, connecting included. Default 2000. */
-    timeout_ms: 2000,
-    /** Most open connections to zeus. Default 8. */
-    pool_size: 8,
-    /** An idle pooled connection is closed after this many ms. Default 30000. */
-    idle_ms: 30000,
-    /** Extra tries of an idempotent call after a timeout or a dropped connection. Default 2. */
-    retries: 2,
-    /** Wait in ms before the first retry; doubles each time. Default 100. */
-    retry_backoff_ms: 100,
-    /** Failure share (%) over the last 10 s at which calls stop being made. Default 50. */
-    breaker_error_percent: 50,
-    /** Calls in the window before the breaker may open. Default 5. */
-    breaker_volume: 5,
-    /** How long (ms) the circuit stays open before one probe call. Default 10000. */
-    breaker_reset_ms: 10000,
+  thirdparty: {
+    /**
+     * zeus, the order platform (Thrift, framed, binary). Every sibling
+     * service has a section of these keys under its name (docs/thirdparty.md);
+     * `make zeus-stub` serves a stub zeus on 127.0.0.1:9190.
+     */
+    zeus: {
+      /** The instances to call, as host:port; ignored when dns is set. Default ['127.0.0.1:9190']. */
+      instances: ['127.0.0.1:9190'],
+      /** A DNS name and port (name:port) whose every address is an instance; '' uses instances. Default ''. */
+      dns: '',
+      /** How often (ms) the dns name is resolved again. Default 30000. */
+      dns_refresh_ms: 30000,
+      /** Deadline of one attempt in ms, connecting included. Default 2000. */
+      timeout_ms: 2000,
+      /** Most open connections to each instance. Default 8. */
+      pool_size: 8,
+      /** An idle pooled connection is closed after this many ms. Default 30000. */
+      idle_ms: 30000,
+      /** Most extra tries of an idempotent call after a timeout or a dropped connection, on another instance. Default 2. */
+      retries: 2,
+      /** Wait in ms before retrying on an instance already tried (no other available); doubles each time. Default 100. */
+      retry_backoff_ms: 100,
+      /** Retries allowed as a share (%) of the calls over the last 10 s. Default 20. */
+      retry_budget_percent: 20,
+      /** Retries allowed per second beyond that share, so a quiet client can still retry. Default 3. */
+      retry_budget_min_per_second: 3,
+      /** Timeouts or refusals in a row after which an instance gets no calls for a while. Default 5. */
+      eject_after_failures: 5,
+      /** First ejection of an instance in ms; doubles for each one in a row. Default 1000. */
+      eject_base_ms: 1000,
+      /** Longest ejection of an instance in ms. Default 30000. */
+      eject_max_ms: 30000,
+      /** Failure share (%) of an instance over the last 10 s at which its circuit opens. Default 50. */
+      breaker_error_percent: 50,
+      /** Calls to an instance in the window before its breaker may open. Default 5. */
+      breaker_volume: 5,
+      /** How long (ms) a circuit stays open before one probe call. Default 10000. */
+      breaker_reset_ms: 10000,
+    },
   },
 
   risk: {

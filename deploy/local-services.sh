@@ -296,6 +296,17 @@ if ! command -v thrift >/dev/null; then
   fi
 fi
 
+# --- logrotate --------------------------------------------------------------------
+# deploy/logrotate/tandem is what hosts rotate their logs with; test/e2e/logrotate.test.ts runs the
+# real logrotate with it. Installed where it can be (Debian, as root); else that test says why it skips.
+if ! command -v logrotate >/dev/null && [[ ! -x /usr/sbin/logrotate ]]; then
+  if is_debian && is_root; then
+    apt_install logrotate
+  else
+    say "logrotate is not installed (apt-get install logrotate); the logrotate test will skip."
+  fi
+fi
+
 # --- Test clients --------------------------------------------------------------
 # The THeader test talks to the Thrift port with a real Python Apache Thrift
 # client (THeaderProtocol). Installed where it can be (Debian, as root); else
@@ -305,5 +316,17 @@ if ! /usr/bin/python3 -c 'import thrift.protocol.THeaderProtocol' 2>/dev/null; t
     apt_install python3-thrift
   else
     say "python3-thrift is not installed (apt-get install python3-thrift); the Thrift THeader test will skip."
+  fi
+fi
+
+# --- Prometheus ------------------------------------------------------------------
+# The monitoring test (test/e2e/prometheus-scrape.test.ts) checks deploy/monitoring's rules with
+# promtool and has a real Prometheus scrape a server and a worker. Debian's package brings both; its
+# service is not started here (the test runs its own on a free port). Elsewhere that test says why it skips.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  if is_debian && is_root; then
+    apt_install prometheus
+  else
+    say "Prometheus is not installed (apt-get install prometheus); the monitoring scrape test will skip."
   fi
 fi

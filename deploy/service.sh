@@ -5,6 +5,7 @@
 #   bash current/deploy/service.sh restart [server] [worker]   (both by default)
 #   bash current/deploy/service.sh stop|start|status [server] [worker]   (status exits 3 if one is stopped)
 #   bash current/deploy/service.sh reload server   (what restart does when the server runs; for systemd's ExecReload)
+#   bash current/deploy/service.sh reopen-logs [server] [worker]   (SIGHUP: reopen the log files; logrotate's postrotate)
 #
 # The server runs behind its reloadable primary (dist/src/primary.js), which
 # keeps the HTTP and Thrift ports open: `restart server` while it runs is a
@@ -15,7 +16,12 @@
 # A server started by an older release (main.js alone) is stopped and started.
 #
 # Run from DEPLOY_TO (the deploy does). Each service's pid is in
-# shared/<service>.pid and its output goes to shared/log/<service>.log. stop
+# shared/<service>.pid. Its log lines go to shared/log/<service>.log (log.file, set through
+# TANDEM_LOG_FILE unless the environment already sets it), and what it writes to standard output
+# and error besides (a crash before the logger is set up, Node's own warnings) to
+# shared/log/<service>.out. deploy/logrotate/tandem rotates both: the .log files by renaming them,
+# then `reopen-logs` sends SIGHUP, on which every process of the service (the server's primary and
+# its workers, the queue worker) reopens its log file by name, losing no line and stopping nothing. stop
 # sends SIGTERM and waits for the process to finish its drain and in-flight
 # work (STOP_TIMEOUT seconds, 60 by default: keep it above
 # server.drain_delay_ms + server.shutdown_timeout_ms), then SIGKILL.
@@ -26,7 +32,7 @@ STOP_TIMEOUT=${STOP_TIMEOUT:-60}
 RELOAD_TIMEOUT=${RELOAD_TIMEOUT:-180}
 # Where the primary writes server.primary (its pid) and server.reload (each reload's outcome).
 STATE_DIR=${STATE_DIR:-$D/shared}
-action=${1:?usage: service.sh start|stop|restart|reload|status [server] [worker]}
+action=${1:?usage: service.sh start|stop|restart|reload|status|reopen-logs [server] [worker]}
 shift
 services=("$@")
 [[ ${#services[@]} -gt 0 ]] || services=(server worker)
@@ -117,13 +123,28 @@ start() {
   # the shell writes its own pid, then becomes node.
   local args=()
   [[ $1 != server ]] || args=("$D" "$STATE_DIR")
-  NODE_ENV=production setsid bash -c 'echo $$ >"$1"; cd "$2" && exec node --enable-source-maps "${@:3}"' \
-    service "$D/shared/$1.pid" "$D/current" "$script" "${args[@]}" </dev/null >>"$D/shared/log/$1.log" 2>&1 &
+  NODE_ENV=production TANDEM_LOG_FILE=${TANDEM_LOG_FILE:-$D/shared/log/$1.log} \
+    setsid bash -c 'echo $$ >"$1"; cd "$2" && exec node --enable-source-maps "${@:3}"' \
+    service "$D/shared/$1.pid" "$D/current" "$script" "${args[@]}" </dev/null >>"$D/shared/log/$1.out" 2>&1 &
   for _ in $(seq 50); do
     [[ -s $D/shared/$1.pid ]] && break
     sleep 0.1
   done
   echo "started $1 (pid $(cat "$D/shared/$1.pid" 2>/dev/null || echo unknown)) from $(readlink "$D/current")"
+}
+
+# SIGHUP to a service's main process: it reopens its log file (a primary passes it on to its workers).
+# Started by this script: its pid file; under systemd: the unit's main pid. A stopped service is skipped.
+reopen_logs() {
+  local pid=""
+  pid=$(running_pid "$1") ||
+    pid=$(systemctl show -p MainPID --value "tandem-$1.service" 2>/dev/null) || true
+  if [[ -z $pid || $pid == 0 ]]; then
+    echo "$1 is not running; no log to reopen"
+    return 0
+  fi
+  kill -HUP "$pid"
+  echo "asked $1 (pid $pid) to reopen its log file"
 }
 
 stopped=no
@@ -147,6 +168,7 @@ for service in "${services[@]}"; do
       }
       reload_server || exit 1
       ;;
+    reopen-logs) reopen_logs "$service" ;;
     status)
       if pid=$(running_pid "$service"); then
         echo "$service: running (pid $pid)"
@@ -156,7 +178,7 @@ for service in "${services[@]}"; do
       fi
       ;;
     *)
-      echo "unknown action $action (start, stop, restart, reload, status)" >&2
+      echo "unknown action $action (start, stop, restart, reload, status, reopen-logs)" >&2
       exit 2
       ;;
   esac

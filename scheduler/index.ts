@@ -1,14 +1,18 @@
 import type { Redis } from 'ioredis';
 import type { Queues } from '../src/core/async';
+import { replicaWaitOf } from '../src/core/db/redis';
 import type { JobDeps } from './deps';
 import { SCHEDULED_JOBS } from './queue';
 import { Scheduler } from './runner';
-import { JOB_SETTINGS } from './settings';
+import { jobSettings } from './settings';
 
 /** The scheduler of this app's timed jobs; `queue` jobs are enqueued to `scheduled-jobs`. */
 export function createScheduler(redis: Redis, deps: JobDeps, queues: Queues | undefined): Scheduler<JobDeps> {
-  return new Scheduler(redis, JOB_SETTINGS, deps, {
+  return new Scheduler(redis, jobSettings(deps.config), deps, {
     tickLockMs: deps.config.scheduler.lock_ms,
+    claimRetryMs: deps.config.scheduler.claim_retry_ms,
+    claimAttempts: deps.config.scheduler.claim_attempts,
+    replicas: replicaWaitOf(deps.config),
     enqueue: queues
       ? async (name, key, scheduledAt) => {
           await queues.enqueue(SCHEDULED_JOBS, { name, scheduled_at: scheduledAt.toISOString() }, { key });

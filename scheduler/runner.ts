@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import cron, { type ScheduledTask } from 'node-cron';
 import { RedisLock } from '../src/core/db/lock';
+import type { ReplicaWait } from '../src/core/db/redis';
 import { newContext, runWithContext } from '../src/core/ctx';
 import { logger } from '../src/core/log';
 import { statsd } from '../src/core/monitor';
+import { schedulerStarted, schedulerTicked, timedJobRun } from '../src/core/monitor/dependency-metrics';
+import { claimTick } from './tick-claim';
 import { traceTimedJob } from '../src/core/trace';
 
 /** What a job function gets: when its tick was due, and a signal raised at its timeout. */
@@ -19,6 +21,7 @@ export interface JobSetting<D> {
   /** node-cron expression; six fields put seconds first. */
   cron: string;
   timezone: string;
+  /** Off: each tick is recorded as `skipped_disabled` and does nothing; `runNow` needs `force`. */
   enabled: boolean;
   timeoutMs: number;
   /** `inline` runs in the tick; `queue` enqueues the work to Bull, for work that may take long. */
@@ -26,7 +29,16 @@ export interface JobSetting<D> {
   run: (deps: D, run: JobRun) => Promise<unknown>;
 }
 
-export type Outcome = 'ok' | 'failed' | 'timeout' | 'unavailable' | 'skipped_tick_taken' | 'skipped_overlap' | 'queued';
+export type Outcome =
+  | 'ok'
+  | 'failed'
+  | 'timeout'
+  | 'unavailable'
+  | 'skipped_tick_taken'
+  | 'skipped_unclaimed'
+  | 'skipped_overlap'
+  | 'skipped_disabled'
+  | 'queued';
 
 /**
  * Thrown by a job that could not do its work because a dependency it needs
@@ -45,12 +57,24 @@ export class DependencyUnavailable extends Error {
   }
 }
 
+/** Seconds between a task's next two ticks, for the scheduler-not-ticking alert; undefined if it cannot tell. */
+function intervalSeconds(task: ScheduledTask): number | undefined {
+  const [next, after] = task.getNextRuns(2);
+  return next && after ? (after.getTime() - next.getTime()) / 1000 : undefined;
+}
+
 /** Hands a `queue` job's tick to Bull; the key makes one job per tick. */
 export type EnqueueTick = (name: string, key: string, scheduledAt: Date) => Promise<void>;
 
 export interface SchedulerOptions {
   /** How long a claimed tick stays claimed (ms). */
   tickLockMs: number;
+  /** Pause before a tick claim that failed is tried again (ms); 500 unless given. */
+  claimRetryMs?: number;
+  /** Tries of a tick claim, the first included; 10 unless given. */
+  claimAttempts?: number;
+  /** Replicas that must acknowledge a tick claim (redis.wait_replicas); none unless given. */
+  replicas?: ReplicaWait;
   enqueue?: EnqueueTick;
 }
 
@@ -59,13 +83,17 @@ export interface SchedulerOptions {
  * servers and a job never overlaps a still-running previous run of itself:
  *
  * - the tick is claimed with SET NX on `scheduler:tick:<job>:<due second>`,
- *   which every instance computes alike from the cron schedule;
+ *   which every instance computes alike from the cron schedule, and counts
+ *   once replicas acknowledged it (see claimTick: safe across a failover);
  * - the run holds `scheduler:running:<job>`, a lock with an owner token and
  *   an expiry past the job's timeout, released only by its owner.
  *
  * Each run is logged with its duration and outcome and timed into statsd as
  * `job.<name>.<outcome>`; a job that throws is logged with its stack and the
- * scheduler goes on.
+ * scheduler goes on. A disabled job (jobs.<domain>.<job>.enabled false) still
+ * ticks on its schedule, and each tick is recorded as `skipped_disabled`
+ * without claiming or running anything: the switch shows in the log and the
+ * metrics rather than as a job that silently never runs.
  */
 export class Scheduler<D> {
   private readonly tasks: ScheduledTask[] = [];
@@ -85,10 +113,11 @@ export class Scheduler<D> {
   }
 
   start(): void {
-    for (const job of this.jobs.filter((j) => j.enabled)) {
+    for (const job of this.jobs) {
       const task = cron.schedule(
         job.cron,
         (context) => {
+          schedulerTicked(job.name);
           // A tick must never reject unhandled: that would end the process, and with it every other job.
           const run = this.tick(job, context.date).catch((err: unknown) => {
             const error = err instanceof Error ? err : new Error(String(err));
@@ -104,9 +133,11 @@ export class Scheduler<D> {
         { name: job.name, timezone: job.timezone, suppressMissedWarning: true },
       );
       this.tasks.push(task);
+      schedulerStarted(job.name, intervalSeconds(task));
     }
     logger.info('scheduler started', {
       jobs: this.jobs.filter((j) => j.enabled).map((j) => `${j.name} (${j.cron} ${j.timezone})`),
+      disabled: this.jobs.filter((j) => !j.enabled).map((j) => j.name),
     });
   }
 
@@ -132,14 +163,19 @@ export class Scheduler<D> {
 
   /** One scheduled tick of a job: claim it, then run (or enqueue) it. */
   async tick(job: JobSetting<D>, due: Date): Promise<Outcome> {
+    if (!job.enabled) return this.record(job, 'skipped_disabled', 0);
     const dueSecond = Math.floor(due.getTime() / 1000);
-    const claimed = await this.redis
-      .set(`scheduler:tick:${job.name}:${dueSecond}`, randomUUID(), 'PX', this.options.tickLockMs, 'NX')
-      .catch((err: Error) => {
-        logger.warn('scheduler could not claim a tick; skipping it', { job: job.name, error: err.message });
-        return null;
-      });
-    if (claimed !== 'OK') return this.record(job, 'skipped_tick_taken', 0);
+    const claim = await claimTick(this.redis, `scheduler:tick:${job.name}:${dueSecond}`, {
+      lockMs: this.options.tickLockMs,
+      retryMs: this.options.claimRetryMs ?? 500,
+      attempts: this.options.claimAttempts ?? 10,
+      replicas: this.options.replicas ?? { replicas: 0, timeoutMs: 0 },
+    });
+    if (claim.outcome === 'unclaimed') {
+      logger.warn('scheduler could not claim a tick; skipping it', { job: job.name, error: claim.error });
+      return this.record(job, 'skipped_unclaimed', 0);
+    }
+    if (claim.outcome === 'taken') return this.record(job, 'skipped_tick_taken', 0);
     const scheduledAt = new Date(dueSecond * 1000);
     if (job.mode === 'queue' && this.options.enqueue) {
       const started = Date.now();
@@ -159,9 +195,16 @@ export class Scheduler<D> {
     return this.execute(job, scheduledAt);
   }
 
-  /** Runs a job once now (npm run job -- NAME, or a queued tick), under the same no-overlap lock. */
-  runNow(name: string, scheduledAt = new Date()): Promise<Outcome> {
-    return this.execute(this.find(name), scheduledAt);
+  /**
+   * Runs a job once now (npm run job -- NAME, or a queued tick), under the
+   * same no-overlap lock. A disabled job is `skipped_disabled` unless `force`
+   * (npm run job -- NAME --force): a tick queued before the switch went off
+   * does not run.
+   */
+  runNow(name: string, scheduledAt = new Date(), options: { force?: boolean } = {}): Promise<Outcome> {
+    const job = this.find(name);
+    if (!job.enabled && !options.force) return Promise.resolve(this.record(job, 'skipped_disabled', 0));
+    return this.execute(job, scheduledAt);
   }
 
   /** One run of a job, in a span of its own with tracing on (core/trace). */
@@ -221,6 +264,7 @@ export class Scheduler<D> {
 
   private record(job: JobSetting<D>, outcome: Outcome, ms: number, result?: unknown): Outcome {
     statsd.timing(`job.${job.name}.${outcome}`, ms);
+    timedJobRun(job.name, outcome, ms / 1000);
     const level =
       outcome === 'failed' || outcome === 'timeout'
         ? 'error'

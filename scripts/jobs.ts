@@ -4,6 +4,7 @@
  *   npm run jobs -- failed QUEUE        failed jobs with their error, newest first
  *   npm run jobs -- retry QUEUE ID      put one failed job back in its queue
  *   npm run jobs -- counts QUEUE        jobs per state
+ *   npm run jobs -- --help              the usage (exit 0)
  *
  * QUEUE is normally one of the app's queues (queueDefs in src/domains.ts).
  * Any other name is still read, with a warning on stderr: a queue that was
@@ -25,15 +26,26 @@ function usage(queues: string[]): string {
     '  failed QUEUE      failed jobs with their error, newest first',
     '  retry QUEUE ID    put one failed job back in its queue',
     '  counts QUEUE      jobs per state',
+    '  --help            print this and exit',
     `The app's queues: ${queues.join(', ')}.`,
   ].join('\n');
 }
 
-/** The command and its arguments, or a UsageError saying what is missing. */
-function readArgs(args: string[], queues: string[]): { command: string; queueName: string; id: string | undefined } {
+/** The command and its arguments, 'help' for --help, or a UsageError saying what is missing. */
+function readArgs(
+  args: string[],
+  queues: string[],
+): { command: string; queueName: string; id: string | undefined } | 'help' {
   let positionals: string[];
   try {
-    ({ positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true }));
+    const parsed = parseArgs({
+      args,
+      options: { help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (parsed.values.help) return 'help';
+    positionals = parsed.positionals;
   } catch (err) {
     throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${usage(queues)}`);
   }
@@ -57,7 +69,12 @@ function undeclared(name: string): QueueDef<unknown> {
 export default async function jobs(ctx: ScriptContext, args: string[]): Promise<void> {
   const defs = queueDefs(ctx.config);
   const names = defs.map((q) => q.name);
-  const { command, queueName, id } = readArgs(args, names);
+  const read = readArgs(args, names);
+  if (read === 'help') {
+    process.stdout.write(`${usage(names)}\n`);
+    return;
+  }
+  const { command, queueName, id } = read;
   if (!names.includes(queueName)) {
     process.stderr.write(
       `Warning: ${queueName} is not one of the app's queues (${names.join(', ')}); reading it anyway. If it is a typo, nothing will be found.\n`,

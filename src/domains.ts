@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 import { Queues, type QueueDef } from './core/async';
 import { AccessControl } from './core/auth/permissions';
 import type { Config } from './core/config';
+import { replicaWaitOf } from './core/db/redis';
 import { dependencyOfCode, outages } from './core/log/outage';
 import { ThrottledWarning } from './core/log/throttled-warning';
 import { asTandemError } from './exception';
@@ -56,7 +57,9 @@ export async function buildDomains(config: Config, sequelize: Sequelize, redis: 
   const defs = appQueues(config);
   const queues = new Queues(config, defs.all);
   const zeus = new ZeusClient(config);
-  const staff = createStaffDomain(sequelize, redis, config.auth, ACCESS);
+  const staff = createStaffDomain(sequelize, redis, config.auth, ACCESS, {
+    sessionReplicas: replicaWaitOf(config),
+  });
   const cs = createCsDomain(sequelize, redis, staff.staff);
   const risk = createRiskDomain(config, sequelize, redis, queues, defs.riskReport, zeus, cs);
   // make domain: new domains are built above this line.

@@ -77,6 +77,8 @@ export function appModules(): AppModules {
           toIdlException,
           inFlight,
           accessLog: resources.config.log.access,
+          admission: resources.admission.thrift,
+          callDeadlineMs: resources.config.thrift.call_deadline_ms,
         }),
       );
     },

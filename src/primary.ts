@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { runReloadPrimary } from './core/app/reload-primary';
 import { loadConfigOrExit } from './core/config';
+import { configureLogger } from './core/log';
 
 const [deployTo, stateDir] = process.argv.slice(2);
 if (!deployTo) {
@@ -17,6 +18,8 @@ if (!deployTo) {
   process.exit(2);
 }
 const config = loadConfigOrExit();
+// The primary's lines (reloads, workers that exit) go where its workers' go; SIGHUP reopens the file.
+configureLogger({ level: config.log.level, file: config.log.file, service: `${config.service_name}-primary` });
 runReloadPrimary({
   deployTo: path.resolve(deployTo),
   stateDir: path.resolve(stateDir ?? path.join(deployTo, 'shared')),

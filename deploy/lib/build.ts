@@ -117,7 +117,7 @@ export function buildRelease(repo: string, commit: string, name: string, log: (l
     } else {
       fs.mkdirSync(path.join(out, 'patches'));
     }
-    for (const file of ['service.sh', 'systemd']) {
+    for (const file of ['service.sh', 'systemd', 'logrotate']) {
       const from = path.join(src, 'deploy', file);
       if (fs.existsSync(from)) fs.cpSync(from, path.join(out, 'deploy', file), { recursive: true });
     }

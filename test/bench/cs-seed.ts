@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/core/config';
 import { createSequelize } from '../../src/core/db/mysql';
-import { createRedis } from '../../src/core/db/redis';
+import { redisConnection } from '../../src/core/db/redis';
 import { createStaffDomain } from '../../src/service/staff';
 import { ACCESS } from '../../src/domains';
 import { dropKeys } from '../helpers/redis';
@@ -26,7 +26,7 @@ async function seed(servers: ReadonlyMap<ServerId, RunningServer>): Promise<CsSe
   if (!tandem?.ports.http) throw new Error('The cs scenarios need the tandem server.');
   const config = benchConfig();
   const sequelize = createSequelize(config);
-  const redis = createRedis(config, 'bench');
+  const redis = redisConnection(config, 'bench');
   const username = `bench-${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
   try {

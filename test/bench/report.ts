@@ -117,7 +117,8 @@ export function formatReport(results: ScenarioRuns[]): string {
         : ['failed', '-', '-', '-', '-'];
       const ratios =
         side === 'tandem' ? [`${pct(ratio)}${spread(rpsRatios)}`, `${pct(cpuRatio)}${spread(cpuRatios)}`] : ['', ''];
-      rows.push([side === 'tandem' ? scenario.name : '', side, ...cells, ...ratios]);
+      // The target column names the server (bare-express, floor-thrift, tandem-2w...), not just the side.
+      rows.push([side === 'tandem' ? scenario.name : '', scenario[side].server, ...cells, ...ratios]);
       if (runs.failure !== undefined) verdicts.push(`  ${scenario.name} (${side}) did not run: ${runs.failure}`);
     }
     if (scenario.goal) {

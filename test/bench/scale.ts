@@ -12,7 +12,7 @@ import { QueryTypes } from 'sequelize';
 import { buildConfig, type Config } from '../../src/core/config';
 import { dropDatabase } from '../../src/core/db/database';
 import { createSequelize } from '../../src/core/db/mysql';
-import { createRedis } from '../../src/core/db/redis';
+import { redisConnection } from '../../src/core/db/redis';
 import { ACCESS, buildDomains, closeDomains } from '../../src/domains';
 import { appModules } from '../../src/modules';
 import { bothDoors, startApp } from '../../src/core/app/app';
@@ -189,7 +189,7 @@ async function measure(rows: number): Promise<SizeResult> {
   for (const [name, ms] of built.steps) say(`  ${name}: ${(ms / 1000).toFixed(1)} s`);
   const app = bothDoors(await startApp(config, appModules()));
   const sequelize = createSequelize(config);
-  const redis = createRedis(config, 'bench');
+  const redis = redisConnection(config, 'bench');
   await redis.connect();
   const domains = await buildDomains(config, sequelize, redis);
   try {

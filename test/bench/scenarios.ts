@@ -1,5 +1,6 @@
 import { csSeed, rewarmCsSeed } from './cs-seed';
 import { type RunningServer, type ServerId, TANDEM_SERVICE } from './servers';
+import { WORKER_SCENARIOS } from './worker-scenarios';
 import { WRITE_SCENARIOS } from './write-scenarios';
 
 /** One HTTP request, sent again and again by the HTTP loader. */
@@ -94,6 +95,7 @@ export const SCENARIOS: Scenario[] = [
   csHttpRead(),
   csThriftRead(),
   ...WRITE_SCENARIOS,
+  ...WORKER_SCENARIOS,
 ];
 
 /**

@@ -16,7 +16,7 @@ export const TSX = ['-r', path.join(ROOT, 'node_modules/tsx/dist/cjs/index.cjs')
 export const TANDEM_SERVICE = 'thrift/gen-nodejs/Tandem';
 
 export type PortKind = 'http' | 'thrift';
-export type ServerId = 'tandem' | 'bare-express' | 'floor-express' | 'bare-thrift' | 'floor-thrift';
+export type ServerId = 'tandem' | 'tandem-2w' | 'bare-express' | 'floor-express' | 'bare-thrift' | 'floor-thrift';
 
 /** What every server of a run can be given: where to log and where statsd is. */
 export interface RunContext {
@@ -33,14 +33,9 @@ interface ServerDef {
   env: (ports: Partial<Record<PortKind, number>>, run: RunContext) => Record<string, string>;
 }
 
-/**
- * The processes a benchmark loads. tandem is the built server exactly as
- * `make server` runs it, with the access log written to a file and statsd
- * sent to the orchestrator's UDP sink; the timed jobs are off so that none
- * fires mid-measurement. The bare baselines are in targets/.
- */
-export const SERVERS: Record<ServerId, ServerDef> = {
-  tandem: {
+/** tandem as `make server` runs it, with `workers` cluster workers (1: no cluster). */
+function tandemServer(workers: number, logFile: string): ServerDef {
+  return {
     ports: ['http', 'thrift'],
     args: [path.join(ROOT, 'dist/src/main.js')],
     env: (ports, run) => ({
@@ -48,18 +43,30 @@ export const SERVERS: Record<ServerId, ServerDef> = {
       TANDEM_HTTP_PORT: String(ports.http),
       TANDEM_THRIFT_HOST: '127.0.0.1',
       TANDEM_THRIFT_PORT: String(ports.thrift),
-      TANDEM_SERVER_WORKERS: '1',
+      TANDEM_SERVER_WORKERS: String(workers),
       TANDEM_SERVER_SCHEDULER: 'false',
       TANDEM_LOG_LEVEL: 'info',
       TANDEM_LOG_ACCESS: 'true',
-      TANDEM_LOG_FILE: path.join(run.tmpDir, 'tandem.log'),
+      TANDEM_LOG_FILE: path.join(run.tmpDir, logFile),
       TANDEM_STATSD_ENABLED: 'true',
       TANDEM_STATSD_HOST: '127.0.0.1',
       TANDEM_STATSD_PORT: String(run.statsdPort),
       TANDEM_REDIS_URL: BENCH_REDIS_URL,
       TANDEM_REDIS_KEY_PREFIX: BENCH_REDIS_PREFIX,
     }),
-  },
+  };
+}
+
+/**
+ * The processes a benchmark loads. tandem is the built server exactly as
+ * `make server` runs it, with the access log written to a file and statsd
+ * sent to the orchestrator's UDP sink; the timed jobs are off so that none
+ * fires mid-measurement. The bare baselines are in targets/.
+ */
+export const SERVERS: Record<ServerId, ServerDef> = {
+  tandem: tandemServer(1, 'tandem.log'),
+  // server.workers: 2 (issue 23): the same server as a cluster of two, measured against one.
+  'tandem-2w': tandemServer(2, 'tandem-2w.log'),
   'bare-express': {
     ports: ['http'],
     args: [...TSX, path.join(__dirname, 'targets/bare-express.ts')],

@@ -3,7 +3,7 @@ import { createSequelize } from '../../src/core/db/mysql';
 import { testConfig } from '../helpers/app';
 import { runCommand } from '../helpers/command';
 import { freshRedisPrefix } from '../helpers/db';
-import { JOB_SETTINGS } from '../../scheduler/settings';
+import { JOB_NAMES } from '../../scheduler/settings';
 
 /**
  * The job commands as a newcomer first types them, wrong: each answer is the
@@ -51,7 +51,7 @@ it('when npm run job names a job that does not exist, then one sentence lists th
   const run = await runCommand('npm', ['run', 'job', '--', 'nope'], { TANDEM_REDIS_KEY_PREFIX: prefix });
 
   expect(run.code).toBe(64);
-  expect(run.stderr).toContain(`no job named nope; jobs are: ${JOB_SETTINGS.map((j) => j.name).join(', ')}.`);
+  expect(run.stderr).toContain(`no job named nope; jobs are: ${JOB_NAMES.join(', ')}.`);
   expect(run.stderr).not.toMatch(STACK_LINE);
 });
 
@@ -75,3 +75,20 @@ it('when npm run migrate is given a command it does not have, then it prints its
   expect(run.stderr).not.toMatch(STACK_LINE);
   expect(await databaseExists(`tandem_t_never_${process.pid}`)).toBe(false);
 });
+
+it.each([
+  ['jobs', ['--help'], 'Usage: npm run jobs -- COMMAND QUEUE [ID]'],
+  ['jobs', ['-h'], 'Usage: npm run jobs -- COMMAND QUEUE [ID]'],
+  ['job', ['--help'], 'Usage: npm run job -- NAME [--force]'],
+  ['job', ['-h'], 'Usage: npm run job -- NAME [--force]'],
+])(
+  'when npm run %s is asked for %s, then it prints its usage once on stdout and exits 0',
+  async (script, args, usage) => {
+    const run = await runCommand('npm', ['run', script, '--', ...args], { TANDEM_REDIS_KEY_PREFIX: prefix });
+
+    expect(run.code).toBe(0);
+    expect(count(run.stdout, usage)).toBe(1);
+    expect(run.stderr).not.toContain('Unknown option');
+    expect(run.stderr).not.toMatch(STACK_LINE);
+  },
+);

@@ -126,7 +126,7 @@ describe('with few attempts', () => {
     return runCommand('npm', ['run', '--silent', 'jobs', '--', ...args], {
       TANDEM_REDIS_KEY_PREFIX: h.prefix,
       TANDEM_MYSQL_DATABASE: h.database,
-      TANDEM_ZEUS_PORT: String(h.stub.port),
+      TANDEM_THIRDPARTY_ZEUS_INSTANCES: `127.0.0.1:${h.stub.port}`,
     });
   }
 

@@ -40,7 +40,7 @@ beforeAll(async () => {
   drop = db.drop;
   const running = await startTestApp({
     env: 'dev',
-    zeus: zeusOverrides(zeusPort, { retries: 1, timeout_ms: 300 }),
+    thirdparty: zeusOverrides(zeusPort, { retries: 1, timeout_ms: 300 }),
     mysql: { database: db.database },
     redis: { key_prefix: freshRedisPrefix() },
   });

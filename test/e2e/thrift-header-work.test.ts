@@ -43,7 +43,7 @@ beforeAll(async () => {
     {
       log: { level: 'info', access: true },
       redis: { key_prefix: prefix },
-      zeus: { host: '127.0.0.1', port: zeusPort, retries: 0 },
+      thirdparty: { zeus: { instances: [`127.0.0.1:${zeusPort}`], retries: 0 } },
     },
     probeModules({ relay: true }),
   );

@@ -14,24 +14,25 @@ import { listenStatsd, type StatsdListener } from '../helpers/statsd-listener';
 const MARGIN_MS = 1000;
 
 /** A config with zeus pointed at a stub; TANDEM_* variables are ignored so the stub's port wins. */
-function zeusConfig(port: number, zeus: Partial<Config['zeus']> = {}): Config {
+function zeusConfig(port: number, zeus: Partial<Config['thirdparty']['zeus']> = {}): Config {
   return buildConfig(
     {
       env: 'test',
       service_name: 'tandem-zeus-e2e',
-      zeus: {
-        host: '127.0.0.1',
-        port,
-        timeout_ms: 400,
-        pool_size: 4,
-        idle_ms: 30_000,
-        retries: 2,
-        retry_backoff_ms: 20,
-        breaker_error_percent: 50,
-        // High enough that only the breaker tests open the circuit.
-        breaker_volume: 1000,
-        breaker_reset_ms: 30_000,
-        ...zeus,
+      thirdparty: {
+        zeus: {
+          instances: [`127.0.0.1:${port}`],
+          timeout_ms: 400,
+          pool_size: 4,
+          idle_ms: 30_000,
+          retries: 2,
+          retry_backoff_ms: 20,
+          breaker_error_percent: 50,
+          // High enough that only the breaker tests open the circuit.
+          breaker_volume: 1000,
+          breaker_reset_ms: 30_000,
+          ...zeus,
+        },
       },
     },
     {},
@@ -65,7 +66,9 @@ beforeAll(() => {
 });
 
 /** A stub and a client on it for one describe block. */
-function zeusPair(zeus: Partial<Config['zeus']> = {}): () => { stub: ZeusStub; client: ZeusClient; config: Config } {
+function zeusPair(
+  zeus: Partial<Config['thirdparty']['zeus']> = {},
+): () => { stub: ZeusStub; client: ZeusClient; config: Config } {
   let stub: ZeusStub;
   let client: ZeusClient;
   let config: Config;

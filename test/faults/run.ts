@@ -18,7 +18,7 @@ import Int64 from 'node-int64';
 import { ensureDatabase } from '../../src/core/db/database';
 import { migrator } from '../../src/core/db/migrate';
 import { createSequelize } from '../../src/core/db/mysql';
-import { createRedis } from '../../src/core/db/redis';
+import { redisConnection } from '../../src/core/db/redis';
 import { migrations } from '../../src/model/migrations';
 import { createStaffDomain } from '../../src/service/staff';
 import { ACCESS } from '../../src/domains';
@@ -163,7 +163,7 @@ async function main(): Promise<number> {
     await ensureDatabase(config);
     const sequelize = createSequelize(config);
     await migrator(sequelize, migrations).up();
-    const redis = createRedis(config, 'faults');
+    const redis = redisConnection(config, 'faults');
     await redis.connect();
     const { staff } = createStaffDomain(sequelize, redis, config.auth, ACCESS);
     const names = Array.from({ length: READERS + WRITERS }, (_, i) => `fault-staff-${i}`);

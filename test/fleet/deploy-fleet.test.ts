@@ -242,7 +242,8 @@ describeFleet('npm run deploy to two hosts over ssh', () => {
             health_url: 'http://127.0.0.1:8000/health',
             health_timeout_ms: 20000,
             restart_command: 'bash current/deploy/service.sh restart server',
-            log_command: 'tail -n 30 shared/log/server.log',
+            // service.sh sends log lines to server.log and what precedes the logger (a start that throws) to server.out.
+            log_command: 'tail -n 30 shared/log/server.out shared/log/server.log',
             // The hosts reach no registry: npm ci installs from this machine's cache.
             npm_cache: path.join(os.homedir(), '.npm'),
             npm_flags: ['--offline'],

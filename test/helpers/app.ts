@@ -21,14 +21,20 @@ function merge<T>(base: T, over: unknown): T {
 export function testConfig(overrides: ConfigInput = {}): Config {
   const base: ConfigInput = {
     env: 'test',
-    http: { port: 0 },
-    thrift: { port: 0 },
     statsd: { enabled: false },
     log: { level: 'warn', access: false },
     // The schema check is tested on its own (schema-check.test.ts); elsewhere it would only add lines.
     mysql: { database: 'tandem_test', schema_check: 'off' },
     redis: { key_prefix: `tandem-test-${process.pid}:` },
-    server: { shutdown_timeout_ms: 2000, drain_delay_ms: 0, scheduler: false },
+    server: {
+      shutdown_timeout_ms: 2000,
+      drain_delay_ms: 0,
+      scheduler: false,
+      // Admission is off unless a test turns it on: a loaded CI machine lags, and tests hold calls open.
+      max_event_loop_lag_ms: 0,
+    },
+    http: { port: 0, max_in_flight: 0 },
+    thrift: { port: 0, max_in_flight: 0, caller_max_in_flight: 0 },
   };
   const config = buildConfig(merge(base, overrides), process.env);
   assertOwnDatabase(config.mysql.database, 'testConfig');

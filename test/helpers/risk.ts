@@ -30,16 +30,17 @@ export interface RiskHarness {
  * Config for the zeus client of a test: quick deadlines and small retries, so
  * that failures settle fast; `zeus` overrides any of them.
  */
-export function zeusOverrides(port: number, zeus: Record<string, number> = {}): ConfigInput['zeus'] {
+export function zeusOverrides(port: number, zeus: Record<string, number> = {}): ConfigInput['thirdparty'] {
   return {
-    host: '127.0.0.1',
-    port,
-    timeout_ms: 1000,
-    retries: 1,
-    retry_backoff_ms: 20,
-    breaker_volume: 1000,
-    breaker_reset_ms: 30_000,
-    ...zeus,
+    zeus: {
+      instances: [`127.0.0.1:${port}`],
+      timeout_ms: 1000,
+      retries: 1,
+      retry_backoff_ms: 20,
+      breaker_volume: 1000,
+      breaker_reset_ms: 30_000,
+      ...zeus,
+    },
   };
 }
 
@@ -71,7 +72,7 @@ export function riskHarness(
     prefix = freshRedisPrefix();
     app = await startTestApp({
       ...overrides,
-      zeus: zeusOverrides(port, options.zeus),
+      thirdparty: zeusOverrides(port, options.zeus),
       mysql: { ...overrides.mysql, database: db.database },
       redis: { ...overrides.redis, key_prefix: prefix },
     });

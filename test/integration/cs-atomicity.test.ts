@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { Cache } from '../../src/core/db/cache';
-import { createRedis } from '../../src/core/db/redis';
+import { redisConnection } from '../../src/core/db/redis';
 import { createSequelize } from '../../src/core/db/mysql';
 import { defineCsModels } from '../../src/model/cs-event';
 import { CsCategoryService } from '../../src/service/cs/cs-category-service';
@@ -82,7 +82,7 @@ beforeAll(async () => {
   db = await freshDatabase();
   const config = testConfig({ mysql: { database: db.database }, redis: { key_prefix: freshRedisPrefix() } });
   sequelize = createSequelize(config);
-  redis = createRedis(config);
+  redis = redisConnection(config, 'main');
   await redis.connect();
   const models = defineCsModels(sequelize);
   const cache = new Cache(redis, 'cs.cache');

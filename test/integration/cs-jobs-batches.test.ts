@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { createRedis } from '../../src/core/db/redis';
+import { redisConnection } from '../../src/core/db/redis';
 import { createSequelize } from '../../src/core/db/mysql';
 import { buildDomains, closeDomains, type Domains } from '../../src/domains';
 import { defineCsModels } from '../../src/model/cs-event';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   db = await freshDatabase();
   const config = testConfig({ mysql: { database: db.database }, redis: { key_prefix: prefix } });
   sequelize = createSequelize(config);
-  redis = createRedis(config, 'test');
+  redis = redisConnection(config, 'test');
   await redis.connect();
   domains = await buildDomains(config, sequelize, redis);
   // 450 stale events in four open statuses and priorities 0-2, each a minute apart (the oldest first by id);

@@ -3,7 +3,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { ensureDatabase } from '../../src/core/db/database';
 import { migrator } from '../../src/core/db/migrate';
 import { createSequelize, readYourWrites } from '../../src/core/db/mysql';
-import { createRedis } from '../../src/core/db/redis';
+import { redisConnection } from '../../src/core/db/redis';
 import { migrations } from '../../src/model/migrations';
 import { createCsDomain, type CsDomain } from '../../src/service/cs';
 import { MysqlFlaggedStore } from '../../src/service/risk/inner/mysql-flagged-store';
@@ -65,7 +65,7 @@ describeWithReplica('reads after writes with a lagging replica', () => {
       log: { slow_query_ms: 0 },
     });
     sequelize = createSequelize(config);
-    redis = createRedis(config);
+    redis = redisConnection(config, 'main');
     await redis.connect();
     cs = createCsDomain(sequelize, redis);
     logs = captureLogs();

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { AppModules, RunningApp } from '../../src/core/app/app';
 import { createAuthorize } from '../../src/core/auth/authorize';
 import { SessionStore } from '../../src/core/auth/sessions';
-import { createRedis } from '../../src/core/db/redis';
+import { redisConnection } from '../../src/core/db/redis';
 import { createSequelize } from '../../src/core/db/mysql';
 import { appModules } from '../../src/modules';
 import { ACCESS } from '../../src/domains';
@@ -59,7 +59,7 @@ beforeAll(async () => {
     statsd: { enabled: true, host: '127.0.0.1', port: statsdListener.port, prefix: STATSD_PREFIX },
     log: { level: 'info' as const },
   };
-  sessionRedis = createRedis(testConfig({ redis: { key_prefix: `${prefix}sessions:` } }), 'sessions');
+  sessionRedis = redisConnection(testConfig({ redis: { key_prefix: `${prefix}sessions:` } }), 'sessions');
   await sessionRedis.connect();
   const sessions = new SessionStore(sessionRedis, 3600);
   // The session outage fallback is off here: auth-session-outage.test.ts covers it.
@@ -69,7 +69,7 @@ beforeAll(async () => {
 
   const directConfig = testConfig(overrides);
   const sequelize = createSequelize(directConfig);
-  const redis = createRedis(directConfig, 'direct');
+  const redis = redisConnection(directConfig, 'direct');
   await redis.connect();
   direct = {
     cs: createCsDomain(sequelize, redis),

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { ensureDatabase } from '../../src/core/db/database';
 import { migrator } from '../../src/core/db/migrate';
 import { createSequelize } from '../../src/core/db/mysql';
-import { createRedis } from '../../src/core/db/redis';
+import { redisConnection } from '../../src/core/db/redis';
 import { migrations } from '../../src/model/migrations';
 import { createCsDomain, type CsDomain } from '../../src/service/cs';
 import type { Actor, NewCsEvent } from '../../src/service/cs/cs-types';
@@ -121,7 +121,7 @@ describeWithServers('reads with a real replica', () => {
       redis: { key_prefix: freshRedisPrefix() },
     });
     sequelize = createSequelize(config);
-    redis = createRedis(config);
+    redis = redisConnection(config, 'main');
     await redis.connect();
     cs = createCsDomain(sequelize, redis);
     logs = captureLogs();

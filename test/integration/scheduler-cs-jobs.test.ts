@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Config } from '../../src/core/config';
-import { createRedis } from '../../src/core/db/redis';
+import { redisConnection } from '../../src/core/db/redis';
 import { createSequelize } from '../../src/core/db/mysql';
 import { buildDomains, closeDomains, type Domains } from '../../src/domains';
 import { previousDay } from '../../src/service/cs/cs-maintenance-service';
@@ -43,7 +43,7 @@ beforeAll(async () => {
     cs: { stale_after_minutes: STALE_MINUTES },
   });
   sequelize = createSequelize(config);
-  redis = createRedis(config, 'test');
+  redis = redisConnection(config, 'test');
   await redis.connect();
   domains = await buildDomains(config, sequelize, redis);
   scheduler = createScheduler(redis, { config, cs: domains.cs, risk: domains.risk }, undefined);

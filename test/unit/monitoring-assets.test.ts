@@ -195,9 +195,9 @@ beforeAll(async () => {
 });
 
 describe('deploy/monitoring assets against the Prometheus registry', () => {
-  it('when the dashboard is imported, then it has the four golden-signal rows and every panel uses the DS_PROMETHEUS variable', () => {
+  it('when the dashboard is imported, then it has the four golden-signal rows, the dependencies row, and every panel uses the DS_PROMETHEUS variable', () => {
     const rows = dashboard.panels.filter((panel) => panel.type === 'row').map((panel) => panel.title);
-    expect(rows).toEqual(['Latency', 'Traffic', 'Errors', 'Saturation']);
+    expect(rows).toEqual(['Latency', 'Traffic', 'Errors', 'Saturation', 'Dependencies and jobs']);
     for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
       expect({ panel: panel.title, datasource: panel.datasource }).toEqual({
         panel: panel.title,

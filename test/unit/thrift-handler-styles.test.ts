@@ -4,6 +4,7 @@ import { UserError } from '../../src/exception';
 import { checkArguments } from '../../src/core/rpc/arguments';
 import { BinaryWriter } from '../../src/core/rpc/binary-writer';
 import { checkCallers } from '../../src/core/rpc/callers';
+import { currentContext } from '../../src/core/ctx';
 import { wrapHandler } from '../../src/core/rpc/handler';
 import { readIdl } from '../../src/core/rpc/idl';
 import { InFlight } from '../../src/core/rpc/in-flight';
@@ -29,8 +30,13 @@ const decodeProbeReply = (method: Method, frame: Buffer): { result?: unknown; er
   decodeReply(Probe, method, frame);
 
 /** Runs one call through the processor; `replies` gets each reply frame written. */
-function process(handler: object, method: Method, s: string, replies: Buffer[]): void {
-  const wrapped = wrapHandler(handler, { toIdlException, inFlight: new InFlight(), accessLog: false });
+function process(handler: object, method: Method, s: string, replies: Buffer[], callDeadlineMs?: number): void {
+  const wrapped = wrapHandler(handler, {
+    toIdlException,
+    inFlight: new InFlight(),
+    accessLog: false,
+    ...(callDeadlineMs === undefined ? {} : { callDeadlineMs }),
+  });
   const processor = new ProbeProcessor(wrapped);
   const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(encodeProbeCall(method, s).subarray(4)));
   const output = new BinaryWriter(true, (buf) => replies.push(Buffer.from(buf)));
@@ -38,6 +44,19 @@ function process(handler: object, method: Method, s: string, replies: Buffer[]):
 }
 
 describe('wrapHandler with the generated processor', () => {
+  it('when a call deadline is configured, then the call runs with ctx.deadlineAt that far ahead, for what it calls in turn', () => {
+    const replies: Buffer[] = [];
+    const seen: (number | undefined)[] = [];
+    const before = Date.now();
+
+    process({ echo: (s: string) => (seen.push(currentContext()?.deadlineAt), s) }, 'echo', 'a', replies, 5000);
+    process({ echo: (s: string) => (seen.push(currentContext()?.deadlineAt), s) }, 'echo', 'b', replies, 0);
+
+    expect(seen[0]).toBeGreaterThanOrEqual(before + 5000);
+    expect(seen[0]).toBeLessThanOrEqual(Date.now() + 5000);
+    expect(seen[1]).toBeUndefined();
+  });
+
   it('when a method declares the IDL arguments and returns a value, then it is answered in the same tick', () => {
     const replies: Buffer[] = [];
 

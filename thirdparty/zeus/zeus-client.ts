@@ -1,7 +1,16 @@
 import type { Config } from '../../src/core/config';
 import { currentRequestId, newRequestId } from '../../src/core/ctx';
 import { UserError } from '../../src/exception';
-import { ReplyDataError, ThriftServiceClient, type BreakerState, type MetricsSink, type PoolStats } from '../base';
+import {
+  ReplyDataError,
+  serviceOptions,
+  ThriftServiceClient,
+  type BreakerState,
+  type InstanceView,
+  type MetricsSink,
+  type PoolStats,
+  type RetryBudgetStats,
+} from '../base';
 import { Client } from '../../thrift/gen-nodejs/Zeus';
 import { RequestMeta, type Order } from '../../thrift/gen-nodejs/zeus_types';
 import { fromIdlOrder, idToInt64, verdictToIdl } from './zeus-convert';
@@ -30,9 +39,10 @@ function readOrder(order: Order): ZeusOrder {
 
 /**
  * zeus, the order platform, over Thrift (framed, binary) on the shared
- * third-party client: a pool of `zeus.pool_size` connections, a deadline of
- * `zeus.timeout_ms` per attempt, retries of the idempotent reads, and a
- * circuit breaker. Each call sends a RequestMeta with the current request id
+ * third-party client, configured by `thirdparty.zeus`: its instances
+ * balanced, ejected and probed back, a breaker per instance, retries of the
+ * idempotent reads on another instance within the retry budget and the
+ * caller's deadline (docs/thirdparty.md). Each call sends a RequestMeta with the current request id
  * (a new one outside a request) and `service_name` as the caller.
  *
  * Build one per process (it owns sockets) and `close()` it at stop.
@@ -41,27 +51,16 @@ export class ZeusClient implements ZeusApi {
   private readonly rpc: ThriftServiceClient<Client>;
   private readonly caller: string;
 
-  constructor(config: Pick<Config, 'zeus' | 'service_name' | 'env'>, options: ZeusClientOptions = {}) {
-    const zeus = config.zeus;
+  constructor(config: Pick<Config, 'thirdparty' | 'service_name' | 'env'>, options: ZeusClientOptions = {}) {
     this.caller = config.service_name;
-    this.rpc = new ThriftServiceClient(Client, {
-      service: ZEUS_SERVICE,
-      host: zeus.host,
-      port: zeus.port,
-      timeoutMs: zeus.timeout_ms,
-      poolSize: zeus.pool_size,
-      idleMs: zeus.idle_ms,
-      retries: zeus.retries,
-      retryBackoffMs: zeus.retry_backoff_ms,
-      breaker: {
-        errorPercent: zeus.breaker_error_percent,
-        volume: zeus.breaker_volume,
-        resetMs: zeus.breaker_reset_ms,
-      },
-      ...(options.metrics ? { metrics: options.metrics } : {}),
-      // On a developer's machine zeus is usually the stub, and not running is the usual reason it does not answer.
-      ...(config.env === 'dev' ? { unreachableHint: ZEUS_STUB_HINT } : {}),
-    });
+    this.rpc = new ThriftServiceClient(
+      Client,
+      serviceOptions(config, ZEUS_SERVICE, {
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+        // On a developer's machine zeus is usually the stub, and not running is the usual reason it does not answer.
+        ...(config.env === 'dev' ? { unreachableHint: ZEUS_STUB_HINT } : {}),
+      }),
+    );
   }
 
   async listOrdersSince(cursor: string, limit: number): Promise<ZeusOrderPage> {
@@ -104,6 +103,16 @@ export class ZeusClient implements ZeusApi {
   /** Connections open, idle and busy, callers waiting, and connections opened since start. */
   poolStats(): PoolStats & { opened: number } {
     return this.rpc.poolStats();
+  }
+
+  /** Each instance of zeus: its address, standing (up, ejected, probing, open), calls in flight, latency. */
+  instances(): InstanceView[] {
+    return this.rpc.instances();
+  }
+
+  /** Calls and retries since start, and retries the budget refused. */
+  retryStats(): RetryBudgetStats {
+    return this.rpc.retryStats();
   }
 
   /** Ends every connection to zeus; calls in progress finish first, within their deadline. */

@@ -1,18 +1,18 @@
 import type { Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isPromiseLike } from '../async/promise';
-import { ServerError, type TandemError, UserError } from '../../exception';
+import { DevError, ServerError, type TandemError, UserError } from '../../exception';
 import { newContext, type RequestContext, requestIdFrom, runWithContext } from '../ctx';
 import { prom } from '../monitor';
 import { errorEnvelope, okEnvelope } from '../response/envelope';
 import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http-status';
-import { recordFailure } from '../pipeline';
+import { type Admission, recordFailure } from '../pipeline';
 import { traceHttpRequest } from '../trace';
 import { allowedMethods } from './allowed-methods';
 import { illFormedFields } from '../text';
 import { validationFailed } from '../validation';
 import { bytesOf, depthExceeds, errorFromExpress, refuseBytesNotUtf8 } from './http-body';
-import { onResponseDone, RouteMetricsSet } from './http-metrics';
+import { metricsOfOther, onResponseDone, RouteMetricsSet } from './http-metrics';
 import { type Route, validateInput } from './route';
 
 export interface HttpAppOptions {
@@ -52,6 +52,20 @@ export interface HttpAppOptions {
   before?: express.RequestHandler[];
   /** Endpoints outside the envelope (GET /metrics, /docs), mounted before the routes. */
   raw?: (app: express.Express) => void;
+  /**
+   * The door's admission (core/pipeline/admission.ts): a request past its
+   * limits is answered 503 OVERLOADED with Retry-After before any other work.
+   * None: every request is served.
+   */
+  admission?: Admission;
+  /** Paths outside the routes that admission never sheds (GET /metrics); routes say it with `shed: false`. */
+  neverShed?: readonly string[];
+}
+
+/** A path as Express matches it by default: case-insensitive, one trailing slash ignored. */
+function pathKey(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
 }
 
 /**
@@ -294,6 +308,14 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   };
 
   const headers = options.headers ?? NO_HEADERS;
+  const { admission } = options;
+  // Admission runs before routing, on the request's path: only a fixed path can be exempt.
+  const unsheddable = options.routes.filter((r) => !r.shed);
+  const withParams = unsheddable.find((r) => r.path.includes(':'));
+  if (withParams) {
+    throw new DevError('INTERNAL', { cause: new Error(`${withParams.path}: only a fixed path can say shed: false`) });
+  }
+  const neverShed = new Set([...(options.neverShed ?? []), ...unsheddable.map((r) => r.path)].map(pathKey));
   const answer = answerWith(headers.api, options.isDraining);
   /** Sets the headers of an answer that tandem does not write itself: a raw page, a CORS preflight. */
   const setOtherHeaders = (req: Request, res: Response, ctx: RequestContext): void => {
@@ -314,6 +336,16 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     if (req.method === 'OPTIONS') setOtherHeaders(req, res, ctx);
     prom.inFlightNow.http += 1;
     res.on('close', () => onResponseDone(req, res, ctx, options.accessLog));
+    if (admission && !neverShed.has(pathKey(req.path))) {
+      // Before anything else runs for it: a shed request costs its parse and this answer, nothing more.
+      const refused = admission.admit();
+      if (refused) {
+        // Its access line and latency go under the route `shed`: how fast refusals are is a figure of its own.
+        req.tandemMetrics = metricsOfOther(req.method, 'shed');
+        return runWithContext(ctx, () => sendError(answer, res, refused, ctx));
+      }
+      res.once('close', () => admission.release());
+    }
     traceHttpRequest(req, ctx, () => runWithContext(ctx, () => runBefore(0, req, res, next)));
   });
 
@@ -326,6 +358,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     app[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
       const ctx = req.tandem as RequestContext;
       if (deadlineMs > 0) {
+        ctx.deadlineAt = Date.now() + deadlineMs;
         const timer = setTimeout(() => {
           if (res.headersSent) return;
           // Still waiting for the caller's body: its slowness, not ours (408, no dependency alarm).

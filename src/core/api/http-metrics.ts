@@ -45,12 +45,12 @@ export class RouteMetricsSet {
 
 /**
  * The sets of the answers no declared route gave. Bounded: templates are
- * the raw pages' routes (or `unmatched`) and methods the few that Node's
+ * the raw pages' routes (or `unmatched`, or `shed` for a request admission refused) and methods the few that Node's
  * HTTP parser accepts.
  */
 const otherMetrics = new Map<string, RouteMetricsSet>();
 
-function metricsOfOther(method: string, template: string): RouteMetricsSet {
+export function metricsOfOther(method: string, template: string): RouteMetricsSet {
   const key = `${method} ${template}`;
   let set = otherMetrics.get(key);
   if (!set) {

@@ -37,7 +37,8 @@ const AUTH_ERRORS: readonly ErrorName[] = ['AUTH_REQUIRED', 'AUTH_INVALID_TOKEN'
  */
 function dependencyErrors(): ErrorName[] {
   return (Object.keys(ERROR_CODES) as ErrorName[]).filter(
-    (name) => classOfCode(ERROR_CODES[name].code) === 'ServerError' && name !== 'SHUTTING_DOWN',
+    (name) =>
+      classOfCode(ERROR_CODES[name].code) === 'ServerError' && name !== 'SHUTTING_DOWN' && name !== 'OVERLOADED',
   );
 }
 
@@ -56,6 +57,8 @@ export function errorNamesOf(route: Route): ErrorName[] {
   }
   if (route.usesDependencies) for (const name of dependencyErrors()) names.add(name);
   for (const name of EVERY_ROUTE) names.add(name);
+  // Admission's answer past the door's limits (core/pipeline/admission.ts), on every route it may shed.
+  if (route.shed) names.add('OVERLOADED');
   for (const name of names) {
     if (!(name in ERROR_CODES)) {
       throw new DevError('UNDEFINED_ERROR_CODE', { params: { name: `${name} (declared by ${route.path})` } });

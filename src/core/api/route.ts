@@ -54,6 +54,12 @@ export interface RouteSpec<P, Q, B, R> {
   errors?: string[];
   /** The answer carries a secret or a person's data: `Cache-Control: no-store`. */
   noStore?: boolean;
+  /**
+   * False for a route that must answer whatever the load (GET /ping,
+   * GET /health): admission never sheds it. Default true: past the door's
+   * limits it is answered 503 OVERLOADED (docs/resilience.md).
+   */
+  shed?: boolean;
   handler: (input: HandlerInput<P, Q, B>) => Promise<R> | R;
 }
 
@@ -75,6 +81,7 @@ export interface Route {
   status: 200 | 201;
   errors: string[];
   noStore: boolean;
+  shed: boolean;
   handler: (input: HandlerInput<unknown, unknown, unknown>) => unknown;
 }
 
@@ -99,6 +106,7 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
     status: spec.status ?? 200,
     errors: spec.errors ?? [],
     noStore: spec.noStore ?? false,
+    shed: spec.shed ?? true,
     handler: spec.handler as Route['handler'],
   };
 }

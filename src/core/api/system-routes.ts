@@ -40,6 +40,7 @@ export function systemRoutes(health: HealthRegistry, isDraining: () => boolean):
       permission: 'public',
       response: z.literal('pong'),
       usesDependencies: false,
+      shed: false,
       handler: () => 'pong' as const,
     }),
     defineRoute({
@@ -53,6 +54,8 @@ export function systemRoutes(health: HealthRegistry, isDraining: () => boolean):
       errorData: healthReportSchema,
       // Its checks' failures are its report, not an error of its own.
       usesDependencies: false,
+      // A busy host is still a live one: the balancer must not pull it for shedding.
+      shed: false,
       handler: async (): Promise<HealthReport> => {
         const report = await health.report(isDraining());
         if (report.status === 'draining') throw new HealthFailure('SHUTTING_DOWN', report);

@@ -10,10 +10,11 @@ import type { HttpSecurity } from '../api/security';
 import { mountMetrics, systemRoutes } from '../api/system-routes';
 import { acceptedRisks, type Config } from '../config';
 import { createSequelize } from '../db/mysql';
-import { createRedis, quitRedis, warnIfRedisEvicts } from '../db/redis';
+import { redisConnection, quitRedis, warnIfRedisEvicts } from '../db/redis';
 import { configureLogger, flushLogger, logger } from '../log';
 import { statsd } from '../monitor';
 import { startRuntimeGauges } from '../monitor/runtime';
+import { type Admission, admissionFor, type Door } from '../pipeline';
 import { type InFlight, routeThriftLibraryLog, type ThriftProcessor } from '../rpc';
 import { tracingComponent } from '../trace';
 import { HealthRegistry } from './health';
@@ -27,6 +28,8 @@ export interface Resources {
   sequelize: Sequelize;
   redis: Redis;
   health: HealthRegistry;
+  /** Each door's admission (limits and lag guard): the HTTP app and the Thrift handler wrapper ask it. */
+  admission: Record<Door, Admission>;
 }
 
 /** What the business layers plug into the core: routes, the Thrift processor, extra stop steps. */
@@ -125,6 +128,8 @@ function httpServer(resources: Resources, modules: AppModules, isDraining: () =>
     trustProxy: config.http.trust_proxy,
     accessLog: config.log.access,
     isDraining,
+    admission: resources.admission.http,
+    neverShed: NEVER_SHED,
     authorize: modules.authorize?.(resources),
     ...security,
     raw: (expressApp) => {
@@ -137,6 +142,9 @@ function httpServer(resources: Resources, modules: AppModules, isDraining: () =>
   server.keepAliveTimeout = config.http.keep_alive_timeout_ms;
   return server;
 }
+
+/** Metrics answer whatever the load, as /ping and /health do (their routes say `shed: false`). */
+const NEVER_SHED: readonly string[] = ['/metrics'];
 
 function deadlinesOf(config: Config): { headersMs: number; bodyMs: number } {
   return { headersMs: config.http.headers_timeout_ms, bodyMs: config.http.body_timeout_ms };
@@ -184,8 +192,9 @@ export async function startApp(config: Config, modules: AppModules): Promise<Sta
   const resources: Resources = {
     config,
     sequelize: createSequelize(config),
-    redis: createRedis(config),
+    redis: redisConnection(config, 'main'),
     health: new HealthRegistry(),
+    admission: { http: admissionFor('http', config), thrift: admissionFor('thrift', config) },
   };
   let draining = false;
   const isDraining = (): boolean => draining;
@@ -240,6 +249,16 @@ export async function startApp(config: Config, modules: AppModules): Promise<Sta
       what: 'closing connections',
       reserveMs: finalReserve,
       components: [
+        {
+          // First to start, last to stop: a failed start stops the lag sampling the admissions began.
+          name: 'admission',
+          start: noop,
+          stop: () => {
+            resources.admission.http.close();
+            resources.admission.thrift.close();
+            return Promise.resolve();
+          },
+        },
         {
           name: 'MySQL and Redis',
           start: () => connectDependencies(resources),

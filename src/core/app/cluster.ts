@@ -1,11 +1,21 @@
 import cluster, { type Worker } from 'node:cluster';
 import { logger } from '../log';
 import { serveClusterMetrics } from '../monitor/cluster-metrics';
+import { reopenLogsOnHangup } from '../signal';
 
 /** Sent by the primary to ask a worker to drain and stop (see main.ts). */
 export const STOP_MESSAGE = 'tandem:stop';
 /** Sent by a worker once it serves: it has started, so a later exit is not a failed start. */
 export const READY_MESSAGE = 'tandem:ready';
+/** Sent by the primary on SIGHUP: reopen the log file (log rotation renamed it). */
+export const REOPEN_LOGS_MESSAGE = 'tandem:reopen-logs';
+
+/** Passes a SIGHUP on to every connected worker, as a message (a signal it could miss or take twice). */
+export function relayReopenLogs(): void {
+  for (const worker of Object.values(cluster.workers ?? {})) {
+    if (worker?.isConnected()) worker.send(REOPEN_LOGS_MESSAGE);
+  }
+}
 
 export interface ClusterOptions {
   workers: number;
@@ -34,6 +44,9 @@ const KILL_RESERVE_MS = 250;
  * the message is sent again when it reports ready); no worker is forked
  * after it; and a worker still running at `stopDeadlineMs` is killed, so the
  * primary is gone by then whatever its workers do.
+ *
+ * SIGHUP reopens the primary's log file and is passed on to each worker,
+ * which reopens its own: log rotation's signal never stops the server.
  *
  * A worker that dies before it serves (bad configuration, a port taken, a
  * dependency that throws at start) would die again at once: its replacement
@@ -83,6 +96,7 @@ export function runClusterPrimary(options: ClusterOptions): void {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  reopenLogsOnHangup(relayReopenLogs);
 
   serveClusterMetrics();
   cluster.on('message', (worker, message: unknown) => {

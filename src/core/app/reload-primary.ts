@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { logger } from '../log';
 import { serveClusterMetrics } from '../monitor/cluster-metrics';
-import { READY_MESSAGE, STOP_MESSAGE } from './cluster';
+import { reopenLogsOnHangup } from '../signal';
+import { READY_MESSAGE, relayReopenLogs, STOP_MESSAGE } from './cluster';
 
 export interface ReloadPrimaryOptions {
   /** deploy_to: `current` in it names the release whose workers run. */
@@ -37,7 +38,9 @@ export interface ReloadPrimaryOptions {
  * for deploy/service.sh, which waits for it.
  *
  * SIGTERM or SIGINT stop every worker (each drains) and then this process;
- * SIGHUP is ignored (said in the log), rather than ending the server.
+ * SIGHUP reopens the primary's log file and is passed on to every worker
+ * (old and new generations alike), which reopen theirs: log rotation's
+ * signal never ends the server.
  */
 export function runReloadPrimary(options: ReloadPrimaryOptions): void {
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
@@ -155,8 +158,7 @@ export function runReloadPrimary(options: ReloadPrimaryOptions): void {
     reloading = run();
   });
 
-  // The workers have no SIGHUP handler (they log to standard output): passed on, it would kill them all.
-  process.on('SIGHUP', () => logger.info('SIGHUP ignored: a reload is SIGUSR2, a stop SIGTERM'));
+  reopenLogsOnHangup(relayReopenLogs);
 
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {

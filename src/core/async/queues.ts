@@ -1,9 +1,12 @@
 import Bull from 'bull';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config';
+import { acknowledgedByReplicas, type BullConnection, redisConnection, replicaWaitOf } from '../db/redis';
 import { currentRequestId, newContext, runWithContext } from '../ctx';
 import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
+import { queueJobRun, queueProcessed, watchQueues } from '../monitor/dependency-metrics';
 import { traceEnqueue, traceJobRun } from '../trace';
 
 /** A named queue and how its jobs are retried. `P` is the payload type. */
@@ -64,6 +67,11 @@ export interface FailedJob {
   request_id: string | undefined;
 }
 
+/** A queue's connections, as our ioredis types them: Bull's typings name those of its own nested copy. */
+function clientsOf(queue: Bull.Queue): Redis[] {
+  return queue.clients as unknown as Redis[];
+}
+
 /** What Bull keeps of the connection that waits for new jobs; its typings leave it out. */
 interface BlockingConnection {
   bclientInitialized?: boolean;
@@ -120,12 +128,23 @@ export class Queues {
   private gaugeTimer: NodeJS.Timeout | undefined;
   /** Set by close(): what a queue reports after it (a connection cut on purpose) is not an outage. */
   private closing = false;
+  /** Stops the Prometheus gauge reading this instance's queue depths. */
+  private readonly unwatch: () => void;
 
   constructor(
     private readonly config: Config,
     defs: QueueDef<unknown>[],
   ) {
     for (const def of defs) this.defs.set(def.name, def);
+    this.unwatch = watchQueues(() => this.counts());
+  }
+
+  /** Jobs by state in each queue this process has opened, as the queue-depth gauge reads them at scrape. */
+  private async counts(): Promise<Map<string, Record<string, number>>> {
+    const entries = await Promise.all(
+      [...this.queues].map(async ([name, queue]) => [name, { ...(await queue.getJobCounts()) }] as const),
+    );
+    return new Map(entries);
   }
 
   private def(name: string): QueueDef<unknown> {
@@ -139,7 +158,18 @@ export class Queues {
     const def = this.def(name);
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Bull(def.name, this.config.redis.url, {
+      // Bull's three connections come from the one factory, so they follow a Sentinel failover like the app's.
+      // Bull neither lists nor closes connections it did not create: they are added to its list for both.
+      const made: Redis[] = [];
+      const owner: { queue?: Bull.Queue } = {};
+      const createClient = (type: BullConnection): Redis => {
+        const client = redisConnection(this.config, `bull:${def.name}:${type}`, type);
+        if (owner.queue) clientsOf(owner.queue).push(client);
+        else made.push(client);
+        return client;
+      };
+      queue = new Bull(def.name, {
+        createClient: createClient as unknown as Bull.QueueOptions['createClient'],
         prefix: `${this.config.redis.key_prefix}bull`,
         settings: {
           lockDuration: this.config.queue.lock_ms,
@@ -155,6 +185,8 @@ export class Queues {
           removeOnFail: false,
         },
       });
+      owner.queue = queue;
+      clientsOf(queue).push(...made);
       // Each of a queue's connections reports every failed reconnection: told once per Redis outage instead.
       queue.on('error', (err: Error | undefined) => {
         if (!this.closing) outages.down('redis', err ?? new Error('The queue lost its Redis connection.'));
@@ -177,12 +209,20 @@ export class Queues {
       payload,
       meta: { request_id: currentRequestId(), enqueued_at: new Date().toISOString() },
     };
+    const queue = this.queue(def.name);
     const job = await traceEnqueue(def.name, (trace) =>
-      this.queue(def.name).add(trace ? { ...envelope, meta: { ...envelope.meta, ...trace } } : envelope, {
+      queue.add(trace ? { ...envelope, meta: { ...envelope.meta, ...trace } } : envelope, {
         ...(options.key === undefined ? {} : { jobId: options.key }),
         ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
       }),
     );
+    // A job only the primary holds is lost if it fails over now: not acknowledged by a replica, the enqueue fails
+    // (the caller may try again: with a key, a job that did survive is not added twice).
+    if (!(await acknowledgedByReplicas(queue.client as unknown as Redis, replicaWaitOf(this.config)))) {
+      throw new Error(
+        `Job ${String(job.id)} of queue ${def.name} was not acknowledged by ${this.config.redis.wait_replicas} Redis replica(s) within ${this.config.redis.wait_timeout_ms} ms; enqueue it again.`,
+      );
+    }
     statsd.increment(`queue.${def.name}.enqueued`);
     return String(job.id);
   }
@@ -193,6 +233,7 @@ export class Queues {
    */
   process<P>(def: QueueDef<P>, concurrency: number, processor: Processor<P>): void {
     const queue = this.queue(def.name);
+    queueProcessed(def.name);
     // Bull's promise settles when processing ends. A close that comes before the queue's blocking connection is
     // ready rejects it (with no reason): that is the stop asked for, not a failure. Anything else is said once.
     const handle = async (job: Bull.Job<JobEnvelope<P>>): Promise<unknown> => {
@@ -205,6 +246,7 @@ export class Queues {
         try {
           const result = await processor(payload, { id: String(job.id), attempt, queue: def.name });
           statsd.timing(`queue.${def.name}.run.ok`, Date.now() - started);
+          queueJobRun(def.name, 'ok', (Date.now() - started) / 1000);
           logger.info('job done', { queue: def.name, job_id: job.id, attempt, duration_ms: Date.now() - started });
           return result;
         } catch (err) {
@@ -212,6 +254,7 @@ export class Queues {
           statsd.timing(`queue.${def.name}.run.failed`, Date.now() - started);
           statsd.increment(`queue.${def.name}.failed`);
           const last = attempt >= def.attempts;
+          queueJobRun(def.name, last ? 'failed' : 'retry', (Date.now() - started) / 1000);
           logger[last ? 'error' : 'warn'](
             last ? 'job failed for good; it is in the failed set' : 'job failed; it will be retried',
             {
@@ -285,6 +328,7 @@ export class Queues {
    */
   async close(deadlineMs: number): Promise<void> {
     this.closing = true;
+    this.unwatch();
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     await Promise.all(
       [...this.queues.values()].map(async (queue) => {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServerError } from '../../exception';
+import { acknowledgedByReplicas, type ReplicaWait } from '../db/redis';
 import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
@@ -88,6 +89,7 @@ export class SessionStore {
     private readonly ttlSeconds: number,
     private readonly recheck?: SessionRecheck,
     cache: SessionCacheOptions = NO_CACHE,
+    private readonly replicas: ReplicaWait = { replicas: 0, timeoutMs: 0 },
   ) {
     this.cache = new SessionCache(redis, cache);
   }
@@ -110,6 +112,23 @@ export class SessionStore {
         .exec();
     } catch (err) {
       throw this.unavailable(err);
+    }
+    // A session only the primary holds would vanish in a failover, and a primary just demoted still takes writes
+    // no replica keeps: unless replicas acknowledged it, the login fails (503) rather than hand out a token that
+    // may stop working. The unacknowledged copy, if it survives, is never handed to anyone.
+    let acknowledged: boolean;
+    try {
+      acknowledged = await acknowledgedByReplicas(this.redis, this.replicas);
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+    if (!acknowledged) {
+      statsd.increment('auth.session.not_replicated');
+      throw this.unavailable(
+        new Error(
+          `No ${this.replicas.replicas} Redis replica(s) acknowledged a new session within ${this.replicas.timeoutMs} ms.`,
+        ),
+      );
     }
     return { token, expires_in: this.ttlSeconds };
   }

@@ -3,6 +3,7 @@ import { buildConfig, ConfigError, readConfigFile } from './load';
 import type { Config } from './schema';
 
 export type { Config, ConfigInput } from './schema';
+export type { ServiceConfig } from './thirdparty-schema';
 export { buildConfig, ConfigError, configLeaves, getPath, mergeInput, readConfigFile } from './load';
 export { acceptedRisks, changeMeKeys, markerLines, refusalLines } from './safety';
 export { loadTsConfigFile } from './ts-file';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { type Config, type ConfigInput, configSchema } from './schema';
 import { changeMeKeys, markerLines, refusalLines, withoutMarkers } from './safety';
+import { migrateLegacyZeus } from './thirdparty-schema';
 import { loadTsConfigFile } from './ts-file';
 
 const ENV_PREFIX = 'TANDEM_';
@@ -208,13 +209,19 @@ export function buildConfig(
   options: { refuseUnsafe?: boolean } = {},
 ): Config {
   const leaves = configLeaves();
-  const { merged: input, fromEnv } = mergeInput(file, env, leaves);
+  const { merged: current, fromEnv } = mergeInput(file, env, leaves);
+  // A host's config of the former zeus shape keeps working; the warning says how to write it now.
+  const legacy = migrateLegacyZeus(current, env);
+  const input = legacy.input;
   // A key left at CHANGE ME is said as such, not as a malformed value; the rest is checked without it.
   const markers = changeMeKeys(input);
   const merged = withoutMarkers(input, markers);
   const marked = options.refuseUnsafe === false ? [] : markerLines(markers);
   const result = configSchema.safeParse(merged);
-  const unknown = unknownVariableLines(env, leaves);
+  const unknown = unknownVariableLines(env, leaves).filter(
+    (line) => !legacy.usedEnv.some((v) => line.includes(`${v} `)),
+  );
+  if (legacy.warning !== undefined) warn(legacy.warning);
   if (result.success) {
     if (unknown.length > 0 && result.data.env === 'prod') {
       throw new ConfigError([...unknown, 'Unknown TANDEM_* variables are refused when env is prod.']);

@@ -1,6 +1,8 @@
+import cron from 'node-cron';
 import { parseCidr } from './cidr';
 import { RISKS } from './safety';
 import { z } from 'zod';
+import { thirdpartySchema } from './thirdparty-schema';
 
 /**
  * The one configuration schema. Every key has a type, a default where one is
@@ -19,6 +21,26 @@ function section<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape).prefault({} as never);
 }
 const host = z.string().min(1);
+
+/** One timed job's switch: whether its ticks run in this environment, and when it ticks. */
+function jobSwitch(defaultCron: string, what: string) {
+  return section({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        `Run ${what} on its schedule; off, its ticks are skipped (skipped_disabled) and npm run job needs --force.`,
+      ),
+    cron: z
+      .string()
+      .refine(
+        (expression) => cron.validate(expression),
+        'must be a node-cron expression (six fields put seconds first)',
+      )
+      .default(defaultCron)
+      .describe(`When ${what} ticks: a node-cron expression (six fields put seconds first).`),
+  });
+}
 
 /** A list of IP networks in CIDR form (allow-lists, trusted proxies). */
 function cidrList() {
@@ -72,6 +94,14 @@ export const configSchema = z
         .default(10000)
         .describe(
           'Ceiling of one HTTP request, authentication included: past it the caller gets 503 (code 103) with Retry-After. 0: none.',
+        ),
+      max_in_flight: z
+        .number()
+        .int()
+        .min(0)
+        .default(64)
+        .describe(
+          'HTTP requests served at once; one more is answered 503 (code 102) with Retry-After at once instead of queueing. /ping, /health and /metrics are never shed. 0: no limit.',
         ),
       keep_alive_timeout_ms: z
         .number()
@@ -208,6 +238,14 @@ export const configSchema = z
         .min(0)
         .default(300_000)
         .describe('A Thrift connection with no byte either way for this long is closed; 0 keeps idle connections.'),
+      call_deadline_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(10_000)
+        .describe(
+          "The deadline of one Thrift call as its outgoing calls see it: a sibling service's client never retries or waits past it. 0: none.",
+        ),
       max_connections: z
         .number()
         .int()
@@ -267,6 +305,22 @@ export const configSchema = z
           .default(false)
           .describe('Mutual TLS: refuse a client without a certificate signed by thrift.tls.ca.'),
       }),
+      max_in_flight: z
+        .number()
+        .int()
+        .min(0)
+        .default(64)
+        .describe(
+          'Thrift calls served at once; one more is answered ServerException 102 (OVERLOADED) at once instead of queueing. ping and hello are never shed. 0: no limit.',
+        ),
+      caller_max_in_flight: z
+        .number()
+        .int()
+        .min(0)
+        .default(32)
+        .describe(
+          "Thrift calls served at once for one caller (its name as thrift.callers knows it, else its address); one more is that caller's ServerException 102 while others are served. 0: no limit.",
+        ),
       callers: z
         .record(z.string().min(1), z.array(z.string().min(1)))
         .nullable()
@@ -297,6 +351,20 @@ export const configSchema = z
         .describe(
           'After a stop signal, how long /health answers 503 while the listeners stay open, so a load balancer stops sending first.',
         ),
+      max_event_loop_lag_ms: z
+        .number()
+        .int()
+        .min(0)
+        .default(100)
+        .describe(
+          'Event-loop lag past which new HTTP requests and Thrift calls are shed (503 / ServerException 102) until it falls back; 0 turns the guard off.',
+        ),
+      shed_retry_after_seconds: z
+        .number()
+        .int()
+        .min(0)
+        .default(1)
+        .describe('The Retry-After (seconds) of a shed answer.'),
       scheduler: z.boolean().default(true).describe('Run the timed jobs in this server (off for web-only nodes).'),
     }),
     log: section({
@@ -372,6 +440,28 @@ export const configSchema = z
       url: z.string().default('redis://127.0.0.1:6379/0').describe('Redis URL.'),
       key_prefix: z.string().default('tandem:').describe('Prefix of every key we write.'),
       command_timeout_ms: z.number().int().min(1).default(1000).describe('Longest wait for one Redis command.'),
+      sentinels: z
+        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each entry must be host:port, e.g. 10.0.0.5:26379'))
+        .default([])
+        .describe(
+          "Redis Sentinels as host:port (comma-separated in the variable); when set, the primary is asked of them and redis.url's host and port are ignored (its password and db still apply).",
+        ),
+      sentinel_name: z.string().min(1).default('mymaster').describe('The primary group name the Sentinels watch.'),
+      sentinel_password: z.string().default('').describe("The Sentinels' own password (requirepass); empty: none."),
+      wait_replicas: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe(
+          'Replicas that must acknowledge a session creation, a tick claim and an enqueue (WAIT) before it counts; 0: no wait.',
+        ),
+      wait_timeout_ms: z
+        .number()
+        .int()
+        .min(1)
+        .default(500)
+        .describe('Longest wait for those acknowledgements; a write short of them counts as failed.'),
     }),
     queue: section({
       concurrency: z.number().int().min(1).default(4).describe('Jobs one worker process runs at once, per queue.'),
@@ -399,6 +489,11 @@ export const configSchema = z
         .min(0)
         .default(30000)
         .describe('How long a stopping worker waits for its running jobs.'),
+      metrics_port: port
+        .default(0)
+        .describe(
+          'Port on which the worker (make worker) serves GET /metrics for Prometheus, bound to metrics.host and limited to metrics.allowed_networks; 0 serves none.',
+        ),
     }),
     scheduler: section({
       lock_ms: z
@@ -407,6 +502,27 @@ export const configSchema = z
         .min(1000)
         .default(10 * 60 * 1000)
         .describe('How long a tick stays claimed, so no other instance runs the same tick.'),
+      claim_retry_ms: z
+        .number()
+        .int()
+        .min(50)
+        .default(500)
+        .describe('Pause before a tick claim that Redis refused or no replica acknowledged is tried again.'),
+      claim_attempts: z
+        .number()
+        .int()
+        .min(1)
+        .default(10)
+        .describe('Tries of one tick claim, the first included, before the tick is skipped.'),
+    }),
+    jobs: section({
+      cs: section({
+        escalate_stale: jobSwitch('0 * * * * *', 'the escalation of stale customer-service events'),
+        daily_report: jobSwitch('0 30 6 * * *', 'the daily customer-service report (Asia/Shanghai time)'),
+      }),
+      risk: section({
+        scan: jobSwitch('30 * * * * *', 'the risk scan of new zeus orders'),
+      }),
     }),
     cs: section({
       stale_after_minutes: z
@@ -416,38 +532,7 @@ export const configSchema = z
         .default(24 * 60)
         .describe('An event not done and untouched for this long gets its priority raised one step.'),
     }),
-    zeus: section({
-      host: host.default('127.0.0.1').describe('zeus (the order platform) Thrift host.'),
-      port: port.default(9190).describe('zeus Thrift port (framed, binary).'),
-      timeout_ms: z.number().int().min(1).default(2000).describe('Deadline of one call, connecting included.'),
-      pool_size: z.number().int().min(1).default(8).describe('Most open connections to zeus.'),
-      idle_ms: z.number().int().min(0).default(30000).describe('An idle pooled connection is closed after this.'),
-      retries: z
-        .number()
-        .int()
-        .min(0)
-        .default(2)
-        .describe('Extra tries of an idempotent call after a timeout or a dropped connection.'),
-      retry_backoff_ms: z
-        .number()
-        .int()
-        .min(0)
-        .default(100)
-        .describe('Wait before the first retry; doubles each time.'),
-      breaker_error_percent: z
-        .number()
-        .min(1)
-        .max(100)
-        .default(50)
-        .describe('Failure share over the last 10 s at which calls stop being made (circuit opens).'),
-      breaker_volume: z.number().int().min(1).default(5).describe('Calls in the window before the breaker may open.'),
-      breaker_reset_ms: z
-        .number()
-        .int()
-        .min(100)
-        .default(10000)
-        .describe('How long the circuit stays open before one probe call.'),
-    }),
+    thirdparty: thirdpartySchema.describe('Sibling services called over Thrift, one section per service name.'),
     risk: section({
       scan_page_size: z
         .number()
@@ -497,5 +582,11 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-/** What a config file may hold: any subset of the keys. */
-export type ConfigInput = z.input<typeof configSchema>;
+/**
+ * What a config file may hold: any subset of the keys. `zeus` is the former
+ * shape of `thirdparty.zeus` (one host and port), still read with a warning.
+ */
+export type ConfigInput = z.input<typeof configSchema> & {
+  /** @deprecated Write thirdparty.zeus (instances: ['host:port']) instead. */
+  zeus?: Record<string, unknown>;
+};

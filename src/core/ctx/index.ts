@@ -39,6 +39,12 @@ export interface RequestContext {
   connection?: ThriftConnectionState | undefined;
   /** The logged-in staff member, set by the auth check of an HTTP route. */
   staff?: StaffIdentity | undefined;
+  /**
+   * When the caller stops waiting (epoch ms), set by the door from its
+   * request deadline: outgoing calls (third-party clients) never retry or
+   * wait past it. Undefined: no deadline (jobs, scripts).
+   */
+  deadlineAt?: number | undefined;
   /** process.hrtime.bigint() at the start of the request. */
   readonly startedAt: bigint;
   /** The request's server span, while tracing is on (core/trace). */

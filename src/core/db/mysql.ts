@@ -5,6 +5,7 @@ import { statsd } from '../monitor';
 import { isMysqlUnavailable } from './errors';
 import { outages } from '../log/outage';
 import { guardMysql, ReplicaSet } from './mysql-guard';
+import { watchPoolMetrics } from './pool-metrics';
 import { registerQueryRecorder } from './statements';
 
 interface QueryLogOptions {
@@ -81,6 +82,7 @@ export function createSequelize(config: Config): Sequelize {
   // The write paths' prepared statements (core/db/statements) run on the primary, timed and logged alike.
   registerQueryRecorder(sequelize, (sql, ms) => recordQuery(sql, Math.round(ms), 'primary'));
   guardMysql(sequelize, { queryTimeoutMs: mysql.query_timeout_ms, replicas });
+  watchPoolMetrics(sequelize, hasReplicas);
   if (hasReplicas) retryReplicaReadsOnPrimary(sequelize);
   return sequelize;
 }

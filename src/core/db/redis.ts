@@ -1,12 +1,63 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config';
 import { logger } from '../log';
 import { outages } from '../log/outage';
+import { redisCountersFor } from '../monitor/dependency-metrics';
+
+/** Which of Bull's three connections a client is: commands, pub/sub, or the blocking wait for jobs. */
+export type BullConnection = 'client' | 'subscriber' | 'bclient';
 
 /**
- * A Redis client for cache, locks, counters and sessions. Commands fail fast
- * while Redis is unreachable (no offline queue) so that cached reads can fall
- * through to MySQL instead of waiting; the client reconnects by itself.
+ * Where the clients connect: `redis.url` alone, or the primary that the
+ * Sentinels name (`redis.sentinels`), with the url's password and db either way.
+ */
+function connectionOptions(config: Config): RedisOptions {
+  const url = new URL(config.redis.url);
+  const db = Number(url.pathname.replace(/^\//, '') || '0');
+  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  const username = url.username === '' ? undefined : decodeURIComponent(url.username);
+  const sentinels = config.redis.sentinels.map((entry) => {
+    const at = entry.lastIndexOf(':');
+    return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
+  });
+  if (sentinels.length === 0) {
+    return { host: url.hostname || '127.0.0.1', port: Number(url.port || '6379'), db, password, username };
+  }
+  return {
+    sentinels,
+    name: config.redis.sentinel_name,
+    sentinelPassword: config.redis.sentinel_password === '' ? undefined : config.redis.sentinel_password,
+    // Each client also listens for +switch-master on the Sentinels and reconnects at once, instead of writing
+    // on to a demoted primary (which stays writable until Sentinel reconfigures it) until something breaks.
+    failoverDetector: true,
+    sentinelMaxConnections: 3,
+    // Asking the Sentinels again, not the 10 ms-then-1 s default: a failover's gap is a few seconds at most.
+    sentinelRetryStrategy: (times: number) => Math.min(times * 100, 500),
+    db,
+    password,
+    username,
+  };
+}
+
+/**
+ * A write refused with READONLY went to a primary that became a replica: drop the connection, which asks the
+ * Sentinels for the current primary (without Sentinel, the same server, which is all there is). The command
+ * itself fails: its caller decides whether to try again.
+ */
+function reconnectOnReadonly(err: Error): boolean {
+  return err.message.startsWith('READONLY');
+}
+
+/**
+ * The one factory of Redis connections: the app's clients (cache, locks,
+ * counters, sessions, the scheduler) by `role`, and Bull's three per queue
+ * (`bull`). With `redis.sentinels` set, each asks the Sentinels for the
+ * primary, follows a failover as soon as Sentinel announces it, and
+ * reconnects when a write is refused as READONLY.
+ *
+ * The app's clients fail fast while Redis is unreachable (no offline queue)
+ * so that cached reads can fall through to MySQL instead of waiting; they
+ * reconnect by themselves.
  *
  * Deadlines hold against a frozen Redis (a stopped process, a black-holed
  * host), where the connection stays open and nothing answers: a command
@@ -17,28 +68,106 @@ import { outages } from '../log/outage';
  * ready. Reconnection is retried every half second at most, so the service
  * is back within about that of Redis.
  *
+ * Bull's connections keep Bull's own needs: no key prefix (Bull has its own),
+ * an offline queue, no command timeout (its blocking pop waits on purpose),
+ * and for the subscriber and the blocking connection no ready check and no
+ * retry limit, which Bull refuses otherwise.
+ *
  * Outages are told once through the outage log (core/log/outage), whichever
  * of the process's clients sees them first.
  */
-export function createRedis(config: Config, name = 'main'): Redis {
+export function redisConnection(config: Config, role: string, bull?: BullConnection): Redis {
   const timeout = config.redis.command_timeout_ms;
-  const client = new Redis(config.redis.url, {
+  const common: RedisOptions = {
+    ...connectionOptions(config),
+    connectTimeout: Math.max(timeout, 1000),
+    connectionName: `${config.service_name}:${role}`,
+    retryStrategy: (times) => Math.min(times * 100, 500),
+    reconnectOnError: reconnectOnReadonly,
+  };
+  if (bull !== undefined) {
+    const blocking = bull !== 'client';
+    return new Redis({
+      ...common,
+      enableReadyCheck: !blocking,
+      ...(blocking ? { maxRetriesPerRequest: null } : {}),
+    });
+  }
+  const client = new Redis({
+    ...common,
     keyPrefix: config.redis.key_prefix,
     commandTimeout: timeout,
     socketTimeout: timeout,
-    connectTimeout: Math.max(timeout, 1000),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     lazyConnect: true,
-    connectionName: `${config.service_name}:${name}`,
     // Commands issued in the same tick go out in one write: under concurrency a request's session
     // and cache reads share syscalls with other requests' (ioredis' documented auto-pipelining).
     enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(times * 100, 500),
   });
   client.on('error', (err: Error) => outages.down('redis', err));
   client.on('ready', () => outages.up('redis'));
+  countCommands(client, role);
   return client;
+}
+
+/** How many replicas must acknowledge a write that has to survive a failover, and how long to wait for them. */
+export interface ReplicaWait {
+  replicas: number;
+  timeoutMs: number;
+}
+
+export function replicaWaitOf(config: Config): ReplicaWait {
+  // Past the command timeout the WAIT itself would fail: the wait ends a little before it.
+  const ceiling = Math.max(1, Math.floor(config.redis.command_timeout_ms * 0.8));
+  return { replicas: config.redis.wait_replicas, timeoutMs: Math.min(config.redis.wait_timeout_ms, ceiling) };
+}
+
+/**
+ * Whether the writes this connection made so far reached `wait.replicas`
+ * replicas (WAIT). Redis replicates asynchronously: a write that only the
+ * primary holds is lost when a replica is promoted, and a demoted primary
+ * that has not yet been told goes on accepting writes nobody will keep (no
+ * replica follows it any more, so WAIT answers 0 there). A caller treats
+ * false as a failed write. Always true when no replica is asked for.
+ */
+export async function acknowledgedByReplicas(redis: Redis, wait: ReplicaWait): Promise<boolean> {
+  if (wait.replicas <= 0) return true;
+  const acked = await redis.wait(wait.replicas, wait.timeoutMs);
+  return acked >= wait.replicas;
+}
+
+/** What ioredis' Command carries that the counters read; its typings keep `reject` private. */
+interface CountedCommand {
+  name: string;
+  reject: (err: Error) => void;
+  /** Set once counted: a command ioredis sends again after a reconnection is not counted twice. */
+  tandemCounted?: true;
+}
+
+/**
+ * Counts every command the client sends (pipelined and auto-pipelined ones
+ * included: ioredis sends each through the client's sendCommand) and every
+ * one that fails, by command name (core/monitor/dependency-metrics). The
+ * cost per command is a map lookup and a counter increment; a failure is
+ * seen by wrapping the command's own reject, with no promise added.
+ */
+function countCommands(client: Redis, name: string): void {
+  const counters = redisCountersFor(name);
+  client.on('error', () => counters.connectionError());
+  const send = client.sendCommand.bind(client) as (...args: unknown[]) => unknown;
+  client.sendCommand = (command: CountedCommand, ...rest: unknown[]) => {
+    if (command.tandemCounted) return send(command, ...rest);
+    command.tandemCounted = true;
+    const commandName = command.name;
+    counters.sent(commandName);
+    const reject = command.reject;
+    command.reject = (err: Error) => {
+      counters.failed(commandName);
+      reject(err);
+    };
+    return send(command, ...rest);
+  };
 }
 
 /** QUIT when connected, else drop the socket: a down Redis must not hold up the stop. */

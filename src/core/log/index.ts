@@ -187,6 +187,8 @@ function buildFormat(service: string): winston.Logform.Format {
 interface Sink {
   /** Takes the bytes (borrowed for this call only); resolves once they have left (at once for a file). */
   write(bytes: Buffer): Promise<void> | undefined;
+  /** Opens the destination anew (a file renamed away by log rotation); nothing for a stream. */
+  reopen(): void;
   close(): void;
 }
 
@@ -196,14 +198,24 @@ interface Sink {
  * and the pending lines can still be written from an 'exit' handler.
  */
 function fileSink(file: string): Sink {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  let fd: number | undefined = fs.openSync(file, 'a');
+  const open = (): number => {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    return fs.openSync(file, 'a');
+  };
+  let fd: number | undefined = open();
   return {
     write(bytes) {
       if (fd === undefined) return undefined;
       let offset = 0;
       while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset);
       return undefined;
+    },
+    reopen() {
+      if (fd === undefined) return;
+      // The new file is open before the old one closes: if it cannot be opened, lines keep going to the old one.
+      const fresh = open();
+      fs.closeSync(fd);
+      fd = fresh;
     },
     close() {
       if (fd !== undefined) fs.closeSync(fd);
@@ -216,6 +228,7 @@ function streamSink(out: NodeJS.WritableStream): Sink {
   return {
     // The stream may hold on to what it is given: it gets its own copy.
     write: (bytes) => new Promise((resolve) => out.write(Buffer.from(bytes), () => resolve())),
+    reopen: () => undefined,
     close: () => undefined,
   };
 }
@@ -279,6 +292,16 @@ class LineTransport extends Transport {
     await this.lastWrite;
   }
 
+  /**
+   * Writes the pending lines to the file as it is, then opens the file by
+   * its name again. Synchronous, between two lines: each line is written
+   * once, to the old file or to the new one.
+   */
+  reopen(): void {
+    this.writePending();
+    this.sink.reopen();
+  }
+
   override close(): void {
     this.writePending();
     process.off('exit', this.onExit);
@@ -335,6 +358,17 @@ export function logAccess(message: string, meta: Record<string, unknown>): void 
     const out = transport.format ? transport.format.transform({ ...info }, transport.format.options) : info;
     if (out) transport.log(out, ignore);
   }
+}
+
+/**
+ * Opens the log file again by its name (log.file), after log rotation
+ * renamed it away: what was logged before goes to the renamed file, what is
+ * logged after to a new file of the configured name; no line is lost or
+ * written twice. Nothing happens when the logger writes to standard output.
+ * Throws when the file cannot be opened (the lines keep going to the old one).
+ */
+export function reopenLogFile(): void {
+  for (const transport of logger.transports) if (transport instanceof LineTransport) transport.reopen();
 }
 
 /** Waits (at most half a second) until every line written so far has reached its destination. */

@@ -3,6 +3,8 @@ import { Statsd } from './statsd';
 export { metricSegment } from './statsd';
 export type { StatsdOptions } from './statsd';
 export * as prom from './prometheus';
+// Registers the dependency and job series on the same registry, in every process that has one.
+export * as dependencyMetrics from './dependency-metrics';
 
 /**
  * The process's statsd client. It starts disabled (sending nothing) and is

@@ -52,6 +52,14 @@ export const thriftRejected = new Counter({
   registers: [registry],
 });
 
+/** Requests and calls refused at admission (answered 503 / ServerException 102 at once), by door and reason. */
+export const shedTotal = new Counter({
+  name: 'tandem_shed_total',
+  help: 'Requests and calls shed at admission, by door (http, thrift) and reason (door, caller, lag).',
+  labelNames: ['door', 'reason'] as const,
+  registers: [registry],
+});
+
 export const errorsTotal = new Counter({
   name: 'tandem_errors_total',
   help: 'Errors by protocol and class (UserError, AuthError, ServerError, ThirdPartyError, DevError).',

@@ -27,6 +27,16 @@ const deadlineWarnings: Record<Door, ThrottledWarning> = {
   ),
 };
 
+/** Requests shed at admission: counted each (tandem_shed_total), logged once a minute per door. */
+const shedWarnings: Record<Door, ThrottledWarning> = {
+  http: new ThrottledWarning(
+    'HTTP requests are shed (503, code 102): the door is at http.max_in_flight or the event loop lags past server.max_event_loop_lag_ms',
+  ),
+  thrift: new ThrottledWarning(
+    'Thrift calls are shed (ServerException 102): the door or a caller is at its limit, or the event loop lags past server.max_event_loop_lag_ms',
+  ),
+};
+
 /** 503s that are planned (draining, a required dependency down): logged once where they begin, not per answer. */
 const PLANNED = new Set(['SHUTTING_DOWN', 'SERVICE_UNAVAILABLE']);
 
@@ -34,7 +44,7 @@ const PLANNED = new Set(['SHUTTING_DOWN', 'SERVICE_UNAVAILABLE']);
  * What both doors do with a failure, decided once: count it by door and
  * kind, and log it as what it is. A dependency's outage is logged once per
  * outage (a line per request would flood the log while it lasts); a passed
- * deadline once a minute; a planned 503 not at all; a failure of ours or of
+ * deadline or a shed request once a minute; a planned 503 not at all; a failure of ours or of
  * a service we call (DevError, ServerError, ThirdPartyError) with its stack
  * and the request id; a caller's mistake (UserError, AuthError) only in the
  * access line. Returns our error for the door to answer with: each door
@@ -45,6 +55,10 @@ export function recordFailure(raw: unknown, scope: FailureScope): TandemError {
   prom.errorsTotal.inc({ protocol: scope.door, kind: err.kind });
   if (err.errorName === 'REQUEST_DEADLINE') {
     deadlineWarnings[scope.door].warn({ request_id: scope.requestId });
+    return err;
+  }
+  if (err.errorName === 'OVERLOADED') {
+    shedWarnings[scope.door].warn({ reason: err.params.reason });
     return err;
   }
   if (PLANNED.has(err.errorName)) return err;

@@ -1,1 +1,2 @@
 export { type Door, type FailureScope, recordFailure } from './failure';
+export { Admission, type AdmissionConfig, type AdmissionLimits, admissionFor, type ShedReason } from './admission';

@@ -3,7 +3,7 @@ import { isPromiseLike } from '../async/promise';
 import type { TandemError } from '../../exception';
 import { elapsedMs, newContext, type RequestContext, roundedMs, runWithContext } from '../ctx';
 import { logAccess, logger } from '../log';
-import { recordFailure } from '../pipeline';
+import { type Admission, recordFailure } from '../pipeline';
 import { prom, statsd } from '../monitor';
 import { endThriftSpan, requestTraceFields, traceThriftCall } from '../trace';
 import { callerName, processingConnection } from './connection-state';
@@ -15,7 +15,19 @@ export interface WrapOptions {
   toIdlException: (err: TandemError) => Error;
   inFlight: InFlight;
   accessLog: boolean;
+  /**
+   * The door's admission (core/pipeline/admission.ts): a call past the
+   * door's or its caller's limit, or made while the event loop lags, is
+   * answered ServerException OVERLOADED (102) before the method runs. ping
+   * and hello are never shed. None: every call is served.
+   */
+  admission?: Admission;
+  /** Each call's deadline (thrift.call_deadline_ms) for what it calls in turn; 0 or absent: none. */
+  callDeadlineMs?: number;
 }
+
+/** The health check and the caller's introduction answer whatever the load. */
+const NEVER_SHED: ReadonlySet<string> = new Set(['ping', 'hello']);
 
 const INTERNAL_MESSAGE = 'Internal error';
 
@@ -104,7 +116,13 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
      * where a throw would be an unhandled rejection and the caller would get
      * no answer.
      */
-    const settle = (ctx: RequestContext, reply: Reply, result: unknown, failure?: { raw: unknown }): void => {
+    const settle = (
+      ctx: RequestContext,
+      reply: Reply,
+      result: unknown,
+      failure: { raw: unknown } | undefined,
+      release: (() => void) | undefined,
+    ): void => {
       const ms = elapsedMs(ctx);
       let outcome = 'ok';
       let code: number | undefined;
@@ -130,6 +148,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       } finally {
         options.inFlight.leave();
         prom.inFlightNow.thrift -= 1;
+        release?.();
       }
       try {
         record(ctx, ms, outcome, code);
@@ -138,32 +157,57 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       }
     };
 
-    const invoke = (ctx: RequestContext, args: unknown[], reply: Reply): void => {
+    /** Runs the method, or answers at once with `refused` (a shed call), through the same accounting. */
+    const invoke = (
+      ctx: RequestContext,
+      args: unknown[],
+      reply: Reply,
+      refused: Error | undefined,
+      release: (() => void) | undefined,
+    ): void => {
       options.inFlight.enter();
       prom.inFlightNow.thrift += 1;
+      if (refused) {
+        settle(ctx, reply, undefined, { raw: refused }, release);
+        return;
+      }
       let result: unknown;
       try {
         result = fn.apply(impl, args);
       } catch (raw) {
-        settle(ctx, reply, undefined, { raw });
+        settle(ctx, reply, undefined, { raw }, release);
         return;
       }
       if (!isPromiseLike(result)) {
-        settle(ctx, reply, result);
+        settle(ctx, reply, result, undefined, release);
         return;
       }
       result.then(
-        (value) => settle(ctx, reply, value),
-        (raw: unknown) => settle(ctx, reply, undefined, { raw }),
+        (value) => settle(ctx, reply, value, undefined, release),
+        (raw: unknown) => settle(ctx, reply, undefined, { raw }, release),
       );
     };
 
+    const admission = NEVER_SHED.has(method) ? undefined : options.admission;
     const run = (args: unknown[], reply: Reply): void => {
       const connection = processingConnection();
       const ctx = newContext('thrift', connection?.requestId, callerName(connection));
       ctx.clientAddress = connection?.peer;
       ctx.connection = connection;
-      traceThriftCall(method, ctx, connection ?? {}, () => runWithContext(ctx, () => invoke(ctx, args, reply)));
+      if (options.callDeadlineMs) ctx.deadlineAt = Date.now() + options.callDeadlineMs;
+      if (!admission) {
+        traceThriftCall(method, ctx, connection ?? {}, () =>
+          runWithContext(ctx, () => invoke(ctx, args, reply, undefined, undefined)),
+        );
+        return;
+      }
+      // A caller is counted by the name thrift.callers knows it by, else by its address.
+      const caller = ctx.caller ?? `address ${connection?.peer ?? 'unknown'}`;
+      const refused = admission.admit(caller);
+      const release = refused ? undefined : () => admission.release(caller);
+      traceThriftCall(method, ctx, connection ?? {}, () =>
+        runWithContext(ctx, () => invoke(ctx, args, reply, refused, release)),
+      );
     };
 
     // The processor passes a callback after the IDL's arguments when this wrapper declares more

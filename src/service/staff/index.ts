@@ -4,6 +4,7 @@ import type { AccessControl } from '../../core/auth/permissions';
 import { AttemptLimiter } from '../../core/auth/rate-limit';
 import { DEFAULT_RECHECK_SECONDS, SessionStore } from '../../core/auth/sessions';
 import type { Config } from '../../core/config';
+import type { ReplicaWait } from '../../core/db/redis';
 import { defineStaffModel } from '../../model/staff';
 import { StaffInner } from './inner/staff-inner';
 import { StaffService } from './staff-service';
@@ -16,6 +17,8 @@ export interface StaffDomain {
 export interface StaffDomainOptions {
   /** How often a live session re-reads its account (disabled? roles?); 60 s unless given. */
   sessionRecheckSeconds?: number;
+  /** Replicas that must acknowledge a new session (redis.wait_replicas); none unless given. */
+  sessionReplicas?: ReplicaWait;
 }
 
 /** Sessions kept in one process's memory at most (about 1 KB each). */
@@ -41,6 +44,7 @@ export function createStaffDomain(
       },
     },
     { ttlMs: auth.session_cache_ms, maxEntries: SESSION_CACHE_ENTRIES, outageGraceMs: auth.session_outage_grace_ms },
+    options.sessionReplicas,
   );
   const staff = new StaffService(
     inner,

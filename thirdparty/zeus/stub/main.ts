@@ -1,6 +1,6 @@
 /**
  * `make zeus-stub`: serves the stub zeus with its fixture orders on
- * zeus.host:zeus.port from the configuration (9190 by default), for
+ * the first of thirdparty.zeus.instances (127.0.0.1:9190 by default), for
  * development. Faults are switched on by environment variables:
  *
  *   ZEUS_STUB_LATENCY_MS=300  delay every answer
@@ -47,7 +47,10 @@ async function main(): Promise<void> {
   if (flag('ZEUS_STUB_RESET')) stub.resetCalls();
   if (flag('ZEUS_STUB_HANG')) stub.hangCalls();
 
-  const { host, port } = config.zeus;
+  const first = config.thirdparty.zeus.instances[0] ?? '127.0.0.1:9190';
+  const at = first.lastIndexOf(':');
+  const host = first.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(first.slice(at + 1));
   await stub.start(port, host);
   const faults = ['FAIL', 'RESET', 'HANG'].filter((f) => flag(`ZEUS_STUB_${f}`)).map((f) => f.toLowerCase());
   process.stdout.write(

@@ -1,0 +1,69 @@
+import type { Config, ServiceConfig } from '../../src/core/config';
+import type { InstanceSource, Resolver } from './instance-set';
+import type { MetricsSink } from './service-reporter';
+import type { ThriftServiceOptions } from './thrift-service-client';
+
+export type { ServiceConfig };
+
+/** What a typed client may add to a service's configuration. */
+export interface ServiceExtras {
+  metrics?: MetricsSink;
+  /** Said once when the service stops answering. */
+  unreachableHint?: string;
+  resolver?: Resolver;
+}
+
+/** `host:port` (the host bracketed when IPv6) split, the brackets dropped. */
+function splitHostPort(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  return { host: text.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(text.slice(at + 1)) };
+}
+
+/** Where the service's instances come from: its dns name when set, else its list. */
+export function instanceSource(section: ServiceConfig): InstanceSource {
+  if (section.dns !== '') {
+    const { host, port } = splitHostPort(section.dns);
+    return { kind: 'dns', name: host, port, refreshMs: section.dns_refresh_ms };
+  }
+  return { kind: 'static', addresses: section.instances.map(splitHostPort) };
+}
+
+/**
+ * The options of `ThriftServiceClient` for the service configured under
+ * `thirdparty.<name>`: how a typed client (zeus's, or the next one) gets its
+ * instances, deadlines, pool, retry budget, breaker and ejection settings
+ * without plumbing of its own. Throws when the section is missing, naming it.
+ */
+export function serviceOptions(
+  config: Pick<Config, 'thirdparty'>,
+  name: string,
+  extras: ServiceExtras = {},
+): ThriftServiceOptions {
+  const section: ServiceConfig | undefined = config.thirdparty[name];
+  if (section === undefined) {
+    throw new Error(
+      `The sibling service ${name} is not configured: add a thirdparty.${name} section with its instances to config.ts (see docs/thirdparty.md).`,
+    );
+  }
+  return {
+    service: name,
+    instances: instanceSource(section),
+    timeoutMs: section.timeout_ms,
+    poolSize: section.pool_size,
+    idleMs: section.idle_ms,
+    retries: section.retries,
+    retryBackoffMs: section.retry_backoff_ms,
+    retryBudget: { percent: section.retry_budget_percent, minPerSecond: section.retry_budget_min_per_second },
+    breaker: {
+      errorPercent: section.breaker_error_percent,
+      volume: section.breaker_volume,
+      resetMs: section.breaker_reset_ms,
+    },
+    ejection: {
+      afterFailures: section.eject_after_failures,
+      baseMs: section.eject_base_ms,
+      maxMs: section.eject_max_ms,
+    },
+    ...extras,
+  };
+}
