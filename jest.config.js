@@ -31,8 +31,14 @@ module.exports = {
       '@swc/jest',
       { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } },
     ],
+    // The OTLP exporter loads http/https with import(), which jest's module system refuses without
+    // --experimental-vm-modules (plain Node loads them fine): compiled to require() for the tests.
+    '/node_modules/@opentelemetry/otlp-exporter-base/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(thrift/node_modules/)?uuid/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(thrift/node_modules/)?uuid/|@opentelemetry/otlp-exporter-base/)'],
   // The suite's shared database (tandem_test) is migrated once before the files run.
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   setupFiles: ['<rootDir>/test/setup/own-environment.ts', '<rootDir>/test/setup/quiet-logger.ts'],

@@ -15,9 +15,15 @@ function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The system routes (core/api/system-routes) a balancer, the deploy's health gate and Prometheus call
+ * every few seconds: a trace each would bury the requests people look for.
+ */
+const UNTRACED_PATHS = new Set(['/ping', '/health', '/metrics']);
+
 /** Runs `fn` inside the HTTP request's server span (started here); `fn` as is when tracing is off. */
 export function traceHttpRequest<T>(req: IncomingMessage, ctx: RequestContext, fn: () => T): T {
-  if (!tracing.on) return fn();
+  if (!tracing.on || UNTRACED_PATHS.has(req.url ?? '')) return fn();
   const parent = contextFrom({
     traceparent: headerText(req.headers.traceparent),
     tracestate: headerText(req.headers.tracestate),
