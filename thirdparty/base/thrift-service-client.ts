@@ -161,10 +161,9 @@ export class ThriftServiceClient<C> {
   call<T>(method: string, invoke: (client: C) => Promise<T>, options: CallOptions): Promise<T> {
     // One client span for the call, its retries on other instances included (core/trace); the span names the
     // first instance in rotation as the server.
-    const first = this.set.all[0]?.address ?? '';
-    const at = first.lastIndexOf(':');
-    const server = { host: first.slice(0, at), port: Number(first.slice(at + 1)) || 0 };
-    return traceClientCall(this.options.service, method, server, () => this.callWithRetries(method, invoke, options));
+    return traceClientCall(this.options.service, method, this.set.all[0]?.address ?? '', () =>
+      this.callWithRetries(method, invoke, options),
+    );
   }
 
   private async callWithRetries<T>(

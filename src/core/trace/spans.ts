@@ -93,16 +93,19 @@ export function inSpan<T>(
   const started = startSpan(name, kind, attributes);
   if (!started) return fn(undefined);
   const { span } = started;
-  return context.with(started.context, () =>
-    fn(span).then(
-      (value) => {
-        span.end();
-        return value;
-      },
-      (err: unknown) => {
-        endSpan(span, err);
-        throw err;
-      },
-    ),
+  return context.with(started.context, () => settleIn(span, () => fn(span)));
+}
+
+/** Runs `run` and ends `span` when it settles: with the error when it rejects. */
+export function settleIn<T>(span: Span, run: () => Promise<T>): Promise<T> {
+  return run().then(
+    (value) => {
+      span.end();
+      return value;
+    },
+    (err: unknown) => {
+      endSpan(span, err);
+      throw err;
+    },
   );
 }

@@ -5,7 +5,7 @@ import {
   inSpan,
   outgoingTraceHeaders,
   runInTrace,
-  type Span,
+  settleIn,
   SpanKind,
   startSpan,
   type TraceCarrier,
@@ -87,10 +87,12 @@ export function traceTimedJob<T>(name: string, run: () => Promise<T>, outcomeOf:
 export function traceClientCall<T>(
   service: string,
   method: string,
-  server: { host: string; port: number },
+  /** The instance called, `host:port`; read only with tracing on. */
+  address: string,
   call: (headers: TraceCarrier) => Promise<T>,
 ): Promise<T> {
   if (!tracing.on) return call({});
+  const at = address.lastIndexOf(':');
   return inSpan(
     `${service}/${method}`,
     SpanKind.CLIENT,
@@ -98,22 +100,9 @@ export function traceClientCall<T>(
       'rpc.system': 'apache_thrift',
       'rpc.service': service,
       'rpc.method': method,
-      'server.address': server.host,
-      'server.port': server.port,
+      'server.address': address.slice(0, at),
+      'server.port': Number(address.slice(at + 1)) || 0,
     },
     () => call(outgoingTraceHeaders()),
-  );
-}
-
-function settleIn<T>(span: Span, run: () => Promise<T>): Promise<T> {
-  return run().then(
-    (value) => {
-      span.end();
-      return value;
-    },
-    (err: unknown) => {
-      endSpan(span, err);
-      throw err;
-    },
   );
 }
