@@ -457,6 +457,12 @@ const config: ConfigInput = {
       breaker_volume: 5,
       /** How long (ms) a circuit stays open before one probe call. Default 10000. */
       breaker_reset_ms: 10000,
+      /**
+       * framed (framed transport, binary protocol) or header (Apache Thrift's THeader, whose headers
+       * carry the request id, our name and the W3C traceparent, so the service continues the trace).
+       * Only header for a service that speaks THeader. Default framed.
+       */
+      transport: 'framed',
     },
   },
 

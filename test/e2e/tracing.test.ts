@@ -53,10 +53,14 @@ describe('with trace.otlp_url set and every trace sampled', () => {
   });
   afterAll(() => receiver.stop());
 
-  const harness = riskHarness(() => ({
-    trace: { otlp_url: url, sample_ratio: 1, export_delay_ms: 50 },
-    log: { level: 'info', access: true },
-  }));
+  // zeus over THeader: the call's headers carry the client span's traceparent, so zeus continues the trace.
+  const harness = riskHarness(
+    () => ({
+      trace: { otlp_url: url, sample_ratio: 1, export_delay_ms: 50 },
+      log: { level: 'info', access: true },
+    }),
+    { zeus: { transport: 'header' } },
+  );
   let reviewer: LoggedIn | undefined;
   beforeAll(async () => {
     const h = harness();
@@ -100,6 +104,14 @@ describe('with trace.otlp_url set and every trace sampled', () => {
       }) as unknown,
     });
     const serverSpan = server as ReceivedSpan;
+    // The service operation is a span of its own below the door's; the event it opens is one below that.
+    const review = spans.find((s) => s.name === 'risk.review.review');
+    expect(review).toMatchObject({
+      parentSpanId: serverSpan.spanId,
+      attributes: { 'tandem.operation': 'risk.review.review' },
+    });
+    const opened = spans.find((s) => s.name === 'cs.events.createWithin');
+    expect(ancestors(spans, opened as ReceivedSpan).map((a) => a.spanId)).toContain(review?.spanId);
     // Every span of the request is below the server span; the session and the stats are read from Redis.
     const queries = spans.filter((s) => s.attributes['db.system.name'] === 'mysql');
     expect(queries.length).toBeGreaterThan(0);
@@ -108,6 +120,10 @@ describe('with trace.otlp_url set and every trace sampled', () => {
       expect(q.attributes['db.query.text']).not.toMatch(/stolen card/);
     }
     expect(queries.some((q) => q.name === 'mysql INSERT')).toBe(true);
+    const insert = queries.find(
+      (q) => q.name === 'mysql INSERT' && q.attributes['db.query.text']?.toString().includes('cs_event'),
+    );
+    expect(ancestors(spans, insert as ReceivedSpan).map((a) => a.spanId)).toContain(review?.spanId);
     const redis = spans.filter((s) => s.attributes['db.system.name'] === 'redis');
     expect(redis.length).toBeGreaterThan(0);
     for (const s of [...queries, ...redis])
@@ -141,6 +157,11 @@ describe('with trace.otlp_url set and every trace sampled', () => {
       }) as unknown,
     });
     expect(ancestors(spans, zeusSpan).map((a) => a.spanId)).toContain(run?.spanId);
+    expect(spans.find((s) => s.name === 'risk.review.report')).toMatchObject({ parentSpanId: run?.spanId });
+    // zeus got the trace: the report's THeader names the client span as its parent, sampled.
+    const reported = h.stub.callsOf('report_suspicious').find((c) => c.headers.traceparent?.includes(traceId));
+    expect(reported?.headers.traceparent).toBe(`00-${traceId}-${zeusSpan.spanId}-01`);
+    expect(reported?.headers.tracestate).toBe('vendor=abc');
 
     // The log lines: the access line names the server span, the job's line its run's span.
     const access = await h.logs.find((l) => l.message === 'http access' && l.trace_id === traceId);
@@ -167,8 +188,12 @@ describe('with trace.otlp_url set and every trace sampled', () => {
         attributes: expect.objectContaining({ 'rpc.system': 'apache_thrift', 'rpc.method': 'get_cs_event' }) as unknown,
       });
       expect(answer?.headers?.traceparent).toBe(`00-${traceId}-${server.spanId}-01`);
-      const below = receiver.trace(traceId).filter((s) => s.parentSpanId === server.spanId);
-      expect(below.some((s) => s.attributes['db.system.name'] === 'mysql')).toBe(true);
+      const spans = receiver.trace(traceId);
+      const operation = spans.find((s) => s.name === 'cs.events.get');
+      expect(operation?.parentSpanId).toBe(server.spanId);
+      const queries = spans.filter((s) => s.attributes['db.system.name'] === 'mysql');
+      expect(queries.length).toBeGreaterThan(0);
+      for (const q of queries) expect(ancestors(spans, q).map((a) => a.spanId)).toContain(operation?.spanId);
       const access = await h.logs.find((l) => l.message === 'thrift access' && l.trace_id === traceId);
       expect(access.span_id).toBe(server.spanId);
     },

@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { buildConfig, type Config } from '../../src/core/config';
 import { newContext, runWithContext } from '../../src/core/ctx';
@@ -204,6 +205,81 @@ describe('the request id', () => {
     await runWithContext(newContext('job', 'zeus-e2e-retried'), () => client.getOrder(MAX_I64_ID));
 
     expect(stub.calls.map((c) => c.request_id)).toEqual(['zeus-e2e-retried', 'zeus-e2e-retried']);
+  });
+});
+
+describe('over THeader (transport: header)', () => {
+  const zeus = zeusPair({ transport: 'header', retries: 0, timeout_ms: 400 });
+
+  it('when orders are listed and one is read, then they arrive as over framed calls, exact to the last bit', async () => {
+    const { client, stub } = zeus();
+
+    const page = await client.listOrdersSince('', 1000);
+    const order = await client.getOrder(MAX_I64_ID);
+
+    expect(page.orders).toEqual(FIXTURE_ORDERS);
+    expect(order).toEqual(FIXTURE_ORDERS.find((o) => o.id === MAX_I64_ID));
+    expect(stub.calls.map((c) => c.method)).toEqual(['list_orders_since', 'get_order']);
+  });
+
+  it('when a call is made inside a request, then its headers carry the request id and our name, beside RequestMeta', async () => {
+    const { client, stub } = zeus();
+
+    await runWithContext(newContext('job', 'zeus-header-request-1'), () =>
+      client.reportSuspicious(FIXTURE_ORDERS[2]?.id as string, 'legit', 'checked by phone'),
+    );
+
+    expect(stub.calls).toEqual([
+      expect.objectContaining({
+        method: 'report_suspicious',
+        request_id: 'zeus-header-request-1',
+        headers: { 'request-id': 'zeus-header-request-1', 'client-name': 'tandem-zeus-e2e' },
+      }),
+    ]);
+    // Tracing is off here: no trace context is made up.
+    expect(stub.calls[0]?.headers.traceparent).toBeUndefined();
+  });
+
+  it('when zeus answers with a declared exception, then the call fails with 703 and the connection is reused', async () => {
+    const { client, stub } = zeus();
+
+    const { err } = await failure(() => client.getOrder('12345'), 400 + MARGIN_MS);
+    await client.getOrder(MAX_I64_ID);
+
+    expectThirdParty(err, 703);
+    expect(stub.calls.map((c) => c.connection)).toEqual([stub.connectionsAccepted, stub.connectionsAccepted]);
+  });
+
+  it('when a server answers a THeader call with a plain framed reply, then the call fails with 702 and the connection is dropped', async () => {
+    // A framed-only server answering in its own framing: the reply cannot be read as the call's answer.
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.once('data', () => socket.write(Buffer.from([0, 0, 0, 2, 0x80, 0x01])));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const client = new ZeusClient(zeusConfig(port, { transport: 'header', retries: 0, timeout_ms: 400 }));
+    try {
+      const { err } = await failure(() => client.getOrder(MAX_I64_ID), 400 + MARGIN_MS);
+
+      expectThirdParty(err, 702);
+      await waitFor(() => (sockets.every((s) => s.destroyed || s.readableEnded) ? true : undefined), 2000, 'the drop');
+    } finally {
+      await client.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('when zeus never answers, then the call fails with 701 at its deadline', async () => {
+    const { client, stub } = zeus();
+    stub.hangCalls();
+
+    const { err, ms } = await failure(() => client.listOrdersSince('', 10), 400 + MARGIN_MS);
+
+    expectThirdParty(err, 701);
+    expect(ms).toBeGreaterThanOrEqual(350);
   });
 });
 

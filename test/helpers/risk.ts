@@ -30,7 +30,7 @@ export interface RiskHarness {
  * Config for the zeus client of a test: quick deadlines and small retries, so
  * that failures settle fast; `zeus` overrides any of them.
  */
-export function zeusOverrides(port: number, zeus: Record<string, number> = {}): ConfigInput['thirdparty'] {
+export function zeusOverrides(port: number, zeus: Record<string, number | string> = {}): ConfigInput['thirdparty'] {
   return {
     zeus: {
       instances: [`127.0.0.1:${port}`],
@@ -52,7 +52,7 @@ export function zeusOverrides(port: number, zeus: Record<string, number> = {}): 
  */
 export function riskHarness(
   configure: ConfigInput | (() => ConfigInput) = {},
-  options: { zeus?: Record<string, number>; orders?: readonly ZeusOrder[] } = {},
+  options: { zeus?: Record<string, number | string>; orders?: readonly ZeusOrder[] } = {},
 ): () => RiskHarness {
   let harness: RiskHarness | undefined;
   // Each piece is kept as soon as it exists, so that a setup failing half-way still closes what it opened.

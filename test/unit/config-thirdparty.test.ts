@@ -54,6 +54,18 @@ describe('thirdparty.<service> configuration', () => {
     expect(() => serviceOptions(config, 'payments')).toThrow(/thirdparty\.payments section/);
   });
 
+  it('when TANDEM_THIRDPARTY_ZEUS_TRANSPORT is header, then zeus is called over THeader; framed by default; anything else is refused', () => {
+    expect(serviceOptions(buildConfig(undefined, {}), 'zeus').transport).toBe('framed');
+    const header = buildConfig(undefined, { TANDEM_THIRDPARTY_ZEUS_TRANSPORT: 'header' });
+    expect(serviceOptions(header, 'zeus', { callerName: 'tandem' })).toMatchObject({
+      transport: 'header',
+      callerName: 'tandem',
+    });
+    expect(errorLines({ thirdparty: { zeus: { transport: 'compact' as 'framed' } } }).join('\n')).toMatch(
+      /thirdparty\.zeus\.transport/,
+    );
+  });
+
   it('when a service names no instance and no dns, or a bad address, then the line names the key', () => {
     const lines = errorLines({ thirdparty: { billing: {}, zeus: { instances: ['zeus-1'] } } });
 

@@ -1,6 +1,6 @@
 import { logger } from '../../src/core/log';
 import { timeoutError, unavailableError } from './third-party-errors';
-import { ThriftConnection, type ConnectionOptions } from './thrift-connection';
+import { type CallHeaders, ThriftConnection, type ConnectionOptions } from './thrift-connection';
 
 export interface PoolOptions<C> extends ConnectionOptions<C> {
   /** Most connections open at once, connecting ones included. */
@@ -59,10 +59,10 @@ export class ConnectionPool<C> {
   }
 
   /** Makes one call on a pooled connection; settles by `deadlineAt`, waiting for a connection included. */
-  async call<T>(invoke: (client: C) => Promise<T>, deadlineAt: number): Promise<T> {
+  async call<T>(invoke: (client: C) => Promise<T>, deadlineAt: number, headers?: CallHeaders): Promise<T> {
     const conn = await this.acquire(deadlineAt);
     try {
-      return await conn.call(invoke, deadlineAt);
+      return await conn.call(invoke, deadlineAt, headers);
     } finally {
       this.release(conn);
     }

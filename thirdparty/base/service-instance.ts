@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import CircuitBreaker from 'opossum';
 import { ConnectionPool, type PoolStats } from './connection-pool';
 import { isTransient } from './third-party-errors';
-import type { GeneratedClientClass } from './thrift-connection';
+import type { CallHeaders, GeneratedClientClass } from './thrift-connection';
 
 export interface BreakerOptions {
   /** Failure share (%) over the window above which the circuit opens. */
@@ -31,6 +31,7 @@ export interface InstanceOptions<C> {
   clientClass: GeneratedClientClass<C>;
   timeoutMs: number;
   maxFrameBytes: number;
+  transport: 'framed' | 'header';
   poolSize: number;
   idleMs: number;
   breaker: BreakerOptions;
@@ -89,6 +90,7 @@ export class ServiceInstance<C> {
       clientClass: options.clientClass,
       timeoutMs: options.timeoutMs,
       maxFrameBytes: options.maxFrameBytes,
+      transport: options.transport,
       size: options.poolSize,
       idleMs: options.idleMs,
     });
@@ -168,13 +170,18 @@ export class ServiceInstance<C> {
    * `fullTimeout` says the deadline is the instance's own timeout, not a
    * caller's shorter one: only then does a timeout count against the instance.
    */
-  async call<T>(invoke: (client: C) => Promise<T>, deadlineAt: number, fullTimeout: boolean): Promise<T> {
+  async call<T>(
+    invoke: (client: C) => Promise<T>,
+    deadlineAt: number,
+    fullTimeout: boolean,
+    headers?: CallHeaders,
+  ): Promise<T> {
     const started = performance.now();
     const key = Symbol('call');
     this.starts.set(key, started);
     this.inFlight += 1;
     try {
-      const result = (await this.breaker.fire(() => this.pool.call(invoke, deadlineAt))) as T;
+      const result = (await this.breaker.fire(() => this.pool.call(invoke, deadlineAt, headers))) as T;
       this.answered(performance.now() - started);
       return result;
     } catch (err) {

@@ -11,6 +11,8 @@ export interface ServiceExtras {
   /** Said once when the service stops answering. */
   unreachableHint?: string;
   resolver?: Resolver;
+  /** Our name in a THeader call's headers (the service_name of the config). */
+  callerName?: string;
 }
 
 /** `host:port` (the host bracketed when IPv6) split, the brackets dropped. */
@@ -59,6 +61,7 @@ export function serviceOptions(
       volume: section.breaker_volume,
       resetMs: section.breaker_reset_ms,
     },
+    transport: section.transport,
     ejection: {
       afterFailures: section.eject_after_failures,
       baseMs: section.eject_base_ms,

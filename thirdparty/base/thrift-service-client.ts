@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { currentContext } from '../../src/core/ctx';
-import { traceClientCall } from '../../src/core/trace';
+import { currentContext, currentRequestId } from '../../src/core/ctx';
+import { traceClientCall, type TraceCarrier } from '../../src/core/trace';
 import type { PoolStats } from './connection-pool';
 import { InstanceSet, type InstanceSource, type Resolver } from './instance-set';
 import { RetryBudget, type RetryBudgetStats } from './retry-budget';
 import type { BreakerOptions, EjectionOptions, ServiceInstance } from './service-instance';
 import { ServiceReporter, type MetricsSink } from './service-reporter';
 import { circuitOpenError, isTransient, outcomeOf, timeoutError, unavailableError } from './third-party-errors';
-import type { GeneratedClientClass } from './thrift-connection';
+import type { CallHeaders, GeneratedClientClass } from './thrift-connection';
 
 export interface ThriftServiceOptions {
   /** The service's name in metrics, logs and error messages (`zeus`). */
@@ -29,6 +29,14 @@ export interface ThriftServiceOptions {
   ejection: EjectionOptions;
   /** A reply frame longer than this drops the connection; default 16 MB. */
   maxFrameBytes?: number;
+  /**
+   * `framed` (the default): framed transport, binary protocol. `header`:
+   * THeader, whose headers carry the request id, `callerName` and the W3C
+   * trace context, so that the service continues the caller's trace.
+   */
+  transport?: 'framed' | 'header';
+  /** Our name in a THeader call's `client-name` header. */
+  callerName?: string;
   metrics?: MetricsSink;
   /** Said once when the service stops answering, e.g. how to start a stub of it in development. */
   unreachableHint?: string;
@@ -90,6 +98,7 @@ export class ThriftServiceClient<C> {
         clientClass,
         timeoutMs: options.timeoutMs,
         maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024,
+        transport: options.transport ?? 'framed',
         poolSize: options.poolSize,
         idleMs: options.idleMs,
         breaker: options.breaker,
@@ -161,15 +170,32 @@ export class ThriftServiceClient<C> {
   call<T>(method: string, invoke: (client: C) => Promise<T>, options: CallOptions): Promise<T> {
     // One client span for the call, its retries on other instances included (core/trace); the span names the
     // first instance in rotation as the server.
-    return traceClientCall(this.options.service, method, this.set.all[0]?.address ?? '', () =>
-      this.callWithRetries(method, invoke, options),
+    return traceClientCall(this.options.service, method, this.set.all[0]?.address ?? '', (trace) =>
+      this.callWithRetries(
+        method,
+        invoke,
+        options,
+        this.options.transport === 'header' ? this.headers(trace) : undefined,
+      ),
     );
+  }
+
+  /** A THeader call's headers: the request id, our name, and the client span's trace context when traced. */
+  private headers(trace: TraceCarrier): CallHeaders {
+    const headers: Record<string, string> = {};
+    const requestId = currentRequestId();
+    if (requestId !== undefined) headers['request-id'] = requestId;
+    if (this.options.callerName) headers['client-name'] = this.options.callerName;
+    if (trace.traceparent) headers.traceparent = trace.traceparent;
+    if (trace.tracestate) headers.tracestate = trace.tracestate;
+    return headers;
   }
 
   private async callWithRetries<T>(
     method: string,
     invoke: (client: C) => Promise<T>,
     options: CallOptions,
+    headers: CallHeaders | undefined,
   ): Promise<T> {
     const started = performance.now();
     const { service, timeoutMs, retries } = this.options;
@@ -192,7 +218,7 @@ export class ThriftServiceClient<C> {
         tried.add(instance);
         if (!seen) addresses.push(instance.address);
         try {
-          const result = await instance.call(invoke, deadlineAt, deadlineAt === ownDeadline);
+          const result = await instance.call(invoke, deadlineAt, deadlineAt === ownDeadline, headers);
           this.reporter.ok(method, started, instance.address);
           this.gaugePools();
           return result;

@@ -38,7 +38,7 @@ function readOrder(order: Order): ZeusOrder {
 }
 
 /**
- * zeus, the order platform, over Thrift (framed, binary) on the shared
+ * zeus, the order platform, over Thrift (framed binary, or THeader) on the shared
  * third-party client, configured by `thirdparty.zeus`: its instances
  * balanced, ejected and probed back, a breaker per instance, retries of the
  * idempotent reads on another instance within the retry budget and the
@@ -56,6 +56,7 @@ export class ZeusClient implements ZeusApi {
     this.rpc = new ThriftServiceClient(
       Client,
       serviceOptions(config, ZEUS_SERVICE, {
+        callerName: config.service_name,
         ...(options.metrics ? { metrics: options.metrics } : {}),
         // On a developer's machine zeus is usually the stub, and not running is the usual reason it does not answer.
         ...(config.env === 'dev' ? { unreachableHint: ZEUS_STUB_HINT } : {}),

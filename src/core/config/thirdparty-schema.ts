@@ -62,6 +62,12 @@ function serviceShape(defaultInstances: string[]) {
       .describe('Failure share of an instance over the last 10 s at which its circuit opens (calls stop).'),
     breaker_volume: ms(1).default(5).describe('Calls to an instance in the window before its breaker may open.'),
     breaker_reset_ms: ms(100).default(10000).describe('How long a circuit stays open before one probe call.'),
+    transport: z
+      .enum(['framed', 'header'])
+      .default('framed')
+      .describe(
+        "framed: framed transport, binary protocol. header: Apache Thrift's THeader (binary inside), whose headers carry the request id, our name and the W3C traceparent, so the service can continue the trace; only for a service that speaks THeader.",
+      ),
   };
 }
 

@@ -15,6 +15,9 @@ export interface HeaderTransport {
   getSeqId(): number;
   setSeqId(id: number): void;
   setWriteHeader(key: string, value: string): void;
+  clearWriteHeaders(): void;
+  /** Puts the header block in front of what was written; THeaderProtocol#flush calls it. */
+  writeHeaders(): void;
 }
 
 export const SUBPROTOCOL_BINARY = 0;

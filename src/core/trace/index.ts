@@ -10,3 +10,4 @@ export { endSpan, inSpan, outgoingTraceHeaders, type Span, SpanKind, type TraceC
 export { endHttpSpan, endThriftSpan, requestTraceFields, traceHttpRequest, traceThriftCall } from './doors';
 export { type JobRunInfo, traceClientCall, traceEnqueue, traceJobRun, traceTimedJob } from './work';
 export { traceIdentity, tracingComponent } from './component';
+export { traceOperations } from './operations';

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { Cache } from '../../core/db/cache';
+import { traceOperations } from '../../core/trace';
 import { defineCsModels } from '../../model/cs-event';
 import { CsCategoryService } from './cs-category-service';
 import { CsEventService } from './cs-event-service';
@@ -26,7 +27,12 @@ export function createCsDomain(sequelize: Sequelize, redis: Redis, handlers?: Ha
   const cacheInner = new CsCacheInner(redis, cache);
   const events = new CsEventService(eventInner, cacheInner, categories, handlers);
   const maintenance = new CsMaintenanceService(eventInner, cacheInner, new CsReportInner(sequelize));
-  return { events, categories, maintenance };
+  // Each operation a span of its own when tracing is on (the face the doors and other domains call).
+  return {
+    events: traceOperations('cs.events', events),
+    categories: traceOperations('cs.categories', categories),
+    maintenance: traceOperations('cs.maintenance', maintenance),
+  };
 }
 
 export type { CsEventService, CsCategoryService };

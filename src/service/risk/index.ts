@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Queues } from '../../core/async';
 import type { Config } from '../../core/config';
+import { traceOperations } from '../../core/trace';
 import type { ZeusApi } from '../../../thirdparty/zeus/zeus-types';
 import type { CsDomain } from '../cs';
 import type { FlaggedOrderStore } from './inner/flagged-store';
@@ -40,7 +41,13 @@ export function createRiskDomain(
     pageSize: config.risk.scan_page_size,
     maxPages: config.risk.scan_max_pages,
   });
-  return { store, review, scan, reportQueue };
+  // Each operation a span of its own when tracing is on.
+  return {
+    store,
+    review: traceOperations('risk.review', review),
+    scan: traceOperations('risk.scan', scan),
+    reportQueue,
+  };
 }
 
 export type { FlaggedOrderStore };

@@ -4,6 +4,7 @@ import type { AccessControl } from '../../core/auth/permissions';
 import { AttemptLimiter } from '../../core/auth/rate-limit';
 import { DEFAULT_RECHECK_SECONDS, SessionStore } from '../../core/auth/sessions';
 import type { Config } from '../../core/config';
+import { traceOperations } from '../../core/trace';
 import type { ReplicaWait } from '../../core/db/redis';
 import { defineStaffModel } from '../../model/staff';
 import { StaffInner } from './inner/staff-inner';
@@ -53,7 +54,8 @@ export function createStaffDomain(
     new AttemptLimiter(redis, 'login-attempts:addr', auth.login_max_failures_per_address, auth.login_window_seconds),
     access,
   );
-  return { staff, sessions };
+  // Each operation a span of its own when tracing is on.
+  return { staff: traceOperations('staff', staff), sessions };
 }
 
 export type { StaffService, StaffProfile } from './staff-service';

@@ -11,6 +11,7 @@ import {
   type Verdict,
 } from '../../../thrift/gen-nodejs/zeus_types';
 import { i64ToDecimal } from '../../../src/core/rpc/int64';
+import { type HeaderTransport, THeaderProtocol } from '../../../src/core/rpc/header';
 import { toIdlOrder, verdictFromIdl } from '../zeus-convert';
 import type { ZeusOrder, ZeusVerdict } from '../zeus-types';
 import { FIXTURE_ORDERS } from './fixtures';
@@ -40,6 +41,8 @@ export interface StubCall {
   /** The stub's number of the connection it came on (1 = the first accepted). */
   connection: number;
   fault: StubFault | undefined;
+  /** The THeader headers the call came with (request id, client name, traceparent); empty for framed calls. */
+  headers: Record<string, string>;
 }
 
 /** A report_suspicious call the stub accepted. */
@@ -62,6 +65,11 @@ interface FaultRule {
   remaining: number;
   method: ZeusMethod | undefined;
 }
+
+/** The second word of a THeader frame, after its length. */
+const HEADER_MAGIC = 0x0fff;
+/** A request frame longer than this drops the connection (zeus's requests are small). */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 /** A promise that never settles: the call is left unanswered. */
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
@@ -93,6 +101,8 @@ export class ZeusStub {
   private readonly timers = new Set<NodeJS.Timeout>();
   private latency = 0;
   private faults: FaultRule[] = [];
+  /** The headers of the THeader call being dispatched (the processor calls the handler synchronously). */
+  private dispatching: Record<string, string> = {};
 
   constructor(options: ZeusStubOptions = {}) {
     this.orders = new StubOrders(options.orders ?? FIXTURE_ORDERS);
@@ -198,7 +208,12 @@ export class ZeusStub {
     return rule.fault;
   }
 
-  /** One connection: frames in, the generated processor, frames out, on this very socket. */
+  /**
+   * One connection: frames in, the generated processor, frames out, on this
+   * very socket. A frame is framed binary, or THeader (binary inside) as
+   * zeus's servers also speak it: then its headers are recorded with the
+   * call and the reply goes back as a THeader frame.
+   */
   private accept(socket: net.Socket): void {
     this.connectionsAccepted += 1;
     const connection = this.connectionsAccepted;
@@ -206,23 +221,59 @@ export class ZeusStub {
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
     const processor = new Processor(this.handler(socket, connection));
-    const receive = thrift.TFramedTransport.receiver((transport) => {
-      const input = new thrift.TBinaryProtocol(transport);
-      const output = new thrift.TBinaryProtocol(
-        new thrift.TFramedTransport(undefined, (frame?: Buffer) => {
-          if (frame && !socket.destroyed) socket.write(frame);
-        }),
-      );
-      processor.process(input, output);
-    }, 0);
+    const send = (frame?: Buffer): void => {
+      if (frame && !socket.destroyed) socket.write(frame);
+    };
+    let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (data: Buffer) => {
+      pending = pending.length === 0 ? data : Buffer.concat([pending, data]);
       try {
-        receive(data);
+        while (pending.length >= 4) {
+          const size = pending.readInt32BE(0);
+          if (size < 0 || size > MAX_FRAME_BYTES) throw new Error(`a frame of ${size} bytes`);
+          if (pending.length < 4 + size) return;
+          const whole = pending.subarray(0, 4 + size);
+          pending = pending.subarray(4 + size);
+          if (size >= 2 && whole.readUInt16BE(4) === HEADER_MAGIC) this.serveHeader(processor, whole, send);
+          else
+            processor.process(
+              new thrift.TBinaryProtocol(new thrift.TFramedTransport(whole.subarray(4))),
+              new thrift.TBinaryProtocol(new thrift.TFramedTransport(undefined, send)),
+            );
+        }
       } catch {
         // Bytes that are not framed Thrift: drop this connection, as a server does.
         socket.destroy();
       }
     });
+  }
+
+  /** One THeader call: the headers are read, kept for the handler, and the reply is a THeader frame. */
+  private serveHeader(processor: Processor, whole: Buffer, send: (frame: Buffer) => void): void {
+    const input = new thrift.TBufferedTransport() as unknown as HeaderTransport;
+    input.inBuf = whole;
+    input.readCursor = 0;
+    input.writeCursor = whole.length;
+    const headers = input.readHeaders();
+    input.readCursor = 0;
+    const OutputCtor = thrift.TBufferedTransport as unknown as new (
+      buffer: Buffer | undefined,
+      onFlush: (buf: Buffer) => void,
+    ) => HeaderTransport;
+    const output = new OutputCtor(undefined, send);
+    output.setSeqId(input.getSeqId());
+    const requestId = headers['request-id'];
+    if (requestId !== undefined) output.setWriteHeader('request-id', requestId);
+    this.dispatching = headers;
+    try {
+      // The protocol reads the headers again from the frame's start, then the message.
+      processor.process(
+        new THeaderProtocol(input as unknown as thrift.TTransport),
+        new THeaderProtocol(output as unknown as thrift.TTransport),
+      );
+    } finally {
+      this.dispatching = {};
+    }
   }
 
   /** The IDL handler for one connection; each method's arity tells the processor it returns a promise. */
@@ -253,6 +304,7 @@ export class ZeusStub {
       caller: meta?.caller ?? '',
       connection,
       fault,
+      headers: this.dispatching,
     };
     this.calls.push(call);
     this.onCall?.(call);
