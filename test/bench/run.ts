@@ -10,7 +10,9 @@ import { formatReport, type Measurement, type ScenarioRuns, type Side, type Side
 import { type HttpTarget, SCENARIOS, type Scenario, type ThriftTarget } from './scenarios';
 import { type RunningServer, type ServerId, startServer, stopServer, TSX } from './servers';
 import { processCpuMs } from './server-cpu';
+import { OtlpSink } from './otlp-sink';
 import { StatsdSink } from './statsd-sink';
+import { traceOffHooksNs } from './trace-scenarios';
 
 /**
  * `make bench`: starts tandem (built, access log and statsd on) and the bare
@@ -166,6 +168,22 @@ async function countAccessLines(file: string): Promise<number> {
   return count;
 }
 
+/** Tracing off: what its hooks cost per request, as a share of a cached read's CPU in this run (goal ≤ 2%). */
+function traceOffReport(results: ScenarioRuns[]): string {
+  const ns = traceOffHooksNs();
+  const read = results.find((r) => r.scenario.name === 'GET /api/cs/events/:id (cache hit, logged in)');
+  const runs = read?.tandem.runs ?? [];
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const cpuMs = runs.reduce((n, r) => n + (r.serverCpuMs ?? Number.NaN), 0);
+  const cpuUs = requests > 0 ? (cpuMs * 1000) / requests : Number.NaN;
+  const share = (ns / 1000 / cpuUs) * 100;
+  const figure = `the hooks of one HTTP request and one Thrift call cost ${ns.toFixed(0)} ns together`;
+  if (!Number.isFinite(share))
+    return `Tracing off: ${figure} (no cached-read CPU figure in this run to set it against).`;
+  const mark = share <= 2 ? 'MET   ' : 'MISSED';
+  return `  ${mark} tracing off costs <= 2% of a request: ${figure}, ${share.toFixed(3)}% of a cached read's ${cpuUs.toFixed(0)} µs of server CPU`;
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const options = readOptions();
@@ -183,6 +201,7 @@ async function main(): Promise<void> {
 
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'));
   const sink = new StatsdSink();
+  const otlp = new OtlpSink();
   const { mysql } = benchConfig();
   const mysqlEnv = {
     BENCH_MYSQL_HOST: mysql.host,
@@ -191,12 +210,13 @@ async function main(): Promise<void> {
     BENCH_MYSQL_PASSWORD: mysql.password,
     BENCH_MYSQL_DATABASE: mysql.database,
   };
-  const run = { tmpDir, statsdPort: await sink.listen(), mysqlEnv };
+  const run = { tmpDir, statsdPort: await sink.listen(), mysqlEnv, otlpUrl: await otlp.listen() };
   const servers = new Map<ServerId, RunningServer>();
   const stopAll = async (): Promise<void> => {
     currentLoader?.kill('SIGKILL');
     await Promise.all([...servers.values()].map((server) => stopServer(server)));
     await sink.close();
+    await otlp.close();
     await cleanUpWrites().catch((err: unknown) =>
       process.stderr.write(
         `Could not remove the write scenarios' tables and events: ${err instanceof Error ? err.message : String(err)}\n`,
@@ -246,6 +266,11 @@ async function main(): Promise<void> {
       `tandem wrote ${await countAccessLines(path.join(tmpDir, 'tandem.log'))} access log lines and sent ` +
         `${sink.lines} statsd lines during the run (both are on while it is measured).\n`,
     );
+    process.stdout.write(`${traceOffReport(results)}\n`);
+    if (otlp.exports > 0)
+      process.stdout.write(
+        `The traced server exported ${otlp.exports} batches of spans (${(otlp.bytes / 1e6).toFixed(1)} MB of OTLP protobuf).\n`,
+      );
     process.stdout.write(`The benchmark took ${duration((performance.now() - started) / 1000)}.\n`);
   } finally {
     await stopAll();

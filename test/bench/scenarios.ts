@@ -1,6 +1,7 @@
 import { csSeed, rewarmCsSeed } from './cs-seed';
 import { type RunningServer, type ServerId, TANDEM_SERVICE } from './servers';
 import { WORKER_SCENARIOS } from './worker-scenarios';
+import { TRACE_SCENARIOS } from './trace-scenarios';
 import { WRITE_SCENARIOS } from './write-scenarios';
 
 /** One HTTP request, sent again and again by the HTTP loader. */
@@ -96,6 +97,7 @@ export const SCENARIOS: Scenario[] = [
   csThriftRead(),
   ...WRITE_SCENARIOS,
   ...WORKER_SCENARIOS,
+  ...TRACE_SCENARIOS,
 ];
 
 /**

@@ -16,7 +16,8 @@ export const TSX = ['-r', path.join(ROOT, 'node_modules/tsx/dist/cjs/index.cjs')
 export const TANDEM_SERVICE = 'thrift/gen-nodejs/Tandem';
 
 export type PortKind = 'http' | 'thrift';
-export type ServerId = 'tandem' | 'tandem-2w' | 'bare-express' | 'floor-express' | 'bare-thrift' | 'floor-thrift';
+export type ServerId =
+  'tandem' | 'tandem-2w' | 'tandem-traced' | 'bare-express' | 'floor-express' | 'bare-thrift' | 'floor-thrift';
 
 /** What every server of a run can be given: where to log and where statsd is. */
 export interface RunContext {
@@ -24,6 +25,8 @@ export interface RunContext {
   statsdPort: number;
   /** Where tandem's database is: the bare write baselines use twin tables in it. */
   mysqlEnv?: Record<string, string>;
+  /** Where 'tandem-traced' exports its spans (the run's OTLP sink). */
+  otlpUrl?: string;
 }
 
 interface ServerDef {
@@ -57,6 +60,18 @@ function tandemServer(workers: number, logFile: string): ServerDef {
   };
 }
 
+/** The same server with every trace sampled and sent to the run's OTLP sink. */
+function traced(server: ServerDef): ServerDef {
+  return {
+    ...server,
+    env: (ports, run) => ({
+      ...server.env(ports, run),
+      TANDEM_TRACE_OTLP_URL: run.otlpUrl ?? '',
+      TANDEM_TRACE_SAMPLE_RATIO: '1',
+    }),
+  };
+}
+
 /**
  * The processes a benchmark loads. tandem is the built server exactly as
  * `make server` runs it, with the access log written to a file and statsd
@@ -67,6 +82,8 @@ export const SERVERS: Record<ServerId, ServerDef> = {
   tandem: tandemServer(1, 'tandem.log'),
   // server.workers: 2 (issue 23): the same server as a cluster of two, measured against one.
   'tandem-2w': tandemServer(2, 'tandem-2w.log'),
+  // Tracing on, every trace sampled, exported to the run's OTLP sink: what tracing costs, beside 'tandem'.
+  'tandem-traced': traced(tandemServer(1, 'tandem-traced.log')),
   'bare-express': {
     ports: ['http'],
     args: [...TSX, path.join(__dirname, 'targets/bare-express.ts')],

@@ -104,6 +104,8 @@ describe('with trace.otlp_url set and every trace sampled', () => {
       }) as unknown,
     });
     const serverSpan = server as ReceivedSpan;
+    // The answer names the server span, as a THeader reply does.
+    expect(res.headers.get('traceresponse')).toBe(`00-${traceId}-${serverSpan.spanId}-01`);
     // The service operation is a span of its own below the door's; the event it opens is one below that.
     const review = spans.find((s) => s.name === 'risk.review.review');
     expect(review).toMatchObject({
@@ -230,6 +232,7 @@ describe('with trace.otlp_url empty (the default)', () => {
       headers: { ...who.headers, traceparent: `00-${traceId}-${newSpanId()}-01` },
     });
     expect(res.status).toBe(200);
+    expect(res.headers.get('traceresponse')).toBeNull();
     await flushTraces();
     const access = await logs.find((l) => l.message === 'http access' && l.path === '/api/auth/me');
     // The request id still follows the traceparent, as it did before tracing existed.

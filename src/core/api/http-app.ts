@@ -346,7 +346,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       }
       res.once('close', () => admission.release());
     }
-    traceHttpRequest(req, ctx, () => runWithContext(ctx, () => runBefore(0, req, res, next)));
+    traceHttpRequest(req, res, ctx, () => runWithContext(ctx, () => runBefore(0, req, res, next)));
   });
 
   const deadlineMs = options.requestTimeoutMs ?? 0;

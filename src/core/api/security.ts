@@ -87,8 +87,8 @@ export function httpSecurity(corsOrigins: readonly string[]): HttpSecurity {
   const corsMiddleware = cors({
     origin: corsOrigins.length === 0 ? false : [...corsOrigins],
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'traceparent'],
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'traceparent', 'tracestate'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'traceresponse'],
     maxAge: 600,
   });
   return {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../ctx';
 import { type TraceFields, traceFieldsOf, tracing } from './active';
 import { contextFrom, endSpan, runInTrace, SpanKind, startSpan, type TraceCarrier } from './spans';
@@ -21,8 +21,12 @@ function headerText(value: string | string[] | undefined): string | undefined {
  */
 const UNTRACED_PATHS = new Set(['/ping', '/health', '/metrics']);
 
-/** Runs `fn` inside the HTTP request's server span (started here); `fn` as is when tracing is off. */
-export function traceHttpRequest<T>(req: IncomingMessage, ctx: RequestContext, fn: () => T): T {
+/**
+ * Runs `fn` inside the HTTP request's server span (started here); `fn` as is
+ * when tracing is off. The answer names the span in a `traceresponse` header
+ * (W3C Trace Context level 2), as a THeader reply does in its `traceparent`.
+ */
+export function traceHttpRequest<T>(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, fn: () => T): T {
   if (!tracing.on || UNTRACED_PATHS.has(req.url ?? '')) return fn();
   const parent = contextFrom({
     traceparent: headerText(req.headers.traceparent),
@@ -41,6 +45,8 @@ export function traceHttpRequest<T>(req: IncomingMessage, ctx: RequestContext, f
   );
   if (!started) return fn();
   ctx.span = started.span;
+  const { traceId, spanId, traceFlags } = started.span.spanContext();
+  res.setHeader('traceresponse', `00-${traceId}-${spanId}-0${traceFlags & 1}`);
   return runInTrace(started.context, fn);
 }
 
