@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     onCall: (call) =>
       process.stdout.write(
         `${new Date().toISOString()} ${call.method} request_id=${call.request_id} caller=${call.caller}` +
+          `${call.headers.traceparent ? ` traceparent=${call.headers.traceparent}` : ''}` +
           `${call.fault ? ` fault=${call.fault}` : ''}\n`,
       ),
   });
