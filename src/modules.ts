@@ -16,6 +16,7 @@ import { toIdlException } from './thrift/errors';
 import { migrations } from './model/migrations';
 import { createTandemHandler } from './thrift/tandem-handler';
 import { createScheduler } from '../scheduler';
+import { serviceHealthCheck } from '../thirdparty/base';
 
 const TANDEM_IDL = path.join(__dirname, '..', 'thrift', 'tandem.thrift');
 
@@ -47,6 +48,8 @@ export function appModules(): AppModules {
       const store = domains.risk.store;
       // MySQL is checked already; MongoDB, when configured, is not required: only the risk calls need it.
       if (store.kind === 'mongo') resources.health.add({ name: 'mongodb', required: false, check: () => store.ping() });
+      // zeus's instances as its client sees them; not required: only the risk calls need zeus.
+      resources.health.add(serviceHealthCheck(domains.zeus));
       return () => closeDomains(domains, 1000);
     },
     routes: (resources) => {

@@ -12,3 +12,4 @@ export type { RetryBudgetStats } from './retry-budget';
 export { serviceOptions, type ServiceConfig } from './service-options';
 export type { PoolStats } from './connection-pool';
 export { ReplyDataError } from './third-party-errors';
+export { serviceHealthCheck, type InstancesView } from './service-health';

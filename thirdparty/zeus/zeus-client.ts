@@ -96,6 +96,11 @@ export class ZeusClient implements ZeusApi {
     return this.rpc.maxCallMs(idempotent);
   }
 
+  /** The service's name in metrics, logs and /health: `zeus`. */
+  get service(): string {
+    return this.rpc.service;
+  }
+
   /** `closed`, `open` (failing fast) or `half_open` (the next call probes). */
   get breakerState(): BreakerState {
     return this.rpc.breakerState;

@@ -15,7 +15,16 @@ const healthReportSchema = z
     release: z.string().optional().describe('The release\'s directory on the host, or "dev".'),
     checks: z.record(
       z.string(),
-      z.object({ ok: z.boolean(), required: z.boolean(), ms: z.number(), error: z.string().optional() }),
+      z.object({
+        ok: z.boolean(),
+        required: z.boolean(),
+        ms: z.number(),
+        error: z.string().optional(),
+        detail: z
+          .record(z.string(), z.unknown())
+          .optional()
+          .describe("What the check shows beside ok: a sibling service's instances and their state."),
+      }),
     ),
     migrations: z
       .object({

@@ -6,25 +6,40 @@ export interface HealthCheck {
   name: string;
   /** A required dependency being down makes the process not ready (503). */
   required: boolean;
-  check: () => Promise<void>;
+  /** Resolves (with what the report shows of it, if anything) when up; rejects when down. */
+  check: () => Promise<void | HealthDetail>;
+}
+
+/** What a check shows beside ok: a sibling service's instances and their state. */
+export type HealthDetail = Record<string, unknown>;
+
+/** A check that failed, with what the report shows of it (which instances are out, and why). */
+export class HealthCheckError extends Error {
+  readonly detail: HealthDetail;
+
+  constructor(message: string, detail: HealthDetail) {
+    super(message);
+    this.name = 'HealthCheckError';
+    this.detail = detail;
+  }
 }
 
 export interface HealthReport extends ReleaseInfo {
   status: 'ok' | 'degraded' | 'down' | 'draining';
-  checks: Record<string, { ok: boolean; required: boolean; ms: number; error?: string }>;
+  checks: Record<string, { ok: boolean; required: boolean; ms: number; error?: string; detail?: HealthDetail }>;
   /** The database's migration against the code's, where the process has a schema. */
   migrations?: SchemaLevel;
 }
 
 const CHECK_TIMEOUT_MS = 1000;
 
-function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     promise.then(
-      () => {
+      (value) => {
         clearTimeout(timer);
-        resolve();
+        resolve(value);
       },
       (err: unknown) => {
         clearTimeout(timer);
@@ -54,12 +69,15 @@ export class HealthRegistry {
       this.checks.map(async (c) => {
         const started = performance.now();
         try {
-          await withTimeout(c.check(), CHECK_TIMEOUT_MS);
-          return [c, { ok: true, required: c.required, ms: Math.round(performance.now() - started) }] as const;
+          const detail = await withTimeout(c.check(), CHECK_TIMEOUT_MS);
+          const ms = Math.round(performance.now() - started);
+          return [c, { ok: true, required: c.required, ms, ...(detail ? { detail } : {}) }] as const;
         } catch (err) {
           // The message of a driver error names the host and port only, never credentials.
           const error = err instanceof Error ? err.message : String(err);
-          return [c, { ok: false, required: c.required, ms: Math.round(performance.now() - started), error }] as const;
+          const ms = Math.round(performance.now() - started);
+          const detail = err instanceof HealthCheckError ? { detail: err.detail } : {};
+          return [c, { ok: false, required: c.required, ms, error, ...detail }] as const;
         }
       }),
     );
