@@ -124,7 +124,9 @@ export async function startSentinelSet(replicas = 2): Promise<SentinelSet> {
   const settled = async (count: number, ms = 30000): Promise<void> => {
     await waitFor(
       async () => {
-        const port = await primaryPort();
+        // Sentinels just started may not listen yet: not an answer yet, not a failure.
+        const port = await primaryPort().catch(() => undefined);
+        if (port === undefined) return undefined;
         const info = await ask(port, (c) => c.info('replication'));
         const online = (info?.match(/^slave\d+:.*state=online/gm) ?? []).length;
         if (!info?.includes('role:master') || online < count) return undefined;
@@ -155,7 +157,17 @@ export async function startSentinelSet(replicas = 2): Promise<SentinelSet> {
       `the Sentinels to name a primary other than ${port}`,
     );
 
-  await settled(replicas);
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([...children.values()].map((child) => end(child, 'SIGTERM')));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await settled(replicas);
+  } catch (err) {
+    // A set that never settled is stopped here: nobody else holds it.
+    await stopAll();
+    throw err;
+  }
   return {
     sentinels: sentinelPorts.map((port) => `127.0.0.1:${port}`),
     name: SENTINEL_NAME,
@@ -168,9 +180,6 @@ export async function startSentinelSet(replicas = 2): Promise<SentinelSet> {
     },
     waitForNewPrimary,
     settled,
-    stop: async () => {
-      await Promise.all([...children.values()].map((child) => end(child, 'SIGTERM')));
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop: stopAll,
   };
 }
