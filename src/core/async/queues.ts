@@ -254,6 +254,15 @@ export class Queues {
     // Bull's promise settles when processing ends. A close that comes before the queue's blocking connection is
     // ready rejects it (with no reason): that is the stop asked for, not a failure. Anything else is said once.
     const handle = async (job: Bull.Job<JobEnvelope<P>>): Promise<unknown> => {
+      // Bull's typings promise data; a job locked by an id popped from a primary that was just replaced has none
+      // (see EnqueueJournal): said plainly rather than as a TypeError, and failed.
+      if ((job.data as JobEnvelope<P> | Record<string, never>).meta === undefined) {
+        logger.warn('a job came without its data: its id was taken from the old Redis primary during a failover', {
+          queue: def.name,
+          job_id: job.id,
+        });
+        throw new Error(`Job ${String(job.id)} of queue ${def.name} has no data on this Redis primary.`);
+      }
       const { payload, meta } = job.data;
       const ctx = newContext('job', meta.request_id, `queue:${def.name}`);
       return runWithContext(ctx, async () => {
