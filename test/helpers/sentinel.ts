@@ -19,6 +19,10 @@ export interface SentinelSet {
   primaryPort: () => Promise<number>;
   /** A plain client of one data server (no key prefix); the caller disconnects it. */
   direct: (port: number) => Redis;
+  /** Freezes a process of the set (SIGSTOP): it keeps its connections and answers nothing. */
+  pause: (port: number) => void;
+  /** Lets a frozen process go on (SIGCONT). */
+  resume: (port: number) => void;
   /** Kills a data server with SIGKILL and waits for its exit. */
   kill: (port: number) => Promise<void>;
   /** Waits until the Sentinels name a primary other than `port`; returns it. */
@@ -174,6 +178,8 @@ export async function startSentinelSet(replicas = 2): Promise<SentinelSet> {
     serverPorts,
     primaryPort,
     direct: (port) => new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1 }),
+    pause: (port) => void children.get(port)?.kill('SIGSTOP'),
+    resume: (port) => void children.get(port)?.kill('SIGCONT'),
     kill: async (port) => {
       const child = children.get(port);
       if (child) await end(child, 'SIGKILL');

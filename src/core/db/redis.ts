@@ -48,6 +48,24 @@ function reconnectOnReadonly(err: Error): boolean {
   return err.message.startsWith('READONLY');
 }
 
+/** What ioredis 6 keeps of a Sentinel connection's +switch-master listener; its typings leave it out. */
+interface SentinelInternals {
+  connector?: { failoverDetector?: { cleanup: () => void } };
+}
+
+/**
+ * Stops a connection's +switch-master listener when its socket closes. ioredis keeps the listener of a lost
+ * connection while it reconnects; when a Sentinel announces the new primary in the middle of a reconnection
+ * (asking a Sentinel, or waiting to ask again), the listener cancels that attempt and ioredis ends the client
+ * for good: every command then fails with "Connection is closed." The fault run saw it after a SIGKILL of the
+ * primary in 1 of 8 runs (every connection of the process at once: logins failed for good, ticks stopped), and
+ * fewer connections in others (logins failing for 10 s). A reconnection asks the Sentinels anyway, and the
+ * next connection starts a listener of its own. (Upstream ioredis ties the listener to its socket likewise.)
+ */
+function dropFailoverListenerOnClose(client: Redis): void {
+  client.on('close', () => (client as unknown as SentinelInternals).connector?.failoverDetector?.cleanup());
+}
+
 /**
  * The one factory of Redis connections: the app's clients (cache, locks,
  * counters, sessions, the scheduler) by `role`, and Bull's three per queue
@@ -85,13 +103,16 @@ export function redisConnection(config: Config, role: string, bull?: BullConnect
     retryStrategy: (times) => Math.min(times * 100, 500),
     reconnectOnError: reconnectOnReadonly,
   };
+  const sentinel = config.redis.sentinels.length > 0;
   if (bull !== undefined) {
     const blocking = bull !== 'client';
-    return new Redis({
+    const bullClient = new Redis({
       ...common,
       enableReadyCheck: !blocking,
       ...(blocking ? { maxRetriesPerRequest: null } : {}),
     });
+    if (sentinel) dropFailoverListenerOnClose(bullClient);
+    return bullClient;
   }
   const client = new Redis({
     ...common,
@@ -107,6 +128,7 @@ export function redisConnection(config: Config, role: string, bull?: BullConnect
   });
   client.on('error', (err: Error) => outages.down('redis', err));
   client.on('ready', () => outages.up('redis'));
+  if (sentinel) dropFailoverListenerOnClose(client);
   countCommands(client, role);
   return client;
 }
