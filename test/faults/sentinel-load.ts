@@ -58,6 +58,8 @@ export class Load {
   /** Jobs whose enqueue succeeded, and how many times each ran. */
   readonly enqueued = new Set<number>();
   readonly runs = new Map<number, number>();
+  /** When each acknowledged job's enqueue started (epoch ms). */
+  readonly enqueuedAt = new Map<number, number>();
   /** Due second of the timed tick -> how many times it ran, across both schedulers. */
   readonly ticks = new Map<number, number>();
   private running = true;
@@ -192,6 +194,7 @@ export class Load {
     try {
       await this.producer.enqueue(FAULT_JOBS, { n }, { key: `fault-job-${n}` });
       this.enqueued.add(n);
+      this.enqueuedAt.set(n, started);
       this.record('enqueue', started, true, 'ok');
     } catch (err) {
       this.record('enqueue', started, false, err instanceof Error ? err.message.slice(0, 60) : String(err));

@@ -23,7 +23,7 @@ import { ACCESS } from '../../src/domains';
 import { testConfig } from '../helpers/app';
 import { spawnServer, type ServerProcess } from '../helpers/process';
 import { startSentinelSet, type SentinelSet } from '../helpers/sentinel';
-import { type Kind, Load } from './sentinel-load';
+import { FAULT_JOBS, type Kind, Load } from './sentinel-load';
 
 const DATABASE = 'tandem_t_sentinel_faults';
 const PREFIX = 'tandem-sentinel-faults:';
@@ -72,6 +72,30 @@ async function watchDemotion(set: SentinelSet, port: number) {
       return { writableMs, accepted };
     },
   };
+}
+
+/** Where a lost job is on each data server: its hash's fields and the lists that hold it, for the report. */
+async function whereIs(set: SentinelSet, id: string): Promise<string[]> {
+  const at = `${PREFIX}bull:${FAULT_JOBS.name}:`;
+  const lines: string[] = [];
+  for (const port of set.serverPorts) {
+    const direct = set.direct(port);
+    direct.on('error', () => undefined);
+    try {
+      const role = /role:(\w+)/.exec(await direct.info('replication'))?.[1] ?? '?';
+      const fields = Object.keys(await direct.hgetall(at + id));
+      const lists = [];
+      for (const list of ['wait', 'active']) if ((await direct.lrange(at + list, 0, -1)).includes(id)) lists.push(list);
+      for (const set of ['completed', 'failed', 'delayed'])
+        if ((await direct.zscore(at + set, id)) !== null) lists.push(set);
+      lines.push(`:${port} (${role}): fields [${fields.join(' ')}], in [${lists.join(' ')}]`);
+    } catch {
+      lines.push(`:${port}: not answering`);
+    } finally {
+      direct.disconnect();
+    }
+  }
+  return lines;
 }
 
 interface Verdict {
@@ -156,6 +180,10 @@ async function runFault(
   console.log(`  longest request: ${longest} ms (deadline ${REQUEST_TIMEOUT_MS} ms)`);
   console.log(`  recovery (the last failure ended): ${recoveryMs} ms after the fault (goal ${goal} ms)`);
   console.log(`  jobs: ${jobs.length} enqueued, ${lost} lost, ${twice} run twice`);
+  for (const n of jobs.filter((j) => !load.runs.has(j))) {
+    console.log(`    lost: job ${n}, enqueued at +${(load.enqueuedAt.get(n) ?? faultAt) - faultAt} ms`);
+    for (const line of await whereIs(set, `fault-job-${n}`)) console.log(`      ${line}`);
+  }
   const missedAt = span.filter((s) => !load.ticks.has(s)).map((s) => `+${s - faultSecond} s`);
   console.log(
     `  timed ticks (12 s around the fault): ${ticksRun} run once, ${ticksDoubled} doubled, ${ticksMissed} missed ${missedAt.join(' ')}`,
