@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import cron, { type ScheduledTask } from 'node-cron';
 import { type HeldLock, RedisLock } from '../src/core/db/lock';
@@ -217,7 +218,7 @@ export class Scheduler<D> {
   }
 
   private async executeHeld(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
-    const held = await this.lock.acquire(`scheduler:running:${job.name}`, job.timeoutMs * 2 + 5000);
+    const held = await this.acquireRunning(job);
     if (!held) return this.record(job, 'skipped_overlap', 0);
     const ctx = newContext('job', undefined, `job:${job.name}`);
     return runWithContext(ctx, async () => {
@@ -260,6 +261,24 @@ export class Scheduler<D> {
       }
       return this.record(job, outcome, Date.now() - started, result);
     });
+  }
+
+  /**
+   * Takes a run's no-overlap lock. An attempt that meets a failover (the connection dropped or is reconnecting)
+   * is tried again every claim retry, with the same owner token: the tick is claimed by then, and failing here
+   * would leave it claimed and not run (1 tick in most SIGKILL fault runs).
+   */
+  private async acquireRunning(job: JobSetting<D>): Promise<HeldLock | undefined> {
+    const token = randomUUID();
+    const attempts = this.options.claimAttempts ?? 20;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.lock.acquire(`scheduler:running:${job.name}`, job.timeoutMs * 2 + 5000, token);
+      } catch (err) {
+        if (attempt >= attempts) throw err;
+        await new Promise((resolve) => setTimeout(resolve, this.options.claimRetryMs ?? 500));
+      }
+    }
   }
 
   /**

@@ -22,11 +22,14 @@ export interface HeldLock {
 export class RedisLock {
   constructor(private readonly redis: Redis) {}
 
-  /** Takes the lock, or returns undefined when someone else holds it. */
-  async acquire(key: string, ttlMs: number): Promise<HeldLock | undefined> {
-    const token = randomUUID();
+  /**
+   * Takes the lock, or returns undefined when someone else holds it. A caller that tries again after a failed
+   * attempt passes the same `token`: an attempt whose write took effect but whose answer was lost (the
+   * connection dropped) is then found held by this owner instead of by someone else.
+   */
+  async acquire(key: string, ttlMs: number, token: string = randomUUID()): Promise<HeldLock | undefined> {
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
-    if (ok !== 'OK') return undefined;
+    if (ok !== 'OK' && (await this.redis.get(key)) !== token) return undefined;
     return {
       key,
       token,
