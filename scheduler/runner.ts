@@ -178,6 +178,8 @@ export class Scheduler<D> {
     }
     if (claim.outcome === 'taken') return this.record(job, 'skipped_tick_taken', 0);
     const scheduledAt = new Date(dueSecond * 1000);
+    // A tick claimed only after retries (Redis was away) is claimed at the same moment as the ticks due after it.
+    const late = Date.now() - scheduledAt.getTime() > (this.options.claimRetryMs ?? 500);
     if (job.mode === 'queue' && this.options.enqueue) {
       const started = Date.now();
       try {
@@ -193,7 +195,7 @@ export class Scheduler<D> {
       }
       return this.record(job, 'queued', Date.now() - started);
     }
-    return this.execute(job, scheduledAt);
+    return this.execute(job, scheduledAt, late);
   }
 
   /**
@@ -209,16 +211,25 @@ export class Scheduler<D> {
   }
 
   /** One run of a job, in a span of its own with tracing on (core/trace). */
-  private execute(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
+  private execute(job: JobSetting<D>, scheduledAt: Date, late = false): Promise<Outcome> {
     return traceTimedJob(
       job.name,
-      () => this.executeHeld(job, scheduledAt),
+      () => this.executeHeld(job, scheduledAt, late),
       (outcome) => outcome,
     );
   }
 
-  private async executeHeld(job: JobSetting<D>, scheduledAt: Date): Promise<Outcome> {
-    const held = await this.acquireRunning(job);
+  /**
+   * Runs the job under its no-overlap lock. A late tick (see tick) that finds the job running waits for that
+   * run once, a claim retry long, before it is skipped: after a Redis outage the ticks due during it are claimed
+   * together, and the second found the first running and was skipped (1 or 2 ticks in every SIGKILL fault run).
+   */
+  private async executeHeld(job: JobSetting<D>, scheduledAt: Date, late = false): Promise<Outcome> {
+    let held = await this.acquireRunning(job);
+    if (!held && late) {
+      await new Promise((resolve) => setTimeout(resolve, this.options.claimRetryMs ?? 500));
+      held = await this.acquireRunning(job);
+    }
     if (!held) return this.record(job, 'skipped_overlap', 0);
     const ctx = newContext('job', undefined, `job:${job.name}`);
     return runWithContext(ctx, async () => {
