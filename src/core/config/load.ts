@@ -172,8 +172,9 @@ function writeWarning(line: string): void {
   process.stderr.write(`Warning: ${line}\n`);
 }
 
-function describeFound(value: unknown): string {
-  if (value === undefined) return 'nothing';
+/** What a bad key holds: its value, or that it was left out (a rule across keys then judged its default). */
+function describeFound(value: unknown, acrossKeys: boolean): string {
+  if (value === undefined) return acrossKeys ? 'left at its default' : 'missing';
   return JSON.stringify(value);
 }
 
@@ -242,7 +243,7 @@ export function buildConfig(
     const source = fromEnv.has(key) ? `environment variable ${fromEnv.get(key)}` : 'config.ts';
     const leaf = leaves.find((l) => l.path.join('.') === key);
     const envHint = leaf && !fromEnv.has(key) ? ` (or ${leaf.env})` : '';
-    const found = describeFound(getPath(merged, issue.path as (string | number)[]));
+    const found = describeFound(getPath(merged, issue.path as (string | number)[]), issue.code === 'custom');
     const meaning = leaf?.doc ? ` The key is: ${leaf.doc}` : '';
     const problem = issue.message.replace(/^Invalid input: /, '');
     return `Configuration key ${key || '(root)'} from ${source}${envHint} is ${found}, which is invalid: ${problem}.${meaning}`;
