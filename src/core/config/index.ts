@@ -7,6 +7,15 @@ export type { ServiceConfig } from './thirdparty-schema';
 export { buildConfig, ConfigError, configLeaves, getPath, mergeInput, readConfigFile } from './load';
 export { acceptedRisks, changeMeKeys, markerLines, refusalLines } from './safety';
 export { loadTsConfigFile } from './ts-file';
+export {
+  formatHostPort,
+  HOST_PORT_EXPECTED,
+  type HostPort,
+  type HostPortRules,
+  hostPortText,
+  parseHostPort,
+  splitHostPort,
+} from './host-port';
 
 /**
  * Loads the configuration of this process from `config.ts` and `TANDEM_*`

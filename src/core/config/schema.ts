@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { parseCidr } from './cidr';
+import { hostPortText } from './host-port';
 import { RISKS } from './safety';
 import { z } from 'zod';
 import { thirdpartySchema } from './thirdparty-schema';
@@ -407,7 +408,12 @@ export const configSchema = z
       user: z.string().default('root').describe('MySQL user.'),
       password: z.string().default('').describe('MySQL password (a secret: keep it out of git).'),
       database: z.string().min(1).default('tandem').describe('Database name.'),
-      replicas: z.array(z.string()).default([]).describe('Read replicas as host:port; empty reads from the primary.'),
+      replicas: z
+        .array(hostPortText({ defaultPort: 3306 }))
+        .default([])
+        .describe(
+          'Read replicas as host:port (port 3306 when left out, IPv6 in brackets); empty reads from the primary.',
+        ),
       pool_max: z.number().int().min(1).default(10).describe('Most connections per pool.'),
       pool_min: z.number().int().min(0).default(0).describe('Fewest connections kept per pool.'),
       pool_idle_ms: z.number().int().min(0).default(10000).describe('Idle time before a pooled connection is closed.'),
@@ -441,10 +447,10 @@ export const configSchema = z
       key_prefix: z.string().default('tandem:').describe('Prefix of every key we write.'),
       command_timeout_ms: z.number().int().min(1).default(1000).describe('Longest wait for one Redis command.'),
       sentinels: z
-        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each entry must be host:port, e.g. 10.0.0.5:26379'))
+        .array(hostPortText())
         .default([])
         .describe(
-          "Redis Sentinels as host:port (comma-separated in the variable); when set, the primary is asked of them and redis.url's host and port are ignored (its password and db still apply).",
+          "Redis Sentinels as host:port (IPv6 in brackets; comma-separated in the variable); when set, the primary is asked of them and redis.url's host and port are ignored (its password and db still apply).",
         ),
       sentinel_name: z.string().min(1).default('mymaster').describe('The primary group name the Sentinels watch.'),
       sentinel_password: z.string().default('').describe("The Sentinels' own password (requirepass); empty: none."),
