@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Request, Response } from 'express';
 import type { TandemError } from '../../exception';
-import { isPromiseLike } from '../async/promise';
+import { isPromiseLike } from '../async';
 import type { RequestContext } from '../ctx';
 import { prom } from '../monitor';
 import { recordFailure } from '../pipeline';

@@ -5,6 +5,7 @@ import type { Config } from './schema';
 export type { Config, ConfigInput } from './schema';
 export type { ServiceConfig } from './thirdparty-schema';
 export { buildConfig, ConfigError, configLeaves, getPath, mergeInput, readConfigFile } from './load';
+export { buildAllowList, type Cidr, isAllowed, parseCidr } from './cidr';
 export { acceptedRisks, changeMeKeys, markerLines, refusalLines } from './safety';
 export { loadTsConfigFile } from './ts-file';
 export {

@@ -1,6 +1,7 @@
 import winston from 'winston';
 import { currentContext } from '../ctx';
 // The leaf of core/trace, not its face: the face's setup imports this logger.
+// eslint-disable-next-line no-restricted-imports -- core/trace's face would import this logger back (a cycle).
 import { activeTraceFields, tracing } from '../trace/active';
 import { isSecret, REDACT_MAX_VALUES, type RedactWalk, redactSecrets } from './redact';
 
