@@ -81,7 +81,7 @@ describe('thirdparty.<service> configuration', () => {
       lines.some((l) => l.startsWith('Configuration key thirdparty.billing.instances') && l.includes('or set dns')),
     ).toBe(true);
     expect(
-      lines.some((l) => l.startsWith('Configuration key thirdparty.zeus.instances.0') && l.includes('host:port')),
+      lines.some((l) => l.startsWith('Configuration key thirdparty.zeus.instances[0]') && l.includes('host:port')),
     ).toBe(true);
   });
 
