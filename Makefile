@@ -89,7 +89,7 @@ thrift: ## regenerate the Thrift stubs in thrift/gen-nodejs and test/fixtures/th
 	sed -i -E 's/new Thrift\.TApplicationException\(Thrift\.TApplicationExceptionType\.UNKNOWN, err\.message\)/(err instanceof Thrift.TApplicationException ? err : new Thrift.TApplicationException(Thrift.TApplicationExceptionType.INTERNAL_ERROR, "Internal error"))/g' $(THRIFT_OUT)/*.js test/fixtures/thrift/gen-nodejs/*.js
 	@! grep -l 'UNKNOWN, err.message' $(THRIFT_OUT)/*.js test/fixtures/thrift/gen-nodejs/*.js || { echo "The generated-code patch did not apply everywhere." >&2; exit 1; }
 
-bench: build ## benchmarks: the full stack beside bare Express and bare thrift (about 7 min; QUICK=1: about 1 min)
+bench: build ## benchmarks: the full stack beside bare Express and bare thrift (about 17 min; QUICK=1: about 2 min)
 	BENCH_QUICK=$(QUICK) $(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/bench/run.ts
 
 # The Thrift port under hostile clients: RSS, open files, CPU per message, a normal client's p99

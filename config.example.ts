@@ -293,7 +293,7 @@ const config: ConfigInput = {
     password: env === 'prod' ? `${CHANGE_ME} (or set TANDEM_MYSQL_PASSWORD)` : '',
     /** Database name. Default tandem (tests make their own). */
     database: env === 'test' ? 'tandem_test' : 'tandem',
-    /** Read replicas as 'host:port'; empty reads from the primary. */
+    /** Read replicas as 'host:port' (the port may be left out: 3306; IPv6 as '[fd00::2]:3306'); empty reads from the primary. */
     replicas: [],
     /** Most connections per pool (primary, and each replica). Default 10. */
     pool_max: 10,
@@ -329,7 +329,7 @@ const config: ConfigInput = {
     /** Longest wait in ms for one command before it fails. Default 1000. */
     command_timeout_ms: 1000,
     /**
-     * Redis Sentinels, as 'host:port' (TANDEM_REDIS_SENTINELS: comma-separated). When set, every Redis user
+     * Redis Sentinels, as 'host:port' (IPv6 as '[fd00::11]:26379'; TANDEM_REDIS_SENTINELS: comma-separated). When set, every Redis user
      * (sessions, limiter, cache, scheduler, Bull) asks them for the current primary and follows a failover;
      * url's host and port are then ignored, its password and db still apply. Default [] (url alone).
      */

@@ -103,7 +103,7 @@ struct CreateCsEventRequest {
 
 struct CsEventPage {
   1: list<CsEvent> items,
-  /** Events matching the filters: exact when total_is_exact, else the cap (10000) and there are more. */
+  /** Events matching the filters: exact when total_is_exact, else the cap (1000) and there are more. */
   2: i32 total,
   /** The page asked for; 0 on a page reached by cursor. */
   3: i32 page,

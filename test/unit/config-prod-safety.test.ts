@@ -96,7 +96,7 @@ describe('a prod start with known-unsafe values', () => {
   it('when a risk is misspelled, then the key is named as invalid rather than silently ignored', () => {
     const lines = refusals({ ...UNSAFE, accept_risks: ['thrift_opn' as never] });
 
-    expect(lines.some((l) => l.startsWith('Configuration key accept_risks.0 from config.ts'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('Configuration key accept_risks[0] from config.ts'))).toBe(true);
   });
 
   it('when the same values are in dev or test, then nothing is refused', () => {

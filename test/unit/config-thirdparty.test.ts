@@ -66,6 +66,14 @@ describe('thirdparty.<service> configuration', () => {
     );
   });
 
+  it('when a rule across keys fails on a key left at its default, then the line says so rather than showing no value', () => {
+    const lines = errorLines({ thirdparty: { zeus: { eject_base_ms: 60_000 } } });
+
+    expect(lines.join('\n')).toMatch(
+      /thirdparty\.zeus\.eject_max_ms from config\.ts .* is left at its default, which is invalid: must be at least eject_base_ms/,
+    );
+  });
+
   it('when a service names no instance and no dns, or a bad address, then the line names the key', () => {
     const lines = errorLines({ thirdparty: { billing: {}, zeus: { instances: ['zeus-1'] } } });
 
@@ -73,7 +81,7 @@ describe('thirdparty.<service> configuration', () => {
       lines.some((l) => l.startsWith('Configuration key thirdparty.billing.instances') && l.includes('or set dns')),
     ).toBe(true);
     expect(
-      lines.some((l) => l.startsWith('Configuration key thirdparty.zeus.instances.0') && l.includes('host:port')),
+      lines.some((l) => l.startsWith('Configuration key thirdparty.zeus.instances[0]') && l.includes('host:port')),
     ).toBe(true);
   });
 

@@ -63,10 +63,32 @@ const ALLOWED: Record<string, string> = {
   'src/service/cs/inner/lint-probe-ok.ts': "import type { CsEvent } from '../cs-types';\nexport type X = CsEvent;\n",
 };
 
+/** Imports past a core library's face (its index.ts), from another library or from outside core. */
+const DEEP: Record<string, string> = {
+  'src/service/cs/lint-probe-deep.ts':
+    "import { configSchema } from '../../core/config/schema';\nexport const x = configSchema;\n",
+  'src/core/rpc/lint-probe-deep.ts': "import { parseCidr } from '../config/cidr';\nexport const x = parseCidr;\n",
+  'thirdparty/zeus/lint-probe-deep.ts':
+    "import { i64ToDecimal } from '../../src/core/rpc/int64';\nexport const x = i64ToDecimal;\n",
+  'src/lint-probe-deep.ts': "import { Admission } from './core/pipeline/admission';\nexport const x = Admission;\n",
+};
+
+/** Through the face, or inside the library itself. */
+const FACED: Record<string, string> = {
+  'src/service/cs/lint-probe-face.ts':
+    "import { buildConfig } from '../../core/config';\nexport const x = buildConfig;\n",
+  'src/core/config/lint-probe-face.ts': "import { parseCidr } from './cidr';\nexport const x = parseCidr;\n",
+  'thirdparty/zeus/lint-probe-face.ts':
+    "import { i64ToDecimal } from '../../src/core/rpc';\nexport const x = i64ToDecimal;\n",
+};
+
+const faceErrors = (findings: Finding[] | undefined): string[] =>
+  (findings ?? []).filter((f) => f.ruleId === 'no-restricted-imports').map((f) => f.message);
+
 let findings: Record<string, Finding[]>;
 
 beforeAll(() => {
-  findings = lint({ ...FORBIDDEN, ...ALLOWED });
+  findings = lint({ ...FORBIDDEN, ...ALLOWED, ...DEEP, ...FACED });
 }, 120_000);
 
 it.each(Object.keys(FORBIDDEN))('when %s makes an import its layer forbids, then lint fails naming it', (file) => {
@@ -81,3 +103,21 @@ it.each(Object.keys(ALLOWED))('when %s imports the way the layers point, then li
   expect(findings[file]).toBeDefined();
   expect(layerErrors(findings[file])).toEqual([]);
 });
+
+it.each(Object.keys(DEEP))(
+  "when %s imports past a core library's face, then lint fails pointing at the face",
+  (file) => {
+    const errors = faceErrors(findings[file]);
+
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('imported through its face (its index.ts)');
+  },
+);
+
+it.each(Object.keys(FACED))(
+  'when %s imports a core library through its face or from inside it, then lint passes it',
+  (file) => {
+    expect(findings[file]).toBeDefined();
+    expect(faceErrors(findings[file])).toEqual([]);
+  },
+);

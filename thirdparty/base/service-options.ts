@@ -1,4 +1,4 @@
-import type { Config, ServiceConfig } from '../../src/core/config';
+import { type Config, parseHostPort, type ServiceConfig } from '../../src/core/config';
 import type { InstanceSource, Resolver } from './instance-set';
 import type { MetricsSink } from './service-reporter';
 import type { ThriftServiceOptions } from './thrift-service-client';
@@ -15,19 +15,16 @@ export interface ServiceExtras {
   callerName?: string;
 }
 
-/** `host:port` (the host bracketed when IPv6) split, the brackets dropped. */
-function splitHostPort(text: string): { host: string; port: number } {
-  const at = text.lastIndexOf(':');
-  return { host: text.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(text.slice(at + 1)) };
-}
-
 /** Where the service's instances come from: its dns name when set, else its list. */
-export function instanceSource(section: ServiceConfig): InstanceSource {
+export function instanceSource(section: ServiceConfig, name: string): InstanceSource {
   if (section.dns !== '') {
-    const { host, port } = splitHostPort(section.dns);
+    const { host, port } = parseHostPort(section.dns, `thirdparty.${name}.dns`);
     return { kind: 'dns', name: host, port, refreshMs: section.dns_refresh_ms };
   }
-  return { kind: 'static', addresses: section.instances.map(splitHostPort) };
+  return {
+    kind: 'static',
+    addresses: section.instances.map((entry, i) => parseHostPort(entry, `thirdparty.${name}.instances[${i}]`)),
+  };
 }
 
 /**
@@ -49,7 +46,7 @@ export function serviceOptions(
   }
   return {
     service: name,
-    instances: instanceSource(section),
+    instances: instanceSource(section, name),
     timeoutMs: section.timeout_ms,
     poolSize: section.pool_size,
     idleMs: section.idle_ms,

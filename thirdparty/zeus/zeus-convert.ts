@@ -1,5 +1,5 @@
 import type Int64 from 'node-int64';
-import { decimalToI64, i64ToDecimal, i64ToSafeNumber, numberToI64 } from '../../src/core/rpc/int64';
+import { decimalToI64, i64ToDecimal, i64ToSafeNumber, numberToI64 } from '../../src/core/rpc';
 import { ReplyDataError } from '../base';
 import { Order, OrderStatus, Verdict } from '../../thrift/gen-nodejs/zeus_types';
 import type { ZeusOrder, ZeusOrderStatus, ZeusVerdict } from './zeus-types';

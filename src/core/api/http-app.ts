@@ -1,19 +1,15 @@
-import type { Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { isPromiseLike } from '../async/promise';
-import { DevError, ServerError, type TandemError, UserError } from '../../exception';
+import { DevError, ServerError, UserError } from '../../exception';
 import { newContext, type RequestContext, requestIdFrom, runWithContext } from '../ctx';
 import { prom } from '../monitor';
-import { errorEnvelope, okEnvelope } from '../response/envelope';
-import { httpStatusOf, registerHttpStatus, retryAfterOf } from '../response/http-status';
-import { type Admission, recordFailure } from '../pipeline';
+import { registerHttpStatus } from '../response/http-status';
+import type { Admission } from '../pipeline';
 import { traceHttpRequest } from '../trace';
 import { allowedMethods } from './allowed-methods';
-import { illFormedFields } from '../text';
-import { validationFailed } from '../validation';
-import { bytesOf, depthExceeds, errorFromExpress, refuseBytesNotUtf8 } from './http-body';
+import { answerWith, respond, sendError, setHeaders } from './http-answer';
+import { errorFromExpress, jsonBodyReader } from './http-body';
 import { metricsOfOther, onResponseDone, RouteMetricsSet } from './http-metrics';
-import { type Route, validateInput } from './route';
+import type { Route } from './route';
 
 export interface HttpAppOptions {
   routes: Route[];
@@ -93,130 +89,6 @@ declare module 'express-serve-static-core' {
 
 registerHttpStatus({ UNSUPPORTED_CONTENT_ENCODING: 415 });
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-/** For answers that carry a secret (a session token) or a person's data: no cache may keep them. */
-const NO_STORE: readonly string[] = ['Cache-Control', 'no-store'];
-
-/** Writes an envelope: the body and every header of the answer. */
-type Answer = (res: Response, status: number, body: unknown, requestId: string, extra?: readonly string[]) => void;
-
-/**
- * The function that writes envelopes for one app. The headers go out in one
- * writeHead call: no Express res.json machinery (no ETag hashing), and none
- * of setHeader's bookkeeping (a name check and a lower-cased map entry per
- * header) for headers that are the same on every answer. Node merges them
- * with any header set before (CORS, the raw pages' set), these winning.
- */
-function answerWith(fixed: readonly string[], isDraining: () => boolean): Answer {
-  return (res, status, body, requestId, extra) => {
-    // Already answered (the request's deadline passed first): the late result is dropped.
-    if (res.headersSent) return;
-    const payload = JSON.stringify(body);
-    const headers = [
-      'X-Request-Id',
-      requestId,
-      'Content-Type',
-      JSON_TYPE,
-      'Content-Length',
-      String(Buffer.byteLength(payload)),
-    ];
-    for (let i = 0; i < fixed.length; i += 1) headers.push(fixed[i] as string);
-    if (extra) for (let i = 0; i < extra.length; i += 1) headers.push(extra[i] as string);
-    if (isDraining()) headers.push('Connection', 'close');
-    res.writeHead(status, headers);
-    res.end(payload);
-  };
-}
-
-/** Sets name/value pairs with setHeader, for answers that other code writes. */
-function setHeaders(res: Response, headers: readonly string[]): void {
-  for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i] as string, headers[i + 1] as string);
-}
-
-/** The route a request matched (`POST /api/cs/events`), or `unmatched`, for the failure's log line. */
-function operationOf(req: Request): string {
-  const template =
-    req.tandemMetrics?.template ??
-    (req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched');
-  return `${req.method} ${template}`;
-}
-
-/**
- * Answers with the error envelope. What is logged and counted is the
- * pipeline's one policy for both doors (recordFailure); an answer that
- * fails after its headers went out (a deadline's 503 first) is counted and
- * cut, not answered twice.
- */
-function sendError(answer: Answer, res: Response, err: TandemError, ctx: RequestContext): void {
-  if (res.headersSent) {
-    prom.errorsTotal.inc({ protocol: 'http', kind: err.kind });
-    // A stream that failed midway is cut; an answer already complete (a deadline's 503) is left to finish.
-    if (!res.writableEnded) res.destroy();
-    return;
-  }
-  recordFailure(err, { door: 'http', requestId: ctx.requestId, operation: operationOf(res.req) });
-  const status = httpStatusOf(err);
-  const retryAfter = retryAfterOf(err, status);
-  const extra = retryAfter === undefined ? [] : ['Retry-After', String(retryAfter)];
-  // A body refused before its end (too large, too slow) is not read on: Node would otherwise read it
-  // to its end to reach the next request on the connection. Closing stops it at once.
-  if ((err.errorName === 'BODY_TOO_LARGE' || err.errorName === 'REQUEST_TIMEOUT') && !res.req.complete) {
-    extra.push('Connection', 'close');
-    lingerOnClose(res.req.socket);
-  }
-  answer(res, status, errorEnvelope(err, ctx.requestId), ctx.requestId, extra);
-}
-
-/** How long a connection whose body was refused is kept after its answer, for the client to read it. */
-const LINGER_MS = 2000;
-
-/**
- * A lingering close (as nginx's lingering_close): Node closes a
- * `Connection: close` answer's socket as soon as the answer is written, and
- * a socket closed with bytes of the client's body still unread sends a
- * reset, which makes the client's kernel drop the answer before the client
- * has read it (seen in CI: a 413 read as a reset). Here the answer is
- * followed by a FIN, nothing more is read (the client's writes fill its TCP
- * window and stop), and the socket is destroyed when the client closes or
- * after LINGER_MS.
- */
-function lingerOnClose(socket: Socket): void {
-  socket.destroySoon = () => {
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-    socket.pause();
-    socket.end();
-  };
-}
-
-/**
- * Validates the input, calls the handler and answers with the envelope. A
- * handler that returns a plain value is answered in the same tick, without
- * the promises (and async-context bookkeeping) an async wrapper would cost;
- * a promise is awaited. Throws or rejects with what the handler threw.
- */
-function respond(
-  answer: Answer,
-  route: Route,
-  req: Request,
-  res: Response,
-  ctx: RequestContext,
-): Promise<void> | undefined {
-  // Express parses the query string on every read of req.query: only read it for a route that declares one.
-  const query: unknown = route.query ? req.query : undefined;
-  const input = validateInput(route, { params: req.params, query, body: req.body as unknown });
-  const data = route.handler({ ...input, ctx });
-  const extra = route.noStore ? NO_STORE : undefined;
-  if (isPromiseLike(data)) {
-    return Promise.resolve(data).then((value) =>
-      answer(res, route.status, okEnvelope(value ?? null), ctx.requestId, extra),
-    );
-  }
-  answer(res, route.status, okEnvelope(data ?? null), ctx.requestId, extra);
-  return undefined;
-}
-
 /**
  * The Express app: context and request id, access log and metrics, JSON
  * bodies with size and depth limits, the declared routes, and the envelope
@@ -230,74 +102,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   // A number or a list of networks makes Express (proxy-addr) walk X-Forwarded-For from the right.
   app.set('trust proxy', Array.isArray(trustProxy) ? [...(trustProxy as readonly string[])] : trustProxy);
 
-  const json = express.json({ limit: options.bodyLimit, strict: true, verify: refuseBytesNotUtf8 });
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? 0;
-  const limitBytes = bytesOf(options.bodyLimit);
-  /**
-   * Reads and parses the JSON body of a route that declares one. It runs
-   * after the route's auth check: a stranger's body is never parsed (Node
-   * discards it unread once the 401 is sent). A body that has not arrived
-   * whole http.body_timeout_ms after its first byte is a 408.
-   */
-  const readBody = (req: Request, res: Response): Promise<void> =>
-    new Promise((resolve, reject) => {
-      // A body sent as something else (a form, text/plain, no Content-Type) would be left unread by
-      // the JSON parser and every field reported missing: say what is wrong instead. An empty body
-      // (is() gives null without one) goes on to validation, which names the missing fields.
-      const empty = req.headers['content-length'] === '0';
-      if (!empty && req.is('application/json') === false) return reject(new UserError('UNSUPPORTED_MEDIA_TYPE'));
-      // body-parser reads a refused body to its end before it reports the refusal (a 100 MB chunked
-      // body crossed the wire before its 413): the limit and the deadline are checked here as the
-      // bytes come, and the answer closes the connection (sendError), which stops the reading.
-      const tooLarge = (): UserError => new UserError('BODY_TOO_LARGE', { params: { limit: options.bodyLimit } });
-      if (Number(req.headers['content-length']) > limitBytes) return reject(tooLarge());
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      let received = 0;
-      const fail = (err: UserError): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        reject(err);
-      };
-      // Counts the bytes as they arrive (encoded, if the body is: a compressed body over the limit
-      // decodes to one over it too, deflate adds at most a few bytes per 64 KB) and times the body
-      // from its first byte.
-      const onData = (chunk: Buffer): void => {
-        if (received === 0 && bodyTimeoutMs > 0) {
-          timer = setTimeout(
-            () => fail(new UserError('REQUEST_TIMEOUT', { params: { timeout_ms: bodyTimeoutMs } })),
-            bodyTimeoutMs,
-          );
-        }
-        received += chunk.length;
-        if (received > limitBytes) fail(tooLarge());
-      };
-      req.tandemReadingBody = true;
-      json(req, res, (err?: unknown) => {
-        req.tandemReadingBody = false;
-        clearTimeout(timer);
-        req.off('data', onData);
-        if (settled) return;
-        settled = true;
-        if (err) return reject(errorFromExpress(err, options.bodyLimit, req));
-        // A lone surrogate sent escaped (`"\ud800"`) is valid JSON but not text.
-        const illFormed = illFormedFields(req.body, 'body');
-        if (illFormed.length > 0) return reject(validationFailed(illFormed));
-        if (depthExceeds(req.body, options.jsonMaxDepth)) {
-          return reject(
-            new UserError('BAD_REQUEST', {
-              params: { reason: `JSON nested deeper than ${options.jsonMaxDepth} levels.` },
-            }),
-          );
-        }
-        resolve();
-      });
-      // The parser has attached its own listeners synchronously when it reads at all (a second
-      // 'data' listener then changes nothing); one that refused early left the body paused, and a
-      // listener here would start reading it.
-      if (!settled && req.listenerCount('data') > 0) req.on('data', onData);
-    });
+  const readBody = jsonBodyReader(options);
   // Security headers and CORS run inside the entry middleware rather than as router layers of
   // their own: every layer costs each request a pass through Express's router.
   const before: express.RequestHandler[] = [...(options.before ?? [])];

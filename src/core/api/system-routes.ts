@@ -1,7 +1,7 @@
 import type express from 'express';
 import { z } from 'zod';
 import { AuthError, ServerError } from '../../exception';
-import { buildAllowList, isAllowed } from '../config/cidr';
+import { buildAllowList, isAllowed } from '../config';
 import type { HealthRegistry, HealthReport } from '../app/health';
 import { prom } from '../monitor';
 import { metricsText } from '../monitor/cluster-metrics';

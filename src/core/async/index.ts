@@ -1,3 +1,4 @@
+export { isPromiseLike } from './promise';
 export {
   Queues,
   defineQueue,

@@ -5,8 +5,18 @@ import type { Config } from './schema';
 export type { Config, ConfigInput } from './schema';
 export type { ServiceConfig } from './thirdparty-schema';
 export { buildConfig, ConfigError, configLeaves, getPath, mergeInput, readConfigFile } from './load';
+export { buildAllowList, type Cidr, isAllowed, parseCidr } from './cidr';
 export { acceptedRisks, changeMeKeys, markerLines, refusalLines } from './safety';
 export { loadTsConfigFile } from './ts-file';
+export {
+  formatHostPort,
+  HOST_PORT_EXPECTED,
+  type HostPort,
+  type HostPortRules,
+  hostPortText,
+  parseHostPort,
+  splitHostPort,
+} from './host-port';
 
 /**
  * Loads the configuration of this process from `config.ts` and `TANDEM_*`

@@ -172,8 +172,9 @@ function writeWarning(line: string): void {
   process.stderr.write(`Warning: ${line}\n`);
 }
 
-function describeFound(value: unknown): string {
-  if (value === undefined) return 'nothing';
+/** What a bad key holds: its value, or that it was left out (a rule across keys then judged its default). */
+function describeFound(value: unknown, acrossKeys: boolean): string {
+  if (value === undefined) return acrossKeys ? 'left at its default' : 'missing';
   return JSON.stringify(value);
 }
 
@@ -235,20 +236,29 @@ export function buildConfig(
   const lines = result.error.issues.map((issue) => {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     if (keys.length > 0) {
-      const names = keys.map((k) => [...issue.path, k].join('.')).join(', ');
+      const names = keys.map((k) => keyName([...issue.path, k])).join(', ');
       return `Configuration key ${names} is not a known key; remove it or check its spelling against config.example.ts.`;
     }
-    const key = issue.path.join('.');
-    const source = fromEnv.has(key) ? `environment variable ${fromEnv.get(key)}` : 'config.ts';
-    const leaf = leaves.find((l) => l.path.join('.') === key);
-    const envHint = leaf && !fromEnv.has(key) ? ` (or ${leaf.env})` : '';
-    const found = describeFound(getPath(merged, issue.path as (string | number)[]));
+    const key = keyName(issue.path);
+    // An entry of a list (redis.sentinels[1]) comes from where its list came from.
+    const leafKey = issue.path.filter((part) => typeof part !== 'number').join('.');
+    const source = fromEnv.has(leafKey) ? `environment variable ${fromEnv.get(leafKey)}` : 'config.ts';
+    const leaf = leaves.find((l) => l.path.join('.') === leafKey);
+    const envHint = leaf && !fromEnv.has(leafKey) ? ` (or ${leaf.env})` : '';
+    const found = describeFound(getPath(merged, issue.path as (string | number)[]), issue.code === 'custom');
     const meaning = leaf?.doc ? ` The key is: ${leaf.doc}` : '';
     const problem = issue.message.replace(/^Invalid input: /, '');
     return `Configuration key ${key || '(root)'} from ${source}${envHint} is ${found}, which is invalid: ${problem}.${meaning}`;
   });
   // A mistyped variable may be why a key is missing or wrong: said with the rest.
   throw new ConfigError([...marked, ...lines, ...unknown]);
+}
+
+/** A key as people write it: `redis.sentinels[1]`, `thirdparty.zeus.instances[0]`. */
+function keyName(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i > 0 ? '.' : ''}${String(part)}`))
+    .join('');
 }
 
 /** The project root: where package.json is, whether running from src/ or dist/. */

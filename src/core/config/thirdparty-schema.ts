@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostPortText } from './host-port';
 
 /**
  * The configuration of sibling services, one section per service under
@@ -9,11 +10,7 @@ import { z } from 'zod';
  */
 
 /** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */
-export const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-const hostPort = z
-  .string()
-  .regex(HOST_PORT, 'expected host:port, e.g. 10.0.0.5:9190 or zeus-1.internal:9190 ([::1]:9190 for IPv6)');
+const hostPort = hostPortText();
 
 const ms = (min: number) => z.number().int().min(min);
 

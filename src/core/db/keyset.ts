@@ -11,8 +11,13 @@ import { UserError } from '../../exception';
 
 /** The deepest offset `page` may reach; past it a client follows `next_cursor`. */
 export const MAX_OFFSET = 10_000;
-/** `total` is counted up to this; past it the answer says `total_is_exact: false`. */
-export const TOTAL_CAP = 10_000;
+/**
+ * `total` is counted up to this; past it the answer says `total_is_exact: false`.
+ * A count reads up to this many index entries on every page, so it is what a
+ * page costs more on a large table than on a small one: 10,001 entries took
+ * 9–25 ms at 10,000,000 events (more than the page's own read), 1,001 about 1 ms.
+ */
+export const TOTAL_CAP = 1_000;
 
 export interface KeysetPosition {
   /** The sort value of the last row seen: an ISO 8601 time. */

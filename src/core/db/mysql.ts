@@ -1,5 +1,5 @@
 import { type Options, QueryTypes, Sequelize, type Transaction } from 'sequelize';
-import type { Config } from '../config';
+import { type Config, parseHostPort } from '../config';
 import { logger } from '../log';
 import { statsd } from '../monitor';
 import { isMysqlUnavailable } from './errors';
@@ -27,12 +27,6 @@ function maskSql(sql: string): string {
     .replace(/^Executed \([^)]*\): /, '')
     .replace(/'(?:[^'\\]|\\.)*'/g, "'?'")
     .slice(0, 500);
-}
-
-function parseHostPort(entry: string): { host: string; port: number } {
-  const at = entry.lastIndexOf(':');
-  if (at <= 0) return { host: entry, port: 3306 };
-  return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
 }
 
 /**
@@ -69,11 +63,15 @@ export function createSequelize(config: Config): Sequelize {
     timezone: '+00:00',
     define: { underscored: true, freezeTableName: true },
   };
-  const replicas = hasReplicas ? new ReplicaSet(mysql.replicas.map(parseHostPort), mysql.replica_out_ms) : undefined;
+  // A replica written without a port is on MySQL's 3306.
+  const replicaAddresses = mysql.replicas.map((entry, i) =>
+    parseHostPort(entry, `mysql.replicas[${i}]`, { defaultPort: 3306 }),
+  );
+  const replicas = hasReplicas ? new ReplicaSet(replicaAddresses, mysql.replica_out_ms) : undefined;
   if (hasReplicas) {
     options.replication = {
       write: { host: mysql.host, port: mysql.port, ...credentials },
-      read: mysql.replicas.map((r) => ({ ...parseHostPort(r), ...credentials })),
+      read: replicaAddresses.map((address) => ({ ...address, ...credentials })),
     };
   } else {
     Object.assign(options, { host: mysql.host, port: mysql.port, ...credentials });

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Config } from '../config';
+import { type Config, parseHostPort } from '../config';
 import { logger } from '../log';
 import { outages } from '../log/outage';
 import { redisCountersFor } from '../monitor/redis-metrics';
@@ -16,10 +16,7 @@ function connectionOptions(config: Config): RedisOptions {
   const db = Number(url.pathname.replace(/^\//, '') || '0');
   const password = url.password === '' ? undefined : decodeURIComponent(url.password);
   const username = url.username === '' ? undefined : decodeURIComponent(url.username);
-  const sentinels = config.redis.sentinels.map((entry) => {
-    const at = entry.lastIndexOf(':');
-    return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
-  });
+  const sentinels = config.redis.sentinels.map((entry, i) => parseHostPort(entry, `redis.sentinels[${i}]`));
   if (sentinels.length === 0) {
     return { host: url.hostname || '127.0.0.1', port: Number(url.port || '6379'), db, password, username };
   }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildAllowList, isAllowed } from '../config/cidr';
+import { buildAllowList, isAllowed } from '../config';
 import { registry } from './prometheus';
 
 export interface MetricsServerOptions {

@@ -3,7 +3,7 @@ import thrift from 'thrift';
 import { currentRequestId, type ThriftConnectionState } from '../ctx';
 import { outgoingTraceHeaders, tracing } from '../trace';
 import { runWithConnection } from './connection-state';
-import { BINARY_MARK, BINARY_VERSION, COMPACT_MARK, detectFraming, type Framing } from './framing';
+import { BINARY_MARK, BINARY_VERSION, COMPACT_MARK, type Framing } from './framing';
 import {
   callerHeaders,
   type HeaderTransport,
@@ -14,6 +14,7 @@ import {
 } from './header';
 import { replyProtocol } from './reply';
 import { type ByteBudget, type ThriftLimits } from './limits';
+import { MessageReader } from './message-reader';
 import { MessageScanner, ShapeError } from './message-scanner';
 import { Outbox } from './outbox';
 import { TrackingBinaryProtocol, TrackingCompactProtocol } from './tracking-protocol';
@@ -52,6 +53,21 @@ export interface ConnectionHooks {
   onFirstByte?: () => void;
 }
 
+const FramedTransport = thrift.TFramedTransport as unknown as new (buffer: Buffer) => thrift.TTransport;
+
+/** A whole message as the input of a buffered transport, read from its start. */
+function bufferedInput(message: Buffer): thrift.TTransport {
+  const transport = new thrift.TBufferedTransport() as unknown as {
+    inBuf: Buffer;
+    readCursor: number;
+    writeCursor: number;
+  };
+  transport.inBuf = message;
+  transport.readCursor = 0;
+  transport.writeCursor = message.length;
+  return transport as unknown as thrift.TTransport;
+}
+
 /** Message types in the version word (binary) or the second byte (compact). */
 const CALL = 1;
 const ONEWAY = 4;
@@ -74,17 +90,9 @@ const ONEWAY = 4;
  */
 export class ThriftConnection {
   private framing: Framing | undefined;
-  /** Bytes of a message still arriving (or, before detection, the first bytes). */
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Bytes the framed message being received needs in all, length prefix included; 0 between messages. */
-  private needed = 0;
-  /** Bytes taken from the budget for the message being received. */
-  private reserved = 0;
-  private scanner: MessageScanner | undefined;
+  private readonly reader: MessageReader;
   /** Checks the shape of framed messages before they are decoded, one per protocol. */
   private shapeCheckers: { binary?: MessageScanner; compact?: MessageScanner } = {};
-  private readTimer: NodeJS.Timeout | undefined;
   private firstByteTimer: NodeJS.Timeout | undefined;
   /** Whether any byte has arrived. */
   private spoke = false;
@@ -103,6 +111,17 @@ export class ThriftConnection {
   ) {
     this.state = { peer: socket.remoteAddress, caller: undefined, certName: hooks.certName };
     this.outbox = new Outbox(socket);
+    this.reader = new MessageReader({
+      limits: hooks.limits,
+      budget: hooks.budget,
+      isClosed: () => this.closed,
+      reject: (reason, detail) => this.reject(reason, detail),
+      detected: (framing) => this.setup(framing),
+      framed: (frame) => this.serve(frame, new FramedTransport(frame)),
+      header: (whole) => this.serveHeader(whole),
+      // Its shape was checked as it arrived.
+      unframed: (message) => this.serve(message, bufferedInput(message), undefined, undefined, true),
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // A reset or a client gone mid-frame ends up here: drop this connection quietly.
@@ -135,7 +154,7 @@ export class ThriftConnection {
     this.closed = true;
     if (this.firstByteTimer) clearTimeout(this.firstByteTimer);
     this.firstByteTimer = undefined;
-    this.clearMessage();
+    this.reader.clear();
     this.outbox.drop();
   }
 
@@ -150,26 +169,6 @@ export class ThriftConnection {
     this.socket.end();
   }
 
-  private clearMessage(): void {
-    this.chunks = [];
-    this.buffered = 0;
-    this.needed = 0;
-    if (this.reserved > 0) this.hooks.budget.give(this.reserved);
-    this.reserved = 0;
-    if (this.readTimer) clearTimeout(this.readTimer);
-    this.readTimer = undefined;
-  }
-
-  /** A message has begun and is not whole: it must be whole within the read deadline. */
-  private startReadDeadline(): void {
-    const ms = this.hooks.limits.readTimeoutMs;
-    if (this.readTimer || ms <= 0) return;
-    this.readTimer = setTimeout(() => {
-      this.readTimer = undefined;
-      this.reject('read_timeout', `a message begun ${ms} ms ago is still not whole (${this.buffered} bytes in)`);
-    }, ms);
-  }
-
   /** The client's address, kept from the start (a socket forgets it once closed). */
   get peer(): string | undefined {
     return this.state.peer;
@@ -180,20 +179,6 @@ export class ThriftConnection {
     return !this.spoke && !this.closed;
   }
 
-  /** Takes `bytes` more from the budget for the message being received; closes the connection if they do not fit. */
-  private reserve(bytes: number): boolean {
-    if (this.hooks.budget.take(bytes)) {
-      this.reserved += bytes;
-      return true;
-    }
-    const { budget } = this.hooks;
-    this.reject(
-      'over_total',
-      `${bytes} bytes more would pass thrift.max_buffered_bytes (${budget.inUse} of ${budget.max} in use)`,
-    );
-    return false;
-  }
-
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     if (!this.spoke) {
@@ -202,29 +187,13 @@ export class ThriftConnection {
       this.firstByteTimer = undefined;
       this.hooks.onFirstByte?.();
     }
-    if (!this.framing) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      const head = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
-      const found = detectFraming(head);
-      if (found === 'pending') {
-        this.startReadDeadline();
-        return;
-      }
-      this.clearMessage();
-      if (found === 'garbage') return this.reject('garbage', `first bytes ${head.subarray(0, 8).toString('hex')}`);
-      this.setup(found);
-      chunk = head;
-    }
-    if (this.framing?.framed) this.onFramed(chunk);
-    else this.onUnframed(chunk);
+    this.reader.push(chunk);
   }
 
   private setup(framing: Framing): void {
     this.framing = framing;
     // Requests are read by protocols that note the fields the generated code skipped (checkArguments names them).
     this.Protocol = framing.protocol === 'binary' ? TrackingBinaryProtocol : TrackingCompactProtocol;
-    if (!framing.framed) this.scanner = new MessageScanner(framing.protocol === 'compact', this.hooks.limits.shape);
     this.output = replyProtocol(framing, (buf) => {
       if (!this.closed) this.outbox.push(buf);
     });
@@ -354,94 +323,5 @@ export class ThriftConnection {
       flush();
     };
     return protocol;
-  }
-
-  private onFramed(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.needed > 0 || this.buffered > 0) {
-      // Charged as it arrives: a frame's announced size is only a promise.
-      if (!this.reserve(chunk.length)) return;
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      // A large frame arrives in many chunks: join them once it is whole, not again on every chunk.
-      if (this.buffered < Math.max(this.needed, 4)) return;
-      buf = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
-      this.clearMessage();
-    }
-    const max = this.hooks.limits.maxFrameBytes;
-    const FramedCtor = thrift.TFramedTransport as unknown as new (buffer: Buffer) => thrift.TTransport;
-    let at = 0;
-    while (!this.closed && at < buf.length) {
-      const left = buf.length - at;
-      if (left < 4) {
-        if (!this.reserve(left)) return;
-        return this.hold(buf.subarray(at), 4);
-      }
-      const size = buf.readInt32BE(at);
-      if (size <= 0 || size > max) {
-        return this.reject(size <= 0 ? 'garbage' : 'oversize', `frame of ${size} bytes, limit ${max}`);
-      }
-      if (left < 4 + size) {
-        if (!this.reserve(left)) return;
-        return this.hold(buf.subarray(at), 4 + size);
-      }
-      if (this.framing?.header) {
-        const whole = buf.subarray(at, at + 4 + size);
-        at += 4 + size;
-        this.serveHeader(whole);
-        continue;
-      }
-      const frame = buf.subarray(at + 4, at + 4 + size);
-      at += 4 + size;
-      this.serve(frame, new FramedCtor(frame));
-    }
-  }
-
-  /** Keeps the start of a framed message until `needed` bytes are in, within the read deadline. */
-  private hold(part: Buffer, needed: number): void {
-    this.chunks = [part];
-    this.buffered = part.length;
-    this.needed = needed;
-    this.startReadDeadline();
-  }
-
-  private onUnframed(chunk: Buffer): void {
-    const scanner = this.scanner as MessageScanner;
-    const max = this.hooks.limits.maxFrameBytes;
-    let at = 0;
-    while (!this.closed && at < chunk.length) {
-      let end: number;
-      try {
-        end = scanner.feed(chunk, at);
-      } catch (err) {
-        return this.reject(err instanceof ShapeError ? 'shape' : 'malformed', (err as Error).message);
-      }
-      if (end < 0) {
-        if (scanner.claimed > max) return this.reject('oversize', `unframed message over ${max} bytes`);
-        const rest = at === 0 ? chunk : chunk.subarray(at);
-        if (!this.reserve(rest.length)) return;
-        this.chunks.push(rest);
-        this.buffered += rest.length;
-        if (this.buffered > max) return this.reject('oversize', `unframed message over ${max} bytes`);
-        this.startReadDeadline();
-        return;
-      }
-      const tail = chunk.subarray(at, end);
-      const message = this.buffered === 0 ? tail : Buffer.concat([...this.chunks, tail], this.buffered + tail.length);
-      this.clearMessage();
-      scanner.reset();
-      at = end;
-      if (message.length > max) return this.reject('oversize', `unframed message over ${max} bytes`);
-      const transport = new thrift.TBufferedTransport() as unknown as {
-        inBuf: Buffer;
-        readCursor: number;
-        writeCursor: number;
-      };
-      transport.inBuf = message;
-      transport.readCursor = 0;
-      transport.writeCursor = message.length;
-      // Its shape was checked as it arrived.
-      this.serve(message, transport as unknown as thrift.TTransport, undefined, undefined, true);
-    }
   }
 }

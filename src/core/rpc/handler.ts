@@ -1,5 +1,5 @@
 import thrift from 'thrift';
-import { isPromiseLike } from '../async/promise';
+import { isPromiseLike } from '../async';
 import type { TandemError } from '../../exception';
 import { elapsedMs, newContext, type RequestContext, roundedMs, runWithContext } from '../ctx';
 import { logAccess, logger } from '../log';

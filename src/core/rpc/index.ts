@@ -9,3 +9,4 @@ export { checkArguments } from './arguments';
 export { checkCallers } from './callers';
 export { readIdl } from './idl';
 export { routeThriftLibraryLog } from './library-log';
+export { type HeaderTransport, THeaderProtocol } from './header';

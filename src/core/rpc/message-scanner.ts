@@ -9,8 +9,18 @@
  * and a token cut by a chunk boundary waits in a carry of a few bytes.
  */
 
-/** Thrown for bytes that cannot be a Thrift message. */
-export class ScanError extends Error {}
+import {
+  B_I32,
+  binaryValue,
+  C_FALSE,
+  C_TRUE,
+  compactValue,
+  readVarint,
+  ScanError,
+  type ValueSink,
+} from './protocol-values';
+
+export { ScanError } from './protocol-values';
 
 /** Thrown for a message past the shape limits. */
 export class ShapeError extends ScanError {}
@@ -33,35 +43,6 @@ export interface ShapeLimits {
 /** The shape limits when none are configured: far above what tandem's IDL needs (requests of tens of values). */
 export const DEFAULT_SHAPE_LIMITS: ShapeLimits = { maxDepth: 64, maxStructFields: 1024, maxValues: 10_000 };
 
-// Binary protocol type ids (also the ids in TType).
-const B_BOOL = 2;
-const B_BYTE = 3;
-const B_DOUBLE = 4;
-const B_I16 = 6;
-const B_I32 = 8;
-const B_I64 = 10;
-const B_STRING = 11;
-const B_STRUCT = 12;
-const B_MAP = 13;
-const B_SET = 14;
-const B_LIST = 15;
-const B_UUID = 16;
-
-// Compact protocol wire types.
-const C_TRUE = 1;
-const C_FALSE = 2;
-const C_BYTE = 3;
-const C_I16 = 4;
-const C_I32 = 5;
-const C_I64 = 6;
-const C_DOUBLE = 7;
-const C_BINARY = 8;
-const C_LIST = 9;
-const C_SET = 10;
-const C_MAP = 11;
-const C_STRUCT = 12;
-const C_UUID = 13;
-
 /** A struct's fields, or a collection's elements still to come. */
 interface Frame {
   /** -1 for a struct; otherwise the values still to skip. */
@@ -76,7 +57,7 @@ interface Frame {
 
 type Phase = 'header' | 'body' | 'done';
 
-export class MessageScanner {
+export class MessageScanner implements ValueSink {
   private phase: Phase = 'header';
   private stack: Frame[] = [];
   /** Bytes of a string or binary value still to skip. */
@@ -191,7 +172,8 @@ export class MessageScanner {
     return pos + 8;
   }
 
-  private push(left: number, type: number, valueType: number): void {
+  /** ValueSink: a struct or collection begins (the scanner's own header step too). */
+  push(left: number, type: number, valueType: number): void {
     const { maxDepth, maxValues } = this.limits;
     if (this.stack.length >= maxDepth) throw new ShapeError(`nesting deeper than ${maxDepth}`);
     // A collection's size is known at its head: its elements are counted there, and one past the
@@ -259,125 +241,13 @@ export class MessageScanner {
     return next;
   }
 
-  /**
-   * One value of `type` at `pos`; -1 when cut (nothing is consumed then: the
-   * caller carries the whole token). A collection's element is `inCollection`
-   * (compact booleans take a byte there).
-   */
-  private value(buf: Buffer, pos: number, type: number, inCollection = false): number {
-    const avail = buf.length - pos;
-    if (this.compact) {
-      switch (type) {
-        case C_TRUE:
-        case C_FALSE:
-        case C_BYTE:
-          if (inCollection || type === C_BYTE) return avail >= 1 ? pos + 1 : -1;
-          return pos;
-        case C_I16:
-        case C_I32:
-        case C_I64: {
-          const v = readVarint(buf, pos);
-          return v === undefined ? -1 : v.next;
-        }
-        case C_DOUBLE:
-          return avail >= 8 ? pos + 8 : -1;
-        case C_UUID:
-          return avail >= 16 ? pos + 16 : -1;
-        case C_BINARY: {
-          const v = readVarint(buf, pos);
-          if (v === undefined) return -1;
-          if (v.value < 0) throw new ScanError('negative binary length');
-          this.skipping = v.value;
-          return v.next;
-        }
-        case C_STRUCT:
-          this.push(-1, 0, -1);
-          return pos;
-        case C_LIST:
-        case C_SET: {
-          if (avail < 1) return -1;
-          const head = buf[pos] as number;
-          let size = head >> 4;
-          let p = pos + 1;
-          if (size === 15) {
-            const v = readVarint(buf, p);
-            if (v === undefined) return -1;
-            size = v.value;
-            p = v.next;
-          }
-          if (size < 0) throw new ScanError('negative collection size');
-          this.push(size, head & 0x0f, -1);
-          return p;
-        }
-        case C_MAP: {
-          const v = readVarint(buf, pos);
-          if (v === undefined) return -1;
-          if (v.value < 0) throw new ScanError('negative map size');
-          if (v.value === 0) return v.next;
-          if (v.next >= buf.length) return -1;
-          const kv = buf[v.next] as number;
-          this.push(v.value * 2, kv >> 4, kv & 0x0f);
-          return v.next + 1;
-        }
-        default:
-          throw new ScanError(`unknown compact type ${type}`);
-      }
-    }
-    switch (type) {
-      case B_BOOL:
-      case B_BYTE:
-        return avail >= 1 ? pos + 1 : -1;
-      case B_I16:
-        return avail >= 2 ? pos + 2 : -1;
-      case B_I32:
-        return avail >= 4 ? pos + 4 : -1;
-      case B_DOUBLE:
-      case B_I64:
-        return avail >= 8 ? pos + 8 : -1;
-      case B_UUID:
-        return avail >= 16 ? pos + 16 : -1;
-      case B_STRING: {
-        if (avail < 4) return -1;
-        const len = buf.readInt32BE(pos);
-        if (len < 0) throw new ScanError('negative string length');
-        this.skipping = len;
-        return pos + 4;
-      }
-      case B_STRUCT:
-        this.push(-1, 0, -1);
-        return pos;
-      case B_LIST:
-      case B_SET: {
-        if (avail < 5) return -1;
-        const size = buf.readInt32BE(pos + 1);
-        if (size < 0) throw new ScanError('negative collection size');
-        this.push(size, buf[pos] as number, -1);
-        return pos + 5;
-      }
-      case B_MAP: {
-        if (avail < 6) return -1;
-        const size = buf.readInt32BE(pos + 2);
-        if (size < 0) throw new ScanError('negative map size');
-        this.push(size * 2, buf[pos] as number, buf[pos + 1] as number);
-        return pos + 6;
-      }
-      default:
-        throw new ScanError(`unknown binary type ${type}`);
-    }
+  /** ValueSink: a string's or binary's bytes, skipped by count. */
+  skip(n: number): void {
+    this.skipping = n;
   }
-}
 
-/** A varint (compact protocol, zigzag not undone: only its extent matters here); undefined when cut. */
-function readVarint(buf: Buffer, pos: number): { value: number; next: number } | undefined {
-  let value = 0;
-  let shift = 0;
-  for (let p = pos; p < buf.length; p += 1) {
-    const byte = buf[p] as number;
-    if (shift < 28) value |= (byte & 0x7f) << shift;
-    else if (shift < 64) value += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return { value, next: p + 1 };
-    shift += 7;
-    if (shift >= 70) throw new ScanError('varint longer than 10 bytes');
+  /** One value of `type` at `pos`, by the connection's protocol; see protocol-values.ts. */
+  private value(buf: Buffer, pos: number, type: number, inCollection = false): number {
+    return this.compact ? compactValue(this, buf, pos, type, inCollection) : binaryValue(this, buf, pos, type);
   }
-  return undefined;
 }

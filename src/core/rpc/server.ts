@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { buildAllowList, isAllowed } from '../config/cidr';
+import { buildAllowList, isAllowed } from '../config';
 import { logger } from '../log';
 import { ThrottledWarning } from '../log/throttled-warning';
 import { prom, statsd } from '../monitor';

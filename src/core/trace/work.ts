@@ -1,3 +1,4 @@
+import { splitHostPort } from '../config';
 import { tracing } from './active';
 import {
   contextFrom,
@@ -92,7 +93,8 @@ export function traceClientCall<T>(
   call: (headers: TraceCarrier) => Promise<T>,
 ): Promise<T> {
   if (!tracing.on) return call({});
-  const at = address.lastIndexOf(':');
+  // The instance set joins host and port unbracketed (::1:9190), so a bare IPv6 is split at its last colon.
+  const server = splitHostPort(address, { lastColon: true });
   return inSpan(
     `${service}/${method}`,
     SpanKind.CLIENT,
@@ -100,8 +102,8 @@ export function traceClientCall<T>(
       'rpc.system': 'apache_thrift',
       'rpc.service': service,
       'rpc.method': method,
-      'server.address': address.slice(0, at),
-      'server.port': Number(address.slice(at + 1)) || 0,
+      'server.address': server?.host ?? address,
+      'server.port': server?.port ?? 0,
     },
     () => call(outgoingTraceHeaders()),
   );

@@ -97,7 +97,7 @@ export function pageSchema<T extends z.ZodType>(item: T) {
     items: z.array(item),
     total: z
       .number()
-      .describe('Rows matching the filters: exact when total_is_exact, else a lower bound (at most 10000).'),
+      .describe('Rows matching the filters: exact when total_is_exact, else a lower bound (at most 1000).'),
     total_is_exact: z
       .boolean()
       .describe(

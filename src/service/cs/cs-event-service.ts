@@ -1,9 +1,18 @@
-import { CS_WRITE } from './cs-access';
-import { createHash } from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import { AuthError, UserError } from '../../exception';
+import { boundedTotal, encodeCursor, listKey, type PageRequest, resolvePage, TOTAL_CAP } from '../../core/db/keyset';
+import { CS_WRITE } from './cs-access';
 import type { CsCategoryService } from './cs-category-service';
-import { applyTransition, assertChangeable } from './cs-state';
+import {
+  creationRecord,
+  definedOf,
+  deletionRecord,
+  type EventChange,
+  newEventRow,
+  transitionChange,
+  updateChange,
+} from './cs-event-changes';
+import { sameRequestOrConflict } from './cs-request-key';
 import type {
   Actor,
   CsEvent,
@@ -19,60 +28,8 @@ import type {
 } from './cs-types';
 import { CS_STATUSES, keyScopeOf } from './cs-types';
 import type { CsCacheInner } from './inner/cs-cache-inner';
-import type { CsEventInner, EventColumns, NewRecord } from './inner/cs-event-inner';
+import type { CsEventInner } from './inner/cs-event-inner';
 import { type CsListFilter, type ListPlan, planList } from './inner/cs-event-list-inner';
-import { boundedTotal, encodeCursor, listKey, type PageRequest, resolvePage, TOTAL_CAP } from '../../core/db/keyset';
-
-/** The columns a change sets: those given a value (a patch leaves the others as they are). */
-function definedOf(columns: EventColumns): EventColumns {
-  const defined: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(columns)) if (value !== undefined) defined[name] = value;
-  return defined;
-}
-
-function describePatch(patch: CsEventPatch): string {
-  return Object.entries(patch)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${k === 'content' ? JSON.stringify(v) : String(v)}`)
-    .join(', ');
-}
-
-/**
- * The SHA-256 (hex) of what a create asks for, its request key aside: the
- * validated input (defaults filled, text trimmed), in a fixed order, so the
- * same request over HTTP or Thrift, with a default sent or left out, hashes
- * the same, and any other value of any field hashes otherwise.
- */
-export function requestHashOf(input: NewCsEvent): string {
-  const fields = [
-    input.user_id,
-    input.user_type,
-    input.phone,
-    input.order_id,
-    input.source,
-    input.category_id,
-    input.priority,
-    input.compensation,
-    input.content,
-    input.handler_id ?? null,
-  ];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
-}
-
-/**
- * A request key seen before: the same request gets the first event back (a
- * retry), another request with that key is a 409 (code 1107), as a payment
- * API refuses an idempotency key reused with other parameters. An event from
- * before hashes were kept (null) is taken as the same request.
- */
-function sameRequestOrConflict(
-  existing: { event: CsEvent; requestHash: string | null },
-  input: NewCsEvent,
-  key: string,
-): CsEvent {
-  if (existing.requestHash === null || existing.requestHash === requestHashOf(input)) return existing.event;
-  throw new UserError('CS_REQUEST_KEY_CONFLICT', { params: { key } });
-}
 
 /**
  * Customer-service events: creation, changes along the status rules, the
@@ -167,32 +124,8 @@ export class CsEventService {
 
   private async insertIn(tx: Transaction, actor: Actor, input: NewCsEvent, handler: number): Promise<CsEvent> {
     const at = new Date();
-    const created = await this.events.insertEvent(
-      tx,
-      {
-        ...input,
-        status: 'pending',
-        creator_id: actor.id,
-        handler_id: handler,
-        request_scope: keyScopeOf(actor),
-        request_hash: input.request_key ? requestHashOf(input) : null,
-      },
-      at,
-    );
-    await this.events.insertRecord(
-      tx,
-      {
-        event_id: created.id,
-        actor_id: actor.id,
-        via: actor.via ?? '',
-        action: 'create',
-        from_status: null,
-        to_status: 'pending',
-        handler_id: handler,
-        content: input.content,
-      },
-      at,
-    );
+    const created = await this.events.insertEvent(tx, newEventRow(actor, input, handler), at);
+    await this.events.insertRecord(tx, creationRecord(actor, input, handler, created.id), at);
     return created;
   }
 
@@ -248,14 +181,7 @@ export class CsEventService {
    * Runs one change of an event under its row lock and writes its record in
    * the same transaction, then refreshes the caches.
    */
-  private async change(
-    actor: Actor,
-    id: number,
-    decide: (event: CsEvent) => {
-      columns: EventColumns;
-      record: Omit<NewRecord, 'event_id' | 'actor_id'>;
-    },
-  ): Promise<CsEvent> {
+  private async change(actor: Actor, id: number, decide: (event: CsEvent) => EventChange): Promise<CsEvent> {
     let from: CsStatus | undefined;
     const write = (marked: Promise<unknown>) =>
       this.events.transaction(async (tx) => {
@@ -281,19 +207,7 @@ export class CsEventService {
   /** Moves an event to another status (see cs-state for the rules); forward checks the new handler first. */
   async transition(actor: Actor, id: number, change: CsTransition): Promise<CsEvent> {
     if (change.to === 'forward') await this.assertHandler(change.handler_id, actor);
-    return this.change(actor, id, (event) => {
-      const next = applyTransition(event, change);
-      return {
-        columns: next,
-        record: {
-          action: 'transition',
-          from_status: event.status,
-          to_status: next.status,
-          handler_id: next.handler_id,
-          content: change.note ?? '',
-        },
-      };
-    });
+    return this.change(actor, id, (event) => transitionChange(event, change));
   }
 
   /** Changes priority, category, compensation or content; recorded on the timeline. */
@@ -301,19 +215,7 @@ export class CsEventService {
     if (Object.values(patch).every((v) => v === undefined)) throw new UserError('CS_NOTHING_TO_UPDATE');
     if (patch.category_id !== undefined && patch.category_id !== null)
       await this.categories.assertUsable(patch.category_id);
-    return this.change(actor, id, (event) => {
-      assertChangeable(event);
-      return {
-        columns: patch,
-        record: {
-          action: 'update',
-          from_status: event.status,
-          to_status: event.status,
-          handler_id: event.handler_id,
-          content: describePatch(patch),
-        },
-      };
-    });
+    return this.change(actor, id, (event) => updateChange(event, patch));
   }
 
   /** Soft-deletes an event (admins only; the route checks the permission). */
@@ -325,20 +227,7 @@ export class CsEventService {
         if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
         status = event.status;
         const at = new Date();
-        await this.events.insertRecord(
-          tx,
-          {
-            event_id: id,
-            actor_id: actor.id,
-            via: actor.via ?? '',
-            action: 'delete',
-            from_status: event.status,
-            to_status: event.status,
-            handler_id: event.handler_id,
-            content: 'deleted',
-          },
-          at,
-        );
+        await this.events.insertRecord(tx, deletionRecord(actor, event), at);
         await this.events.softDeleteEvent(tx, id, at);
         await marked;
       });

@@ -12,7 +12,7 @@
  * tool outside src/, and its switches are not configuration of the service,
  * so it reads them itself.
  */
-import { loadConfigOrExit } from '../../../src/core/config';
+import { formatHostPort, loadConfigOrExit, parseHostPort } from '../../../src/core/config';
 import { FIXTURE_ORDERS } from './fixtures';
 import { ZeusStub } from './zeus-stub';
 
@@ -48,14 +48,14 @@ async function main(): Promise<void> {
   if (flag('ZEUS_STUB_RESET')) stub.resetCalls();
   if (flag('ZEUS_STUB_HANG')) stub.hangCalls();
 
-  const first = config.thirdparty.zeus.instances[0] ?? '127.0.0.1:9190';
-  const at = first.lastIndexOf(':');
-  const host = first.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  const port = Number(first.slice(at + 1));
+  const { host, port } = parseHostPort(
+    config.thirdparty.zeus.instances[0] ?? '127.0.0.1:9190',
+    'thirdparty.zeus.instances[0]',
+  );
   await stub.start(port, host);
   const faults = ['FAIL', 'RESET', 'HANG'].filter((f) => flag(`ZEUS_STUB_${f}`)).map((f) => f.toLowerCase());
   process.stdout.write(
-    `The stub zeus serves ${FIXTURE_ORDERS.length} fixture orders on ${host}:${port} (framed transport, binary protocol)` +
+    `The stub zeus serves ${FIXTURE_ORDERS.length} fixture orders on ${formatHostPort({ host, port })} (framed transport, binary protocol)` +
       `${latency > 0 ? `, ${latency} ms late` : ''}${faults.length > 0 ? `, faults: ${faults.join(', ')}` : ''}. ` +
       'Stop it with Ctrl-C.\n',
   );

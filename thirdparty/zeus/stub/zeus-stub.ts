@@ -10,8 +10,7 @@ import {
   type RequestMeta,
   type Verdict,
 } from '../../../thrift/gen-nodejs/zeus_types';
-import { i64ToDecimal } from '../../../src/core/rpc/int64';
-import { type HeaderTransport, THeaderProtocol } from '../../../src/core/rpc/header';
+import { type HeaderTransport, i64ToDecimal, THeaderProtocol } from '../../../src/core/rpc';
 import { toIdlOrder, verdictFromIdl } from '../zeus-convert';
 import type { ZeusOrder, ZeusVerdict } from '../zeus-types';
 import { FIXTURE_ORDERS } from './fixtures';

@@ -88,7 +88,7 @@ const INDEX_COLUMNS: Record<string, string[]> = {
  * list's index (each such entry costs a row read): past it the count is of
  * the entries read, a lower bound.
  */
-export const COUNT_EXAMINE_CAP = 20_000;
+export const COUNT_EXAMINE_CAP = 2_000;
 
 /** The WHERE terms of a filter, leaving out the branch column (each branch sets it). */
 function filterTerms(filter: CsListFilter, plan: ListPlan): Sql {

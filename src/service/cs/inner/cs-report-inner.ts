@@ -1,7 +1,13 @@
 import { DatabaseError, QueryTypes, type Sequelize, UniqueConstraintError } from 'sequelize';
 
-/** Rows one statement of the daily report's walk reads at most. */
-const REPORT_BATCH = 10_000;
+/**
+ * Rows one statement of the daily report's walk reads at most. The rows are
+ * parsed on the event loop that serves requests: walking a day of 27,000
+ * events (10,000,000 over a year) 10,000 at a time delayed the loop by 30 ms
+ * at p99 and up to 100 ms, 1,000 at a time by 9 ms and up to 37 ms, in about
+ * the same time.
+ */
+const REPORT_BATCH = 1_000;
 
 /** How often a report write that MySQL ended as a deadlock victim is tried in all. */
 const DEADLOCK_TRIES = 5;
