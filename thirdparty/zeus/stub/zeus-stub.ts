@@ -10,7 +10,8 @@ import {
   type RequestMeta,
   type Verdict,
 } from '../../../thrift/gen-nodejs/zeus_types';
-import { type HeaderTransport, i64ToDecimal, THeaderProtocol } from '../../../src/core/rpc';
+import { i64ToDecimal, THeaderProtocol } from '../../../src/core/rpc';
+import { headerFrameInput, headerFrameOutput, isHeaderFrame } from '../../base/header-frames';
 import { toIdlOrder, verdictFromIdl } from '../zeus-convert';
 import type { ZeusOrder, ZeusVerdict } from '../zeus-types';
 import { FIXTURE_ORDERS } from './fixtures';
@@ -65,8 +66,6 @@ interface FaultRule {
   method: ZeusMethod | undefined;
 }
 
-/** The second word of a THeader frame, after its length. */
-const HEADER_MAGIC = 0x0fff;
 /** A request frame longer than this drops the connection (zeus's requests are small). */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
@@ -233,7 +232,7 @@ export class ZeusStub {
           if (pending.length < 4 + size) return;
           const whole = pending.subarray(0, 4 + size);
           pending = pending.subarray(4 + size);
-          if (size >= 2 && whole.readUInt16BE(4) === HEADER_MAGIC) this.serveHeader(processor, whole, send);
+          if (isHeaderFrame(whole)) this.serveHeader(processor, whole, send);
           else
             processor.process(
               new thrift.TBinaryProtocol(new thrift.TFramedTransport(whole.subarray(4))),
@@ -249,27 +248,17 @@ export class ZeusStub {
 
   /** One THeader call: the headers are read, kept for the handler, and the reply is a THeader frame. */
   private serveHeader(processor: Processor, whole: Buffer, send: (frame: Buffer) => void): void {
-    const input = new thrift.TBufferedTransport() as unknown as HeaderTransport;
-    input.inBuf = whole;
-    input.readCursor = 0;
-    input.writeCursor = whole.length;
+    const { transport: input, protocol } = headerFrameInput(whole);
     const headers = input.readHeaders();
     input.readCursor = 0;
-    const OutputCtor = thrift.TBufferedTransport as unknown as new (
-      buffer: Buffer | undefined,
-      onFlush: (buf: Buffer) => void,
-    ) => HeaderTransport;
-    const output = new OutputCtor(undefined, send);
+    const output = headerFrameOutput(send);
     output.setSeqId(input.getSeqId());
     const requestId = headers['request-id'];
     if (requestId !== undefined) output.setWriteHeader('request-id', requestId);
     this.dispatching = headers;
     try {
       // The protocol reads the headers again from the frame's start, then the message.
-      processor.process(
-        new THeaderProtocol(input as unknown as thrift.TTransport),
-        new THeaderProtocol(output as unknown as thrift.TTransport),
-      );
+      processor.process(protocol, new THeaderProtocol(output as unknown as thrift.TTransport));
     } finally {
       this.dispatching = {};
     }
