@@ -1,4 +1,4 @@
-import { csSeed, rewarmCsSeed } from './cs-seed';
+import { cachedHttpRead, cachedThriftRead } from './read-pairs';
 import { type RunningServer, type ServerId, TANDEM_SERVICE } from './servers';
 import { WORKER_SCENARIOS } from './worker-scenarios';
 import { TRACE_SCENARIOS } from './trace-scenarios';
@@ -107,43 +107,17 @@ export const SCENARIOS: Scenario[] = [
  * read of the event (issues 3 and 4: >= 80%).
  */
 function csHttpRead(): Scenario {
-  const tandem: HttpTarget = { server: 'tandem', method: 'GET', path: '' };
-  const bare: HttpTarget = { server: 'bare-express', method: 'GET', path: '' };
-  return {
-    name: 'GET /api/cs/events/:id (cache hit, logged in)',
-    kind: 'http',
-    tandem,
-    bare,
-    goal: { minRatio: 0.8, text: 'authenticated cached read >= 80% of a bare Express Redis read' },
-    beforeRun: rewarmCsSeed,
-    setup: async (servers) => {
-      const { token, eventId } = await csSeed(servers);
-      tandem.path = `/api/cs/events/${eventId}`;
-      tandem.headers = { authorization: `Bearer ${token}` };
-      bare.path = `/api/cs/events/${eventId}`;
-    },
-  };
+  return cachedHttpRead('GET /api/cs/events/:id (cache hit, logged in)', 'tandem', 'bare-express', {
+    minRatio: 0.8,
+    text: 'authenticated cached read >= 80% of a bare Express Redis read',
+  });
 }
 
 /** Thrift get_cs_event(id) from the cache, beside a bare thrift handler doing the same Redis read (>= 80%). */
 function csThriftRead(): Scenario {
-  const tandem: ThriftTarget = { server: 'tandem', serviceModule: TANDEM_SERVICE, method: 'get_cs_event', args: [] };
-  const bare: ThriftTarget = { server: 'bare-thrift', serviceModule: TANDEM_SERVICE, method: 'get_cs_event', args: [] };
-  return {
-    name: 'thrift get_cs_event(id) (cache hit)',
-    kind: 'thrift',
-    tandem,
-    bare,
-    goal: {
-      minRatio: 0.8,
-      maxP99Ratio: 1.5,
-      text: 'get_cs_event >= 80% of a bare thrift Redis read, p99 <= 1.5x',
-    },
-    beforeRun: rewarmCsSeed,
-    setup: async (servers) => {
-      const { eventId } = await csSeed(servers);
-      tandem.args = [eventId];
-      bare.args = [eventId];
-    },
-  };
+  return cachedThriftRead('thrift get_cs_event(id) (cache hit)', 'tandem', 'bare-thrift', {
+    minRatio: 0.8,
+    maxP99Ratio: 1.5,
+    text: 'get_cs_event >= 80% of a bare thrift Redis read, p99 <= 1.5x',
+  });
 }

@@ -10,9 +10,8 @@ import {
   traceThriftCall,
   tracing,
 } from '../../src/core/trace';
-import { csSeed, rewarmCsSeed } from './cs-seed';
-import type { HttpTarget, Scenario, ThriftTarget } from './scenarios';
-import { TANDEM_SERVICE } from './servers';
+import { cachedHttpRead, cachedThriftRead } from './read-pairs';
+import type { Scenario } from './scenarios';
 
 /**
  * What tracing costs (docs/tracing.md). On: the same server with every trace
@@ -22,43 +21,10 @@ import { TANDEM_SERVICE } from './servers';
  * the CPU a request costs, as measured in the same run.
  */
 
-function tracedRead(): Scenario {
-  const traced: HttpTarget = { server: 'tandem-traced', method: 'GET', path: '' };
-  const off: HttpTarget = { server: 'tandem', method: 'GET', path: '' };
-  return {
-    name: 'GET /api/cs/events/:id (cache hit), traced 100% vs off',
-    kind: 'http',
-    tandem: traced,
-    bare: off,
-    beforeRun: rewarmCsSeed,
-    setup: async (servers) => {
-      const { token, eventId } = await csSeed(servers);
-      for (const target of [traced, off]) {
-        target.path = `/api/cs/events/${eventId}`;
-        target.headers = { authorization: `Bearer ${token}` };
-      }
-    },
-  };
-}
-
-function tracedThrift(): Scenario {
-  const traced: ThriftTarget = { server: 'tandem-traced', serviceModule: TANDEM_SERVICE, method: 'get_cs_event' };
-  const off: ThriftTarget = { server: 'tandem', serviceModule: TANDEM_SERVICE, method: 'get_cs_event' };
-  return {
-    name: 'thrift get_cs_event(id) (cache hit), traced 100% vs off',
-    kind: 'thrift',
-    tandem: traced,
-    bare: off,
-    beforeRun: rewarmCsSeed,
-    setup: async (servers) => {
-      const { eventId } = await csSeed(servers);
-      traced.args = [eventId];
-      off.args = [eventId];
-    },
-  };
-}
-
-export const TRACE_SCENARIOS: Scenario[] = [tracedRead(), tracedThrift()];
+export const TRACE_SCENARIOS: Scenario[] = [
+  cachedHttpRead('GET /api/cs/events/:id (cache hit), traced 100% vs off', 'tandem-traced', 'tandem'),
+  cachedThriftRead('thrift get_cs_event(id) (cache hit), traced 100% vs off', 'tandem-traced', 'tandem'),
+];
 
 /**
  * Nanoseconds the tracing hooks of one HTTP request and one Thrift call take

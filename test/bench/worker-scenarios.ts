@@ -1,4 +1,5 @@
-import { csSeed, rewarmCsSeed } from './cs-seed';
+import { csSeed } from './cs-seed';
+import { cachedHttpRead } from './read-pairs';
 import type { Goal, HttpTarget, Scenario } from './scenarios';
 import { writeSeed } from './write-seed';
 
@@ -25,22 +26,7 @@ function ping(): Scenario {
 }
 
 function cachedRead(): Scenario {
-  const { name, two, one } = pair('GET /api/cs/events/:id (cache hit), 2 workers vs 1', { method: 'GET', path: '' });
-  return {
-    name,
-    kind: 'http',
-    tandem: two,
-    bare: one,
-    goal: NO_REGRESSION,
-    beforeRun: rewarmCsSeed,
-    setup: async (servers) => {
-      const { token, eventId } = await csSeed(servers);
-      for (const target of [two, one]) {
-        target.path = `/api/cs/events/${eventId}`;
-        target.headers = { authorization: `Bearer ${token}` };
-      }
-    },
-  };
+  return cachedHttpRead('GET /api/cs/events/:id (cache hit), 2 workers vs 1', 'tandem-2w', 'tandem', NO_REGRESSION);
 }
 
 function create(): Scenario {

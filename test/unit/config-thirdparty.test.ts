@@ -1,15 +1,6 @@
-import { buildConfig, ConfigError, type ConfigInput } from '../../src/core/config';
+import { configErrorLines as errorLines } from '../helpers/config';
+import { buildConfig, type ConfigInput } from '../../src/core/config';
 import { serviceOptions } from '../../thirdparty/base';
-
-function errorLines(file: ConfigInput | undefined, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    buildConfig(file, env, () => undefined);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.lines;
-    throw err;
-  }
-  throw new Error('buildConfig accepted an invalid configuration');
-}
 
 describe('thirdparty.<service> configuration', () => {
   it('when nothing is configured, then zeus is one instance on 127.0.0.1:9190 with the documented budget and ejection', () => {

@@ -1,18 +1,8 @@
+import { configErrorLines as errorLines } from '../helpers/config';
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildConfig, ConfigError, configLeaves, type ConfigInput } from '../../src/core/config';
+import { buildConfig, configLeaves, type ConfigInput } from '../../src/core/config';
 import exampleConfig from '../../config.example';
-
-/** The ConfigError lines that buildConfig reports for this input. */
-function errorLines(file: ConfigInput | undefined, env: NodeJS.ProcessEnv): string[] {
-  try {
-    buildConfig(file, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.lines;
-    throw err;
-  }
-  throw new Error('buildConfig accepted an invalid configuration');
-}
 
 function valueAt(source: unknown, at: string[]): unknown {
   let node = source;

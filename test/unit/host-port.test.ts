@@ -1,22 +1,5 @@
-import {
-  buildConfig,
-  ConfigError,
-  type ConfigInput,
-  formatHostPort,
-  parseHostPort,
-  splitHostPort,
-} from '../../src/core/config';
-
-/** The ConfigError lines that buildConfig reports for this input. */
-function errorLines(file: ConfigInput | undefined, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    buildConfig(file, env, () => undefined);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.lines;
-    throw err;
-  }
-  throw new Error('buildConfig accepted an invalid configuration');
-}
+import { configErrorLines as errorLines } from '../helpers/config';
+import { buildConfig, formatHostPort, parseHostPort, splitHostPort } from '../../src/core/config';
 
 describe('splitHostPort', () => {
   it.each([
