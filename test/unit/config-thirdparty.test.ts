@@ -1,4 +1,4 @@
-import { configErrorLines as errorLines } from '../helpers/config';
+import { configErrorLines as errorLines } from '../helpers/config-errors';
 import { buildConfig, type ConfigInput } from '../../src/core/config';
 import { serviceOptions } from '../../thirdparty/base';
 

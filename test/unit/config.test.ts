@@ -1,4 +1,4 @@
-import { configErrorLines as errorLines } from '../helpers/config';
+import { configErrorLines as errorLines } from '../helpers/config-errors';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildConfig, configLeaves, type ConfigInput } from '../../src/core/config';

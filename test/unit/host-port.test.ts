@@ -1,4 +1,4 @@
-import { configErrorLines as errorLines } from '../helpers/config';
+import { configErrorLines as errorLines } from '../helpers/config-errors';
 import { buildConfig, formatHostPort, parseHostPort, splitHostPort } from '../../src/core/config';
 
 describe('splitHostPort', () => {
