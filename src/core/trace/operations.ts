@@ -1,5 +1,5 @@
 import { tracing } from './active';
-import { endSpan, runInTrace, SpanKind, startSpan } from './spans';
+import { endSpan, runInTrace, settleIn, SpanKind, startSpan } from './spans';
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -29,18 +29,8 @@ function callInSpan(name: string, service: object, method: Method, args: unknown
     endSpan(span, err);
     throw err;
   }
-  if (result instanceof Promise) {
-    return result.then(
-      (value: unknown) => {
-        span.end();
-        return value;
-      },
-      (err: unknown) => {
-        endSpan(span, err);
-        throw err;
-      },
-    );
-  }
+  // A promise ends the span when it settles, as every traced piece of work does (spans.ts).
+  if (result instanceof Promise) return settleIn(span, () => result);
   span.end();
   return result;
 }
