@@ -1,8 +1,8 @@
 import type { FlaggedOrder } from '../../src/service/risk/risk-types';
 import { FLAGGED_FIXTURE_IDS } from '../../thirdparty/zeus/stub/fixtures';
 import { runCommand } from '../helpers/command';
-import { riskHarness, type RiskHarness } from '../helpers/risk';
-import { call, type LoggedIn, loginAs } from '../helpers/staff';
+import { reviewerWithReports, riskHarness, type RiskHarness } from '../helpers/risk';
+import { call, type LoggedIn } from '../helpers/staff';
 import { waitFor, within } from '../helpers/wait';
 
 /**
@@ -17,22 +17,6 @@ jest.setTimeout(60_000);
 
 const BACKOFF_MS = 200;
 const REPORT_BOUND_MS = 20_000;
-
-/** Scans the fixtures, logs a reviewer in and runs the report processor in the app's process. */
-function setUp(harness: () => RiskHarness): () => LoggedIn {
-  let reviewer: LoggedIn | undefined;
-  beforeAll(async () => {
-    const h = harness();
-    await within(h.domains.risk.scan.run(), 15_000, 'the scan of the fixtures');
-    reviewer = await loginAs(h.app, ['risk_reviewer']);
-    const { queues, risk } = h.domains;
-    queues.process(risk.reportQueue, 1, (job) => risk.review.report(job));
-  });
-  return () => {
-    if (!reviewer) throw new Error('not set up yet');
-    return reviewer;
-  };
-}
 
 function reportJob(h: RiskHarness, orderId: string) {
   return h.domains.queues.queue(h.domains.risk.reportQueue.name).getJob(`risk-report:${orderId}`);
@@ -64,7 +48,7 @@ describe('with attempts to spare', () => {
     { risk: { report_attempts: 8, report_backoff_ms: BACKOFF_MS } },
     { zeus: { retries: 0, timeout_ms: 500, breaker_volume: 3, breaker_error_percent: 50, breaker_reset_ms: 300 } },
   );
-  const reviewer = setUp(harness);
+  const reviewer = reviewerWithReports(harness);
 
   it('when a fraud verdict is made while zeus is down, then the report is retried and reaches zeus exactly once after it returns', async () => {
     const h = harness();
@@ -119,7 +103,7 @@ describe('with few attempts', () => {
     { risk: { report_attempts: 2, report_backoff_ms: BACKOFF_MS } },
     { zeus: { retries: 0, timeout_ms: 500 } },
   );
-  const reviewer = setUp(harness);
+  const reviewer = reviewerWithReports(harness);
 
   /** `npm run jobs -- ARGS` as an operator types it, against this app's Redis prefix, database and zeus. */
   function jobsCommand(h: RiskHarness, ...args: string[]) {

@@ -8,9 +8,9 @@ import { freshDatabase, freshRedisPrefix } from '../helpers/db';
 import { captureLogs, type LogLine } from '../helpers/log-capture';
 import { OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver';
 import { itWithPythonThrift, runCallClient } from '../helpers/python-thrift';
-import { riskHarness } from '../helpers/risk';
-import { call, type LoggedIn, loginAs } from '../helpers/staff';
-import { waitFor, within } from '../helpers/wait';
+import { reviewerWithReports, riskHarness } from '../helpers/risk';
+import { call, loginAs } from '../helpers/staff';
+import { waitFor } from '../helpers/wait';
 
 /**
  * Traces as a receiver gets them over OTLP/HTTP protobuf, decoded with the
@@ -61,14 +61,7 @@ describe('with trace.otlp_url set and every trace sampled', () => {
     }),
     { zeus: { transport: 'header' } },
   );
-  let reviewer: LoggedIn | undefined;
-  beforeAll(async () => {
-    const h = harness();
-    await within(h.domains.risk.scan.run(), 15_000, 'the scan of the fixtures');
-    reviewer = await loginAs(h.app, ['risk_reviewer']);
-    const { queues, risk } = h.domains;
-    queues.process(risk.reportQueue, 1, (job) => risk.review.report(job));
-  });
+  const reviewer = reviewerWithReports(harness);
 
   it('when a fraud verdict comes with a traceparent, then one trace runs from the caller through MySQL, Redis, the queued job and the zeus call', async () => {
     const h = harness();
@@ -77,7 +70,7 @@ describe('with trace.otlp_url set and every trace sampled', () => {
     const callerSpan = newSpanId();
     const res = await fetch(`${baseUrl(h.app)}/api/risk/orders/${id}/review`, {
       method: 'POST',
-      headers: { ...reviewer?.headers, traceparent: `00-${traceId}-${callerSpan}-01`, tracestate: 'vendor=abc' },
+      headers: { ...reviewer().headers, traceparent: `00-${traceId}-${callerSpan}-01`, tracestate: 'vendor=abc' },
       body: JSON.stringify({ verdict: 'fraud', note: 'stolen card' }),
     });
     expect(res.status).toBe(200);

@@ -10,6 +10,8 @@ import { startTestApp } from './app';
 import { freshDatabase, freshRedisPrefix } from './db';
 import { captureLogs, type LogCapture } from './log-capture';
 import { dropKeys, rawRedis } from './redis';
+import { type LoggedIn, loginAs } from './staff';
+import { within } from './wait';
 
 export { CURSOR_KEY } from '../../src/service/risk/inner/risk-scan-inner';
 
@@ -174,5 +176,24 @@ export function flagged(overrides: Partial<FlaggedOrder> = {}): FlaggedOrder {
     cs_event_id: null,
     report_status: 'none',
     ...overrides,
+  };
+}
+
+/**
+ * Registers a beforeAll that scans the fixtures, logs a reviewer in and runs
+ * the report processor in the app's process; returns a getter for the reviewer.
+ */
+export function reviewerWithReports(harness: () => RiskHarness): () => LoggedIn {
+  let reviewer: LoggedIn | undefined;
+  beforeAll(async () => {
+    const h = harness();
+    await within(h.domains.risk.scan.run(), 15_000, 'the scan of the fixtures');
+    reviewer = await loginAs(h.app, ['risk_reviewer']);
+    const { queues, risk } = h.domains;
+    queues.process(risk.reportQueue, 1, (job) => risk.review.report(job));
+  });
+  return () => {
+    if (!reviewer) throw new Error('not set up yet');
+    return reviewer;
   };
 }
