@@ -1,4 +1,4 @@
-import { type Component, Lifecycle } from '../../src/core/app/lifecycle';
+import { type Component, Lifecycle, StartStopped } from '../../src/core/app/lifecycle';
 import { captureLogs } from '../helpers/log-capture';
 
 /** A component that writes `start X` and `stop X` to `events`; its start fails when `failStart`. */
@@ -106,5 +106,34 @@ describe('Lifecycle', () => {
     expect(events).toEqual(['start db', 'stop db (with time)', 'stopped db']);
     const line = await logs.find((l) => l.message === 'broken queue failed to stop cleanly; stopping the rest');
     expect(line.error).toBe('connection reset');
+  });
+
+  it('when a stop aborts the start while a part starts, then no later part starts, what started is stopped at once and the start rejects with StartStopped', async () => {
+    const events: string[] = [];
+    const abort = new AbortController();
+    const slowDb: Component = {
+      ...part(events, 'db'),
+      start: async () => {
+        events.push('start db');
+        // The stop comes while this part is starting.
+        abort.abort();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    };
+    const lifecycle = new Lifecycle([
+      { what: 'connections', components: [part(events, 'tracing'), slowDb] },
+      { what: 'listeners', components: [part(events, 'http')] },
+      { what: 'services', components: [part(events, 'scheduler')] },
+    ]);
+
+    await expect(lifecycle.start(abort.signal)).rejects.toBeInstanceOf(StartStopped);
+    expect(events).toEqual([
+      'start tracing',
+      'start db',
+      'stop db (at once)',
+      'stopped db',
+      'stop tracing (at once)',
+      'stopped tracing',
+    ]);
   });
 });

@@ -176,9 +176,14 @@ const noop = (): Promise<void> => Promise.resolve();
  * Starts the process as an ordered list of stages — connections, domains,
  * listeners (HTTP, metrics, Thrift), background services — and returns a
  * handle that stops them in reverse. A failure at start closes exactly what
- * had opened, and rethrows.
+ * had opened, and rethrows; so does `options.signal` aborted while the start
+ * runs (a stop that came meanwhile), with StartStopped, before the next step.
  */
-export async function startApp(config: Config, modules: AppModules): Promise<StartedApp> {
+export async function startApp(
+  config: Config,
+  modules: AppModules,
+  options: { signal?: AbortSignal } = {},
+): Promise<StartedApp> {
   configureLogger({ level: config.log.level, file: config.log.file, service: config.service_name });
   routeThriftLibraryLog();
   statsd.reconfigure(config.statsd);
@@ -295,7 +300,7 @@ export async function startApp(config: Config, modules: AppModules): Promise<Sta
     },
     { what: 'background services', reserveMs: closeReserve, components: services },
   ]);
-  await lifecycle.start();
+  await lifecycle.start(options.signal);
 
   const httpAddress = http?.address;
   const thriftAddress = thrift?.address;

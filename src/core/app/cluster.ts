@@ -17,6 +17,18 @@ export function relayReopenLogs(): void {
   }
 }
 
+/**
+ * Asks a worker to stop. A serving worker hears it over IPC (and drains). One
+ * not yet serving also gets SIGTERM: a worker still loading its code has no
+ * listener for the message yet, and however long its load takes on a busy
+ * host the signal reaches it, ending it at once if its handlers are not there
+ * yet (it served nothing) or ending its start at the next step if they are.
+ */
+export function askWorkerToStop(worker: Worker, serving: boolean): void {
+  if (worker.isConnected()) worker.send(STOP_MESSAGE);
+  if (!serving && !worker.isDead()) worker.process.kill('SIGTERM');
+}
+
 export interface ClusterOptions {
   workers: number;
   /** The first wait before re-forking a worker that died before it was ready; doubles each time. */
@@ -39,11 +51,11 @@ const KILL_RESERVE_MS = 250;
  * drain and stop, then exits 0 once all have.
  *
  * The stop holds at any moment of the primary's life. Its handlers are in
- * place before the first fork; a worker forked before the stop gets the stop
- * message however far its start has gone (it listens from its first line, and
- * the message is sent again when it reports ready); no worker is forked
- * after it; and a worker still running at `stopDeadlineMs` is killed, so the
- * primary is gone by then whatever its workers do.
+ * place before the first fork; a worker forked before the stop is asked
+ * however far its start has gone (askWorkerToStop; the message is sent again
+ * when it reports ready); no worker is forked after it; and a worker still
+ * running at `stopDeadlineMs` is killed, so the primary is gone by then
+ * whatever its workers do.
  *
  * SIGHUP reopens the primary's log file and is passed on to each worker,
  * which reopens its own: log rotation's signal never stops the server.
@@ -62,9 +74,6 @@ export function runClusterPrimary(options: ClusterOptions): void {
   const ready = new WeakSet<Worker>();
   const pendingForks = new Set<NodeJS.Timeout>();
   const workers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-  const askToStop = (worker: Worker): void => {
-    if (worker.isConnected()) worker.send(STOP_MESSAGE);
-  };
 
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -75,7 +84,7 @@ export function runClusterPrimary(options: ClusterOptions): void {
     for (const timer of pendingForks) clearTimeout(timer);
     pendingForks.clear();
     logger.info('stopping workers', { signal, workers: workers().length, deadline_ms: options.stopDeadlineMs });
-    for (const worker of workers()) askToStop(worker);
+    for (const worker of workers()) askWorkerToStop(worker, ready.has(worker));
     const check = setInterval(() => {
       if (workers().length > 0) return;
       clearInterval(check);
@@ -104,10 +113,7 @@ export function runClusterPrimary(options: ClusterOptions): void {
     ready.add(worker);
     failedStarts = 0;
     // A worker that started while the stop was under way hears it again now that it surely listens.
-    if (stopping) askToStop(worker);
-  });
-  cluster.on('online', (worker) => {
-    if (stopping) askToStop(worker);
+    if (stopping && worker.isConnected()) worker.send(STOP_MESSAGE);
   });
 
   cluster.on('exit', (worker, code, signal) => {

@@ -45,6 +45,17 @@ async function withinDeadline(work: Promise<unknown>, ms: number, what: string):
   }
 }
 
+/**
+ * A start given up because a stop came while it ran: what had started was
+ * stopped again, and nothing serves. Not a failure: the process was asked to go.
+ */
+export class StartStopped extends Error {
+  constructor() {
+    super('the start was stopped before it completed');
+    this.name = 'StartStopped';
+  }
+}
+
 /** A stop goes on past a component that failed to stop: the line says which, and why. */
 function stopFailed(component: Component, err: unknown): void {
   logger.warn(`${component.name} failed to stop cleanly; stopping the rest`, {
@@ -65,11 +76,21 @@ export class Lifecycle {
 
   constructor(private readonly stages: readonly Stage[]) {}
 
-  async start(): Promise<void> {
+  /**
+   * Starts each component in order. With `signal`, a stop asked while the
+   * start runs is honoured before the next component: what started is
+   * stopped again and StartStopped is thrown, so a stopping process opens no
+   * listener and starts no job on its way out.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
     for (const stage of this.stages) {
       const done: Component[] = [];
       this.started.push({ stage, components: done });
       for (const component of stage.components) {
+        if (signal?.aborted) {
+          await this.unwind();
+          throw new StartStopped();
+        }
         try {
           await component.start();
         } catch (err) {

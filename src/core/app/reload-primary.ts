@@ -4,7 +4,7 @@ import path from 'node:path';
 import { logger } from '../log';
 import { serveClusterMetrics } from '../monitor/cluster-metrics';
 import { reopenLogsOnHangup } from '../signal';
-import { READY_MESSAGE, relayReopenLogs, STOP_MESSAGE } from './cluster';
+import { askWorkerToStop, READY_MESSAGE, relayReopenLogs, STOP_MESSAGE } from './cluster';
 
 export interface ReloadPrimaryOptions {
   /** deploy_to: `current` in it names the release whose workers run. */
@@ -167,7 +167,7 @@ export function runReloadPrimary(options: ReloadPrimaryOptions): void {
     }
     stopping = true;
     logger.info('stopping workers', { signal });
-    for (const worker of Object.values(cluster.workers ?? {})) if (worker?.isConnected()) worker.send(STOP_MESSAGE);
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker) askWorkerToStop(worker, ready.has(worker));
     const check = setInterval(() => {
       if (Object.keys(cluster.workers ?? {}).length > 0) return;
       clearInterval(check);
