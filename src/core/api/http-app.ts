@@ -1,9 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DevError, ServerError, UserError } from '../../exception';
 import { newContext, type RequestContext, requestIdFrom, runWithContext } from '../ctx';
-import { prom } from '../monitor';
 import { registerHttpStatus } from '../response/http-status';
-import type { Admission } from '../pipeline';
+import { type Admission, openExchange } from '../pipeline';
 import { traceHttpRequest } from '../trace';
 import { allowedMethods } from './allowed-methods';
 import { answerWith, respond, sendError, setHeaders } from './http-answer';
@@ -139,7 +138,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     req.tandem = ctx;
     // No route answers OPTIONS: it is a CORS preflight that the CORS middleware answers, or a 404.
     if (req.method === 'OPTIONS') setOtherHeaders(req, res, ctx);
-    prom.inFlightNow.http += 1;
+    openExchange('http');
     res.on('close', () => onResponseDone(req, res, ctx, options.accessLog));
     if (admission && !neverShed.has(pathKey(req.path))) {
       // Before anything else runs for it: a shed request costs its parse and this answer, nothing more.

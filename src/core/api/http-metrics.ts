@@ -1,45 +1,31 @@
 import type { Request, Response } from 'express';
-import { elapsedMs, type RequestContext, roundedMs } from '../ctx';
-import { logAccess } from '../log';
-import { metricSegment, prom, statsd } from '../monitor';
-import { endHttpSpan, requestTraceFields } from '../trace';
+import { elapsedMs, type RequestContext } from '../ctx';
+import { metricSegment, prom } from '../monitor';
+import { closeExchange, OperationMetrics } from '../pipeline';
+import { endHttpSpan } from '../trace';
 
-/** The metrics and access line of each HTTP request: a statsd timing and a Prometheus series per route and status class. */
+/** The HTTP door's naming of an exchange's metrics: a statsd timing and a Prometheus series per route and status class. */
 
 const STATUS_CLASS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', 'other'];
 
-/** The statsd name and Prometheus series of one method, route template and status class. */
-interface RouteMetrics {
-  statsdName: string;
-  duration: { observe: (seconds: number) => void };
+function statusClass(status: number): string {
+  return STATUS_CLASS[Math.min(Math.max(Math.floor(status / 100), 0), STATUS_CLASS.length - 1)] as string;
 }
 
 /**
- * The metrics of one method and route template, one per status class, each
- * built when first used: a request neither rebuilds the statsd name nor
- * re-validates the Prometheus labels. A declared route holds its own set;
- * the others (the raw pages, `unmatched`) are looked up by template.
+ * The metrics of one method and route template, one per status class. A
+ * declared route holds its own set; the others (the raw pages, `unmatched`)
+ * are looked up by template.
  */
-export class RouteMetricsSet {
-  private readonly byClass: (RouteMetrics | undefined)[] = [];
-
+export class RouteMetricsSet extends OperationMetrics {
   constructor(
-    private readonly method: string,
+    method: string,
     readonly template: string,
-  ) {}
-
-  of(status: number): RouteMetrics {
-    const index = Math.min(Math.max(Math.floor(status / 100), 0), STATUS_CLASS.length - 1);
-    let metrics = this.byClass[index];
-    if (!metrics) {
-      const statusClass = STATUS_CLASS[index] as string;
-      metrics = {
-        statsdName: `http.${this.method}.${metricSegment(this.template)}.${statusClass}`,
-        duration: prom.httpDuration.labels(this.method, this.template, statusClass),
-      };
-      this.byClass[index] = metrics;
-    }
-    return metrics;
+  ) {
+    super((cls) => ({
+      statsdName: `http.${method}.${metricSegment(template)}.${cls}`,
+      duration: prom.httpDuration.labels(method, template, cls),
+    }));
   }
 }
 
@@ -60,7 +46,7 @@ export function metricsOfOther(method: string, template: string): RouteMetricsSe
   return set;
 }
 
-/** Records the access line and metrics of one request when its response is done. */
+/** Closes one request's exchange when its response is done: its span, metrics and access line. */
 export function onResponseDone(req: Request, res: Response, ctx: RequestContext, accessLog: boolean): void {
   const ms = elapsedMs(ctx);
   const status = res.writableFinished ? res.statusCode : 499;
@@ -72,21 +58,7 @@ export function onResponseDone(req: Request, res: Response, ctx: RequestContext,
     template = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
     set = metricsOfOther(req.method, template);
   }
-  const metrics = set.of(status);
-  statsd.timing(metrics.statsdName, ms);
-  metrics.duration.observe(ms / 1000);
-  prom.inFlightNow.http -= 1;
   endHttpSpan(ctx, req.method, template, status);
-  if (accessLog) {
-    logAccess('http access', {
-      request_id: ctx.requestId,
-      ...requestTraceFields(ctx),
-      caller: ctx.caller,
-      method: req.method,
-      route: template,
-      path: req.path,
-      status,
-      duration_ms: roundedMs(ms),
-    });
-  }
+  const fields = accessLog ? { method: req.method, route: template, path: req.path, status } : undefined;
+  closeExchange('http', ctx, ms, set.of(statusClass(status)), ctx.caller, fields);
 }

@@ -1,2 +1,3 @@
 export { type Door, type FailureScope, recordFailure } from './failure';
 export { Admission, type AdmissionConfig, type AdmissionLimits, admissionFor, type ShedReason } from './admission';
+export { closeExchange, openExchange, OperationMetrics, type OutcomeMetrics } from './exchange';

