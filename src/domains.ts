@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import { Queues, type QueueDef } from './core/async';
 import { AccessControl } from './core/auth/permissions';
+import type { AcknowledgedWrites } from './core/auth/sessions';
 import type { Config } from './core/config';
-import { replicaWaitOf } from './core/db/redis';
+import { failoverSettleMsOf, redisConnection, replicaWaitOf } from './core/db/redis';
 import { dependencyOfCode, outages } from './core/log/outage';
 import { ThrottledWarning } from './core/log/throttled-warning';
 import { asTandemError } from './exception';
@@ -58,7 +59,8 @@ export async function buildDomains(config: Config, sequelize: Sequelize, redis: 
   const queues = new Queues(config, defs.all);
   const zeus = new ZeusClient(config);
   const staff = createStaffDomain(sequelize, redis, config.auth, ACCESS, {
-    sessionReplicas: replicaWaitOf(config),
+    sessionReplicas: await sessionWrites(config),
+    failoverSettleMs: failoverSettleMsOf(config),
   });
   const cs = createCsDomain(sequelize, redis, staff.staff);
   const risk = createRiskDomain(config, sequelize, redis, queues, defs.riskReport, zeus, cs);
@@ -115,6 +117,20 @@ export async function startStore(store: RiskDomain['store']): Promise<() => void
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+/**
+ * The replicas a new session waits for and, when there are any, its own
+ * connection (its WAIT would hold up the shared one's reads), connected now:
+ * the first login must not find it still connecting. Redis was reachable a
+ * moment ago (the start connected the shared connection).
+ */
+async function sessionWrites(config: Config): Promise<AcknowledgedWrites> {
+  const wait = { ...replicaWaitOf(config), settleMs: failoverSettleMsOf(config) };
+  if (wait.replicas === 0) return wait;
+  const connection = redisConnection(config, 'sessions');
+  await connection.connect();
+  return { ...wait, connection };
 }
 
 /** Closes what the domains opened: queue connections, zeus connections, the document store. */

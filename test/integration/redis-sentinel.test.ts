@@ -150,9 +150,47 @@ describe('writes that must survive a failover', () => {
     );
   });
 
+  it('when the replicas freeze while a login waits for them, then it waits on the sessions connection, not the shared one, and succeeds once they answer', async () => {
+    const username = `sentinel-frozen-${process.pid}`;
+    await loginAs(app, ['cs_agent'], username);
+    const primary = await set.primaryPort();
+    const replicas = set.serverPorts.filter((port) => port !== primary);
+    for (const port of replicas) set.pause(port);
+    try {
+      const login = fetch(`http://127.0.0.1:${app.http.port}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: `pw-${username}-secret` }),
+      });
+      const direct = set.direct(primary);
+      clients.push(direct);
+      // CLIENT LIST names each connection and its last command: the login's WAIT blocks the sessions one.
+      const waiting = await waitFor(
+        async () => {
+          const list = (await direct.client('LIST')) as string;
+          return list.split('\n').find((line) => / cmd=wait\b/.test(line));
+        },
+        10000,
+        'a WAIT blocked on the primary',
+      );
+      expect(waiting).toContain(' name=tandem:sessions ');
+      // The shared connection answers meanwhile: its reads do not queue behind the WAIT.
+      expect(await app.resources.redis.ping()).toBe('PONG');
+      // Longer than one wait (wait_timeout_ms 500 here): the first WAIT has given up, and the login waits again.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      for (const port of replicas) set.resume(port);
+      const res = await login;
+      expect(res.status).toBe(200);
+    } finally {
+      for (const port of replicas) set.resume(port);
+    }
+  });
+
   it('when a replica does not acknowledge a new session in time, then the login fails with 503 instead of handing out a token', async () => {
     const strict = await startTestApp({
       redis: { key_prefix: prefix, sentinels: set.sentinels, sentinel_name: set.name, wait_replicas: 3 },
+      // Its waits end with the request's deadline: a short one keeps this test short.
+      http: { request_timeout_ms: 1500 },
     });
     try {
       const username = `sentinel-strict-${process.pid}`;

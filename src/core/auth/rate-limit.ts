@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { currentContext } from '../ctx';
+import { retryWhileSettling, settleUntil } from '../db/redis';
 
 /** What one attempt was told: go on, or wait this many seconds. */
 export type AttemptVerdict =
@@ -55,11 +57,22 @@ return {consumed, ttl}
  *
  * An attempt is counted before it is checked; a success takes its count back
  * (`forgive`) or clears the key (`clear`).
+ *
+ * With `settleMs` (behind Sentinels), a count or take-back that fails is
+ * tried again while a failover settles, within the request's deadline: a
+ * login then waits out the switch instead of failing. A count whose answer
+ * was lost may count twice: the safe side for a limit.
  */
 export class AttemptLimiter {
   private readonly limiter: RateLimiterRedis;
 
-  constructor(redis: Redis, prefix: string, limit: number, windowSeconds: number) {
+  constructor(
+    redis: Redis,
+    prefix: string,
+    limit: number,
+    windowSeconds: number,
+    private readonly settleMs = 0,
+  ) {
     this.limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: prefix,
@@ -72,7 +85,7 @@ export class AttemptLimiter {
   /** Counts one attempt for `key`; beyond the limit it is refused until the window ends. */
   async attempt(key: string): Promise<AttemptVerdict> {
     try {
-      await this.limiter.consume(key);
+      await this.settling(() => this.limiter.consume(key));
       return { allowed: true };
     } catch (rejection) {
       // The library rejects with a RateLimiterRes when over the limit, and with the Redis error otherwise.
@@ -93,12 +106,19 @@ export class AttemptLimiter {
    * window ended in between, a count of the next window or create a key at -1.
    */
   async forgive(key: string): Promise<void> {
-    await this.limiter.reward(key, 1);
+    await this.settling(() => this.limiter.reward(key, 1));
   }
 
   /** Forgets every attempt of `key`: a lock on it is lifted. */
   async clear(key: string): Promise<void> {
-    await this.limiter.delete(key);
+    await this.settling(() => this.limiter.delete(key));
+  }
+
+  /** Runs a Redis call, again while a failover settles; a refusal (over the limit) is an answer, not a failure. */
+  private settling<T>(call: () => Promise<T>): Promise<T> {
+    if (this.settleMs <= 0) return call();
+    const giveUpAt = settleUntil(this.settleMs, currentContext()?.deadlineAt);
+    return retryWhileSettling(giveUpAt, call, (err) => err instanceof RateLimiterRes);
   }
 
   /** Seconds until `key` may try again, or 0 when it is not locked. */

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServerError } from '../../exception';
-import { acknowledgedByReplicas, type ReplicaWait } from '../db/redis';
+import { currentContext } from '../ctx';
+import { acknowledgedByReplicas, quitRedis, type ReplicaWait, retryWhileSettling, settleUntil } from '../db/redis';
 import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
@@ -15,6 +16,24 @@ export interface Session {
   created_at: string;
   /** When the account was last confirmed enabled, and its roles read, from the database. */
   checked_at?: string;
+}
+
+/**
+ * Sessions whose creation must survive a failover: the replicas that must
+ * acknowledge each (WAIT) and the connection it is written and waited on.
+ */
+export interface AcknowledgedWrites extends ReplicaWait {
+  /**
+   * A connection of the sessions' own: WAIT blocks its connection until the
+   * replicas answer, and on the shared one every session and cache read
+   * would queue behind it (up to wait_timeout_ms per login while a replica
+   * resyncs after a failover). WAIT only counts the writes of its own
+   * connection, so the session is written on it too. Closed with the store.
+   * The shared connection when absent.
+   */
+  connection?: Redis;
+  /** How long a session write goes on trying while a failover settles (failoverSettleMsOf); 0: one try. */
+  settleMs?: number;
 }
 
 /**
@@ -94,7 +113,7 @@ export class SessionStore {
     private readonly ttlSeconds: number,
     private readonly recheck?: SessionRecheck,
     cache: SessionCacheOptions = NO_CACHE,
-    private readonly replicas: ReplicaWait = { replicas: 0, timeoutMs: 0 },
+    private readonly replicas: AcknowledgedWrites = { replicas: 0, timeoutMs: 0 },
   ) {
     this.cache = new SessionCache(redis, cache);
     this.journal = new SessionJournal(redis, replicas.replicas > 0 ? JOURNAL_MS : 0);
@@ -109,33 +128,7 @@ export class SessionStore {
     const digest = digestOf(token);
     const now = new Date().toISOString();
     const value: Session = { ...session, created_at: now, checked_at: now };
-    try {
-      await this.redis
-        .multi()
-        .set(sessionKey(digest), JSON.stringify(value), 'EX', this.ttlSeconds)
-        .sadd(staffKey(session.staff_id), digest)
-        .expire(staffKey(session.staff_id), this.ttlSeconds)
-        .exec();
-    } catch (err) {
-      throw this.unavailable(err);
-    }
-    // A session only the primary holds would vanish in a failover, and a primary just demoted still takes writes
-    // no replica keeps: unless replicas acknowledged it, the login fails (503) rather than hand out a token that
-    // may stop working. The unacknowledged copy, if it survives, is never handed to anyone.
-    let acknowledged: boolean;
-    try {
-      acknowledged = await acknowledgedByReplicas(this.redis, this.replicas);
-    } catch (err) {
-      throw this.unavailable(err);
-    }
-    if (!acknowledged) {
-      statsd.increment('auth.session.not_replicated');
-      throw this.unavailable(
-        new Error(
-          `No ${this.replicas.replicas} Redis replica(s) acknowledged a new session within ${this.replicas.timeoutMs} ms.`,
-        ),
-      );
-    }
+    await this.writeAcknowledged(digest, value);
     this.journal.add({
       key: sessionKey(digest),
       value: JSON.stringify(value),
@@ -145,6 +138,45 @@ export class SessionStore {
       expiresAt: Date.now() + this.ttlSeconds * 1000,
     });
     return { token, expires_in: this.ttlSeconds };
+  }
+
+  /**
+   * Writes a new session and, when replicas are asked for, waits until they
+   * acknowledge it. A session only the primary holds would vanish in a
+   * failover, and a primary just demoted still takes writes no replica keeps:
+   * unacknowledged, the login fails (503) rather than hand out a token that
+   * may stop working (the unacknowledged copy is never handed to anyone).
+   * While a failover settles (the connection switching primaries, the new
+   * primary's replica resyncing) the write fails or WAIT finds no replica for
+   * a second or two: the login writes again (the same keys and value) while
+   * its deadline and SETTLE_MS leave room, instead of failing at the first try.
+   */
+  private async writeAcknowledged(digest: string, value: Session): Promise<void> {
+    const writer = this.replicas.connection ?? this.redis;
+    const startedAt = Date.now();
+    const giveUpAt = settleUntil(this.replicas.settleMs ?? 0, currentContext()?.deadlineAt);
+    let tries = 0;
+    try {
+      await retryWhileSettling(giveUpAt, async () => {
+        tries += 1;
+        if (tries > 1) statsd.increment('auth.session.write_retry');
+        await writer
+          .multi()
+          .set(sessionKey(digest), JSON.stringify(value), 'EX', this.ttlSeconds)
+          .sadd(staffKey(value.staff_id), digest)
+          .expire(staffKey(value.staff_id), this.ttlSeconds)
+          .exec();
+        // WAIT 0 would block for ever: a last wait shorter than usual still waits at least 1 ms.
+        const timeoutMs = Math.max(1, Math.min(this.replicas.timeoutMs, giveUpAt - Date.now()));
+        if (await acknowledgedByReplicas(writer, { replicas: this.replicas.replicas, timeoutMs })) return;
+        throw new Error(
+          `No ${this.replicas.replicas} Redis replica(s) acknowledged a new session (${tries} tries in ${Date.now() - startedAt} ms).`,
+        );
+      });
+    } catch (err) {
+      statsd.increment('auth.session.write_failed');
+      throw this.unavailable(err);
+    }
   }
 
   /** The live session of a token, or undefined when unknown, expired, revoked or its account is disabled. */
@@ -294,7 +326,7 @@ export class SessionStore {
   }
 
   /** Stops listening for revocations (when this process cached sessions). */
-  close(): Promise<void> {
-    return this.cache.close();
+  async close(): Promise<void> {
+    await Promise.all([this.cache.close(), this.replicas.connection ? quitRedis(this.replicas.connection) : undefined]);
   }
 }

@@ -143,6 +143,56 @@ export function replicaWaitOf(config: Config): ReplicaWait {
 }
 
 /**
+ * How long a write a person waits for (a login's session and attempt
+ * counts) goes on trying while a Sentinel failover settles, at most: the
+ * primary switched and its replica resynced 1.5 to 3.5 s after the fault
+ * here. Without Sentinels there is no failover to wait out: one try.
+ */
+const FAILOVER_SETTLE_MS = 3000;
+/** The pause between two tries while a failover settles. */
+const SETTLE_PAUSE_MS = 100;
+/** What a request keeps of its deadline after its last try, for the rest of its answer. */
+const ANSWER_RESERVE_MS = 250;
+
+export function failoverSettleMsOf(config: Config): number {
+  return config.redis.sentinels.length > 0 ? FAILOVER_SETTLE_MS : 0;
+}
+
+/**
+ * When a request that tries again through a failover gives up: `settleMs`
+ * from now, or earlier if its deadline (less what its answer needs) comes
+ * first. Now, that is one try, with no deadline (a script) or no settleMs.
+ */
+export function settleUntil(settleMs: number, deadlineAt: number | undefined): number {
+  const now = Date.now();
+  if (settleMs <= 0 || deadlineAt === undefined) return now;
+  return Math.min(now + settleMs, deadlineAt - ANSWER_RESERVE_MS);
+}
+
+/**
+ * Runs `op`, and again after a short pause each time it fails, until it
+ * succeeds or `giveUpAt` (settleUntil) has come; then its last failure is
+ * thrown. During a failover the connection switches primaries (a command
+ * fails at once while it reconnects) and the new primary's replicas
+ * resync: `op` must be safe to run twice (the same keys and values). A
+ * rejection `isAnswer` recognises (a limit's refusal) is thrown at once.
+ */
+export async function retryWhileSettling<T>(
+  giveUpAt: number,
+  op: () => Promise<T>,
+  isAnswer: (err: unknown) => boolean = () => false,
+): Promise<T> {
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (isAnswer(err) || Date.now() + SETTLE_PAUSE_MS >= giveUpAt) throw err;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
+    }
+  }
+}
+
+/**
  * Whether the writes this connection made so far reached `wait.replicas`
  * replicas (WAIT). Redis replicates asynchronously: a write that only the
  * primary holds is lost when a replica is promoted, and a demoted primary

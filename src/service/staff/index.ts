@@ -2,10 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { AccessControl } from '../../core/auth/permissions';
 import { AttemptLimiter } from '../../core/auth/rate-limit';
-import { DEFAULT_RECHECK_SECONDS, SessionStore } from '../../core/auth/sessions';
+import { type AcknowledgedWrites, DEFAULT_RECHECK_SECONDS, SessionStore } from '../../core/auth/sessions';
 import type { Config } from '../../core/config';
 import { traceOperations } from '../../core/trace';
-import type { ReplicaWait } from '../../core/db/redis';
 import { defineStaffModel } from '../../model/staff';
 import { StaffInner } from './inner/staff-inner';
 import { StaffService } from './staff-service';
@@ -18,8 +17,10 @@ export interface StaffDomain {
 export interface StaffDomainOptions {
   /** How often a live session re-reads its account (disabled? roles?); 60 s unless given. */
   sessionRecheckSeconds?: number;
-  /** Replicas that must acknowledge a new session (redis.wait_replicas); none unless given. */
-  sessionReplicas?: ReplicaWait;
+  /** Replicas that must acknowledge a new session (redis.wait_replicas), and its connection; none unless given. */
+  sessionReplicas?: AcknowledgedWrites;
+  /** How long a login's Redis writes go on trying while a failover settles (failoverSettleMsOf); 0 unless given. */
+  failoverSettleMs?: number;
 }
 
 /** Sessions kept in one process's memory at most (about 1 KB each). */
@@ -50,8 +51,20 @@ export function createStaffDomain(
   const staff = new StaffService(
     inner,
     sessions,
-    new AttemptLimiter(redis, 'login-attempts:user', auth.login_max_failures_per_user, auth.login_window_seconds),
-    new AttemptLimiter(redis, 'login-attempts:addr', auth.login_max_failures_per_address, auth.login_window_seconds),
+    new AttemptLimiter(
+      redis,
+      'login-attempts:user',
+      auth.login_max_failures_per_user,
+      auth.login_window_seconds,
+      options.failoverSettleMs,
+    ),
+    new AttemptLimiter(
+      redis,
+      'login-attempts:addr',
+      auth.login_max_failures_per_address,
+      auth.login_window_seconds,
+      options.failoverSettleMs,
+    ),
     access,
   );
   // Each operation a span of its own when tracing is on.
