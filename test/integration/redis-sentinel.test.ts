@@ -186,6 +186,24 @@ describe('writes that must survive a failover', () => {
     }
   });
 
+  it('when a keyed job this worker finished comes back (its completion lost in a failover), then it is not run again', async () => {
+    const queues = opened[0] as Queues;
+    const key = `once-${process.pid}`;
+    await queues.enqueue(JOBS, { n: 77 }, { key });
+    await waitFor(() => (runs.includes(77) ? true : undefined), 20000, 'the keyed job to run');
+    // What the new primary holds when the completion did not reach it: no job under the key, which a replay adds.
+    const primary = set.direct(await set.primaryPort());
+    clients.push(primary);
+    const jobKey = `${prefix}bull:${JOBS.name}:${key}`;
+    await waitFor(async () => ((await primary.hexists(jobKey, 'finishedOn')) ? true : undefined), 20000, 'its end');
+    await primary.multi().del(jobKey).zrem(`${prefix}bull:${JOBS.name}:completed`, key).exec();
+
+    await queues.enqueue(JOBS, { n: 77 }, { key });
+
+    await waitFor(async () => ((await primary.hexists(jobKey, 'finishedOn')) ? true : undefined), 20000, 'its 2nd end');
+    expect(runs.filter((n) => n === 77)).toHaveLength(1);
+  });
+
   it('when a replica does not acknowledge a new session in time, then the login fails with 503 instead of handing out a token', async () => {
     const strict = await startTestApp({
       redis: { key_prefix: prefix, sentinels: set.sentinels, sentinel_name: set.name, wait_replicas: 3 },

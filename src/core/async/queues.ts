@@ -9,6 +9,7 @@ import { statsd } from '../monitor';
 import { queueJobRun, queueProcessed, watchQueues } from '../monitor/dependency-metrics';
 import { traceEnqueue, traceJobRun } from '../trace';
 import { EnqueueJournal } from './enqueue-journal';
+import { RecentlyDone } from './recently-done';
 
 /** A named queue and how its jobs are retried. `P` is the payload type. */
 export interface QueueDef<P> {
@@ -32,6 +33,12 @@ export function defineQueue<P>(def: Omit<QueueDef<P>, 'payload'>): QueueDef<P> {
 
 /** How long a keyed job is kept for a replay after a failover (see EnqueueJournal), with replicas asked for. */
 const JOURNAL_MS = 10_000;
+/**
+ * How long a worker remembers the keyed jobs it finished (RecentlyDone), with replicas asked for: a completion
+ * lost in a failover brings the job back by the replay (within JOURNAL_MS) or by Bull's stalled check (every
+ * 30 s by default).
+ */
+const DONE_MEMORY_MS = 75_000;
 
 /** What a job carries: the payload and where it came from. */
 export interface JobEnvelope<P> {
@@ -251,6 +258,7 @@ export class Queues {
   process<P>(def: QueueDef<P>, concurrency: number, processor: Processor<P>): void {
     const queue = this.queue(def.name);
     queueProcessed(def.name);
+    const done = this.config.redis.wait_replicas > 0 ? new RecentlyDone(DONE_MEMORY_MS) : undefined;
     // Bull's promise settles when processing ends. A close that comes before the queue's blocking connection is
     // ready rejects it (with no reason): that is the stop asked for, not a failure. Anything else is said once.
     const handle = async (job: Bull.Job<JobEnvelope<P>>): Promise<unknown> => {
@@ -264,6 +272,17 @@ export class Queues {
         throw new Error(`Job ${String(job.id)} of queue ${def.name} has no data on this Redis primary.`);
       }
       const { payload, meta } = job.data;
+      const key = job.opts.jobId === undefined ? undefined : String(job.opts.jobId);
+      const ago = key === undefined ? undefined : done?.finishedAgo(key);
+      if (ago !== undefined) {
+        logger.warn('a keyed job this worker finished came back after a Redis failover; it is not run again', {
+          queue: def.name,
+          job_id: job.id,
+          finished_ms_ago: ago,
+        });
+        statsd.increment(`queue.${def.name}.not_run_twice`);
+        return undefined;
+      }
       const ctx = newContext('job', meta.request_id, `queue:${def.name}`);
       return runWithContext(ctx, async () => {
         const started = Date.now();
@@ -271,6 +290,7 @@ export class Queues {
         if (job.processedOn) statsd.timing(`queue.${def.name}.wait`, Math.max(0, job.processedOn - job.timestamp));
         try {
           const result = await processor(payload, { id: String(job.id), attempt, queue: def.name });
+          if (key !== undefined) done?.finished(key);
           statsd.timing(`queue.${def.name}.run.ok`, Date.now() - started);
           queueJobRun(def.name, 'ok', (Date.now() - started) / 1000);
           logger.info('job done', { queue: def.name, job_id: job.id, attempt, duration_ms: Date.now() - started });
