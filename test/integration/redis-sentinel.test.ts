@@ -224,6 +224,28 @@ describe('writes that must survive a failover', () => {
     }
   });
 
+  it('when the Sentinel a client asks first is frozen, then its reconnection asks the next one and it serves again', async () => {
+    const client = redisConnection(testConfig(sentinelOverrides()), 'frozen-sentinel');
+    clients.push(client);
+    await client.connect();
+    // ioredis asks first the Sentinel that answered last: freeze each in turn until one is the one it asked.
+    const frozen = set.sentinels.map((s) => Number(s.split(':')[1]));
+    for (const port of frozen) set.pause(port);
+    try {
+      set.resume(frozen[frozen.length - 1] as number);
+      client.disconnect(true);
+      // A frozen Sentinel accepts the connection (the kernel does) and answers nothing: only a command timeout
+      // moves the client on to the next Sentinel.
+      await waitFor(
+        async () => ((await client.ping().catch(() => undefined)) === 'PONG' ? true : undefined),
+        20000,
+        'a PONG',
+      );
+    } finally {
+      for (const port of frozen) set.resume(port);
+    }
+  });
+
   it('when redis.sentinels is set, then a client built by the factory ignores redis.url and asks the Sentinels', async () => {
     const wrongUrl = testConfig({
       redis: { key_prefix: prefix, sentinels: set.sentinels, sentinel_name: set.name, url: 'redis://127.0.0.1:1/0' },

@@ -28,6 +28,9 @@ function connectionOptions(config: Config): RedisOptions {
     // on to a demoted primary (which stays writable until Sentinel reconfigures it) until something breaks.
     failoverDetector: true,
     sentinelMaxConnections: 3,
+    // A frozen Sentinel accepts connections (the kernel does) and answers nothing: without a deadline on asking
+    // it for the primary, a reconnection that asks it first waits for ever instead of asking the next one.
+    sentinelCommandTimeout: Math.max(config.redis.command_timeout_ms, 500),
     // Asking the Sentinels again, not the 10 ms-then-1 s default: a failover's gap is a few seconds at most.
     sentinelRetryStrategy: (times: number) => Math.min(times * 100, 500),
     db,
