@@ -52,9 +52,8 @@ test: ## the whole test suite, against the real MariaDB and Redis
 faults: ## the fault suite: Redis and MariaDB stopped, frozen and restarted under load; prints figures per fault
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/faults/run.ts
 
-# Its own primary, two replicas and three Sentinels, a failover and a killed primary under load (about 90 s); a goal
-# it misses prints MISSED, and only something broken (a lost job, a dead server) fails it. Not yet part of make faults
-# (which CI runs): it still loses a job now and then (docs/resilience.md).
+# Its own primary, two replicas and three Sentinels, a failover and a killed primary under load (about 40 s); a goal
+# it misses prints MISSED, and only something broken (a lost job, a dead server) fails it. CI runs it after make faults.
 faults-sentinel: ## Redis Sentinel: SENTINEL FAILOVER and a killed primary under load; prints figures per fault
 	$(NODE_RUN) -r ./node_modules/tsx/dist/cjs/index.cjs test/faults/sentinel.ts
 
