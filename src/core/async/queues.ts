@@ -2,13 +2,15 @@ import Bull from 'bull';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import { acknowledgedByReplicas, type BullConnection, redisConnection, replicaWaitOf } from '../db/redis';
-import { currentRequestId, newContext, runWithContext } from '../ctx';
+import { currentRequestId } from '../ctx';
 import { logger } from '../log';
 import { outages } from '../log/outage';
 import { statsd } from '../monitor';
-import { queueJobRun, queueProcessed, watchQueues } from '../monitor/dependency-metrics';
-import { traceEnqueue, traceJobRun } from '../trace';
+import { queueProcessed, watchQueues } from '../monitor/dependency-metrics';
+import { traceEnqueue } from '../trace';
 import { EnqueueJournal } from './enqueue-journal';
+import { clientsOf, catchWorkerNaming, stopWaitingForJobs } from './bull-internals';
+import { jobRunner, type Processor } from './job-run';
 import { RecentlyDone } from './recently-done';
 
 /** A named queue and how its jobs are retried. `P` is the payload type. */
@@ -33,12 +35,6 @@ export function defineQueue<P>(def: Omit<QueueDef<P>, 'payload'>): QueueDef<P> {
 
 /** How long a keyed job is kept for a replay after a failover (see EnqueueJournal), with replicas asked for. */
 const JOURNAL_MS = 10_000;
-/**
- * How long a worker remembers the keyed jobs it finished (RecentlyDone), with replicas asked for: a completion
- * lost in a failover brings the job back by the replay (within JOURNAL_MS) or by Bull's stalled check (every
- * 30 s by default).
- */
-const DONE_MEMORY_MS = 75_000;
 
 /** What a job carries: the payload and where it came from. */
 export interface JobEnvelope<P> {
@@ -52,22 +48,7 @@ export interface JobEnvelope<P> {
   };
 }
 
-/** A Bull processor whose every try runs in a span continuing the trace of the enqueue (core/trace). */
-function tracedRun<P, R>(
-  queue: string,
-  handle: (job: Bull.Job<JobEnvelope<P>>) => Promise<R>,
-): (job: Bull.Job<JobEnvelope<P>>) => Promise<R> {
-  return (job) =>
-    traceJobRun({ queue, id: String(job.id), attempt: job.attemptsMade + 1 }, job.data.meta, () => handle(job));
-}
-
-export interface JobInfo {
-  id: string;
-  attempt: number;
-  queue: string;
-}
-
-export type Processor<P> = (payload: P, job: JobInfo) => Promise<unknown>;
+export type { JobInfo, Processor } from './job-run';
 
 export interface FailedJob {
   id: string;
@@ -76,55 +57,6 @@ export interface FailedJob {
   failed_at: string | null;
   payload: unknown;
   request_id: string | undefined;
-}
-
-/** A queue's connections, as our ioredis types them: Bull's typings name those of its own nested copy. */
-function clientsOf(queue: Bull.Queue): Redis[] {
-  return queue.clients as unknown as Redis[];
-}
-
-/** What Bull keeps of the connection that waits for new jobs; its typings leave it out. */
-interface BlockingConnection {
-  bclientInitialized?: boolean;
-  bclient?: { disconnect: () => void };
-}
-
-/**
- * Makes a closing queue take no new job at once. Bull ends the blocking
- * BRPOPLPUSH that waits for jobs with QUIT, which Redis reads only after that
- * pop returns, so for up to half a second a job enqueued during the stop
- * could still be taken. Cutting the connection ends the wait now; a job popped
- * in that instant sits unlocked in `active` and the stalled-job check gives
- * it to another worker. Call it after `queue.close()`, which marks the queue
- * as closing so that Bull takes the cut as expected.
- */
-function stopWaitingForJobs(queue: Bull.Queue): void {
-  const internals = queue as unknown as BlockingConnection;
-  if (internals.bclientInitialized) internals.bclient?.disconnect();
-}
-
-/** What Bull keeps of the call that names the blocking connection; its typings leave it out. */
-interface WorkerNaming {
-  setWorkerName: () => Promise<void>;
-}
-
-/**
- * Bull 4 names a queue's blocking connection (CLIENT SETNAME) when a processor is set and drops the promise; a
- * close that cuts that connection before the answer rejects it with "Connection is closed" and nobody to catch
- * it, which ended the queue worker with an unhandled rejection on a SIGTERM just after start. The rejection is
- * caught here: ignored while closing, said once otherwise.
- */
-function catchWorkerNaming(queue: Bull.Queue, closing: () => boolean): void {
-  const naming = queue as unknown as WorkerNaming;
-  const setWorkerName = naming.setWorkerName.bind(queue);
-  naming.setWorkerName = () =>
-    setWorkerName().catch((err: unknown) => {
-      if (closing()) return;
-      logger.warn('Bull could not name its Redis connection; the queue works on without it', {
-        queue: queue.name,
-        error: err instanceof Error ? err.message : String(err),
-      });
-    });
 }
 
 /**
@@ -258,65 +190,10 @@ export class Queues {
   process<P>(def: QueueDef<P>, concurrency: number, processor: Processor<P>): void {
     const queue = this.queue(def.name);
     queueProcessed(def.name);
-    const done = this.config.redis.wait_replicas > 0 ? new RecentlyDone(DONE_MEMORY_MS) : undefined;
+    const done = this.config.redis.wait_replicas > 0 ? new RecentlyDone() : undefined;
     // Bull's promise settles when processing ends. A close that comes before the queue's blocking connection is
     // ready rejects it (with no reason): that is the stop asked for, not a failure. Anything else is said once.
-    const handle = async (job: Bull.Job<JobEnvelope<P>>): Promise<unknown> => {
-      // Bull's typings promise data; a job locked by an id popped from a primary that was just replaced has none
-      // (see EnqueueJournal): said plainly rather than as a TypeError, and failed.
-      if ((job.data as JobEnvelope<P> | Record<string, never>).meta === undefined) {
-        logger.warn('a job came without its data: its id was taken from the old Redis primary during a failover', {
-          queue: def.name,
-          job_id: job.id,
-        });
-        throw new Error(`Job ${String(job.id)} of queue ${def.name} has no data on this Redis primary.`);
-      }
-      const { payload, meta } = job.data;
-      const key = job.opts.jobId === undefined ? undefined : String(job.opts.jobId);
-      const ago = key === undefined ? undefined : done?.finishedAgo(key);
-      if (ago !== undefined) {
-        logger.warn('a keyed job this worker finished came back after a Redis failover; it is not run again', {
-          queue: def.name,
-          job_id: job.id,
-          finished_ms_ago: ago,
-        });
-        statsd.increment(`queue.${def.name}.not_run_twice`);
-        return undefined;
-      }
-      const ctx = newContext('job', meta.request_id, `queue:${def.name}`);
-      return runWithContext(ctx, async () => {
-        const started = Date.now();
-        const attempt = job.attemptsMade + 1;
-        if (job.processedOn) statsd.timing(`queue.${def.name}.wait`, Math.max(0, job.processedOn - job.timestamp));
-        try {
-          const result = await processor(payload, { id: String(job.id), attempt, queue: def.name });
-          if (key !== undefined) done?.finished(key);
-          statsd.timing(`queue.${def.name}.run.ok`, Date.now() - started);
-          queueJobRun(def.name, 'ok', (Date.now() - started) / 1000);
-          logger.info('job done', { queue: def.name, job_id: job.id, attempt, duration_ms: Date.now() - started });
-          return result;
-        } catch (err) {
-          const error = err instanceof Error ? err : new Error(String(err));
-          statsd.timing(`queue.${def.name}.run.failed`, Date.now() - started);
-          statsd.increment(`queue.${def.name}.failed`);
-          const last = attempt >= def.attempts;
-          queueJobRun(def.name, last ? 'failed' : 'retry', (Date.now() - started) / 1000);
-          logger[last ? 'error' : 'warn'](
-            last ? 'job failed for good; it is in the failed set' : 'job failed; it will be retried',
-            {
-              queue: def.name,
-              job_id: job.id,
-              attempt,
-              attempts: def.attempts,
-              error: error.message,
-              stack: last ? error.stack : undefined,
-            },
-          );
-          throw error;
-        }
-      });
-    };
-    const processing = queue.process(concurrency, tracedRun(def.name, handle));
+    const processing = queue.process(concurrency, jobRunner(def, processor, done));
     processing.catch((err: unknown) => {
       if (this.closing) return;
       logger.error('a queue stopped taking jobs; restart the worker once Redis answers', {

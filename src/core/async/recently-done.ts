@@ -9,12 +9,18 @@
  * Only this process's own runs are known: another worker process may still
  * run such a job a second time.
  */
+/**
+ * How long a worker remembers the keyed jobs it finished: a completion lost in a failover brings the job back by
+ * the enqueue journal's replay (within 10 s) or by Bull's stalled check (every 30 s by default).
+ */
+const DONE_MEMORY_MS = 75_000;
+
 export class RecentlyDone {
   /** Job id -> when it finished; insertion order is finishing order, so the oldest are first. */
   private readonly done = new Map<string, number>();
 
   constructor(
-    private readonly keepMs: number,
+    private readonly keepMs = DONE_MEMORY_MS,
     /** Kept at most, the oldest dropped first: a bound on memory at any job rate. */
     private readonly most = 100_000,
   ) {}
