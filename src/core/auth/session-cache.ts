@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { quitRedis } from '../db/redis';
 import { ThrottledWarning } from '../log/throttled-warning';
-import type { Session } from './sessions';
+import type { Session } from './session-keys';
 
 export interface SessionCacheOptions {
   /** How long a session read from Redis is served from memory; the backstop for a lost invalidation. */

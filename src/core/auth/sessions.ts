@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServerError } from '../../exception';
 import { currentContext } from '../ctx';
@@ -8,15 +8,9 @@ import { outages } from '../log/outage';
 import { statsd } from '../monitor';
 import { SessionCache, type SessionCacheOptions } from './session-cache';
 import { SessionJournal } from './session-journal';
+import { digestOf, parseSession, type Session, sessionKey, staffKey } from './session-keys';
 
-export interface Session {
-  staff_id: number;
-  username: string;
-  roles: string[];
-  created_at: string;
-  /** When the account was last confirmed enabled, and its roles read, from the database. */
-  checked_at?: string;
-}
+export { type Session, sessionKeyOfToken } from './session-keys';
 
 /**
  * Sessions whose creation must survive a failover: the replicas that must
@@ -54,39 +48,6 @@ const JOURNAL_MS = 10_000;
 
 /** No in-process session cache: every request reads its session from Redis. */
 const NO_CACHE: SessionCacheOptions = { ttlMs: 0, maxEntries: 0 };
-
-const sessionKey = (digest: string): string => `session:${digest}`;
-const staffKey = (staffId: number): string => `staff-sessions:${staffId}`;
-
-/** Only a digest of the token is stored, so a leaked Redis dump holds no usable token. */
-function digestOf(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
-
-/** A stored session value, or undefined when it is not JSON of a session's shape. */
-function parseSession(raw: string): Session | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  const valid =
-    typeof v.staff_id === 'number' &&
-    typeof v.username === 'string' &&
-    Array.isArray(v.roles) &&
-    v.roles.every((role) => typeof role === 'string') &&
-    typeof v.created_at === 'string' &&
-    (v.checked_at === undefined || typeof v.checked_at === 'string');
-  return valid ? (value as Session) : undefined;
-}
-
-/** The Redis key (before the key prefix) of a token's session. */
-export function sessionKeyOfToken(token: string): string {
-  return sessionKey(digestOf(token));
-}
 
 /**
  * Revocable session tokens in Redis with an expiry. A token is 32 random
