@@ -1,6 +1,6 @@
 import type { AppModules, Resources } from './core/app/app';
 import { createAuthorize } from './core/auth/authorize';
-import { mountOpenApi } from './core/api/openapi';
+import { mountOpenApi } from './core/api/openapi-page';
 import { httpSecurity } from './core/api/security';
 import { DevError } from './exception';
 import type { Route } from './core/api/route';
