@@ -19,6 +19,9 @@ export {
   type SchedulerOptions,
 } from './job-types';
 
+/** How often a late tick looks again whether the run before it has ended. */
+const LATE_TICK_POLL_MS = 100;
+
 /** Seconds between a task's next two ticks, for the scheduler-not-ticking alert; undefined if it cannot tell. */
 function intervalSeconds(task: ScheduledTask): number | undefined {
   const [next, after] = task.getNextRuns(2);
@@ -167,13 +170,16 @@ export class Scheduler<D> {
 
   /**
    * Runs the job under its no-overlap lock. A late tick (see tick) that finds the job running waits for that
-   * run once, a claim retry long, before it is skipped: after a Redis outage the ticks due during it are claimed
-   * together, and the second found the first running and was skipped (1 or 2 ticks in every SIGKILL fault run).
+   * run to end, up to the job's timeout, before it is skipped: after a Redis outage the ticks due during it are
+   * claimed together, and the second found the first running and was skipped (1 or 2 ticks in every SIGKILL
+   * fault run). Waiting once, a claim retry long, still lost one now and then: the first run's end (its lock's
+   * release, retried through the failover) can take longer than that.
    */
   private async executeHeld(job: JobSetting<D>, scheduledAt: Date, late = false): Promise<Outcome> {
     let held = await this.acquireRunning(job);
-    if (!held && late) {
-      await new Promise((resolve) => setTimeout(resolve, this.options.claimRetryMs ?? 500));
+    const waitUntil = Date.now() + job.timeoutMs;
+    while (!held && late && Date.now() < waitUntil) {
+      await new Promise((resolve) => setTimeout(resolve, LATE_TICK_POLL_MS));
       held = await this.acquireRunning(job);
     }
     if (!held) return this.record(job, 'skipped_overlap', 0);

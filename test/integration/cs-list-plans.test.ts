@@ -8,6 +8,8 @@ import { MysqlFlaggedStore } from '../../src/service/risk/inner/mysql-flagged-st
 import { testConfig } from '../helpers/app';
 import { freshDatabase } from '../helpers/db';
 import { fillCsEvents } from '../helpers/cs-bulk';
+import { CS_LIST_INDEXES } from '../../src/model/migrations/0008-cs-list-indexes';
+import { SUPERSEDED_INDEXES } from '../../src/model/migrations/0010-cs-drop-superseded-indexes';
 
 /**
  * MariaDB's plan for every documented filter of the event list, on a table
@@ -202,5 +204,19 @@ describe(`the timed jobs' reads on ${ROWS.toLocaleString('en')} events`, () => {
       const bad = reads.filter((r) => r.type === 'ALL' || r.key === null || /filesort|temporary/i.test(r.Extra ?? ''));
       expect({ sql, bad }).toEqual({ sql, bad: [] });
     }
+  });
+});
+
+describe('the indexes of cs_event', () => {
+  it('when every migration has run, then each list index is there and none that the list indexes superseded', async () => {
+    const rows = await sequelize.query<{ name: string }>(
+      `SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'cs_event'`,
+      { type: QueryTypes.SELECT },
+    );
+    const names = rows.map((r) => r.name);
+
+    expect(names).toEqual(expect.arrayContaining(Object.keys(CS_LIST_INDEXES)));
+    for (const superseded of Object.keys(SUPERSEDED_INDEXES)) expect(names).not.toContain(superseded);
   });
 });

@@ -26,7 +26,7 @@ function jobLasting(name: string, ms: number): JobSetting<object> {
   };
 }
 
-// Runs shorter than a claim retry: a late tick that waits one retry finds the run before it over.
+// One run shorter than a claim retry, one longer: a late tick waits for the run before it, whichever it is.
 const quick = jobLasting('catch-up.quick', 100);
 const slow = jobLasting('catch-up.slow', 3000);
 
@@ -53,6 +53,20 @@ describe('ticks claimed late, together, after Redis was away', () => {
     const outcomes = await Promise.all([
       scheduler().tick(quick, new Date(first * 1000)),
       scheduler().tick(quick, new Date(second * 1000)),
+    ]);
+
+    expect(outcomes).toEqual(['ok', 'ok']);
+    expect(runs.filter((due) => due === first || due === second).sort()).toEqual([first, second]);
+  });
+
+  it('when a late tick finds the run before it going on past a claim retry, then it waits for that run and runs after it', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const [first, second] = [now - 30, now - 29];
+
+    // Each run lasts 3 s, three claim retries: the second tick outwaits it.
+    const outcomes = await Promise.all([
+      scheduler().tick(slow, new Date(first * 1000)),
+      scheduler().tick(slow, new Date(second * 1000)),
     ]);
 
     expect(outcomes).toEqual(['ok', 'ok']);

@@ -27,8 +27,8 @@ import type { QueryInterface } from 'sequelize';
  * would refuse the statement rather than block writes while it runs.
  * The older single-column indexes it makes redundant (idx_event_handler,
  * idx_event_user, idx_event_phone, idx_event_category, idx_event_created)
- * are dropped by a later contract migration, once no running release reads
- * through them.
+ * are dropped by the contract migration 0010, which no release since this
+ * one reads through.
  */
 export const CS_LIST_INDEXES: Record<string, string[]> = {
   idx_event_handler_status_updated: ['deleted_id', 'handler_id', 'status', 'updated_at'],

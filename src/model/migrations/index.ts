@@ -8,6 +8,7 @@ import * as m0006 from './0006-cs-record-via';
 import * as m0007 from './0007-cs-request-hash';
 import * as m0008 from './0008-cs-list-indexes';
 import * as m0009 from './0009-risk-unfinished-indexes';
+import * as m0010 from './0010-cs-drop-superseded-indexes';
 // make domain: new migrations' imports go above this line.
 
 export interface Migration {
@@ -27,5 +28,6 @@ export const migrations: Migration[] = [
   { name: '0007-cs-request-hash', ...m0007 },
   { name: '0008-cs-list-indexes', ...m0008 },
   { name: '0009-risk-unfinished-indexes', ...m0009 },
+  { name: '0010-cs-drop-superseded-indexes', ...m0010 },
   // make domain: new migrations go above this line.
 ];
