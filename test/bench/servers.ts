@@ -143,12 +143,19 @@ async function waitUntilListening(server: RunningServer, timeoutMs: number): Pro
   }
 }
 
-/** Starts one server as a child process on free ports and waits until it accepts connections. */
-export async function startServer(id: ServerId, run: RunContext): Promise<RunningServer> {
+/**
+ * Starts one server as a child process on free ports and waits until it accepts connections. With `cpu`, the
+ * server runs on that core only (taskset), so that a load generated on another core does not take its CPU.
+ */
+export async function startServer(id: ServerId, run: RunContext, cpu?: number): Promise<RunningServer> {
   const def = SERVERS[id];
   const ports: Partial<Record<PortKind, number>> = {};
   for (const kind of def.ports) ports[kind] = await freePort();
-  const child = spawn(process.execPath, [...def.args], {
+  const [command, args] =
+    cpu === undefined
+      ? [process.execPath, [...def.args]]
+      : ['taskset', ['-c', String(cpu), process.execPath, ...def.args]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', ...def.env(ports, run) },
     stdio: ['ignore', 'inherit', 'inherit'],
