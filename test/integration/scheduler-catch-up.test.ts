@@ -46,32 +46,25 @@ afterAll(async () => {
 });
 
 describe('ticks claimed late, together, after Redis was away', () => {
-  it('when two late ticks of one job are claimed at once by two schedulers, then both run, one after the other', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const [first, second] = [now - 5, now - 4];
+  // The slow job's runs last 3 s, three claim retries: the second tick outwaits the first run.
+  it.each([
+    ['shorter than a claim retry', quick, 5],
+    ['going on past a claim retry', slow, 30],
+  ])(
+    'when two late ticks of one job whose run is %s are claimed at once by two schedulers, then both run, one after the other',
+    async (_what, job, ago) => {
+      const now = Math.floor(Date.now() / 1000);
+      const [first, second] = [now - ago, now - ago + 1];
 
-    const outcomes = await Promise.all([
-      scheduler().tick(quick, new Date(first * 1000)),
-      scheduler().tick(quick, new Date(second * 1000)),
-    ]);
+      const outcomes = await Promise.all([
+        scheduler().tick(job, new Date(first * 1000)),
+        scheduler().tick(job, new Date(second * 1000)),
+      ]);
 
-    expect(outcomes).toEqual(['ok', 'ok']);
-    expect(runs.filter((due) => due === first || due === second).sort()).toEqual([first, second]);
-  });
-
-  it('when a late tick finds the run before it going on past a claim retry, then it waits for that run and runs after it', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const [first, second] = [now - 30, now - 29];
-
-    // Each run lasts 3 s, three claim retries: the second tick outwaits it.
-    const outcomes = await Promise.all([
-      scheduler().tick(slow, new Date(first * 1000)),
-      scheduler().tick(slow, new Date(second * 1000)),
-    ]);
-
-    expect(outcomes).toEqual(['ok', 'ok']);
-    expect(runs.filter((due) => due === first || due === second).sort()).toEqual([first, second]);
-  });
+      expect(outcomes).toEqual(['ok', 'ok']);
+      expect(runs.filter((due) => due === first || due === second).sort()).toEqual([first, second]);
+    },
+  );
 
   it('when a tick due on time finds the job still running, then it is skipped as overlapping', async () => {
     const now = Math.floor(Date.now() / 1000);
