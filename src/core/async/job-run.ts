@@ -1,6 +1,7 @@
 import type Bull from 'bull';
 import { newContext, runWithContext } from '../ctx';
 import { logger } from '../log';
+import { ThrottledWarning } from '../log/throttled-warning';
 import { statsd } from '../monitor';
 import { queueJobRun } from '../monitor/dependency-metrics';
 import { traceJobRun } from '../trace';
@@ -36,6 +37,11 @@ export function jobRunner<P>(
   processor: Processor<P>,
   done: RecentlyDone | undefined,
 ): (job: Bull.Job<JobEnvelope<P>>) => Promise<unknown> {
+  // A failover brings back every keyed job finished in its last second or so: each counted, said once a minute.
+  const cameBack = new ThrottledWarning(
+    'keyed jobs this worker finished came back after a Redis failover; they are not run again',
+    `queue.${def.name}.not_run_twice`,
+  );
   const handle = async (job: Bull.Job<JobEnvelope<P>>): Promise<unknown> => {
     // Bull's typings promise data; a job locked by an id popped from a primary that was just replaced has none
     // (see EnqueueJournal): said plainly rather than as a TypeError, and failed.
@@ -50,12 +56,7 @@ export function jobRunner<P>(
     const key = job.opts.jobId === undefined ? undefined : String(job.opts.jobId);
     const ago = key === undefined ? undefined : done?.finishedAgo(key);
     if (ago !== undefined) {
-      logger.warn('a keyed job this worker finished came back after a Redis failover; it is not run again', {
-        queue: def.name,
-        job_id: job.id,
-        finished_ms_ago: ago,
-      });
-      statsd.increment(`queue.${def.name}.not_run_twice`);
+      cameBack.warn({ queue: def.name, job_id: job.id, finished_ms_ago: ago });
       return undefined;
     }
     const ctx = newContext('job', meta.request_id, `queue:${def.name}`);
