@@ -55,11 +55,13 @@ export function queueDefs(config: Config): QueueDef<unknown>[] {
  * collaborators from the process's shared resources.
  */
 export async function buildDomains(config: Config, sequelize: Sequelize, redis: Redis): Promise<Domains> {
+  // First: the one step here that can fail, before anything is built that would then need closing.
+  const sessionReplicas = await sessionWrites(config);
   const defs = appQueues(config);
   const queues = new Queues(config, defs.all);
   const zeus = new ZeusClient(config);
   const staff = createStaffDomain(sequelize, redis, config.auth, ACCESS, {
-    sessionReplicas: await sessionWrites(config),
+    sessionReplicas,
     failoverSettleMs: failoverSettleMsOf(config),
   });
   const cs = createCsDomain(sequelize, redis, staff.staff);
