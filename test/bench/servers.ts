@@ -36,11 +36,21 @@ interface ServerDef {
   env: (ports: Partial<Record<PortKind, number>>, run: RunContext) => Record<string, string>;
 }
 
+/**
+ * BENCH_CPU_PROFILE=dir: tandem writes a V8 CPU profile of its run there
+ * when it stops (`--cpu-prof`), to be read in Chrome's DevTools or
+ * summarised by test/bench/profile-summary.ts.
+ */
+function cpuProfileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
+}
+
 /** tandem as `make server` runs it, with `workers` cluster workers (1: no cluster). */
 function tandemServer(workers: number, logFile: string): ServerDef {
   return {
     ports: ['http', 'thrift'],
-    args: [path.join(ROOT, 'dist/src/main.js')],
+    args: [...cpuProfileArgs(), path.join(ROOT, 'dist/src/main.js')],
     env: (ports, run) => ({
       TANDEM_HTTP_HOST: '127.0.0.1',
       TANDEM_HTTP_PORT: String(ports.http),

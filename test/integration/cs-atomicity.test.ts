@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import { Cache } from '../../src/core/db/cache';
 import { redisConnection } from '../../src/core/db/redis';
 import { createSequelize } from '../../src/core/db/mysql';
+import { executeSelect, type StatementScope } from '../../src/core/db/statements';
 import { defineCsModels } from '../../src/model/cs-event';
 import { CsCategoryService } from '../../src/service/cs/cs-category-service';
 import { CsEventService } from '../../src/service/cs/cs-event-service';
@@ -30,17 +31,18 @@ class RecordStoreThatFails extends CsEventInner {
   seenInTransaction: { status: string; deleted_id: string } | null | undefined;
 
   constructor(
-    private readonly db: Sequelize,
+    db: Sequelize,
     models: ReturnType<typeof defineCsModels>,
   ) {
     super(db, models);
   }
 
-  override async insertRecord(tx: Transaction, record: NewRecord, at: Date): Promise<void> {
+  override async insertRecord(tx: StatementScope, record: NewRecord, at: Date): Promise<void> {
     if (record.action !== this.failOn) return super.insertRecord(tx, record, at);
-    const rows = await this.db.query<{ status: string; deleted_id: string }>(
-      'SELECT status, deleted_id FROM cs_event WHERE id = :id',
-      { type: QueryTypes.SELECT, replacements: { id: record.event_id }, transaction: tx },
+    const rows = await executeSelect<{ status: string; deleted_id: string }>(
+      tx,
+      'SELECT status, deleted_id FROM cs_event WHERE id = ?',
+      [record.event_id],
     );
     this.seenInTransaction = rows[0] ?? null;
     throw new Error('the record store failed');
@@ -49,7 +51,7 @@ class RecordStoreThatFails extends CsEventInner {
 
 /** The soft delete runs, then the transaction fails before it commits. */
 class DeleteThatFailsAfterward extends CsEventInner {
-  override async softDeleteEvent(tx: Transaction, id: number, at: Date): Promise<boolean> {
+  override async softDeleteEvent(tx: StatementScope, id: number, at: Date): Promise<boolean> {
     await super.softDeleteEvent(tx, id, at);
     throw new Error('the transaction failed after the soft delete');
   }

@@ -1,4 +1,5 @@
 import type { Transaction } from 'sequelize';
+import type { StatementScope } from '../../core/db/statements';
 import { AuthError, UserError } from '../../exception';
 import { boundedTotal, encodeCursor, listKey, type PageRequest, resolvePage, TOTAL_CAP } from '../../core/db/keyset';
 import { CS_WRITE } from './cs-access';
@@ -113,7 +114,7 @@ export class CsEventService {
   private insertWithRecord(actor: Actor, input: NewCsEvent, handler: number): Promise<CsEvent> {
     return this.counted(
       (marked) =>
-        this.events.transaction(async (tx) => {
+        this.events.writeTransaction(async (tx) => {
           const created = await this.insertIn(tx, actor, input, handler);
           await marked;
           return created;
@@ -122,7 +123,7 @@ export class CsEventService {
     );
   }
 
-  private async insertIn(tx: Transaction, actor: Actor, input: NewCsEvent, handler: number): Promise<CsEvent> {
+  private async insertIn(tx: StatementScope, actor: Actor, input: NewCsEvent, handler: number): Promise<CsEvent> {
     const at = new Date();
     const created = await this.events.insertEvent(tx, newEventRow(actor, input, handler), at);
     await this.events.insertRecord(tx, creationRecord(actor, input, handler, created.id), at);
@@ -184,7 +185,7 @@ export class CsEventService {
   private async change(actor: Actor, id: number, decide: (event: CsEvent) => EventChange): Promise<CsEvent> {
     let from: CsStatus | undefined;
     const write = (marked: Promise<unknown>) =>
-      this.events.transaction(async (tx) => {
+      this.events.writeTransaction(async (tx) => {
         const event = await this.events.lockEvent(tx, id);
         if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
         this.assertMayChange(actor, event);
@@ -222,7 +223,7 @@ export class CsEventService {
   async remove(actor: Actor, id: number): Promise<void> {
     let status: CsStatus | undefined;
     const write = (marked: Promise<unknown>) =>
-      this.events.transaction(async (tx) => {
+      this.events.writeTransaction(async (tx) => {
         const event = await this.events.lockEvent(tx, id);
         if (!event) throw new UserError('CS_EVENT_NOT_FOUND', { params: { id } });
         status = event.status;

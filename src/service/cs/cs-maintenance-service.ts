@@ -111,7 +111,7 @@ export class CsMaintenanceService {
    * beside the job wait behind it); the locks last one group's changes.
    */
   private async escalateSome(ids: number[], cutoff: Date): Promise<number> {
-    const changed = await this.events.transaction(async (tx) => {
+    const changed = await this.events.writeTransaction(async (tx) => {
       const done: number[] = [];
       const at = new Date();
       for (const id of ids) {

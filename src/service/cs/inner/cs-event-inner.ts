@@ -1,6 +1,12 @@
 import { Op, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { sqlTime } from '../../../core/db/keyset';
-import { executeSelect, executeWrite } from '../../../core/db/statements';
+import {
+  executeSelect,
+  executeWrite,
+  type StatementScope,
+  type StatementTransaction,
+  statementTransaction,
+} from '../../../core/db/statements';
 import { UserError } from '../../../exception';
 import { readYourWrites } from '../../../core/db/mysql';
 import { CsEventListInner } from './cs-event-list-inner';
@@ -68,8 +74,14 @@ export class CsEventInner {
     this.lists = new CsEventListInner(sequelize);
   }
 
+  /** A Sequelize transaction, for writes through the models (the category tree). */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.sequelize.transaction(fn);
+  }
+
+  /** A write's own transaction for the prepared statements below (core/db/statements): the event writes' hot path. */
+  writeTransaction<T>(fn: (tx: StatementTransaction) => Promise<T>): Promise<T> {
+    return statementTransaction(this.sequelize, fn);
   }
 
   /**
@@ -77,7 +89,7 @@ export class CsEventInner {
    * returns it as written, its id and times included, without reading it back.
    */
   async insertEvent(
-    tx: Transaction,
+    tx: StatementScope,
     row: NewCsEvent & {
       status: CsStatus;
       creator_id: number;
@@ -137,7 +149,7 @@ export class CsEventInner {
   }
 
   /** One live event under a row lock in `tx` (SELECT ... FOR UPDATE), as a prepared statement. */
-  async lockEvent(tx: Transaction, id: number): Promise<CsEvent | undefined> {
+  async lockEvent(tx: StatementScope, id: number): Promise<CsEvent | undefined> {
     const [row] = await executeSelect<EventRow>(tx, LOCK_EVENT, [id]);
     return row ? toEvent(row) : undefined;
   }
@@ -180,7 +192,7 @@ export class CsEventInner {
   }
 
   /** Sets the given columns and updated_at (`at`) of one event in `tx`. */
-  async updateEvent(tx: Transaction, id: number, columns: EventColumns, at: Date): Promise<void> {
+  async updateEvent(tx: StatementScope, id: number, columns: EventColumns, at: Date): Promise<void> {
     const sets: string[] = [];
     const values: unknown[] = [];
     for (const name of EVENT_COLUMNS) {
@@ -195,7 +207,7 @@ export class CsEventInner {
   }
 
   /** Soft-deletes one live event in `tx`; false when it was not there or already deleted. */
-  async softDeleteEvent(tx: Transaction, id: number, at: Date): Promise<boolean> {
+  async softDeleteEvent(tx: StatementScope, id: number, at: Date): Promise<boolean> {
     const time = sqlTime(at.toISOString());
     const { affectedRows } = await executeWrite(
       tx,
@@ -206,7 +218,7 @@ export class CsEventInner {
   }
 
   /** Appends one record to an event's timeline in `tx`, written at `at`. */
-  async insertRecord(tx: Transaction, record: NewRecord, at: Date): Promise<void> {
+  async insertRecord(tx: StatementScope, record: NewRecord, at: Date): Promise<void> {
     await executeWrite(tx, INSERT_RECORD, [
       record.event_id,
       record.actor_id,
