@@ -16,4 +16,5 @@ cd "$work/tandem"
 echo "make domain NAME=ci_notes, in a clone at $work/tandem"
 make --no-print-directory domain NAME=ci_notes
 make --no-print-directory lint
-npx jest --ci --runTestsByPath test/integration/ci-notes.test.ts test/e2e/ci-notes-doors.test.ts
+npx jest --ci --runTestsByPath test/integration/ci-notes.test.ts test/e2e/ci-notes-doors.test.ts \
+  test/integration/thrift-idl-agreement.test.ts

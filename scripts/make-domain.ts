@@ -78,6 +78,7 @@ function plan(snake: string): Plan {
     [`src/model/${n.kebab}.ts`, t.model(n)],
     [`src/service/${n.kebab}/inner/${n.kebab}-inner.ts`, t.inner(n)],
     [`src/service/${n.kebab}/${n.kebab}-schemas.ts`, t.schemas(n)],
+    [`src/service/${n.kebab}/${n.kebab}-operations.ts`, t.operations(n)],
     [`src/service/${n.kebab}/${n.kebab}-service.ts`, t.service(n)],
     [`src/service/${n.kebab}/${n.kebab}-access.ts`, t.access(n)],
     [`src/service/${n.kebab}/index.ts`, t.domainIndex(n)],
@@ -126,8 +127,8 @@ function plan(snake: string): Plan {
     ],
     [
       'new methods go above this line.',
-      `  create_${n.snake}_item(request: Create${n.pascal}ItemRequest): Promise<${n.pascal}Item>;\n` +
-        `  get_${n.snake}_item(id: Int64): Promise<${n.pascal}Item>;\n`,
+      `  create_${n.snake}_item(request: Create${n.pascal}ItemRequest): Promise<${n.pascal}Item> | ${n.pascal}Item;\n` +
+        `  get_${n.snake}_item(id: Int64): Promise<${n.pascal}Item> | ${n.pascal}Item;\n`,
     ],
     ['new domains go above this line.', `  ${n.camel}: ${n.pascal}Domain;\n`],
     ["new domains' methods go above this line.", `    ...${n.camel}ThriftMethods(domains.${n.camel}),\n`],

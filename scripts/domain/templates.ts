@@ -124,6 +124,11 @@ export const create${n.pascal}ItemInput = z.strictObject({
   body: z.string().max(10000).default(''),
 });
 
+/** One item by id, as a sibling's i64 decodes (the HTTP door checks a path's text with its own rule first). */
+export const ${n.camel}ItemIdInput = z.strictObject({
+  id: z.number().int().min(1, 'expected a positive id').max(Number.MAX_SAFE_INTEGER),
+});
+
 /** The most items one page holds. */
 export const ${n.upper}_MAX_PAGE_SIZE = 100;
 
@@ -258,19 +263,59 @@ export const ${n.camel}Access: AccessDeclaration = {
 `;
 }
 
+export function operations(n: Names): string {
+  return `import { defineOperation } from '../../core/pipeline';
+import type { ${n.pascal}Actor, ${n.pascal}Service } from './${n.kebab}-service';
+import { create${n.pascal}ItemInput, ${n.camel}ItemIdInput, ${n.camel}ItemSchema } from './${n.kebab}-schemas';
+
+/**
+ * The ${n.snake} operations both doors serve, each declared once: its name (the
+ * Thrift method's), schemas, permission, codes and handler. The routes and the
+ * Thrift adapter bind them; the IDL agreement test checks the IDL against them.
+ */
+export function ${n.camel}Operations(items: ${n.pascal}Service) {
+  return {
+    createItem: defineOperation({
+      name: 'create_${n.snake}_item',
+      summary: 'Create an item.',
+      permission: '${n.snake}.write',
+      input: create${n.pascal}ItemInput,
+      output: ${n.camel}ItemSchema,
+      handler: (actor: ${n.pascal}Actor, input) => items.create(actor, input),
+    }),
+    getItem: defineOperation({
+      name: 'get_${n.snake}_item',
+      summary: 'One item.',
+      permission: '${n.snake}.read',
+      input: ${n.camel}ItemIdInput,
+      output: ${n.camel}ItemSchema,
+      errors: ['${n.upper}_ITEM_NOT_FOUND'],
+      handler: (_actor: ${n.pascal}Actor, { id }) => items.get(id),
+    }),
+  };
+}
+
+export type ${n.pascal}Operations = ReturnType<typeof ${n.camel}Operations>;
+`;
+}
+
 export function domainIndex(n: Names): string {
   return `import type { Sequelize } from 'sequelize';
 import { define${n.pascal}ItemModel } from '../../model/${n.kebab}';
 import { ${n.pascal}Inner } from './inner/${n.kebab}-inner';
+import { type ${n.pascal}Operations, ${n.camel}Operations } from './${n.kebab}-operations';
 import { ${n.pascal}Service } from './${n.kebab}-service';
 
 export interface ${n.pascal}Domain {
   items: ${n.pascal}Service;
+  /** What both doors serve, declared once (${n.kebab}-operations.ts). */
+  operations: ${n.pascal}Operations;
 }
 
 /** The one place that builds the ${n.snake} domain. */
 export function create${n.pascal}Domain(sequelize: Sequelize): ${n.pascal}Domain {
-  return { items: new ${n.pascal}Service(new ${n.pascal}Inner(define${n.pascal}ItemModel(sequelize))) };
+  const items = new ${n.pascal}Service(new ${n.pascal}Inner(define${n.pascal}ItemModel(sequelize)));
+  return { items, operations: ${n.camel}Operations(items) };
 }
 
 export type { ${n.pascal}Service } from './${n.kebab}-service';
@@ -293,6 +338,7 @@ Written by \`make domain NAME=${n.snake}\`. Say here, in a few lines, what this 
 | \`index.ts\` | \`create${n.pascal}Domain\`: builds the service |
 | \`${n.kebab}-access.ts\` | the permissions \`${n.snake}.read\`, \`${n.snake}.write\` and the role \`${n.snake}_editor\` |
 | \`${n.kebab}-schemas.ts\` | the shapes, declared once: types, validation, the OpenAPI document and Thrift decoding use them |
+| \`${n.kebab}-operations.ts\` | create and get, declared once for both doors: name, schemas, permission, codes, handler |
 | \`${n.kebab}-service.ts\` | the rules: create, get, list |
 | \`inner/${n.kebab}-inner.ts\` | data access only |
 
@@ -310,46 +356,34 @@ Its doors: \`src/api/${n.kebab}/${n.kebab}-routes.ts\` (\`/api/${n.kebab}/items\
 
 export function routes(n: Names): string {
   return `import { z } from 'zod';
-import { defineRoute, type Route } from '../../core/api/route';
+import { defineRoute, operationRoute, type Route } from '../../core/api/route';
 import { registerHttpStatus } from '../../core/response/http-status';
 import type { ${n.pascal}Domain } from '../../service/${n.kebab}';
-import {
-  create${n.pascal}ItemInput,
-  ${n.upper}_MAX_PAGE_SIZE,
-  ${n.camel}ItemSchema,
-  ${n.camel}PageSchema,
-} from '../../service/${n.kebab}/${n.kebab}-schemas';
+import { ${n.upper}_MAX_PAGE_SIZE, ${n.camel}PageSchema } from '../../service/${n.kebab}/${n.kebab}-schemas';
 import { decimalId } from '../../core/validation';
 
 registerHttpStatus({ ${n.upper}_ITEM_NOT_FOUND: 404 });
 
 const tags = ['${n.snake}'];
 
-/** The ${n.snake} routes: declarations and their thin handlers. */
+/** The ${n.snake} routes: the domain's operations bound to paths, and the list. */
 export function ${n.camel}Routes(domain: ${n.pascal}Domain): Route[] {
   return [
-    defineRoute({
+    operationRoute(domain.operations.createItem, {
       method: 'post',
       path: '/api/${n.kebab}/items',
-      summary: 'Create an item.',
+      input: 'body',
+      actor: (ctx) => ({ id: ctx.staff?.id ?? 0 }),
       tags,
-      permission: '${n.snake}.write',
-      body: create${n.pascal}ItemInput,
-      example: { title: 'A first item', body: 'What it says.' },
-      response: ${n.camel}ItemSchema,
       status: 201,
-      handler: ({ body, ctx }) => domain.items.create({ id: ctx.staff?.id ?? 0 }, body),
+      example: { title: 'A first item', body: 'What it says.' },
     }),
-    defineRoute({
+    operationRoute(domain.operations.getItem, {
       method: 'get',
       path: '/api/${n.kebab}/items/:id',
-      summary: 'One item.',
+      input: { params: z.object({ id: decimalId }) },
+      actor: (ctx) => ({ id: ctx.staff?.id ?? 0 }),
       tags,
-      permission: '${n.snake}.read',
-      params: z.object({ id: decimalId }),
-      response: ${n.camel}ItemSchema,
-      errors: ['${n.upper}_ITEM_NOT_FOUND'],
-      handler: ({ params }) => domain.items.get(params.id),
     }),
     defineRoute({
       method: 'get',
@@ -371,31 +405,26 @@ export function ${n.camel}Routes(domain: ${n.pascal}Domain): Route[] {
 
 export function thriftAdapter(n: Names): string {
   return `import type Int64 from 'node-int64';
-import { fieldErrors, validationFailed } from '../core/validation';
 import { currentContext } from '../core/ctx';
-import { i64ToNumber, numberToI64 } from '../core/rpc';
+import { i64ToNumber, numberToI64, operationMethod } from '../core/rpc';
 import type { ${n.pascal}Domain } from '../service/${n.kebab}';
-import { create${n.pascal}ItemInput, type ${n.pascal}Item as DomainItem } from '../service/${n.kebab}/${n.kebab}-schemas';
+import type { ${n.pascal}Item as DomainItem } from '../service/${n.kebab}/${n.kebab}-schemas';
 import { ${n.pascal}Item, type Create${n.pascal}ItemRequest } from '../../thrift/gen-nodejs/tandem_types';
 
 function toIdl(item: DomainItem): ${n.pascal}Item {
   return new ${n.pascal}Item({ ...item, id: numberToI64(item.id), created_by: numberToI64(item.created_by) });
 }
 
-/** The ${n.snake} methods of service Tandem: decode IDL input, check it with the domain's schema, call the service. */
+/** The ${n.snake} methods of service Tandem: decode IDL input, run the domain's operation, encode its answer. */
 export function ${n.camel}ThriftMethods(domain: ${n.pascal}Domain) {
+  const createItem = operationMethod(domain.operations.createItem, { part: 'request', encode: toIdl });
+  const getItem = operationMethod(domain.operations.getItem, { part: '', encode: toIdl });
+  // A sibling service acts as the system (0); its name is on the call's context for the logs.
+  const actor = () => ({ id: currentContext()?.staff?.id ?? 0 });
   return {
-    create_${n.snake}_item: async (request: Create${n.pascal}ItemRequest): Promise<${n.pascal}Item> => {
-      const parsed = create${n.pascal}ItemInput.safeParse({ title: request.title, body: request.body ?? undefined });
-      if (!parsed.success) throw validationFailed(fieldErrors('request', parsed.error));
-      // A sibling service acts as the system (0); its name is on the call's context for the logs.
-      return toIdl(await domain.items.create({ id: currentContext()?.staff?.id ?? 0 }, parsed.data));
-    },
-    get_${n.snake}_item: async (id: Int64): Promise<${n.pascal}Item> => {
-      const value = i64ToNumber(id, 'id');
-      if (value < 1) throw validationFailed([{ field: 'id', message: 'expected a positive id' }]);
-      return toIdl(await domain.items.get(value));
-    },
+    create_${n.snake}_item: (request: Create${n.pascal}ItemRequest) =>
+      createItem({ title: request.title, body: request.body ?? undefined }, actor()),
+    get_${n.snake}_item: (id: Int64) => getItem({ id: i64ToNumber(id, 'id') }, actor()),
   };
 }
 `;

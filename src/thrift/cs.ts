@@ -1,12 +1,11 @@
 import type Int64 from 'node-int64';
-import { fieldErrors, validationFailed } from '../core/validation';
+import { validationFailed } from '../core/validation';
 import { currentContext } from '../core/ctx';
-import { callerName, decimalToI64, i64ToDecimal, i64ToNumber, numberToI64 } from '../core/rpc';
+import { callerName, decimalToI64, i64ToDecimal, i64ToNumber, numberToI64, operationMethod } from '../core/rpc';
 import { enumCodec } from './enum-codec';
 import type { CsDomain } from '../service/cs';
-import type { CsEvent as DomainEvent, CsSource, CsStatus, CsUserType, NewCsEvent, Page } from '../service/cs/cs-types';
+import type { CsEvent as DomainEvent, CsSource, CsStatus, CsUserType, Page } from '../service/cs/cs-types';
 import { MAX_PAGE_SIZE } from '../service/cs/cs-types';
-import { createEventBody } from '../service/cs/cs-schemas';
 import {
   CsEvent,
   CsEventPage,
@@ -57,13 +56,13 @@ function optionalId(value: Int64 | null | undefined, field: string): number | nu
 }
 
 /**
- * Decodes the IDL types (i64, numbered enums) to plain values, then checks
- * them with the HTTP body schema, so both transports share one set of rules.
+ * The IDL request as plain values (i64s as numbers or decimals, numbered
+ * enums as their names), for the operation's own schema to check: the rules
+ * are the domain's, the same the HTTP door checks a body with.
  */
-function decodeCreate(req: CreateCsEventRequest): { creatorId: number; input: NewCsEvent } {
+function decodeCreate(req: CreateCsEventRequest): Record<string, unknown> {
   const order = req.order_id as Int64 | null | undefined;
-  const creator = req.creator_id as Int64 | null | undefined;
-  const parsed = createEventBody.safeParse({
+  return {
     user_id: optionalId(req.user_id, 'request.user_id'),
     user_type: userType.decode(req.user_type, 'request.user_type'),
     phone: req.phone ?? undefined,
@@ -75,12 +74,13 @@ function decodeCreate(req: CreateCsEventRequest): { creatorId: number; input: Ne
     content: req.content ?? undefined,
     handler_id: optionalId(req.handler_id, 'request.handler_id') ?? undefined,
     request_key: req.request_key ?? undefined,
-  });
-  if (!parsed.success) throw validationFailed(fieldErrors('request', parsed.error));
-  return {
-    creatorId: creator === null || creator === undefined ? 0 : i64ToNumber(creator, 'request.creator_id'),
-    input: parsed.data,
   };
+}
+
+/** The staff member a sibling acts for (IDL-only: over HTTP it is the logged-in one); 0 for the system. */
+function creatorOf(req: CreateCsEventRequest): number {
+  const creator = req.creator_id as Int64 | null | undefined;
+  return creator === null || creator === undefined ? 0 : i64ToNumber(creator, 'request.creator_id');
 }
 
 /**
@@ -109,15 +109,16 @@ function toPage(page: Page<DomainEvent>): CsEventPage {
   });
 }
 
-/** The cs methods of service Tandem: decode IDL input, call the service, encode the result. */
+/** The cs methods of service Tandem: decode IDL input, run the domain's operation or service, encode the result. */
 export function csThriftMethods(cs: CsDomain) {
+  const createEvent = operationMethod(cs.operations.createEvent, { part: 'request', encode: toIdl });
+  const getEvent = operationMethod(cs.operations.getEvent, { part: '', encode: toIdl });
   return {
-    create_cs_event: async (request: CreateCsEventRequest): Promise<CsEvent> => {
-      const { creatorId, input } = decodeCreate(request);
-      // A sibling service acts as the system or on behalf of the staff member it names; its request keys are its own.
-      return toIdl(await cs.events.create({ id: creatorId, admin: false, ...callingService() }, input));
-    },
-    get_cs_event: async (id: Int64): Promise<CsEvent> => toIdl(await cs.events.get(positiveId(id, 'id'))),
+    // A sibling service acts as the system or on behalf of the staff member it names; its request keys are its own.
+    create_cs_event: (request: CreateCsEventRequest) =>
+      createEvent(decodeCreate(request), { id: creatorOf(request), admin: false, ...callingService() }),
+    // An id beyond 2^53 is INTEGER_OUT_OF_RANGE here; 0 or a negative id is the operation's 1001 naming `id`.
+    get_cs_event: (id: Int64) => getEvent({ id: i64ToNumber(id, 'id') }, { id: 0, admin: false }),
     list_cs_events_by_user: async (userId: Int64, page: number, pageSize: number): Promise<CsEventPage> => {
       if (!Number.isInteger(page) || page < 1)
         throw validationFailed([{ field: 'page', message: 'expected 1 or more' }]);

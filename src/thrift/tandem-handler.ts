@@ -2,7 +2,13 @@ import type Int64 from 'node-int64';
 import { isServiceName, SERVICE_NAME_RULE, setConnectionCaller } from '../core/rpc';
 import { UserError } from '../exception';
 import type { CsDomain } from '../service/cs';
-import type { CreateCsEventRequest, CsEvent, CsEventPage, RiskVerdict } from '../../thrift/gen-nodejs/tandem_types';
+import type {
+  CreateCsEventRequest,
+  CsEvent,
+  CsEventPage,
+  CsEventsByUserRequest,
+  RiskVerdict,
+} from '../../thrift/gen-nodejs/tandem_types';
 import type { RiskDomain } from '../service/risk';
 import { riskThriftMethods } from './risk';
 import { csThriftMethods } from './cs';
@@ -21,10 +27,11 @@ import { csThriftMethods } from './cs';
 export interface TandemHandler {
   ping(): string;
   hello(serviceName: string): void;
-  create_cs_event(request: CreateCsEventRequest): Promise<CsEvent>;
-  get_cs_event(id: Int64): Promise<CsEvent>;
+  create_cs_event(request: CreateCsEventRequest): Promise<CsEvent> | CsEvent;
+  get_cs_event(id: Int64): Promise<CsEvent> | CsEvent;
   list_cs_events_by_user(userId: Int64, page: number, pageSize: number): Promise<CsEventPage>;
-  get_risk_verdict(orderId: Int64): Promise<RiskVerdict>;
+  list_cs_events_by_user_cursor(request: CsEventsByUserRequest): Promise<CsEventPage>;
+  get_risk_verdict(orderId: Int64): Promise<RiskVerdict> | RiskVerdict;
   // make domain: new methods go above this line.
 }
 

@@ -450,4 +450,21 @@ describe('Thrift get_risk_verdict', () => {
     expect(err).toBeInstanceOf(UserException);
     expect(err).toMatchObject({ code: 1200 });
   });
+
+  it('when the order id is 0, then UserException 1001 naming order_id, as HTTP answers 400 (1001) for it', async () => {
+    const err: unknown = await within(
+      thrift.client.get_risk_verdict(decimalToI64('0')).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      5000,
+      'get_risk_verdict',
+    );
+    const http = await call(harness().app, 'GET', '/api/risk/orders/0', reviewer);
+
+    expect(err).toBeInstanceOf(UserException);
+    expect(err).toMatchObject({ code: 1001 });
+    expect((err as UserException).message).toContain('order_id');
+    expect({ status: http.status, code: http.body.code }).toEqual({ status: 400, code: 1001 });
+  });
 });

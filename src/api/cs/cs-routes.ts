@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, type Route } from '../../core/api/route';
+import { defineRoute, operationRoute, type Route } from '../../core/api/route';
 import { registerHttpStatus } from '../../core/response/http-status';
 import type { CsDomain } from '../../service/cs';
 import { actorOf } from '../actor';
@@ -7,7 +7,6 @@ import { pageSchema } from '../../core/validation';
 import {
   categoryNodeSchema,
   categoryUpsertBody,
-  createEventBody,
   csEventSchema,
   patchEventBody,
   recordSchema,
@@ -29,13 +28,13 @@ const tags = ['cs'];
 /** The customer-service routes: declarations and their thin handlers. */
 export function csRoutes(cs: CsDomain): Route[] {
   return [
-    defineRoute({
+    operationRoute(cs.operations.createEvent, {
       method: 'post',
       path: '/api/cs/events',
-      summary: 'Record an event; its first timeline record is written with it.',
+      input: 'body',
+      actor: actorOf,
       tags,
-      permission: 'cs_event.write',
-      body: createEventBody,
+      status: 201,
       example: {
         user_type: 'user',
         source: 'phone',
@@ -46,10 +45,6 @@ export function csRoutes(cs: CsDomain): Route[] {
         content: 'The rider was rude at delivery.',
         request_key: 'callcenter-7f3a2c',
       },
-      response: csEventSchema,
-      status: 201,
-      errors: ['VALIDATION_FAILED', 'CS_CATEGORY_NOT_FOUND', 'CS_HANDLER_INVALID', 'CS_REQUEST_KEY_CONFLICT'],
-      handler: ({ body, ctx }) => cs.events.create(actorOf(ctx), body),
     }),
     defineRoute({
       method: 'get',
@@ -67,16 +62,12 @@ export function csRoutes(cs: CsDomain): Route[] {
         return cs.events.list({ ...filter, handler_id: handlerId }, { page, cursor, pageSize: page_size });
       },
     }),
-    defineRoute({
+    operationRoute(cs.operations.getEvent, {
       method: 'get',
       path: '/api/cs/events/:id',
-      summary: 'One event.',
+      input: { params: idParams },
+      actor: actorOf,
       tags,
-      permission: 'cs_event.read',
-      params: idParams,
-      response: csEventSchema,
-      errors: ['CS_EVENT_NOT_FOUND'],
-      handler: ({ params }) => cs.events.get(params.id),
     }),
     defineRoute({
       method: 'patch',

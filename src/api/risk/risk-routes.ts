@@ -1,39 +1,15 @@
 import { z } from 'zod';
-import { defineRoute, type Route } from '../../core/api/route';
+import { defineRoute, operationRoute, type Route } from '../../core/api/route';
+import { flaggedSchema, orderIdInput } from '../../service/risk/risk-schemas';
 import { registerHttpStatus } from '../../core/response/http-status';
 import type { RiskDomain } from '../../service/risk';
 import { RULE_NAMES } from '../../service/risk/risk-rules';
-import { REPORT_STATUSES, RISK_STATUSES } from '../../service/risk/risk-types';
+import { RISK_STATUSES } from '../../service/risk/risk-types';
 import { MAX_PAGE_SIZE } from '../../service/cs/cs-types';
 import { actorOf } from '../actor';
-import { cursorParam, decimalInt, decimalU64, MAX_PAGE, pageSchema } from '../../core/validation';
+import { cursorParam, decimalInt, MAX_PAGE, pageSchema } from '../../core/validation';
 
 registerHttpStatus({ RISK_ORDER_NOT_FOUND: 404, RISK_ALREADY_REVIEWED: 409 });
-
-const orderId = z.object({ order_id: decimalU64 });
-
-const flaggedSchema = z.object({
-  order_id: z.string(),
-  order: z.object({
-    user_id: z.string(),
-    phone: z.string(),
-    restaurant_id: z.string(),
-    amount_cents: z.number(),
-    created_at: z.string(),
-    status: z.string(),
-    refund_count: z.number(),
-    user_registered_at: z.string(),
-  }),
-  hits: z.array(z.object({ rule: z.string(), threshold: z.string(), evidence: z.string() })),
-  rules: z.array(z.string()),
-  status: z.enum(RISK_STATUSES),
-  flagged_at: z.string(),
-  reviewed_at: z.string().nullable(),
-  reviewer_id: z.number().nullable(),
-  note: z.string().nullable(),
-  cs_event_id: z.number().nullable(),
-  report_status: z.enum(REPORT_STATUSES),
-});
 
 const tags = ['risk'];
 
@@ -64,16 +40,12 @@ export function riskRoutes(risk: RiskDomain): Route[] {
         return risk.review.list(filter, { page, cursor, pageSize: page_size });
       },
     }),
-    defineRoute({
+    operationRoute(risk.operations.getOrder, {
       method: 'get',
       path: '/api/risk/orders/:order_id',
-      summary: 'One flagged order with its evidence and review.',
+      input: { params: orderIdInput },
+      actor: actorOf,
       tags,
-      permission: 'risk.review',
-      params: orderId,
-      response: flaggedSchema,
-      errors: ['RISK_ORDER_NOT_FOUND'],
-      handler: ({ params }) => risk.review.get(params.order_id),
     }),
     defineRoute({
       method: 'post',
@@ -81,7 +53,7 @@ export function riskRoutes(risk: RiskDomain): Route[] {
       summary: 'Judge a flagged order; fraud opens a customer-service event and reports to zeus.',
       tags,
       permission: 'risk.review',
-      params: orderId,
+      params: orderIdInput,
       body: z.strictObject({ verdict: z.enum(['fraud', 'legit']), note: z.string().max(2000).default('') }),
       response: flaggedSchema,
       // A fraud verdict opens a cs event keyed by the order: a key already taken by another event is its conflict.

@@ -2,16 +2,12 @@ import type { z } from 'zod';
 import type { FieldError } from '../../exception';
 import { fieldErrors, validationFailed } from '../validation';
 import type { RequestContext } from '../ctx';
+import type { Operation, Permission } from '../pipeline';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/**
- * Who may call a route: `public` for anyone, `authenticated` for any
- * logged-in staff member, or a permission their roles must grant (one a
- * domain declares; the app refuses to start with a route that needs one
- * nobody declares).
- */
-export type RoutePermission = 'public' | 'authenticated' | (string & {});
+/** Who may call a route: an operation's permission (core/pipeline/operation.ts). */
+export type RoutePermission = Permission;
 
 /** What a handler gets: validated input and the request's context, never Express objects. */
 export interface HandlerInput<P, Q, B> {
@@ -139,4 +135,48 @@ export function validateInput(
   const body = check('body', route.body, raw.body ?? (route.body ? {} : undefined), bad);
   if (bad.length > 0) throw validationFailed(bad);
   return { params, query, body };
+}
+
+/** How the HTTP door serves an operation: its method and path, and where in the request its input is. */
+export interface OperationBinding<I, A> {
+  method: HttpMethod;
+  path: string;
+  /**
+   * Where the operation's input is: the JSON body, checked by the
+   * operation's own schema; or the path, whose text `params` checks and
+   * turns into the operation's input (`/api/cs/events/:id`).
+   */
+  input: 'body' | { params: z.ZodType<I> };
+  /** Who acts, from the request's context (the logged-in staff member). */
+  actor: (ctx: RequestContext) => A;
+  tags?: string[];
+  status?: 200 | 201;
+  example?: unknown;
+  noStore?: boolean;
+}
+
+/**
+ * The route of an operation (core/pipeline/operation.ts): its summary,
+ * permission, output and error codes are the operation's, and a body is
+ * checked by the operation's input schema, so the route, its validation and
+ * its OpenAPI entry follow the one declaration.
+ */
+export function operationRoute<I, O, A>(operation: Operation<I, O, A>, binding: OperationBinding<I, A>): Route {
+  const { handler } = operation;
+  const inBody = binding.input === 'body';
+  return defineRoute<I, Record<string, never>, I, O>({
+    method: binding.method,
+    path: binding.path,
+    summary: operation.summary,
+    tags: binding.tags,
+    permission: operation.permission,
+    params: inBody ? undefined : (binding.input as { params: z.ZodType<I> }).params,
+    body: inBody ? operation.input : undefined,
+    response: operation.output,
+    status: binding.status,
+    example: binding.example,
+    noStore: binding.noStore,
+    errors: [...operation.errors],
+    handler: (request) => handler(binding.actor(request.ctx), inBody ? request.body : request.params),
+  });
 }

@@ -11,6 +11,8 @@ export interface IdlField {
 
 export interface IdlMethod {
   name: string;
+  /** What it answers, as written in the IDL: `CsEvent`, `void`. */
+  returns: string;
   oneway: boolean;
   args: IdlField[];
   /** The exceptions it declares (`throws`), by type. */
@@ -61,14 +63,15 @@ export function parseIdl(text: string): Idl {
   }
   const methods = new Map<string, IdlMethod>();
   for (const s of src.matchAll(/\bservice\s+\w+(?:\s+extends\s+[\w.]+)?\s*\{([\s\S]*?)\}/g)) {
-    const METHOD = /(oneway\s+)?[\w.]+(?:\s*<[^>]*>)?\s+(\w+)\s*\(([^)]*)\)(?:\s*throws\s*\(([^)]*)\))?/g;
+    const METHOD = /(oneway\s+)?([\w.]+(?:\s*<[^>]*>)?)\s+(\w+)\s*\(([^)]*)\)(?:\s*throws\s*\(([^)]*)\))?/g;
     for (const m of (s[1] as string).matchAll(METHOD)) {
       // An argument the caller left out, or sent with the wrong type, is an error whatever its requiredness.
-      methods.set(m[2] as string, {
-        name: m[2] as string,
+      methods.set(m[3] as string, {
+        name: m[3] as string,
+        returns: (m[2] as string).replace(/\s+/g, ''),
         oneway: Boolean(m[1]),
-        args: parseFields(m[3] as string, true),
-        throws: parseFields(m[4] ?? '', false),
+        args: parseFields(m[4] as string, true),
+        throws: parseFields(m[5] ?? '', false),
       });
     }
   }

@@ -10,3 +10,4 @@ export { checkCallers } from './callers';
 export { readIdl } from './idl';
 export { routeThriftLibraryLog } from './library-log';
 export { type HeaderTransport, THeaderProtocol } from './header';
+export { type MethodBinding, operationMethod } from './operation-method';

@@ -62,6 +62,11 @@ export const createEventBody = z.strictObject({
   request_key: z.string().min(1).max(64).optional().describe('Idempotency key: a repeat returns the first event.'),
 });
 
+/** One event by id, as a sibling's i64 decodes (the path's text is checked by the HTTP door's own rule first). */
+export const eventIdInput = z.strictObject({
+  id: z.number().int().min(1, 'expected a positive id').max(Number.MAX_SAFE_INTEGER),
+});
+
 export const patchEventBody = z.strictObject({
   priority: z.number().int().min(0).max(CS_MAX_PRIORITY).optional(),
   category_id: z.number().int().positive().nullable().optional(),

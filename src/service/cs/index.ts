@@ -5,6 +5,7 @@ import { traceOperations } from '../../core/trace';
 import { defineCsModels } from '../../model/cs-event';
 import { CsCategoryService } from './cs-category-service';
 import { CsEventService } from './cs-event-service';
+import { type CsOperations, csOperations } from './cs-operations';
 import type { HandlerDirectory } from './cs-types';
 import { CsMaintenanceService } from './cs-maintenance-service';
 import { CsCacheInner } from './inner/cs-cache-inner';
@@ -16,6 +17,8 @@ export interface CsDomain {
   events: CsEventService;
   categories: CsCategoryService;
   maintenance: CsMaintenanceService;
+  /** What both doors serve, declared once (cs-operations.ts). */
+  operations: CsOperations;
 }
 
 /** The one place that builds the customer-service domain's collaborators. */
@@ -28,10 +31,12 @@ export function createCsDomain(sequelize: Sequelize, redis: Redis, handlers?: Ha
   const events = new CsEventService(eventInner, cacheInner, categories, handlers);
   const maintenance = new CsMaintenanceService(eventInner, cacheInner, new CsReportInner(sequelize));
   // Each operation a span of its own when tracing is on (the face the doors and other domains call).
+  const traced = traceOperations('cs.events', events);
   return {
-    events: traceOperations('cs.events', events),
+    events: traced,
     categories: traceOperations('cs.categories', categories),
     maintenance: traceOperations('cs.maintenance', maintenance),
+    operations: csOperations(traced),
   };
 }
 

@@ -10,6 +10,7 @@ import { MysqlFlaggedStore } from './inner/mysql-flagged-store';
 import { RiskScanInner } from './inner/risk-scan-inner';
 import type { riskReportQueue } from './risk-queue';
 import { RiskReviewService } from './risk-review-service';
+import { type RiskOperations, riskOperations } from './risk-operations';
 import { RiskScanService } from './risk-scan-service';
 
 export interface RiskDomain {
@@ -17,6 +18,8 @@ export interface RiskDomain {
   review: RiskReviewService;
   scan: RiskScanService;
   reportQueue: ReturnType<typeof riskReportQueue>;
+  /** What both doors serve, declared once (risk-operations.ts). */
+  operations: RiskOperations;
 }
 
 /**
@@ -48,9 +51,11 @@ export function createRiskDomain(
     maxPages: config.risk.scan_max_pages,
   });
   // Each operation a span of its own when tracing is on.
+  const traced = traceOperations('risk.review', review);
   return {
     store,
-    review: traceOperations('risk.review', review),
+    review: traced,
+    operations: riskOperations(traced),
     scan: traceOperations('risk.scan', scan),
     reportQueue,
   };
