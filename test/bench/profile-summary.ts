@@ -46,7 +46,9 @@ function summarise(profile: Profile, top: number): string {
     busy += us;
     const owner = ownerOf(url, functionName);
     owners.set(owner, (owners.get(owner) ?? 0) + us);
-    const where = url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|dist)\//, '$1/')}:${lineNumber + 1}` : '';
+    const where = url
+      ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|dist)\//, '$1/')}:${lineNumber + 1}`
+      : '';
     const key = `${functionName || '(anonymous)'} ${where}`;
     functions.set(key, (functions.get(key) ?? 0) + us);
   }

@@ -30,10 +30,7 @@ class RecordStoreThatFails extends CsEventInner {
   /** The event row as the failing transaction saw it just before the failure. */
   seenInTransaction: { status: string; deleted_id: string } | null | undefined;
 
-  constructor(
-    db: Sequelize,
-    models: ReturnType<typeof defineCsModels>,
-  ) {
+  constructor(db: Sequelize, models: ReturnType<typeof defineCsModels>) {
     super(db, models);
   }
 

@@ -1,11 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { createSequelize } from '../../src/core/db/mysql';
-import {
-  executeSelect,
-  executeWrite,
-  registerQueryRecorder,
-  statementTransaction,
-} from '../../src/core/db/statements';
+import { executeSelect, executeWrite, registerQueryRecorder, statementTransaction } from '../../src/core/db/statements';
 import { testConfig } from '../helpers/app';
 import { freshDatabase } from '../helpers/db';
 

@@ -64,7 +64,10 @@ describe('operationInput', () => {
 });
 
 describe('operationMethod (the Thrift binding)', () => {
-  const method = operationMethod(renameItem, { part: 'request', encode: (out) => `${out.title}/${out.size}/${out.by}` });
+  const method = operationMethod(renameItem, {
+    part: 'request',
+    encode: (out) => `${out.title}/${out.size}/${out.by}`,
+  });
 
   it('when the handler answers at once, then the encoded answer is returned in the same tick', () => {
     expect(method({ title: 'desk', size: 2 }, { id: 9 })).toBe('desk/2/9');

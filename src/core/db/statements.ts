@@ -64,7 +64,12 @@ function connectionOf(scope: StatementScope): RawConnection {
 }
 
 /** Sends one statement on `connection`: prepared (`execute`) with values, as text (`query`) without. */
-function send<T>(sequelize: Sequelize, connection: RawConnection, sql: string, values?: readonly unknown[]): Promise<T> {
+function send<T>(
+  sequelize: Sequelize,
+  connection: RawConnection,
+  sql: string,
+  values?: readonly unknown[],
+): Promise<T> {
   const recorder = recorders.get(sequelize);
   const started = performance.now();
   return new Promise<T>((resolve, reject) => {
@@ -74,7 +79,12 @@ function send<T>(sequelize: Sequelize, connection: RawConnection, sql: string, v
       else resolve(result as T);
     };
     // mysql2 refuses undefined; an absent optional value is NULL.
-    if (values) connection.execute(sql, values.map((v) => (v === undefined ? null : v)), done);
+    if (values)
+      connection.execute(
+        sql,
+        values.map((v) => (v === undefined ? null : v)),
+        done,
+      );
     else connection.query(sql, done);
   });
 }

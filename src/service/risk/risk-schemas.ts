@@ -33,4 +33,3 @@ export const flaggedSchema = z.object({
   cs_event_id: z.number().nullable(),
   report_status: z.enum(REPORT_STATUSES),
 });
-
