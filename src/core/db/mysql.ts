@@ -59,6 +59,13 @@ export function createSequelize(config: Config): Sequelize {
       connectTimeout: mysql.query_timeout_ms > 0 ? Math.min(3000, mysql.query_timeout_ms) : 3000,
       supportBigNumbers: true,
       bigNumberStrings: true,
+      // mysql2 reads each value itself, instead of through Sequelize's typeCast hook: that hook made
+      // mysql2 build an object with three closures for every field of every row and parse each DATETIME
+      // again from a string, 2-3% of a write's CPU and more of a list's. The values are the same:
+      // DATETIME a Date in UTC (timezone below), BIGINT and DECIMAL strings, and DATE stays the
+      // 'YYYY-MM-DD' string Sequelize's DATEONLY gives (docs/decisions.md).
+      typeCast: true,
+      dateStrings: ['DATE'],
     },
     timezone: '+00:00',
     define: { underscored: true, freezeTableName: true },
