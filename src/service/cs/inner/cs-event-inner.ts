@@ -1,4 +1,4 @@
-import { Op, QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { Op, type Sequelize, type Transaction } from 'sequelize';
 import { sqlTime } from '../../../core/db/keyset';
 import {
   executeSelect,
@@ -10,17 +10,15 @@ import {
 import { UserError } from '../../../exception';
 import { readYourWrites } from '../../../core/db/mysql';
 import { CsEventListInner } from './cs-event-list-inner';
+import { countByStatus, findStale } from './cs-event-scans';
 import { type EventRow, type RecordRow, toEvent, toRecord } from './cs-event-rows';
 import type { CsModels } from '../../../model/cs-event';
 import type { CsEvent, CsEventRecord, CsRecordAction, CsStatus, NewCsEvent } from '../cs-types';
-import { CS_STATUSES } from '../cs-types';
 
 export { createdRange } from './cs-event-rows';
 
 /** Index entries one statement of a status count reads at most. */
 const COUNT_CHUNK = 200_000;
-
-const iso = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString();
 
 /** The columns a change may set, in the order an UPDATE names them. */
 const EVENT_COLUMNS = ['status', 'handler_id', 'priority', 'category_id', 'compensation', 'content'] as const;
@@ -243,85 +241,21 @@ export class CsEventInner {
     return (rows as unknown as RecordRow[]).map(toRecord);
   }
 
-  /**
-   * Live events not done, below the top priority and untouched since
-   * `cutoff`, oldest first by (updated_at, id), after `after`: one ordered
-   * branch per status and priority through (status, priority, updated_at),
-   * so a batch reads a batch of index entries however many events are done.
-   */
-  async findStale(
+  /** Live events not done, below the top priority and untouched since `cutoff`: see cs-event-scans. */
+  findStale(
     cutoff: Date,
     maxPriority: number,
     limit: number,
     after?: { updated_at: string; id: number },
   ): Promise<{ id: number; updated_at: string }[]> {
-    const statuses = CS_STATUSES.filter((s) => s !== 'done');
-    const values: Record<string, unknown> = { cutoff, limit };
-    if (after) Object.assign(values, { afterAt: sqlTime(after.updated_at), afterId: after.id });
-    const branches: string[] = [];
-    for (const [i, status] of statuses.entries()) {
-      for (let priority = 0; priority < maxPriority; priority += 1) {
-        values[`s${i}`] = status;
-        branches.push(
-          `(SELECT id, updated_at FROM cs_event FORCE INDEX (idx_event_status_priority_updated)
-             WHERE deleted_id = 0 AND status = :s${i} AND priority = ${priority} AND updated_at < :cutoff
-             ${after ? 'AND (updated_at > :afterAt OR (updated_at = :afterAt AND id > :afterId))' : ''}
-             ORDER BY updated_at, id LIMIT :limit)`,
-        );
-      }
-    }
-    const rows = await this.sequelize.query<{ id: string | number; updated_at: Date | string }>(
-      `SELECT * FROM (${branches.join(' UNION ALL ')}) AS stale ORDER BY updated_at, id LIMIT :limit`,
-      { replacements: values, type: QueryTypes.SELECT },
-    );
-    return rows.map((r) => ({ id: Number(r.id), updated_at: iso(r.updated_at) }));
+    return findStale(this.sequelize, cutoff, maxPriority, limit, after);
   }
 
   /**
    * Live events per status, straight from the primary: the counts are cached
    * and then kept by deltas, so a lagging replica's counts would stay wrong.
    */
-  async countByStatus(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const status of CS_STATUSES) {
-      const n = await this.countStatus(status);
-      if (n > 0) counts[status] = n;
-    }
-    return counts;
-  }
-
-  /**
-   * One status's live events, counted in keyset chunks of COUNT_CHUNK index
-   * entries (idx_event_status_updated, read in order): no statement reads
-   * more than a chunk, so none nears the statement limit at ten million
-   * events, and nothing is held between chunks.
-   */
-  private async countStatus(status: string): Promise<number> {
-    let total = 0;
-    let after: { at: string; id: string } | undefined;
-    const read = <T extends object>(select: string, tail: string): Promise<T[]> =>
-      this.sequelize.query<T>(
-        `SELECT ${select} FROM cs_event FORCE INDEX (idx_event_status_updated)
-          WHERE deleted_id = 0 AND status = :status
-          ${after ? 'AND (updated_at > :afterAt OR (updated_at = :afterAt AND id > :afterId))' : ''} ${tail}`,
-        {
-          replacements: { status, ...(after ? { afterAt: sqlTime(after.at), afterId: after.id } : {}) },
-          type: QueryTypes.SELECT,
-          useMaster: true,
-        },
-      );
-    for (;;) {
-      // The last entry of a full chunk, if there is one: the chunk is then counted whole and the walk goes on after it.
-      const [last] = await read<{ updated_at: Date | string; id: string | number }>(
-        'updated_at, id',
-        `ORDER BY updated_at, id LIMIT 1 OFFSET ${this.countChunk - 1}`,
-      );
-      if (!last) {
-        const [rest] = await read<{ n: string | number }>('COUNT(*) AS n', '');
-        return total + Number(rest?.n ?? 0);
-      }
-      total += this.countChunk;
-      after = { at: iso(last.updated_at), id: String(last.id) };
-    }
+  countByStatus(): Promise<Record<string, number>> {
+    return countByStatus(this.sequelize, this.countChunk);
   }
 }
