@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { RunningApp } from '../../src/core/app/app';
-import { startStore } from '../../src/domains';
+import { startStore } from '../../src/service/risk/risk-store-start';
 import { asTandemError, ServerError } from '../../src/exception';
 import { MongoFlaggedStore } from '../../src/service/risk/inner/mongo-flagged-store';
 import { startTestApp } from '../helpers/app';
