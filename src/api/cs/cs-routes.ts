@@ -11,6 +11,7 @@ import {
   patchEventBody,
   recordSchema,
   statsSchema,
+  timelinePageSchema,
   transitionBody,
 } from '../../service/cs/cs-schemas';
 import { idParams, listQuery, timelineQuery } from './cs-query';
@@ -141,11 +142,7 @@ export function csRoutes(cs: CsDomain): Route[] {
       permission: 'cs_event.read',
       params: idParams,
       query: timelineQuery,
-      response: z.object({
-        items: z.array(recordSchema),
-        page_size: z.number(),
-        next_cursor: z.string().nullable().describe('Pass as cursor= for the next page; null on the last page.'),
-      }),
+      response: timelinePageSchema,
       errors: ['CS_EVENT_NOT_FOUND', 'VALIDATION_FAILED'],
       handler: ({ params, query }) =>
         cs.events.timeline(params.id, { cursor: query.cursor, pageSize: query.page_size }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, operationRoute, type Route } from '../../core/api/route';
-import { flaggedSchema, orderIdInput } from '../../service/risk/risk-schemas';
+import { flaggedSchema, orderIdInput, reviewBody } from '../../service/risk/risk-schemas';
 import { registerHttpStatus } from '../../core/response/http-status';
 import type { RiskDomain } from '../../service/risk';
 import { RULE_NAMES } from '../../service/risk/risk-rules';
@@ -54,7 +54,7 @@ export function riskRoutes(risk: RiskDomain): Route[] {
       tags,
       permission: 'risk.review',
       params: orderIdInput,
-      body: z.strictObject({ verdict: z.enum(['fraud', 'legit']), note: z.string().max(2000).default('') }),
+      body: reviewBody,
       response: flaggedSchema,
       // A fraud verdict opens a cs event keyed by the order: a key already taken by another event is its conflict.
       errors: ['RISK_ORDER_NOT_FOUND', 'RISK_ALREADY_REVIEWED', 'CS_REQUEST_KEY_CONFLICT'],

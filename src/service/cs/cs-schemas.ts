@@ -102,6 +102,13 @@ export const recordSchema = z
   })
   .meta({ id: 'CsEventRecord' });
 
+/** One page of an event's timeline, oldest first. */
+export const timelinePageSchema = z.object({
+  items: z.array(recordSchema),
+  page_size: z.number(),
+  next_cursor: z.string().nullable().describe('Pass as cursor= for the next page; null on the last page.'),
+});
+
 export const categoryUpsertBody = z.strictObject({
   nodes: z
     .array(

@@ -11,6 +11,12 @@ import { REPORT_STATUSES, RISK_STATUSES } from './risk-types';
 /** A flagged order by its 64-bit id, in decimal: as a path carries it and as a sibling's i64 decodes. */
 export const orderIdInput = z.object({ order_id: decimalU64 });
 
+/** A reviewer's judgement of a flagged order. */
+export const reviewBody = z.strictObject({
+  verdict: z.enum(['fraud', 'legit']),
+  note: z.string().max(2000).default(''),
+});
+
 export const flaggedSchema = z.object({
   order_id: z.string(),
   order: z.object({
