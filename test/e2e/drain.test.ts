@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 interface Sample {
+  /** When its round began, from the signal. */
   at: number;
+  /** When its answer (or refusal) came back, from the signal. */
+  seen: number;
   path: string;
   status: number | string;
 }
@@ -63,7 +66,8 @@ describe('SIGTERM with server.drain_delay_ms', () => {
     for (let round = 0; round < 200 && !exited; round += 1) {
       const at = Date.now() - signalledAt;
       const [health, ping] = await Promise.all([get(`${base}/health`), get(`${base}/ping`)]);
-      samples.push({ at, path: '/health', status: health }, { at, path: '/ping', status: ping });
+      const seen = Date.now() - signalledAt;
+      samples.push({ at, seen, path: '/health', status: health }, { at, seen, path: '/ping', status: ping });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const exit = await within(server.exited, 20000, 'the server exiting');
@@ -71,7 +75,8 @@ describe('SIGTERM with server.drain_delay_ms', () => {
     // Everything answered before the listener closed: the drain, as long as it lasted on this machine.
     // The listener's close can race a round: a request on a kept-alive connection closed at that moment
     // fails with a reset rather than a refusal. Either way it is the end of the drain, not an answer.
-    const refusedAt = samples.find((s) => typeof s.status !== 'number')?.at ?? exitedAt;
+    const refused = samples.find((s) => typeof s.status !== 'number');
+    const refusedAt = refused?.at ?? exitedAt;
     const inDelay = samples.filter((s) => s.at < refusedAt);
     const healthy = inDelay.filter((s) => s.path === '/health' && s.status === 200);
     const pings = inDelay.filter((s) => s.path === '/ping');
@@ -83,8 +88,17 @@ describe('SIGTERM with server.drain_delay_ms', () => {
     expect(pings.length).toBeGreaterThanOrEqual(1);
     expect(pings.every((s) => s.status === 200)).toBe(true);
     expect(inDelay.filter((s) => s.path === '/health').every((s) => s.status === 503)).toBe(true);
-    // The listener stays open at least the configured delay (a bound the config promises, not a speed).
-    expect(refusedAt).toBeGreaterThanOrEqual(drainMs);
+    // The listener stays open at least the configured delay (a bound the config promises, not a speed):
+    // the refusal is seen no sooner (a round that began just before the close is refused on arrival, so
+    // its answer's time, not its start, bounds the close), and by the server's own clock the drain lasted
+    // the delay, from its "draining" line to its "stopping" line.
+    expect(refused?.seen ?? exitedAt).toBeGreaterThanOrEqual(drainMs);
+    const timeOf = (message: string): number =>
+      Date.parse(String(server.logs.find((l) => l.message === message)?.timestamp));
+    const drained =
+      timeOf('stopping: finishing in-flight requests and calls') -
+      timeOf('draining: /health answers 503 while the listeners stay open');
+    expect(drained).toBeGreaterThanOrEqual(drainMs);
     expect(server.logs.some((l) => l.message === 'draining: /health answers 503 while the listeners stay open')).toBe(
       true,
     );

@@ -264,7 +264,7 @@ export async function startApp(
       if (drainDelay > 0) {
         // A balancer only stops sending after it has seen /health fail: until then new requests are still served.
         logger.info('draining: /health answers 503 while the listeners stay open', { drain_delay_ms: drainDelay });
-        await new Promise((resolve) => setTimeout(resolve, drainDelay));
+        await sleepAtLeast(drainDelay);
       }
       const deadline = config.server.shutdown_timeout_ms;
       logger.info('stopping: finishing in-flight requests and calls', { deadline_ms: deadline });
@@ -278,4 +278,17 @@ export async function startApp(
   };
 
   return { resources, http: httpAddress, thrift: thriftAddress, metrics: metrics?.address, stop };
+}
+
+/**
+ * Waits `ms` at least by the monotonic clock. A timer counts from the event
+ * loop's cached time, which lags the real one by however long the current
+ * turn has run, so it can fire a few milliseconds before `ms` have passed:
+ * the drain delay is a promise to the balancer, so the rest is waited too.
+ */
+async function sleepAtLeast(ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  for (let left = ms; left > 0; left = until - performance.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
+  }
 }
